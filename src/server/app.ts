@@ -1,0 +1,148 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ChatService } from './chat/ChatService.js';
+import { chatEvents } from './chat/chat.events.js';
+import { chatRoutes } from './chat/chat.routes.js';
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './core/Clock.js';
+import { defaultLimits, type Limits, type RoomkitContext } from './core/context.js';
+import { MemoryAccountant } from './core/MemoryAccountant.js';
+import { PresenceTracker } from './core/PresenceTracker.js';
+import { RoomEventBus } from './core/RoomEventBus.js';
+import { RoomService } from './core/RoomService.js';
+import { roomsRoutes } from './core/rooms.routes.js';
+import { SessionService } from './core/SessionService.js';
+import { healthRoutes } from './health/health.routes.js';
+import { createMetrics, httpDurationMetric } from './health/metrics.js';
+import { registerErrorHandler } from './http/errorHandler.js';
+import { corsOrigins } from './http/origins.js';
+import { findWebRoot, webClient } from './http/webClient.js';
+import { MemoryMessageStore } from './storage/memory/MemoryMessageStore.js';
+import { MemoryRoomStore } from './storage/memory/MemoryRoomStore.js';
+import { SocketGateway } from './transport/SocketGateway.js';
+import { sseRoutes } from './transport/sse.routes.js';
+
+export interface AppOptions {
+  /** Time source; tests pass a ManualClock. */
+  clock?: Clock;
+  limits?: Partial<Limits>;
+  sseHeartbeatMs?: number;
+  /** Where the built web client is; undefined → looked up beside the server, false → none. */
+  webRoot?: string | false;
+}
+
+export interface RoomkitApp {
+  app: FastifyInstance;
+  ctx: RoomkitContext;
+  sockets: SocketGateway;
+}
+
+const JSON_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Builds the whole server — core, features and transports — without listening. `main.ts` and
+ * the tests call `app.listen()` themselves.
+ */
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<RoomkitApp> {
+  const app = Fastify({
+    bodyLimit: JSON_BODY_LIMIT,
+    logger: {
+      level: config.logLevel,
+      // Logs carry no message content and no credentials: tokens may ride in URLs (SSE).
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      serializers: {
+        req: (request: { method: string; url: string; ip?: string }) => ({
+          method: request.method,
+          url: request.url.replace(/([?&](token|ticket|sig)=)[^&]*/g, '$1[redacted]'),
+        }),
+      },
+    },
+  });
+
+  const clock = options.clock ?? systemClock;
+  const bus = new RoomEventBus((error, event) =>
+    app.log.error({ err: error, event: event.name }, 'bus listener failed'),
+  );
+  const presence = new PresenceTracker();
+  const stores = { rooms: new MemoryRoomStore(), messages: new MemoryMessageStore() };
+  const rooms = new RoomService(
+    stores.rooms,
+    stores.messages,
+    bus,
+    presence,
+    new SessionService(config.sessionSecret),
+    clock,
+    {
+      defaultTtlSeconds: config.roomTtlSeconds,
+      emptyRoomGraceSeconds: config.emptyRoomGraceSeconds,
+      persistence: config.databaseUrl !== undefined,
+    },
+    (error) => app.log.error({ err: error }, 'room hook failed'),
+  );
+  const ctx: RoomkitContext = {
+    config,
+    clock,
+    log: app.log,
+    bus,
+    rooms,
+    presence,
+    accountant: new MemoryAccountant(config.memoryBudgetBytes),
+    stores,
+    limits: { ...defaultLimits, ...options.limits },
+  };
+
+  registerErrorHandler(app);
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'self'"],
+        manifestSrc: ["'self'"],
+        workerSrc: ["'self'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyCors, { origin: corsOrigins(config), credentials: true });
+  app.addHook('onSend', async (_request, reply) => {
+    void reply.header('X-System-Status', ctx.accountant.level);
+  });
+
+  const sockets = new SocketGateway(app.server, ctx);
+  const registry = createMetrics(ctx, () => sockets.connections());
+  httpDurationMetric(app, registry);
+
+  const chat = new ChatService(ctx);
+  await app.register(healthRoutes(ctx, registry, {}));
+  await app.register(roomsRoutes(ctx));
+  await app.register(chatRoutes(ctx, chat));
+  await app.register(sseRoutes(ctx, { heartbeatMs: options.sseHeartbeatMs ?? 15_000 }));
+  sockets.use(chatEvents(chat));
+
+  const webRoot = options.webRoot === false ? undefined : (options.webRoot ?? findWebRoot());
+  await app.register(webClient, { root: webRoot });
+
+  rooms.start();
+  app.addHook('preClose', async () => {
+    rooms.stop();
+    await sockets.close();
+  });
+  app.addHook('onClose', async () => {
+    await stores.rooms.close();
+    await stores.messages.close();
+  });
+  return { app, ctx, sockets };
+}

@@ -1,0 +1,197 @@
+/**
+ * Configuration: environment variables, overridden by command-line flags, parsed into one
+ * validated object (API.md, "Running"). A bad value stops the server with one line naming it.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL (${protocols.join(' or ')})`,
+  );
+
+const jsonList = z.string().transform((value, ctx) => {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (Array.isArray(parsed)) return parsed as unknown[];
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be a JSON list' });
+  return z.NEVER;
+});
+
+/** Each variable of API.md, by its environment name. Features not built yet ignore theirs. */
+const envSchema = z
+  .object({
+    PORT: int(0, 65_535).default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PUBLIC_URL: url(['http:', 'https:']).optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> or postgres://…')
+      .optional(),
+    BLOB_STORE: z
+      .string()
+      .regex(/^(memory|s3|fs:.+)$/, 'must be memory, fs:<dir> or s3')
+      .optional(),
+    S3_ENDPOINT: url(['http:', 'https:']).optional(),
+    S3_BUCKET: z.string().min(1).optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    S3_FORCE_PATH_STYLE: bool.default(false),
+    REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    MEMORY_BUDGET_BYTES: int(1_048_576).default(536_870_912),
+    MAX_UPLOAD_BYTES: int(1).default(20_971_520),
+    ROOM_TTL_SECONDS: int(0).default(3600),
+    EMPTY_ROOM_GRACE_SECONDS: int(0).default(210),
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    INTEGRATORS_FILE: z.string().min(1).optional(),
+    EXEC_DRIVER: z
+      .string()
+      .regex(
+        /^(wasm|sandbox|off|piston:https?:\/\/.+)$/,
+        'must be wasm, sandbox, piston:<url> or off',
+      )
+      .default('wasm'),
+    FETCH_ALLOW_HOSTS: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((host) => host.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .default([]),
+    ICE_SERVERS: jsonList.optional(),
+    TURN_SECRET: z.string().min(1).optional(),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL && !env.SESSION_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SESSION_SECRET'],
+        message: 'is required when DATABASE_URL is set (sessions must survive a restart)',
+      });
+    }
+  });
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  databaseUrl: string | undefined;
+  blobStore: string;
+  s3: {
+    endpoint: string | undefined;
+    bucket: string | undefined;
+    region: string;
+    accessKeyId: string | undefined;
+    secretAccessKey: string | undefined;
+    forcePathStyle: boolean;
+  };
+  redisUrl: string | undefined;
+  memoryBudgetBytes: number;
+  maxUploadBytes: number;
+  roomTtlSeconds: number;
+  emptyRoomGraceSeconds: number;
+  adminToken: string | undefined;
+  sessionSecret: string;
+  integratorsFile: string | undefined;
+  execDriver: string;
+  fetchAllowHosts: string[];
+  iceServers: unknown[] | undefined;
+  turnSecret: string | undefined;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Maps `--some-flag value` / `--some-flag=value` to the variable SOME_FLAG. */
+export function parseFlags(argv: readonly string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument: ${arg}`);
+    const [flag, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const name = flag.replace(/-/g, '_').toUpperCase();
+    if (!(name in envSchema.shape)) throw new ConfigError(`unknown flag: --${flag}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`--${flag} needs a value`);
+    vars[name] = value;
+  }
+  return vars;
+}
+
+/**
+ * Builds the Config from variables (usually `process.env` merged with flags). Unknown variables
+ * are ignored; empty strings count as unset, as shells and compose files often pass them.
+ */
+export function loadConfig(vars: Record<string, string | undefined> = process.env): Config {
+  const known = Object.keys(envSchema.shape);
+  const input = Object.fromEntries(
+    known
+      .filter((name) => vars[name] !== undefined && vars[name] !== '')
+      .map((name) => [name, vars[name]]),
+  );
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'configuration');
+    throw new ConfigError(`${name}: ${issue?.message ?? 'invalid'}`);
+  }
+  const env = parsed.data;
+  const defaultBlobStore = env.DATABASE_URL?.startsWith('sqlite:') ? 'fs:./data/blobs' : 'memory';
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
+    databaseUrl: env.DATABASE_URL,
+    blobStore: env.BLOB_STORE ?? defaultBlobStore,
+    s3: {
+      endpoint: env.S3_ENDPOINT,
+      bucket: env.S3_BUCKET,
+      region: env.S3_REGION,
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    },
+    redisUrl: env.REDIS_URL,
+    memoryBudgetBytes: env.MEMORY_BUDGET_BYTES,
+    maxUploadBytes: env.MAX_UPLOAD_BYTES,
+    roomTtlSeconds: env.ROOM_TTL_SECONDS,
+    emptyRoomGraceSeconds: env.EMPTY_ROOM_GRACE_SECONDS,
+    adminToken: env.ADMIN_TOKEN,
+    // In memory mode nothing outlives the process, so neither need the tokens.
+    sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+    integratorsFile: env.INTEGRATORS_FILE,
+    execDriver: env.EXEC_DRIVER,
+    fetchAllowHosts: env.FETCH_ALLOW_HOSTS,
+    iceServers: env.ICE_SERVERS,
+    turnSecret: env.TURN_SECRET,
+    logLevel: env.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,310 @@
+import { LRUCache } from 'lru-cache';
+import { checkDisplayName, displayNameMessages } from '../../protocol/displayName.js';
+import type {
+  CreateRoomBody,
+  JoinRoomBody,
+  MemberPresence,
+  RoomState,
+} from '../../protocol/schemas.js';
+import type { MessageStore } from '../storage/MessageStore.js';
+import type { MemberRecord, RoomRecord } from '../storage/records.js';
+import { StoreConflictError, type RoomStore } from '../storage/RoomStore.js';
+import { AppError } from './AppError.js';
+import type { Clock } from './Clock.js';
+import { randomId, randomJoinCode } from './ids.js';
+import { nameKey } from './nameKey.js';
+import type { PresenceTracker } from './PresenceTracker.js';
+import type { RoomEventBus } from './RoomEventBus.js';
+import type { SessionService } from './SessionService.js';
+import { memberView, messageView, roomView } from './views.js';
+
+export type CloseReason = 'expired' | 'empty' | 'deleted' | 'evicted';
+
+export interface RoomServiceOptions {
+  defaultTtlSeconds: number;
+  emptyRoomGraceSeconds: number;
+  /** Whether persistent rooms can be made (a database is configured). */
+  persistence: boolean;
+  sweepIntervalMs?: number;
+}
+
+/** Lifecycle hooks for features: chat posts system messages, files drop a closed room's bytes. */
+export interface RoomHooks {
+  joined: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
+  left: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
+  closed: (roomId: string, reason: CloseReason) => void | Promise<void>;
+}
+
+export interface Session {
+  room: RoomRecord;
+  member: MemberRecord;
+}
+
+const RECENT_MESSAGES = 50;
+
+/**
+ * Rooms, members and their sessions: the core every feature plugs into. It owns the room
+ * lifecycle (create, join, leave, expiry, empty-room clean-up) and publishes membership and
+ * presence on the room event bus.
+ */
+export class RoomService {
+  private readonly hooks: { [K in keyof RoomHooks]: RoomHooks[K][] } = {
+    joined: [],
+    left: [],
+    closed: [],
+  };
+  /** Rooms that ended recently, so their links answer 410 room_expired rather than 404. */
+  private readonly ended = new LRUCache<string, CloseReason>({ max: 10_000 });
+  private readonly closing = new Set<string>();
+  private stopSweep: (() => void) | undefined;
+
+  constructor(
+    private readonly store: RoomStore,
+    private readonly messages: MessageStore,
+    private readonly bus: RoomEventBus,
+    private readonly presence: PresenceTracker,
+    private readonly sessions: SessionService,
+    private readonly clock: Clock,
+    private readonly options: RoomServiceOptions,
+    private readonly onHookError: (error: unknown) => void = () => {},
+  ) {}
+
+  on<K extends keyof RoomHooks>(hook: K, fn: RoomHooks[K]): void {
+    this.hooks[hook].push(fn);
+  }
+
+  start(): void {
+    this.stopSweep ??= this.clock.every(this.options.sweepIntervalMs ?? 5_000, () => this.sweep());
+  }
+
+  stop(): void {
+    this.stopSweep?.();
+    this.stopSweep = undefined;
+  }
+
+  async create(body: CreateRoomBody): Promise<RoomRecord> {
+    if (body.persistent && !this.options.persistence) {
+      throw new AppError('invalid_request', 'Persistent rooms need a database (DATABASE_URL).', [
+        { path: 'persistent', message: 'this server keeps rooms in memory only' },
+      ]);
+    }
+    const now = this.clock.now();
+    const ttl = body.ttlSeconds ?? (body.persistent ? 0 : this.options.defaultTtlSeconds);
+    for (let attempt = 0; ; attempt++) {
+      const joinCode = randomJoinCode();
+      const room: RoomRecord = {
+        id: randomId(32),
+        joinCode,
+        name: body.name ?? `Room ${joinCode}`,
+        createdAt: now,
+        expiresAt: ttl > 0 ? now + ttl * 1000 : null,
+        persistent: body.persistent ?? false,
+        emptySince: now,
+      };
+      try {
+        await this.store.createRoom(room);
+        return room;
+      } catch (error) {
+        // 23^6 codes: a clash is rare, several in a row mean the store is full or broken.
+        if (!(error instanceof StoreConflictError) || attempt >= 10) throw error;
+      }
+    }
+  }
+
+  /** A live room, or the error a client should see for it. */
+  async getLiveRoom(roomId: string): Promise<RoomRecord> {
+    const room = await this.store.getRoom(roomId);
+    if (room && !this.isExpired(room)) return room;
+    if (room || this.ended.get(roomId) === 'expired') {
+      if (room) void this.close(room.id, 'expired');
+      throw new AppError('room_expired', 'This room has expired.');
+    }
+    throw new AppError('room_not_found', 'No such room.');
+  }
+
+  async join(
+    body: JoinRoomBody,
+  ): Promise<{ room: RoomRecord; member: MemberRecord; token: string }> {
+    const room =
+      body.roomId !== undefined
+        ? await this.getLiveRoom(body.roomId)
+        : await this.findByJoinCode(body.joinCode as string);
+    const checked = checkDisplayName(body.displayName);
+    if (!checked.ok) {
+      throw new AppError('invalid_request', displayNameMessages[checked.reason], [
+        { path: 'displayName', message: checked.reason },
+      ]);
+    }
+    const isFirst = (await this.store.listMembers(room.id)).length === 0;
+    const member: MemberRecord = {
+      id: randomId(),
+      roomId: room.id,
+      displayName: checked.name,
+      nameKey: nameKey(checked.name),
+      role: isFirst ? 'owner' : 'member',
+      joinedAt: this.clock.now(),
+    };
+    try {
+      await this.store.addMember(member);
+    } catch (error) {
+      if (error instanceof StoreConflictError && error.constraint === 'name_key') {
+        throw new AppError(
+          'name_taken',
+          'Someone in this room already uses that name (or one that looks like it).',
+        );
+      }
+      throw error;
+    }
+    await this.touch(room);
+    const token = await this.sessions.issue({ roomId: room.id, memberId: member.id });
+    this.bus.publish({
+      roomId: room.id,
+      name: 'member:joined',
+      payload: { member: memberView(member) },
+    });
+    await this.runHooks('joined', room, member);
+    await this.publishPresence(room.id);
+    return { room, member, token };
+  }
+
+  /** The room and member of a session token, or 401/404/410 as API.md says. */
+  async authenticate(token: string | undefined, roomId?: string): Promise<Session> {
+    const claims = token ? await this.sessions.verify(token) : undefined;
+    if (!claims) throw new AppError('unauthorized', 'A valid session token is needed.');
+    if (roomId !== undefined && claims.roomId !== roomId) {
+      throw new AppError('forbidden', 'This session belongs to another room.');
+    }
+    return this.session(claims.roomId, claims.memberId);
+  }
+
+  /** The current room and member of an established session (roles and names may have changed). */
+  async session(roomId: string, memberId: string): Promise<Session> {
+    const room = await this.getLiveRoom(roomId);
+    const member = await this.store.getMember(room.id, memberId);
+    if (!member) throw new AppError('unauthorized', 'This member is no longer in the room.');
+    return { room, member };
+  }
+
+  async leave(roomId: string, memberId: string): Promise<void> {
+    const room = await this.store.getRoom(roomId);
+    const member = room && (await this.store.getMember(roomId, memberId));
+    if (!room || !member || !(await this.store.removeMember(roomId, memberId))) return;
+    this.bus.publish({ roomId, name: 'member:left', payload: { memberId } });
+    if (member.role === 'owner') {
+      // The longest-present member inherits the room, so it never stays without an owner.
+      const [heir] = await this.store.listMembers(roomId);
+      if (heir) await this.store.updateMember(roomId, heir.id, { role: 'owner' });
+    }
+    await this.runHooks('left', room, member);
+    await this.publishPresence(roomId);
+  }
+
+  async state(session: Session): Promise<RoomState> {
+    const recent = await this.messages.listBefore(session.room.id, undefined, RECENT_MESSAGES);
+    return {
+      room: roomView(session.room),
+      member: memberView(session.member),
+      members: await this.membersWithPresence(session.room.id),
+      messages: recent.messages.map(messageView),
+      files: [],
+    };
+  }
+
+  async membersWithPresence(roomId: string): Promise<MemberPresence[]> {
+    const members = await this.store.listMembers(roomId);
+    return members.map((m) => ({ ...memberView(m), online: this.presence.isOnline(roomId, m.id) }));
+  }
+
+  /** Counts a live connection (socket or SSE) of a member; call the returned function on close. */
+  async connect(session: Session): Promise<() => Promise<void>> {
+    const { room, member } = session;
+    const wasOccupied = this.presence.isOccupied(room.id);
+    const cameOnline = this.presence.connect(room.id, member.id);
+    if (!wasOccupied) await this.store.updateRoom(room.id, { emptySince: null });
+    if (cameOnline) await this.publishPresence(room.id);
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      const wentOffline = this.presence.disconnect(room.id, member.id);
+      if (!this.presence.isOccupied(room.id)) {
+        await this.store.updateRoom(room.id, { emptySince: this.clock.now() });
+      }
+      if (wentOffline) await this.publishPresence(room.id);
+    };
+  }
+
+  /** Activity without a live connection (a REST call) restarts the empty-room grace period. */
+  async touch(room: RoomRecord): Promise<void> {
+    if (!this.presence.isOccupied(room.id))
+      await this.store.updateRoom(room.id, { emptySince: this.clock.now() });
+  }
+
+  /** Ends expired rooms and rooms that have been empty for longer than the grace period. */
+  async sweep(): Promise<void> {
+    const now = this.clock.now();
+    const graceMs = this.options.emptyRoomGraceSeconds * 1000;
+    for (const room of await this.store.listRooms()) {
+      if (this.isExpired(room)) await this.close(room.id, 'expired');
+      else if (
+        !room.persistent &&
+        room.emptySince !== null &&
+        !this.presence.isOccupied(room.id) &&
+        now - room.emptySince >= graceMs
+      ) {
+        await this.close(room.id, 'empty');
+      }
+    }
+  }
+
+  /**
+   * Ends a room: members are told (`room:closed`), transports disconnect them, and everything of
+   * the room is deleted.
+   */
+  async close(roomId: string, reason: CloseReason): Promise<void> {
+    if (this.closing.has(roomId)) return;
+    this.closing.add(roomId);
+    try {
+      if (!(await this.store.getRoom(roomId))) return;
+      this.ended.set(roomId, reason);
+      this.bus.publish({ roomId, name: 'room:closed', payload: { reason } });
+      await this.store.deleteRoom(roomId);
+      await this.messages.deleteRoom(roomId);
+      await this.runHooks('closed', roomId, reason);
+    } finally {
+      this.closing.delete(roomId);
+    }
+  }
+
+  private async findByJoinCode(joinCode: string): Promise<RoomRecord> {
+    const room = await this.store.findRoomByJoinCode(joinCode);
+    if (!room || this.isExpired(room))
+      throw new AppError('room_not_found', 'No room has that join code.');
+    return room;
+  }
+
+  private isExpired(room: RoomRecord): boolean {
+    return room.expiresAt !== null && room.expiresAt <= this.clock.now();
+  }
+
+  private async publishPresence(roomId: string): Promise<void> {
+    this.bus.publish({
+      roomId,
+      name: 'presence',
+      payload: { members: await this.membersWithPresence(roomId) },
+    });
+  }
+
+  private async runHooks<K extends keyof RoomHooks>(
+    hook: K,
+    ...args: Parameters<RoomHooks[K]>
+  ): Promise<void> {
+    for (const fn of this.hooks[hook]) {
+      try {
+        await (fn as (...a: Parameters<RoomHooks[K]>) => void | Promise<void>)(...args);
+      } catch (error) {
+        this.onHookError(error);
+      }
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+import type { MessageStore } from '../storage/MessageStore.js';
+import type { RoomStore } from '../storage/RoomStore.js';
+import type { Clock } from './Clock.js';
+import type { MemoryAccountant } from './MemoryAccountant.js';
+import type { PresenceTracker } from './PresenceTracker.js';
+import type { RateLimit } from './RateLimiter.js';
+import type { RoomEventBus } from './RoomEventBus.js';
+import type { RoomService } from './RoomService.js';
+
+/** Limits on what one client may do; tests tighten or relax them through buildApp's options. */
+export interface Limits {
+  /** Rooms created per client address. */
+  createRoom: RateLimit;
+  /** Join attempts per client address (join codes must not be guessable by brute force). */
+  joinRoom: RateLimit;
+  /** Messages per member, over every transport together. */
+  messages: RateLimit;
+  /** Socket events of any kind per socket. */
+  socketEvents: RateLimit;
+  /** Refused socket events per socket before the socket is disconnected as abusive. */
+  socketAbuse: RateLimit;
+}
+
+export const defaultLimits: Limits = {
+  createRoom: { points: 20, seconds: 60 },
+  joinRoom: { points: 30, seconds: 60 },
+  messages: { points: 30, seconds: 10 },
+  socketEvents: { points: 40, seconds: 1 },
+  socketAbuse: { points: 200, seconds: 10 },
+};
+
+/** The core every feature is handed: configuration, time, the bus, rooms and the stores. */
+export interface RoomkitContext {
+  config: Config;
+  clock: Clock;
+  log: FastifyBaseLogger;
+  bus: RoomEventBus;
+  rooms: RoomService;
+  presence: PresenceTracker;
+  accountant: MemoryAccountant;
+  stores: { rooms: RoomStore; messages: MessageStore };
+  limits: Limits;
+}

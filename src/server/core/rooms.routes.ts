@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import { createRoomSchema, joinRoomSchema, roomIdSchema } from '../../protocol/schemas.js';
+import { requireSession, setSessionCookie } from '../http/sessionAuth.js';
+import { RateLimiter } from './RateLimiter.js';
+import { parseInput } from './validate.js';
+import { memberView, roomView } from './views.js';
+import type { RoomkitContext } from './context.js';
+
+/** Rooms and members over HTTP (API.md, "Rooms and members"). */
+export function roomsRoutes(ctx: RoomkitContext) {
+  const createLimit = new RateLimiter('create-room', ctx.limits.createRoom);
+  const joinLimit = new RateLimiter('join-room', ctx.limits.joinRoom);
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    app.post('/api/rooms', async (request, reply) => {
+      await createLimit.consume(request.ip);
+      const body = parseInput(createRoomSchema, request.body ?? {});
+      const room = await ctx.rooms.create(body);
+      const base = ctx.config.publicUrl ?? `${request.protocol}://${request.host}`;
+      return reply.status(201).send({ room: roomView(room), url: `${base}/r/${room.id}` });
+    });
+
+    app.post('/api/rooms/join', async (request, reply) => {
+      await joinLimit.consume(request.ip);
+      const body = parseInput(joinRoomSchema, request.body);
+      const { room, member, token } = await ctx.rooms.join(body);
+      setSessionCookie(reply, token, request.protocol === 'https');
+      return { token, member: memberView(member), room: roomView(room) };
+    });
+
+    app.get<{ Params: { roomId: string } }>('/api/rooms/:roomId', async (request) => {
+      const roomId = parseInput(roomIdSchema, request.params.roomId);
+      const session = await requireSession(ctx, request, roomId);
+      await ctx.rooms.touch(session.room);
+      const { room, members, messages, files } = await ctx.rooms.state(session);
+      return { room, members, messages, files };
+    });
+
+    app.post<{ Params: { roomId: string } }>('/api/rooms/:roomId/leave', async (request, reply) => {
+      const roomId = parseInput(roomIdSchema, request.params.roomId);
+      const session = await requireSession(ctx, request, roomId);
+      await ctx.rooms.leave(roomId, session.member.id);
+      void reply.clearCookie('rk_session', { path: '/' });
+      return reply.status(204).send();
+    });
+  };
+}

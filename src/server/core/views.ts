@@ -1,0 +1,35 @@
+/** Store records → the public shapes of API.md. */
+import type { Member, Message, Room } from '../../protocol/schemas.js';
+import type { MemberRecord, MessageRecord, RoomRecord } from '../storage/records.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function roomView(room: RoomRecord): Room {
+  return {
+    id: room.id,
+    joinCode: room.joinCode,
+    name: room.name,
+    createdAt: iso(room.createdAt),
+    expiresAt: room.expiresAt === null ? null : iso(room.expiresAt),
+    persistent: room.persistent,
+  };
+}
+
+export function memberView(member: Pick<MemberRecord, 'id' | 'displayName' | 'role'>): Member {
+  return { id: member.id, displayName: member.displayName, role: member.role };
+}
+
+export function messageView(message: MessageRecord): Message {
+  const view: Message = {
+    id: message.id,
+    roomId: message.roomId,
+    seq: message.seq,
+    type: message.type,
+    body: message.body,
+    sender: message.sender && memberView(message.sender),
+    createdAt: iso(message.createdAt),
+  };
+  if (message.clientMsgId !== undefined) view.clientMsgId = message.clientMsgId;
+  if (message.fileId !== undefined) view.fileId = message.fileId;
+  return view;
+}

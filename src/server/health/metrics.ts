@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RoomkitContext } from '../core/context.js';
+
+/**
+ * Prometheus metrics: process metrics plus rooms, members, connections, messages and HTTP
+ * request durations. Each app has its own registry, so several apps can live in one process.
+ */
+export function createMetrics(ctx: RoomkitContext, connections: () => number): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  new Gauge({
+    name: 'roomkit_rooms',
+    help: 'Rooms alive on this instance.',
+    registers: [registry],
+    async collect() {
+      this.set(await ctx.stores.rooms.countRooms());
+    },
+  });
+  new Gauge({
+    name: 'roomkit_members',
+    help: 'Members of all rooms on this instance.',
+    registers: [registry],
+    async collect() {
+      this.set(await ctx.stores.rooms.countMembers());
+    },
+  });
+  new Gauge({
+    name: 'roomkit_connections',
+    help: 'Open realtime connections (Socket.IO and SSE).',
+    registers: [registry],
+    collect() {
+      this.set(Math.max(connections(), ctx.presence.connections()));
+    },
+  });
+  new Gauge({
+    name: 'roomkit_memory_used_bytes',
+    help: 'Bytes of room data held in RAM against the memory budget.',
+    registers: [registry],
+    collect() {
+      this.set(ctx.accountant.usedBytes);
+    },
+  });
+  const messages = new Counter({
+    name: 'roomkit_messages_total',
+    help: 'Messages posted, by type.',
+    labelNames: ['type'],
+    registers: [registry],
+  });
+  ctx.bus.subscribe((event) => {
+    if (event.name === 'message:new') messages.inc({ type: event.payload.message.type });
+  });
+  return registry;
+}
+
+export function httpDurationMetric(app: FastifyInstance, registry: Registry): void {
+  const duration = new Histogram({
+    name: 'roomkit_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route and status.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    duration.observe(
+      // The route pattern, never the raw URL: ids and tokens must not become label values.
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+}

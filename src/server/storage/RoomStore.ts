@@ -1,0 +1,45 @@
+import type { MemberRecord, RoomRecord } from './records.js';
+
+/** Thrown by a store when a uniqueness rule would break; the service maps it to a user error. */
+export class StoreConflictError extends Error {
+  override name = 'StoreConflictError';
+  constructor(readonly constraint: 'join_code' | 'name_key' | 'room_id' | 'member_id') {
+    super(`conflict on ${constraint}`);
+  }
+}
+
+/**
+ * Rooms and their members. Every driver (memory, SQLite, Postgres) passes storeContract.ts.
+ *
+ * Join codes are unique among stored rooms and member name keys unique within a room; a driver
+ * enforces both atomically (a unique index, or single-threaded checks) and reports a clash as
+ * StoreConflictError, so two concurrent joins can never end up with the same name.
+ */
+export interface RoomStore {
+  createRoom(room: RoomRecord): Promise<void>;
+  getRoom(roomId: string): Promise<RoomRecord | undefined>;
+  /** `joinCode` is upper case. */
+  findRoomByJoinCode(joinCode: string): Promise<RoomRecord | undefined>;
+  updateRoom(
+    roomId: string,
+    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'emptySince'>>,
+  ): Promise<void>;
+  /** Deletes the room and its members; false when there was no such room. */
+  deleteRoom(roomId: string): Promise<boolean>;
+  listRooms(): Promise<RoomRecord[]>;
+  countRooms(): Promise<number>;
+
+  addMember(member: MemberRecord): Promise<void>;
+  getMember(roomId: string, memberId: string): Promise<MemberRecord | undefined>;
+  /** Members in the order they joined. */
+  listMembers(roomId: string): Promise<MemberRecord[]>;
+  updateMember(
+    roomId: string,
+    memberId: string,
+    patch: Partial<Pick<MemberRecord, 'role'>>,
+  ): Promise<void>;
+  removeMember(roomId: string, memberId: string): Promise<boolean>;
+  countMembers(): Promise<number>;
+
+  close(): Promise<void>;
+}

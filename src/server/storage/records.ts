@@ -1,0 +1,42 @@
+/**
+ * What the stores hold. Times are epoch milliseconds; the public shapes (ISO strings, nested
+ * sender) are made from these in core/views.ts.
+ */
+import type { MessageType, Role } from '../../protocol/schemas.js';
+
+export interface RoomRecord {
+  id: string;
+  joinCode: string;
+  name: string;
+  createdAt: number;
+  /** null: lives until deleted. */
+  expiresAt: number | null;
+  persistent: boolean;
+  /** When the room last had nobody connected; null while someone is. Drives empty-room clean-up. */
+  emptySince: number | null;
+}
+
+export interface MemberRecord {
+  id: string;
+  roomId: string;
+  displayName: string;
+  /** Case-folded confusable skeleton of displayName; unique within a room. */
+  nameKey: string;
+  role: Role;
+  joinedAt: number;
+}
+
+export interface MessageRecord {
+  id: string;
+  roomId: string;
+  seq: number;
+  type: MessageType;
+  body: string;
+  /** The sender as they were when they sent it: a message outlives its sender's membership. */
+  sender: { id: string; displayName: string; role: Role } | null;
+  createdAt: number;
+  clientMsgId?: string;
+  fileId?: string;
+}
+
+export type MessageDraft = Omit<MessageRecord, 'seq'>;

@@ -1,0 +1,251 @@
+/**
+ * The behaviour every storage driver promises, written once. A driver's test file calls
+ * `describeStoreContract('sqlite', factory)`; when this suite passes, the driver is correct.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomJoinCode } from '../core/ids.js';
+import type { MessageStore } from './MessageStore.js';
+import type { MemberRecord, MessageDraft, RoomRecord } from './records.js';
+import { StoreConflictError, type RoomStore } from './RoomStore.js';
+
+export interface Stores {
+  rooms: RoomStore;
+  messages: MessageStore;
+}
+
+let counter = 0;
+const unique = (prefix: string) =>
+  `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`.padEnd(22, '0');
+
+export function roomRecord(overrides: Partial<RoomRecord> = {}): RoomRecord {
+  return {
+    id: unique('room'),
+    joinCode: randomJoinCode(),
+    name: 'Test room',
+    createdAt: 1_700_000_000_000,
+    expiresAt: 1_700_003_600_000,
+    persistent: false,
+    emptySince: null,
+    ...overrides,
+  };
+}
+
+export function memberRecord(roomId: string, overrides: Partial<MemberRecord> = {}): MemberRecord {
+  const displayName = overrides.displayName ?? unique('m');
+  return {
+    id: unique('member'),
+    roomId,
+    displayName,
+    nameKey: displayName.toLowerCase(),
+    role: 'member',
+    joinedAt: 1_700_000_000_000 + counter,
+    ...overrides,
+  };
+}
+
+function draft(roomId: string, overrides: Partial<MessageDraft> = {}): MessageDraft {
+  return {
+    id: unique('msg'),
+    roomId,
+    type: 'text',
+    body: 'hello',
+    sender: { id: 'member-a', displayName: 'Ada', role: 'owner' },
+    createdAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+export function describeStoreContract(driver: string, open: () => Promise<Stores>): void {
+  describe(`storage contract: ${driver}`, () => {
+    let stores: Stores;
+    beforeEach(async () => {
+      stores = await open();
+    });
+    afterEach(async () => {
+      await stores.rooms.close();
+      await stores.messages.close();
+    });
+
+    describe('RoomStore', () => {
+      it('stores a room and finds it by id and by join code', async () => {
+        const room = roomRecord({ name: 'Ünïcode ✓' });
+        await stores.rooms.createRoom(room);
+        expect(await stores.rooms.getRoom(room.id)).toEqual(room);
+        expect(await stores.rooms.findRoomByJoinCode(room.joinCode)).toEqual(room);
+        expect(await stores.rooms.getRoom(unique('missing'))).toBeUndefined();
+        expect(await stores.rooms.findRoomByJoinCode('ZZZZZZ')).toBeUndefined();
+      });
+
+      it('keeps join codes unique among stored rooms, and frees a code when its room goes', async () => {
+        const first = roomRecord();
+        await stores.rooms.createRoom(first);
+        const clash = roomRecord({ joinCode: first.joinCode });
+        await expect(stores.rooms.createRoom(clash)).rejects.toEqual(
+          new StoreConflictError('join_code'),
+        );
+        expect(await stores.rooms.deleteRoom(first.id)).toBe(true);
+        await stores.rooms.createRoom(clash);
+        expect((await stores.rooms.findRoomByJoinCode(first.joinCode))?.id).toBe(clash.id);
+      });
+
+      it('updates the fields a room may change and nothing else', async () => {
+        const room = roomRecord();
+        await stores.rooms.createRoom(room);
+        await stores.rooms.updateRoom(room.id, { emptySince: 1_700_000_100_000, expiresAt: null });
+        expect(await stores.rooms.getRoom(room.id)).toEqual({
+          ...room,
+          emptySince: 1_700_000_100_000,
+          expiresAt: null,
+        });
+      });
+
+      it('returns copies, so a caller cannot change stored state by accident', async () => {
+        const room = roomRecord();
+        await stores.rooms.createRoom(room);
+        const read = (await stores.rooms.getRoom(room.id)) as RoomRecord;
+        read.name = 'changed';
+        expect((await stores.rooms.getRoom(room.id))?.name).toBe(room.name);
+      });
+
+      it('lists and counts rooms and members', async () => {
+        const before = await stores.rooms.countRooms();
+        const membersBefore = await stores.rooms.countMembers();
+        const a = roomRecord();
+        const b = roomRecord();
+        await stores.rooms.createRoom(a);
+        await stores.rooms.createRoom(b);
+        await stores.rooms.addMember(memberRecord(a.id));
+        await stores.rooms.addMember(memberRecord(b.id));
+        await stores.rooms.addMember(memberRecord(b.id));
+        expect(await stores.rooms.countRooms()).toBe(before + 2);
+        expect(await stores.rooms.countMembers()).toBe(membersBefore + 3);
+        const ids = (await stores.rooms.listRooms()).map((room) => room.id);
+        expect(ids).toEqual(expect.arrayContaining([a.id, b.id]));
+      });
+
+      it('keeps members in join order and name keys unique within a room only', async () => {
+        const a = roomRecord();
+        const b = roomRecord();
+        await stores.rooms.createRoom(a);
+        await stores.rooms.createRoom(b);
+        const ada = memberRecord(a.id, {
+          displayName: 'Ada',
+          nameKey: 'ada',
+          role: 'owner',
+          joinedAt: 1,
+        });
+        const grace = memberRecord(a.id, { displayName: 'Grace', nameKey: 'grace', joinedAt: 2 });
+        await stores.rooms.addMember(ada);
+        await stores.rooms.addMember(grace);
+        await expect(
+          stores.rooms.addMember(memberRecord(a.id, { displayName: 'ADA', nameKey: 'ada' })),
+        ).rejects.toEqual(new StoreConflictError('name_key'));
+        await stores.rooms.addMember(memberRecord(b.id, { displayName: 'Ada', nameKey: 'ada' }));
+        expect(await stores.rooms.listMembers(a.id)).toEqual([ada, grace]);
+        expect(await stores.rooms.getMember(a.id, grace.id)).toEqual(grace);
+        expect(await stores.rooms.getMember(b.id, grace.id)).toBeUndefined();
+      });
+
+      it('frees a name when its member leaves, and updates roles', async () => {
+        const room = roomRecord();
+        await stores.rooms.createRoom(room);
+        const ada = memberRecord(room.id, { nameKey: 'ada' });
+        await stores.rooms.addMember(ada);
+        expect(await stores.rooms.removeMember(room.id, ada.id)).toBe(true);
+        expect(await stores.rooms.removeMember(room.id, ada.id)).toBe(false);
+        const again = memberRecord(room.id, { nameKey: 'ada' });
+        await stores.rooms.addMember(again);
+        await stores.rooms.updateMember(room.id, again.id, { role: 'owner' });
+        expect((await stores.rooms.getMember(room.id, again.id))?.role).toBe('owner');
+      });
+
+      it('deletes a room with its members', async () => {
+        const room = roomRecord();
+        await stores.rooms.createRoom(room);
+        const member = memberRecord(room.id);
+        await stores.rooms.addMember(member);
+        expect(await stores.rooms.deleteRoom(room.id)).toBe(true);
+        expect(await stores.rooms.deleteRoom(room.id)).toBe(false);
+        expect(await stores.rooms.getRoom(room.id)).toBeUndefined();
+        expect(await stores.rooms.getMember(room.id, member.id)).toBeUndefined();
+        expect(await stores.rooms.listMembers(room.id)).toEqual([]);
+      });
+    });
+
+    describe('MessageStore', () => {
+      it('numbers messages 1, 2, 3… per room and returns them as stored', async () => {
+        const roomA = unique('room');
+        const roomB = unique('room');
+        const first = await stores.messages.append(
+          draft(roomA, { body: '<script>alert(1)</script>' }),
+        );
+        const second = await stores.messages.append(
+          draft(roomA, { type: 'system', sender: null, body: 'Ada joined' }),
+        );
+        const other = await stores.messages.append(draft(roomB));
+        expect([first.message.seq, second.message.seq, other.message.seq]).toEqual([1, 2, 1]);
+        expect(first.created).toBe(true);
+        expect(first.message.body).toBe('<script>alert(1)</script>');
+        expect(await stores.messages.getMessage(roomA, second.message.id)).toEqual(second.message);
+      });
+
+      it('gives concurrent appends distinct, gapless seqs', async () => {
+        const roomId = unique('room');
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            stores.messages.append(draft(roomId, { body: `m${i}` })),
+          ),
+        );
+        const seqs = results.map((result) => result.message.seq).sort((x, y) => x - y);
+        expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      });
+
+      it('stores a clientMsgId once per sender and returns the first message again', async () => {
+        const roomId = unique('room');
+        const first = await stores.messages.append(
+          draft(roomId, { clientMsgId: 'c-1', body: 'once' }),
+        );
+        const again = await stores.messages.append(
+          draft(roomId, { clientMsgId: 'c-1', body: 'twice' }),
+        );
+        expect(again).toEqual({ message: first.message, created: false });
+        const otherSender = await stores.messages.append(
+          draft(roomId, {
+            clientMsgId: 'c-1',
+            sender: { id: 'member-b', displayName: 'Grace', role: 'member' },
+          }),
+        );
+        expect(otherSender.created).toBe(true);
+        expect(otherSender.message.seq).toBe(2);
+      });
+
+      it('pages backwards with before/limit and forwards with after', async () => {
+        const roomId = unique('room');
+        for (let i = 1; i <= 7; i++) await stores.messages.append(draft(roomId, { body: `m${i}` }));
+        const newest = await stores.messages.listBefore(roomId, undefined, 3);
+        expect(newest.messages.map((m) => m.seq)).toEqual([5, 6, 7]);
+        expect(newest.hasMore).toBe(true);
+        const older = await stores.messages.listBefore(roomId, 5, 3);
+        expect(older.messages.map((m) => m.seq)).toEqual([2, 3, 4]);
+        const oldest = await stores.messages.listBefore(roomId, 2, 3);
+        expect(oldest).toMatchObject({ hasMore: false });
+        expect(oldest.messages.map((m) => m.seq)).toEqual([1]);
+        const after = await stores.messages.listAfter(roomId, 4, 2);
+        expect(after.messages.map((m) => m.seq)).toEqual([5, 6]);
+        expect(after.hasMore).toBe(true);
+        expect((await stores.messages.listAfter(roomId, 7, 10)).messages).toEqual([]);
+        expect(await stores.messages.listBefore(unique('empty'), undefined, 10)).toEqual({
+          messages: [],
+          hasMore: false,
+        });
+      });
+
+      it("deletes a room's log", async () => {
+        const roomId = unique('room');
+        await stores.messages.append(draft(roomId));
+        await stores.messages.deleteRoom(roomId);
+        expect((await stores.messages.listBefore(roomId, undefined, 10)).messages).toEqual([]);
+      });
+    });
+  });
+}

@@ -1,0 +1,74 @@
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import type { Ack } from '../../protocol/errors.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/events.js';
+import { toErrorBody } from '../core/AppError.js';
+import type { Session } from '../core/RoomService.js';
+import { parseInput } from '../core/validate.js';
+
+export interface SocketData {
+  roomId: string;
+  memberId: string;
+}
+
+export type RoomSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+
+/** Resolves the socket's session afresh for each event, so a kicked member cannot act. */
+export type SessionOf = (socket: RoomSocket) => Promise<Session>;
+
+/**
+ * A feature's socket events: called once per connected socket to register its handlers through
+ * `handle`. Features never touch the Socket.IO server itself.
+ */
+export type SocketFeature = (socket: RoomSocket, handle: EventHandlerRegistrar) => void;
+
+export type EventHandlerRegistrar = <S extends z.ZodType, R extends object>(
+  event: string,
+  schema: S,
+  handler: (session: Session, payload: z.output<S>) => Promise<R> | R,
+) => void;
+
+/** The acknowledgement callback of a socket event, if the client asked for one (it comes last). */
+export function ackOf(args: unknown[]): ((result: Ack) => void) | undefined {
+  const last = args.at(-1);
+  return typeof last === 'function' ? (last as (result: Ack) => void) : undefined;
+}
+
+/**
+ * Builds the registrar for one socket: each handler gets a validated payload and a fresh session,
+ * and its result or error goes back in the ack envelope `{ ok: true, … }` / `{ ok: false, error }`.
+ * A handler's failure never escapes to the socket or the process.
+ */
+export function registrarFor(
+  socket: RoomSocket,
+  sessionOf: SessionOf,
+  onError: (error: unknown) => void,
+) {
+  const registrar: EventHandlerRegistrar = (event, schema, handler) => {
+    const listener = async (...args: unknown[]) => {
+      const ack = ackOf(args);
+      if (ack) args.pop();
+      try {
+        const payload = parseInput(schema, args[0]);
+        const result = await handler(await sessionOf(socket), payload);
+        ack?.({ ok: true, ...result });
+      } catch (error) {
+        const body = toErrorBody(error);
+        if (body.code === 'internal_error') onError(error);
+        ack?.({ ok: false, error: body });
+      }
+    };
+    (socket as unknown as { on(event: string, fn: (...args: unknown[]) => void): void }).on(
+      event,
+      (...args) => {
+        void listener(...args);
+      },
+    );
+  };
+  return registrar;
+}

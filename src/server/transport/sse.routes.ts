@@ -1,0 +1,116 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { roomIdSchema } from '../../protocol/schemas.js';
+import type { RoomkitContext } from '../core/context.js';
+import type { RoomEvent } from '../core/RoomEventBus.js';
+import { parseInput } from '../core/validate.js';
+import { messageView } from '../core/views.js';
+import { requireSession } from '../http/sessionAuth.js';
+
+const REPLAY_PAGE = 200;
+const lastEventIdSchema = z.coerce.number().int().min(0);
+
+export interface SseOptions {
+  /** How often a `: ping` comment keeps proxies from closing an idle stream. */
+  heartbeatMs: number;
+}
+
+/**
+ * Server-Sent Events (API.md, "Realtime: Server-Sent Events"): the room's events as
+ * `event:`/`data:` frames, message frames with `id: <seq>`, `Last-Event-ID` resume and a
+ * heartbeat comment. Same bus, same events as Socket.IO.
+ */
+export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
+  return async function routes(app: FastifyInstance): Promise<void> {
+    app.get<{ Params: { roomId: string }; Querystring: Record<string, string> }>(
+      '/api/rooms/:roomId/events',
+      async (request, reply) => {
+        const roomId = parseInput(roomIdSchema, request.params.roomId);
+        const session = await requireSession(ctx, request, roomId, { allowQueryToken: true });
+        const resumeHeader = request.headers['last-event-id'] ?? request.query.lastEventId;
+        const resumeFrom =
+          resumeHeader === undefined ? undefined : parseInput(lastEventIdSchema, resumeHeader);
+        const memberId = session.member.id;
+
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-cache, no-transform',
+          Connection: 'keep-alive',
+          'X-Accel-Buffering': 'no',
+          'X-Content-Type-Options': 'nosniff',
+          'X-System-Status': ctx.accountant.level,
+        });
+        res.flushHeaders();
+
+        let lastSeq = resumeFrom ?? 0;
+        let ready = false;
+        const pending: RoomEvent[] = [];
+        const write = (name: string, data: unknown, id?: number) => {
+          if (!res.writableEnded)
+            res.write(
+              `${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`,
+            );
+        };
+        const deliver = (event: RoomEvent) => {
+          if (event.to !== undefined && event.to !== memberId) return;
+          if (event.name === 'message:new') {
+            // A message already sent in the snapshot or the replay is not sent twice.
+            if (event.payload.message.seq <= lastSeq) return;
+            lastSeq = event.payload.message.seq;
+            write(event.name, event.payload, lastSeq);
+          } else {
+            write(event.name, event.payload);
+          }
+          if (
+            event.name === 'room:closed' ||
+            (event.name === 'member:left' && event.payload.memberId === memberId)
+          ) {
+            res.end();
+          }
+        };
+
+        const unsubscribe = ctx.bus.subscribeRoom(roomId, (event) => {
+          if (ready) deliver(event);
+          else pending.push(event);
+        });
+        const heartbeat = setInterval(() => {
+          if (!res.writableEnded) res.write(': ping\n\n');
+        }, options.heartbeatMs);
+        const release = await ctx.rooms.connect(session);
+        const cleanup = () => {
+          clearInterval(heartbeat);
+          unsubscribe();
+          release().catch((error: unknown) =>
+            request.log.error({ err: error }, 'presence release failed'),
+          );
+        };
+        res.on('close', cleanup);
+
+        try {
+          const state = await ctx.rooms.state(session);
+          if (resumeFrom === undefined) {
+            write('room:state', state);
+            lastSeq = state.messages.at(-1)?.seq ?? 0;
+          } else {
+            write('room:state', { ...state, messages: [] });
+            for (;;) {
+              const page = await ctx.stores.messages.listAfter(roomId, lastSeq, REPLAY_PAGE);
+              for (const message of page.messages) {
+                lastSeq = message.seq;
+                write('message:new', { message: messageView(message) }, lastSeq);
+              }
+              if (!page.hasMore) break;
+            }
+          }
+          ready = true;
+          for (const event of pending.splice(0)) deliver(event);
+        } catch (error) {
+          request.log.error({ err: error }, 'event stream failed');
+          res.end();
+        }
+      },
+    );
+  };
+}

@@ -1,0 +1,260 @@
+/**
+ * Test helpers: a real server on port 0 and real clients. Nothing of Roomkit is mocked; only
+ * time can be made manual, so expiry is tested without waiting.
+ */
+import { EventSource } from 'eventsource';
+import { io, type Socket } from 'socket.io-client';
+import { afterEach } from 'vitest';
+import type { ClientToServerEvents, ServerToClientEvents } from '../src/protocol/events.js';
+import type { Member, Room } from '../src/protocol/schemas.js';
+import { buildApp, type AppOptions, type RoomkitApp } from '../src/server/app.js';
+import { loadConfig, type Env } from '../src/server/config.js';
+
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestServer extends RoomkitApp {
+  url: string;
+  close: () => Promise<void>;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Generous limits by default so tests measure behaviour, not the limiter; tests of limits set their own. */
+const relaxed = { points: 100_000, seconds: 1 };
+
+export async function startServer(
+  env: Partial<Record<keyof Env, string>> = {},
+  options: AppOptions = {},
+): Promise<TestServer> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...env, PORT: '0', HOST: '127.0.0.1' });
+  const roomkit = await buildApp(config, {
+    webRoot: false,
+    ...options,
+    limits: {
+      createRoom: relaxed,
+      joinRoom: relaxed,
+      messages: relaxed,
+      socketEvents: relaxed,
+      socketAbuse: relaxed,
+      ...options.limits,
+    },
+  });
+  await roomkit.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = roomkit.app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const server: TestServer = {
+    ...roomkit,
+    url: `http://127.0.0.1:${address.port}`,
+    close: () => roomkit.app.close(),
+  };
+  cleanups.push(server.close);
+  return server;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function api<T = any>(
+  server: { url: string },
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined = options.raw;
+  if (options.body !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  const response = await fetch(server.url + path, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+export interface Joined {
+  token: string;
+  member: Member;
+  room: Room;
+}
+
+export async function createRoom(server: { url: string }, body: object = {}): Promise<Room> {
+  const response = await api<{ room: Room }>(server, 'POST', '/api/rooms', { body });
+  if (response.status !== 201)
+    throw new Error(`create room: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.room;
+}
+
+export async function join(
+  server: { url: string },
+  room: { id: string } | string,
+  displayName: string,
+): Promise<Joined> {
+  const roomId = typeof room === 'string' ? room : room.id;
+  const response = await api<Joined>(server, 'POST', '/api/rooms/join', {
+    body: { roomId, displayName },
+  });
+  if (response.status !== 200)
+    throw new Error(`join: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/** A room with members joined under the given names, in order (the first is the owner). */
+export async function roomWith(
+  server: { url: string },
+  ...names: string[]
+): Promise<{ room: Room; members: Joined[] }> {
+  const room = await createRoom(server);
+  const members: Joined[] = [];
+  for (const name of names) members.push(await join(server, room, name));
+  return { room, members };
+}
+
+/** A connected socket.io-client; resolves once connected (rejects on connect_error). */
+export function connect(
+  server: { url: string },
+  auth: Record<string, unknown>,
+  options: { reconnection?: boolean } = {},
+): Promise<TestSocket> {
+  const socket: TestSocket = io(server.url, {
+    auth,
+    transports: ['websocket'],
+    reconnection: options.reconnection ?? false,
+    forceNew: true,
+  });
+  cleanups.push(() => {
+    socket.disconnect();
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+/** Connects, recording every event, and waits for room:state (sent right after connecting). */
+export async function connectWithState(
+  server: { url: string },
+  token: string,
+  extra: Record<string, unknown> = {},
+) {
+  const collected = await connectCollecting(server, { token, ...extra });
+  const state = await waitFor(
+    () => collected.events.find((e) => e.name === 'room:state')?.payload,
+    5000,
+    'room:state',
+  );
+  return { ...collected, state };
+}
+
+export interface Collected {
+  socket: TestSocket;
+  /** Every server event received, in order. */
+  events: { name: string; payload: any }[];
+}
+
+/** Connects and records every event from the very first packet. */
+export function connectCollecting(
+  server: { url: string },
+  auth: Record<string, unknown>,
+): Promise<Collected> {
+  const socket: TestSocket = io(server.url, {
+    auth,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  const events: { name: string; payload: any }[] = [];
+  socket.onAny((name: string, payload: unknown) => {
+    events.push({ name, payload });
+  });
+  cleanups.push(() => {
+    socket.disconnect();
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve({ socket, events }));
+    socket.once('connect_error', reject);
+  });
+}
+
+/** Waits until `predicate` holds over the collected events (polling; fails after `ms`). */
+export async function waitFor<T>(
+  check: () => T | undefined | false,
+  ms = 5000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export function emitAck<T = any>(socket: TestSocket, event: string, payload: unknown): Promise<T> {
+  return new Promise((resolve) => {
+    (socket.emit as (e: string, p: unknown, ack: (r: T) => void) => void)(event, payload, resolve);
+  });
+}
+
+/** An EventSource on the room's stream that records every event. */
+export function openEvents(
+  server: { url: string },
+  roomId: string,
+  token: string,
+  options: { lastEventId?: number } = {},
+): {
+  source: EventSource;
+  events: { name: string; data: any; id: string }[];
+  opened: Promise<void>;
+} {
+  const events: { name: string; data: any; id: string }[] = [];
+  const url = `${server.url}/api/rooms/${roomId}/events?token=${encodeURIComponent(token)}`;
+  const source = new EventSource(url, {
+    fetch: (input, init) =>
+      fetch(input, {
+        ...init,
+        headers: {
+          ...(init?.headers as Record<string, string>),
+          ...(options.lastEventId === undefined
+            ? {}
+            : { 'Last-Event-ID': String(options.lastEventId) }),
+        },
+      }),
+  });
+  const names = [
+    'room:state',
+    'message:new',
+    'member:joined',
+    'member:left',
+    'presence',
+    'typing',
+    'room:closed',
+    'room:closing',
+  ];
+  for (const name of names) {
+    source.addEventListener(name, (event) => {
+      events.push({ name, data: JSON.parse(event.data), id: event.lastEventId });
+    });
+  }
+  cleanups.push(() => source.close());
+  const opened = new Promise<void>((resolve, reject) => {
+    source.onopen = () => resolve();
+    source.onerror = (error) =>
+      reject(new Error(`event stream failed: ${error.message ?? error.code}`));
+  });
+  return { source, events, opened };
+}
