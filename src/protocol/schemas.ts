@@ -3,14 +3,23 @@
  * an unknown field is an `invalid_request`, so a typo never silently does nothing.
  */
 import { z } from 'zod';
+import {
+  HISTORY_PAGE_DEFAULT,
+  HISTORY_PAGE_MAX,
+  JOIN_CODE_ALPHABET,
+  JOIN_CODE_LENGTH,
+  MESSAGE_MAX_CHARS,
+  ROOM_ID_PATTERN,
+} from './constants.js';
 
-export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;
-/** Join codes use an alphabet without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V). */
-export const JOIN_CODE_ALPHABET = '34679ACDEFGHJKMNPQRTWXY';
-export const JOIN_CODE_LENGTH = 6;
-export const MESSAGE_MAX_CHARS = 4000;
-export const HISTORY_PAGE_MAX = 200;
-export const HISTORY_PAGE_DEFAULT = 50;
+export {
+  HISTORY_PAGE_DEFAULT,
+  HISTORY_PAGE_MAX,
+  JOIN_CODE_ALPHABET,
+  JOIN_CODE_LENGTH,
+  MESSAGE_MAX_CHARS,
+  ROOM_ID_PATTERN,
+} from './constants.js';
 
 export type Role = 'member' | 'owner' | 'admin';
 

@@ -116,7 +116,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     },
     crossOriginEmbedderPolicy: false,
   });
-  await app.register(fastifyCors, { origin: corsOrigins(config), credentials: true });
+  // Cross-origin browser access only for PUBLIC_URL's origin; without it, same-origin only.
+  if (corsOrigins(config).length > 0) {
+    await app.register(fastifyCors, { origin: corsOrigins(config), credentials: true });
+  }
   app.addHook('onSend', async (_request, reply) => {
     void reply.header('X-System-Status', ctx.accountant.level);
   });

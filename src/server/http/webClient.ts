@@ -40,6 +40,11 @@ export async function webClient(
       },
     });
   }
+  // The static plugin answers a directory request (`/`) with 403 when `index` is off.
+  if (root)
+    app.get('/', (_request, reply) =>
+      reply.type('text/html; charset=utf-8').sendFile('index.html', { maxAge: 0 }),
+    );
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
     const isPage =

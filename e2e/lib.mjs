@@ -1,0 +1,103 @@
+/**
+ * Expectations and page helpers for the browser journeys. playwright-core has no `expect`, so
+ * these poll with a deadline and throw an Error that says what a person would have missed.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How long one expectation waits for the page to get there. */
+export const EXPECT_MS = 10_000;
+
+/** Polls `condition` until it returns true within `ms`; the last error thrown is reported. */
+export async function eventually(description, condition, ms = EXPECT_MS) {
+  const deadline = Date.now() + ms;
+  let lastError;
+  while (Date.now() < deadline) {
+    try {
+      if (await condition()) return;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(100);
+  }
+  const why = lastError ? ` (last error: ${String(lastError.message).split('\n')[0]})` : '';
+  throw new Error(`expected ${description}${why}`);
+}
+
+export async function expectVisible(locator, description) {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout: EXPECT_MS });
+  } catch {
+    throw new Error(`expected ${description} to be visible`);
+  }
+}
+
+export async function expectHidden(locator, description) {
+  try {
+    await locator.first().waitFor({ state: 'hidden', timeout: EXPECT_MS });
+  } catch {
+    throw new Error(`expected ${description} not to be shown`);
+  }
+}
+
+export function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** Fails the journey on uncaught page errors and on any dialog (an alert() means injected script). */
+export function watch(page, name, problems) {
+  page.on('pageerror', (error) => problems.push(`${name}: uncaught ${error.message}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`${name}: a ${dialog.type()} dialog opened: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') console.log(`    [${name} console] ${message.text()}`);
+  });
+}
+
+// The accessible names of API.md ("Web client: names a person (and a test) can find").
+
+export const messagesOf = (page) => page.getByRole('region', { name: 'Messages', exact: true });
+export const membersOf = (page) => page.getByRole('region', { name: 'Members', exact: true });
+export const textbox = (page, name) => page.getByRole('textbox', { name, exact: true });
+export const button = (page, name) => page.getByRole('button', { name, exact: true });
+
+export async function send(page, text, { withEnter = false } = {}) {
+  await textbox(page, 'Message').fill(text);
+  if (withEnter) await textbox(page, 'Message').press('Enter');
+  else await button(page, 'Send').click();
+}
+
+export async function expectMessage(page, text, who) {
+  await expectVisible(
+    messagesOf(page).getByText(text, { exact: true }),
+    `${who} to see the message ${JSON.stringify(text)} in region "Messages"`,
+  );
+}
+
+/** On a phone the members are a drawer behind the "Members" button; on a desktop, a sidebar. */
+export async function showMembers(page) {
+  if (await membersOf(page).isVisible()) return;
+  await page.getByRole('button', { name: /^Members/ }).click();
+  await expectVisible(membersOf(page), 'region "Members"');
+}
+
+export async function hideMembers(page) {
+  const toggle = page.getByRole('button', { name: /^Members/ });
+  if ((await toggle.isVisible()) && (await toggle.getAttribute('aria-expanded')) === 'true') {
+    await toggle.click();
+  }
+}
+
+/** Waits until the member list says `name` is `online` or `offline` (its visually hidden text). */
+export async function expectPresence(page, name, presence, who) {
+  await showMembers(page);
+  const item = membersOf(page)
+    .getByRole('listitem')
+    .filter({ has: page.getByText(name, { exact: true }) });
+  await eventually(`${who} to see ${name} ${presence} in region "Members"`, async () => {
+    const hidden = await item.locator('.visually-hidden').allTextContents();
+    return hidden.includes(presence);
+  });
+}

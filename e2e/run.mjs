@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+/**
+ * Browser journeys through the built app (`npm run build` first). Starts dist/server/main.js on
+ * a free port, drives Debian's Chromium with playwright-core, and runs the journeys of every
+ * e2e/*.e2e.mjs file in order; when a file's first journey (which sets the scene) fails, the
+ * rest of that file is counted as failed without running. The last line printed is
+ * `e2e: N passed, N failed`; the exit code is non-zero on any failure.
+ *
+ *   CHROMIUM_PATH=/usr/bin/chromium node e2e/run.mjs
+ *
+ * Screenshots go to e2e/artifacts/. The server and the browser are always stopped at the end.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '..');
+const artifacts = join(here, 'artifacts');
+const serverEntry = join(root, 'dist', 'server', 'main.js');
+const webIndex = join(root, 'dist', 'web', 'index.html');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The whole run, as a last resort against a hang. */
+const RUN_MS = 240_000;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** The server's child process, so that even the watchdog and a signal can stop it. */
+let serverProcess;
+
+async function startServer() {
+  const port = await freePort();
+  const log = [];
+  const child = spawn(process.execPath, [serverEntry], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  serverProcess = child;
+  const keep = (chunk) => {
+    log.push(...chunk.toString().split('\n').filter(Boolean));
+    if (log.length > 200) log.splice(0, log.length - 200);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  child.once('exit', (code, signal) => (exited = signal ?? `exit code ${code}`));
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && !exited) {
+    try {
+      if ((await fetch(`${baseUrl}/healthz`)).status === 200) return { child, baseUrl, log };
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(200);
+  }
+  child.kill('SIGKILL');
+  throw new Error(
+    `the server did not answer GET /healthz with 200 ${exited ? `(it stopped: ${exited})` : 'within 20 s'}\n` +
+      log.map((line) => `  server| ${line}`).join('\n'),
+  );
+}
+
+async function stopServer(server) {
+  const child = server?.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  if (!(await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]))) {
+    child.kill('SIGKILL');
+  }
+}
+
+function preflight() {
+  for (const [path, build] of [
+    [serverEntry, 'npm run build:server'],
+    [webIndex, 'npm run build:web'],
+  ]) {
+    if (!existsSync(path))
+      return `${path} is missing; run \`${build}\` (or \`npm run build\`) first.`;
+  }
+  if (!existsSync(chromiumPath)) {
+    return `no Chromium at ${chromiumPath}; install it (apt-get install -y chromium) or set CHROMIUM_PATH.`;
+  }
+  return null;
+}
+
+async function main() {
+  const problem = preflight();
+  if (problem) {
+    console.error(`e2e: ${problem}`);
+    return { passed: 0, failed: 1 };
+  }
+  mkdirSync(artifacts, { recursive: true });
+  for (const name of readdirSync(artifacts)) {
+    if (name.startsWith('failure-')) rmSync(join(artifacts, name)); // from an earlier run
+  }
+  const files = readdirSync(here)
+    .filter((name) => name.endsWith('.e2e.mjs'))
+    .sort();
+
+  let server;
+  let browser;
+  let passed = 0;
+  let failed = 0;
+  try {
+    server = await startServer();
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    for (const file of files) {
+      const { journeys, pagesOf } = await import(pathToFileURL(join(here, file)).href);
+      console.log(file);
+      const world = {};
+      const problems = [];
+      let sceneFailed = false;
+      for (const [index, journey] of journeys.entries()) {
+        const started = Date.now();
+        if (sceneFailed) {
+          failed += 1;
+          console.log(`  ✗ ${journey.name}\n    not run: the first journey of this file failed`);
+          continue;
+        }
+        try {
+          await journey.run({ browser, baseUrl: server.baseUrl, artifacts, world, problems });
+          if (problems.length > 0) throw new Error(problems.splice(0).join('\n'));
+          passed += 1;
+          console.log(`  ✓ ${journey.name} (${Date.now() - started} ms)`);
+        } catch (error) {
+          failed += 1;
+          if (index === 0) sceneFailed = true;
+          console.log(
+            `  ✗ ${journey.name}\n    ${String(error?.message ?? error).replaceAll('\n', '\n    ')}`,
+          );
+          for (const [label, page] of Object.entries(pagesOf?.(world) ?? {})) {
+            if (page && !page.isClosed()) {
+              const path = join(
+                artifacts,
+                `failure-${file.replace('.e2e.mjs', '')}-${index + 1}-${label}.png`,
+              );
+              await page.screenshot({ path }).catch(() => {});
+            }
+          }
+        }
+      }
+    }
+    if (failed > 0) {
+      console.log('server log (last lines):');
+      for (const line of server.log.slice(-40)) console.log(`  ${line}`);
+    }
+  } catch (error) {
+    console.error(`e2e: ${error?.message ?? error}`);
+    failed += 1;
+  } finally {
+    await browser?.close().catch(() => {});
+    await stopServer(server);
+  }
+  return { passed, failed };
+}
+
+function abort(reason) {
+  console.error(`e2e: ${reason}`);
+  serverProcess?.kill('SIGKILL');
+  console.log('e2e: 0 passed, 1 failed');
+  process.exit(1);
+}
+const watchdog = setTimeout(() => abort(`gave up after ${RUN_MS / 1000} s`), RUN_MS);
+watchdog.unref();
+process.once('SIGINT', () => abort('interrupted'));
+process.once('SIGTERM', () => abort('terminated'));
+
+const { passed, failed } = await main();
+clearTimeout(watchdog);
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;

@@ -1,0 +1,235 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { Member, Message } from '../../../protocol/schemas.js';
+import type { PendingMessage } from './messages.js';
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
+/** Within this distance of the bottom, the list follows new messages. */
+const STICK_PX = 48;
+/** Consecutive messages from one sender within this time share one name line. */
+const GROUP_MS = 5 * 60_000;
+
+function Timestamp({ iso }: { iso: string }) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return null;
+  return (
+    <time dateTime={iso} title={fullFormat.format(date)}>
+      {timeFormat.format(date)}
+    </time>
+  );
+}
+
+function continues(previous: Message | undefined, message: Message): boolean {
+  return (
+    previous !== undefined &&
+    previous.type === 'text' &&
+    message.type === 'text' &&
+    previous.sender?.id === message.sender?.id &&
+    Date.parse(message.createdAt) - Date.parse(previous.createdAt) < GROUP_MS
+  );
+}
+
+function MessageItem({
+  message,
+  own,
+  grouped,
+}: {
+  message: Message;
+  own: boolean;
+  grouped: boolean;
+}) {
+  if (message.type === 'system') {
+    return (
+      <li className="message system">
+        <p className="body">{message.body}</p> <Timestamp iso={message.createdAt} />
+      </li>
+    );
+  }
+  const classes = ['message', own ? 'own' : 'other', grouped ? 'grouped' : ''];
+  return (
+    <li className={classes.join(' ').trim()}>
+      <div className={grouped ? 'meta visually-hidden' : 'meta'}>
+        <span className="sender">{message.sender?.displayName ?? 'Someone'}</span>
+        {own && <span className="visually-hidden"> (you)</span>}{' '}
+        <Timestamp iso={message.createdAt} />
+      </div>
+      <p className="body">
+        {message.type === 'file' && (
+          <>
+            <span aria-hidden="true">📎 </span>
+            <span className="visually-hidden">File: </span>
+          </>
+        )}
+        {message.body}
+      </p>
+    </li>
+  );
+}
+
+function PendingItem({
+  message,
+  me,
+  onRetry,
+  onEdit,
+}: {
+  message: PendingMessage;
+  me: Member;
+  onRetry: (clientMsgId: string) => void;
+  onEdit: (message: PendingMessage) => void;
+}) {
+  const failed = message.status === 'failed';
+  return (
+    <li className={failed ? 'message own failed' : 'message own sending'}>
+      <div className="meta">
+        <span className="sender">{me.displayName}</span>
+        <span className="visually-hidden"> (you)</span>{' '}
+        <span className="state">{failed ? 'Not sent' : 'Sending…'}</span>
+      </div>
+      <p className="body">{message.body}</p>
+      {failed && (
+        <div className="send-failure">
+          <p role="alert">{message.error}</p>
+          <button type="button" className="small" onClick={() => onRetry(message.clientMsgId)}>
+            Retry
+          </button>
+          <button type="button" className="small quiet" onClick={() => onEdit(message)}>
+            Edit
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+export interface MessageListProps {
+  messages: readonly Message[];
+  pending: readonly PendingMessage[];
+  me: Member;
+  canLoadEarlier: boolean;
+  loadingEarlier: boolean;
+  historyError: string | null;
+  onLoadEarlier: () => void;
+  onRetry: (clientMsgId: string) => void;
+  onEdit: (message: PendingMessage) => void;
+}
+
+/**
+ * The region "Messages". Bodies are React text nodes, never HTML. It follows the newest message
+ * unless the person has scrolled up to read, and keeps its place when older messages load above.
+ */
+export function MessageList(props: MessageListProps) {
+  const { messages, pending, me } = props;
+  const scroller = useRef<HTMLElement>(null);
+  const stick = useRef(true);
+  const [unseen, setUnseen] = useState(false);
+  const previous = useRef({ firstSeq: 0, lastKey: '', pendingCount: 0, height: 0 });
+
+  const lastKey = pending.at(-1)?.clientMsgId ?? messages.at(-1)?.id ?? '';
+  const firstSeq = messages[0]?.seq ?? 0;
+
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const before = previous.current;
+    // Sending always brings the newest message into view.
+    if (pending.length > before.pendingCount) stick.current = true;
+    if (before.firstSeq !== 0 && firstSeq < before.firstSeq && lastKey === before.lastKey) {
+      // Older messages were added above: keep the ones being read where they were.
+      element.scrollTop += element.scrollHeight - before.height;
+    } else if (stick.current) {
+      element.scrollTop = element.scrollHeight;
+    } else if (lastKey !== before.lastKey) {
+      setUnseen(true);
+    }
+    previous.current = {
+      firstSeq,
+      lastKey,
+      pendingCount: pending.length,
+      height: element.scrollHeight,
+    };
+  }, [firstSeq, lastKey, messages, pending]);
+
+  // When the area shrinks (a phone keyboard opening), stay at the bottom if we were there.
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const observer = new ResizeObserver(() => {
+      if (stick.current) element.scrollTop = element.scrollHeight;
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+
+  const onScroll = () => {
+    const element = scroller.current;
+    if (!element) return;
+    stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < STICK_PX;
+    if (stick.current) setUnseen(false);
+  };
+
+  const jumpToLatest = () => {
+    const element = scroller.current;
+    if (!element) return;
+    stick.current = true;
+    setUnseen(false);
+    element.scrollTo({ top: element.scrollHeight, behavior: 'smooth' });
+  };
+
+  return (
+    <div className="messages-frame">
+      <section
+        aria-label="Messages"
+        className="messages"
+        ref={scroller}
+        onScroll={onScroll}
+        tabIndex={0}
+      >
+        {props.canLoadEarlier && (
+          <div className="load-earlier">
+            <button
+              type="button"
+              className="small quiet"
+              onClick={props.onLoadEarlier}
+              disabled={props.loadingEarlier}
+            >
+              {props.loadingEarlier ? 'Loading…' : 'Load earlier messages'}
+            </button>
+          </div>
+        )}
+        {props.historyError && (
+          <p className="history-error" role="alert">
+            {props.historyError}
+          </p>
+        )}
+        {messages.length === 0 && pending.length === 0 ? (
+          <p className="empty">No messages yet. Say hello!</p>
+        ) : (
+          <ol className="message-list">
+            {messages.map((message, index) => (
+              <MessageItem
+                key={message.id}
+                message={message}
+                own={message.sender?.id === me.id}
+                grouped={continues(messages[index - 1], message)}
+              />
+            ))}
+            {pending.map((message) => (
+              <PendingItem
+                key={message.clientMsgId}
+                message={message}
+                me={me}
+                onRetry={props.onRetry}
+                onEdit={props.onEdit}
+              />
+            ))}
+          </ol>
+        )}
+      </section>
+      {unseen && (
+        <button type="button" className="jump-latest small" onClick={jumpToLatest}>
+          New messages ↓
+        </button>
+      )}
+    </div>
+  );
+}

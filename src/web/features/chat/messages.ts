@@ -1,0 +1,53 @@
+import type { Message } from '../../../protocol/schemas.js';
+
+/** A message typed here and not yet confirmed by the server. */
+export interface PendingMessage {
+  clientMsgId: string;
+  body: string;
+  createdAt: string;
+  status: 'sending' | 'failed';
+  error?: string;
+}
+
+/**
+ * Merges messages into a list kept in ascending `seq` order with one entry per seq. The same
+ * message can arrive several times (room:state after a reconnect, replay, the send ack and
+ * message:new); the newest copy wins.
+ */
+export function mergeMessages(
+  current: readonly Message[],
+  incoming: readonly Message[],
+): readonly Message[] {
+  if (incoming.length === 0) return current;
+  const [only] = incoming;
+  const last = current.at(-1);
+  // The common case, one new message after the others, without re-sorting.
+  if (incoming.length === 1 && only && (last === undefined || only.seq > last.seq)) {
+    return [...current, only];
+  }
+  const bySeq = new Map<number, Message>();
+  for (const message of current) bySeq.set(message.seq, message);
+  for (const message of incoming) bySeq.set(message.seq, message);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** Replaces a message already in the list (same id), e.g. when a link preview is attached. */
+export function updateMessage(current: readonly Message[], updated: Message): readonly Message[] {
+  const index = current.findIndex((message) => message.id === updated.id);
+  if (index === -1) return mergeMessages(current, [updated]);
+  const next = [...current];
+  next[index] = updated;
+  return next;
+}
+
+/** Drops the optimistic copies of messages the server has now confirmed. */
+export function settlePending(
+  pending: readonly PendingMessage[],
+  confirmed: readonly Message[],
+): readonly PendingMessage[] {
+  if (pending.length === 0) return pending;
+  const ids = new Set(confirmed.map((message) => message.clientMsgId));
+  return pending.some((message) => ids.has(message.clientMsgId))
+    ? pending.filter((message) => !ids.has(message.clientMsgId))
+    : pending;
+}

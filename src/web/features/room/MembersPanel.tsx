@@ -1,0 +1,40 @@
+import type { Member, MemberPresence } from '../../../protocol/schemas.js';
+
+function byPresenceThenName(a: MemberPresence, b: MemberPresence): number {
+  if (a.online !== b.online) return a.online ? -1 : 1;
+  return a.displayName.localeCompare(b.displayName);
+}
+
+/** The region "Members": everyone in the room, online first, with "(you)" and the owner marked. */
+export function MembersPanel({
+  id,
+  members,
+  me,
+  open,
+}: {
+  id: string;
+  members: readonly MemberPresence[];
+  me: Member;
+  /** On narrow screens the panel is a drawer, shown only when open. */
+  open: boolean;
+}) {
+  const online = members.filter((member) => member.online).length;
+  return (
+    <section id={id} aria-label="Members" className={open ? 'members-panel open' : 'members-panel'}>
+      <h2>
+        Members <span className="count">{online} online</span>
+      </h2>
+      <ul className="member-list">
+        {[...members].sort(byPresenceThenName).map((member) => (
+          <li key={member.id} className={member.online ? 'member online' : 'member offline'}>
+            <span className="dot" aria-hidden="true" />
+            <span className="name">{member.displayName}</span>
+            {member.id === me.id && <span className="you"> (you)</span>}
+            {member.role !== 'member' && <span className="badge">{member.role}</span>}
+            <span className="visually-hidden">{member.online ? 'online' : 'offline'}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

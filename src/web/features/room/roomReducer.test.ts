@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import type { Member, Message, RoomState } from '../../../protocol/schemas.js';
+import {
+  canLoadEarlier,
+  initialRoomState,
+  roomReducer,
+  TYPING_TTL_MS,
+  type RoomAction,
+  type RoomViewState,
+} from './roomReducer.js';
+
+const ada: Member = { id: 'ada', displayName: 'Ada', role: 'owner' };
+const grace: Member = { id: 'grace', displayName: 'Grace', role: 'member' };
+
+function message(seq: number, sender: Member | null = grace, clientMsgId?: string): Message {
+  return {
+    id: `msg-${seq}`,
+    roomId: 'room',
+    seq,
+    type: sender ? 'text' : 'system',
+    body: `body ${seq}`,
+    sender,
+    createdAt: new Date(seq * 1000).toISOString(),
+    ...(clientMsgId ? { clientMsgId } : {}),
+  };
+}
+
+function snapshot(messages: Message[]): RoomState {
+  return {
+    room: {
+      id: 'room',
+      joinCode: 'ACD346',
+      name: 'Room',
+      createdAt: new Date(0).toISOString(),
+      expiresAt: null,
+      persistent: false,
+    },
+    member: ada,
+    members: [
+      { ...ada, online: true },
+      { ...grace, online: false },
+    ],
+    messages,
+    files: [],
+  };
+}
+
+const run = (actions: RoomAction[], state: RoomViewState = initialRoomState(ada)) =>
+  actions.reduce(roomReducer, state);
+
+describe('roomReducer', () => {
+  it('shows "reconnecting" only after a first successful connection', () => {
+    expect(run([{ type: 'disconnected' }]).connection).toBe('connecting');
+    expect(run([{ type: 'connected' }, { type: 'disconnected' }]).connection).toBe('reconnecting');
+    expect(
+      run([{ type: 'connected' }, { type: 'disconnected' }, { type: 'connected' }]).connection,
+    ).toBe('connected');
+  });
+
+  it('merges the snapshot of a reconnect with what it already holds', () => {
+    const state = run([
+      { type: 'state', state: snapshot([message(1), message(2)]), now: 0 },
+      { type: 'messages', messages: [message(3)] },
+      { type: 'state', state: snapshot([message(2), message(3), message(4)]), now: 0 },
+    ]);
+    expect(state.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('reconciles an optimistic send with the confirmed message by clientMsgId', () => {
+    const state = run([
+      { type: 'state', state: snapshot([]), now: 0 },
+      {
+        type: 'sendStarted',
+        message: { clientMsgId: 'c1', body: 'hi', createdAt: '', status: 'sending' },
+      },
+    ]);
+    expect(state.pending).toHaveLength(1);
+    const confirmed = run([{ type: 'messages', messages: [message(1, ada, 'c1')] }], state);
+    expect(confirmed.pending).toHaveLength(0);
+    expect(confirmed.messages.map((m) => m.clientMsgId)).toEqual(['c1']);
+  });
+
+  it('keeps a failed send with its error until retried or dropped', () => {
+    const started = run([
+      {
+        type: 'sendStarted',
+        message: { clientMsgId: 'c1', body: 'hi', createdAt: '', status: 'sending' },
+      },
+      { type: 'sendFailed', clientMsgId: 'c1', error: 'Too many messages' },
+    ]);
+    expect(started.pending[0]).toMatchObject({ status: 'failed', error: 'Too many messages' });
+    expect(run([{ type: 'sendRetried', clientMsgId: 'c1' }], started).pending[0]?.status).toBe(
+      'sending',
+    );
+    expect(run([{ type: 'sendDropped', clientMsgId: 'c1' }], started).pending).toHaveLength(0);
+  });
+
+  it('lets typing indicators lapse, and clears one when that member’s message arrives', () => {
+    const typing = run([{ type: 'typing', memberId: 'grace', active: true, now: 1_000 }]);
+    expect(Object.keys(typing.typing)).toEqual(['grace']);
+    expect(run([{ type: 'typingLapsed', now: 1_000 + TYPING_TTL_MS - 1 }], typing).typing).toEqual({
+      grace: 1_000 + TYPING_TTL_MS,
+    });
+    expect(run([{ type: 'typingLapsed', now: 1_000 + TYPING_TTL_MS }], typing).typing).toEqual({});
+    expect(run([{ type: 'messages', messages: [message(1)] }], typing).typing).toEqual({});
+  });
+
+  it('ignores its own typing echo', () => {
+    expect(run([{ type: 'typing', memberId: 'ada', active: true, now: 0 }]).typing).toEqual({});
+  });
+
+  it('adds joined members as offline until presence says otherwise, and removes leavers', () => {
+    const state = run([
+      { type: 'state', state: snapshot([]), now: 0 },
+      { type: 'memberJoined', member: { id: 'alan', displayName: 'Alan', role: 'member' } },
+    ]);
+    expect(state.members.find((m) => m.id === 'alan')?.online).toBe(false);
+    expect(run([{ type: 'memberLeft', memberId: 'alan' }], state).members).toHaveLength(2);
+  });
+
+  it('offers earlier messages until the oldest is seq 1 or the server says there are none', () => {
+    expect(canLoadEarlier(run([{ type: 'state', state: snapshot([message(1)]), now: 0 }]))).toBe(
+      false,
+    );
+    const later = run([{ type: 'state', state: snapshot([message(51), message(52)]), now: 0 }]);
+    expect(canLoadEarlier(later)).toBe(true);
+    const exhausted = run([{ type: 'history', messages: [message(40)], hasMore: false }], later);
+    expect(exhausted.messages.map((m) => m.seq)).toEqual([40, 51, 52]);
+    expect(canLoadEarlier(exhausted)).toBe(false);
+  });
+
+  it('turns a closing countdown into a deadline', () => {
+    const state = run([{ type: 'closing', secondsLeft: 30, reason: 'deleted', now: 5_000 }]);
+    expect(state.closing).toEqual({ deadline: 35_000, reason: 'deleted' });
+  });
+
+  it('forgets a countdown that ran out once a new snapshot arrives (server restarted)', () => {
+    const closing = run([{ type: 'closing', secondsLeft: 0, reason: 'server_shutdown', now: 0 }]);
+    expect(run([{ type: 'state', state: snapshot([]), now: 1 }], closing).closing).toBeNull();
+    const later = run([{ type: 'closing', secondsLeft: 60, reason: 'deleted', now: 0 }]);
+    expect(run([{ type: 'state', state: snapshot([]), now: 1 }], later).closing).not.toBeNull();
+  });
+});
