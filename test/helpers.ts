@@ -2,8 +2,11 @@
  * Test helpers: a real server on port 0 and real clients. Nothing of Roomkit is mocked; only
  * time can be made manual, so expiry is tested without waiting.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { EventSource } from 'eventsource';
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { afterEach } from 'vitest';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/protocol/events.js';
 import type { Member, Room } from '../src/protocol/schemas.js';
@@ -257,4 +260,105 @@ export function openEvents(
       reject(new Error(`event stream failed: ${error.message ?? error.code}`));
   });
   return { source, events, opened };
+}
+
+/** Runs `fn` after the current test, with the other cleanups (last registered runs first). */
+export function onCleanup(fn: () => Promise<void> | void): void {
+  cleanups.push(fn);
+}
+
+/**
+ * A socket.io-client with any client options (extra headers, transports…), closed after the
+ * test. Resolves once connected; rejects with the connect_error.
+ */
+export function connectWith(
+  server: { url: string },
+  options: Partial<ManagerOptions & SocketOptions>,
+): Promise<Collected> {
+  const socket: TestSocket = io(server.url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    ...options,
+  });
+  const events: { name: string; payload: any }[] = [];
+  socket.onAny((name: string, payload: unknown) => {
+    events.push({ name, payload });
+  });
+  cleanups.push(() => {
+    socket.disconnect();
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve({ socket, events }));
+    socket.once('connect_error', reject);
+  });
+}
+
+/** A TCP port that was free a moment ago (for servers started as a separate process). */
+export async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything the process wrote so far. */
+  output: { stdout: string; stderr: string };
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Runs the real `roomkit` command (src/server/main.ts, compiled on the fly by tsx) as a child process, killed
+ * after the test if it is still running. `ready: true` waits until /healthz answers.
+ */
+export async function spawnRoomkit(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { ready?: boolean; port?: number } = {},
+): Promise<ServerProcess> {
+  const port = options.port ?? 0;
+  // `node --import tsx`, not the tsx CLI: the CLI relays signals through 30 ms windows and may
+  // SIGKILL a server that is busy shutting down, which is exactly what tests of SIGTERM look at.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts', ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  const url = `http://127.0.0.1:${port}`;
+  if (options.ready) {
+    let up = false;
+    const stopped = exited.then(() => true);
+    for (const deadline = Date.now() + 15_000; !up && Date.now() < deadline;) {
+      up = await fetch(`${url}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (!up && (await Promise.race([stopped, sleep(100).then(() => false)])))
+        throw new Error(`roomkit exited before serving: ${output.stderr}`);
+    }
+    if (!up) throw new Error(`roomkit did not answer /healthz: ${output.stderr}`);
+  }
+  return { child, url, output, exited };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

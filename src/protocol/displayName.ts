@@ -21,10 +21,12 @@ export type DisplayNameResult =
 
 /** Normalises (NFC, trimmed, inner white space collapsed) and checks a display name. */
 export function checkDisplayName(input: string): DisplayNameResult {
-  const name = input.normalize('NFC').replace(spaces, ' ').trim();
-  if (forbidden.test(name.replace(emojiJoiner, ''))) {
+  const normalized = input.normalize('NFC');
+  // Checked before white space is folded, so a newline or a BOM is refused, not turned into a space.
+  if (forbidden.test(normalized.replace(emojiJoiner, ''))) {
     return { ok: false, reason: 'forbidden_characters' };
   }
+  const name = normalized.replace(spaces, ' ').trim();
   let graphemes = 0;
   for (const { segment } of segmenter.segment(name)) {
     graphemes += 1;

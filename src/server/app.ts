@@ -1,11 +1,12 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ChatService } from './chat/ChatService.js';
 import { chatEvents } from './chat/chat.events.js';
 import { chatRoutes } from './chat/chat.routes.js';
 import type { Config } from './config.js';
+import { AppError } from './core/AppError.js';
 import { systemClock, type Clock } from './core/Clock.js';
 import { defaultLimits, type Limits, type RoomkitContext } from './core/context.js';
 import { MemoryAccountant } from './core/MemoryAccountant.js';
@@ -18,6 +19,7 @@ import { healthRoutes } from './health/health.routes.js';
 import { createMetrics, httpDurationMetric } from './health/metrics.js';
 import { registerErrorHandler } from './http/errorHandler.js';
 import { corsOrigins } from './http/origins.js';
+import { dropUnusedConnectionsOnClose } from './http/unusedConnections.js';
 import { findWebRoot, webClient } from './http/webClient.js';
 import { MemoryMessageStore } from './storage/memory/MemoryMessageStore.js';
 import { MemoryRoomStore } from './storage/memory/MemoryRoomStore.js';
@@ -46,6 +48,7 @@ const JSON_BODY_LIMIT = 64 * 1024;
  * the tests call `app.listen()` themselves.
  */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<RoomkitApp> {
+  const accountant = new MemoryAccountant(config.memoryBudgetBytes);
   const app = Fastify({
     bodyLimit: JSON_BODY_LIMIT,
     logger: {
@@ -58,6 +61,18 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           url: request.url.replace(/([?&](token|ticket|sig)=)[^&]*/g, '$1[redacted]'),
         }),
       },
+    },
+    // Errors the router raises before any route runs get the envelope too: a path segment too
+    // long to be any id names nothing (404), a malformed %-escape is a bad request (400).
+    frameworkErrors: (error, _request, reply) => {
+      const body =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new AppError('not_found', 'There is nothing at this address.')
+          : new AppError('invalid_request', 'The request URL is not valid.');
+      void (reply as FastifyReply)
+        .status(body.status)
+        .header('X-System-Status', accountant.level)
+        .send({ error: body.toBody() });
     },
   });
 
@@ -88,12 +103,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     bus,
     rooms,
     presence,
-    accountant: new MemoryAccountant(config.memoryBudgetBytes),
+    accountant,
     stores,
     limits: { ...defaultLimits, ...options.limits },
   };
 
   registerErrorHandler(app);
+  dropUnusedConnectionsOnClose(app);
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {

@@ -36,7 +36,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // The usual ways a start fails are the operator's to fix, so they get one line, not a stack.
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem =
+      code === 'EADDRINUSE'
+        ? `PORT: ${config.port} is already in use on ${config.host}`
+        : code === 'EACCES'
+          ? `PORT: no permission to listen on ${config.port}`
+          : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND'
+            ? `HOST: ${config.host} is not an address of this machine`
+            : undefined;
+    if (problem === undefined) throw error;
+    process.stderr.write(`roomkit: ${problem}\n`);
+    process.exit(2);
+  }
 }
 
 main().catch((error: unknown) => {

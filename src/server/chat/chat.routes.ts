@@ -11,7 +11,7 @@ export function chatRoutes(ctx: RoomkitContext, chat: ChatService) {
     app.post<{ Params: { roomId: string } }>(
       '/api/rooms/:roomId/messages',
       async (request, reply) => {
-        const roomId = parseInput(roomIdSchema, request.params.roomId);
+        const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
         const session = await requireSession(ctx, request, roomId);
         const body = parseInput(sendMessageSchema, request.body);
         const { message, created } = await chat.send(session, body);
@@ -20,9 +20,9 @@ export function chatRoutes(ctx: RoomkitContext, chat: ChatService) {
     );
 
     app.get<{ Params: { roomId: string } }>('/api/rooms/:roomId/messages', async (request) => {
-      const roomId = parseInput(roomIdSchema, request.params.roomId);
+      const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
       const session = await requireSession(ctx, request, roomId);
-      const query = parseInput(historyQuerySchema, request.query);
+      const query = parseInput(historyQuerySchema, request.query, 'query');
       await ctx.rooms.touch(session.room);
       return chat.history(roomId, query);
     });

@@ -135,13 +135,12 @@ export class RoomService {
         { path: 'displayName', message: checked.reason },
       ]);
     }
-    const isFirst = (await this.store.listMembers(room.id)).length === 0;
     const member: MemberRecord = {
       id: randomId(),
       roomId: room.id,
       displayName: checked.name,
       nameKey: nameKey(checked.name),
-      role: isFirst ? 'owner' : 'member',
+      role: 'member',
       joinedAt: this.clock.now(),
     };
     try {
@@ -154,6 +153,13 @@ export class RoomService {
         );
       }
       throw error;
+    }
+    // The owner is decided after the member is stored, so two first joins at once cannot both
+    // become owner: whoever the store lists first is.
+    const [first] = await this.store.listMembers(room.id);
+    if (first?.id === member.id) {
+      member.role = 'owner';
+      await this.store.updateMember(room.id, member.id, { role: 'owner' });
     }
     await this.touch(room);
     const token = await this.sessions.issue({ roomId: room.id, memberId: member.id });

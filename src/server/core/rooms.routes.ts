@@ -29,7 +29,7 @@ export function roomsRoutes(ctx: RoomkitContext) {
     });
 
     app.get<{ Params: { roomId: string } }>('/api/rooms/:roomId', async (request) => {
-      const roomId = parseInput(roomIdSchema, request.params.roomId);
+      const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
       const session = await requireSession(ctx, request, roomId);
       await ctx.rooms.touch(session.room);
       const { room, members, messages, files } = await ctx.rooms.state(session);
@@ -37,7 +37,7 @@ export function roomsRoutes(ctx: RoomkitContext) {
     });
 
     app.post<{ Params: { roomId: string } }>('/api/rooms/:roomId/leave', async (request, reply) => {
-      const roomId = parseInput(roomIdSchema, request.params.roomId);
+      const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
       const session = await requireSession(ctx, request, roomId);
       await ctx.rooms.leave(roomId, session.member.id);
       void reply.clearCookie('rk_session', { path: '/' });

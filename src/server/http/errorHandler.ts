@@ -36,8 +36,14 @@ function fromFastify(error: FastifyError): AppError | undefined {
   return new AppError(code, message);
 }
 
-/** Every failure becomes `{ error: { code, message, details? } }` with its status. */
+/**
+ * Every failure becomes `{ error: { code, message, details? } }` with its status. Bodies are JSON
+ * or nothing: Fastify's default text/plain parser is removed, so a wrong content type is a 415
+ * `unsupported_type` rather than a string that fails validation as a puzzling 400 (and a
+ * "simple" cross-site request cannot smuggle a body in).
+ */
 export function registerErrorHandler(app: FastifyInstance): void {
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = error instanceof AppError ? error : fromFastify(error);
     if (!appError) {

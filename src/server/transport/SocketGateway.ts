@@ -5,6 +5,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/
 import { socketAuthSchema } from '../../protocol/schemas.js';
 import { AppError, toErrorBody } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
+import type { Session } from '../core/RoomService.js';
 import { RateLimiter } from '../core/RateLimiter.js';
 import { messageView } from '../core/views.js';
 import { corsOrigins, isAllowedOrigin } from '../http/origins.js';
@@ -19,6 +20,8 @@ import {
 
 /** Most messages a reconnecting client is sent one by one; past that it pages through history. */
 const REPLAY_MAX = 500;
+/** How long shutdown waits for the goodbye (`room:closing`, disconnect) to reach each socket. */
+const CLOSE_FLUSH_MS = 1000;
 const memberRoom = (memberId: string) => `member:${memberId}`;
 
 type TrustedRequest = IncomingMessage & { roomkitTrustedOrigin?: boolean };
@@ -63,6 +66,11 @@ export class SocketGateway {
         callback(null, true);
       },
     });
+    // Socket.IO answers its own HTTP requests (polling, the upgrade), outside Fastify's hooks.
+    this.io.engine.on('headers', (headers: Record<string, string>) => {
+      headers['X-System-Status'] = ctx.accountant.level;
+      headers['X-Content-Type-Options'] = 'nosniff';
+    });
     this.io.use((socket, next) => {
       this.authenticate(socket).then(
         () => next(),
@@ -101,13 +109,33 @@ export class SocketGateway {
   /** Tells every client the server is going away, then closes all connections. */
   async close(): Promise<void> {
     this.unsubscribe();
+    const connections = [...this.io.of('/').sockets.values()].map((socket) => socket.conn);
+    const closed = connections.map((conn) =>
+      conn.readyState === 'closed'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => conn.once('close', () => resolve())),
+    );
     this.io.emit('room:closing', { secondsLeft: 0, reason: 'server_shutdown' });
     this.io.disconnectSockets(true);
-    await this.io.close();
+    // The goodbye packets are queued behind whatever each transport is still sending; closing
+    // the engine at once would cut them off, so give them a moment to go out.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(closed),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_FLUSH_MS))),
+    ]);
+    clearTimeout(timer);
+    // Not io.close(): it also closes the HTTP server and waits for every open connection, so an
+    // open SSE stream would hold shutdown forever. Fastify owns the server and closes it itself
+    // once every preClose hook (SSE streams included) has run.
+    this.io.engine.close();
+    await this.io.of('/').adapter.close();
   }
 
   private async authenticate(socket: RoomSocket): Promise<void> {
-    const auth = socketAuthSchema.safeParse(socket.handshake.auth);
+    // The token alone decides who connects: a malformed lastSeq (null before the first message,
+    // say) must not turn a good token away as `unauthorized`.
+    const auth = socketAuthSchema.pick({ token: true }).safeParse(socket.handshake.auth);
     let token = auth.success ? auth.data.token : undefined;
     if (token === undefined && (socket.request as TrustedRequest).roomkitTrustedOrigin) {
       token = fastifyCookie.parse(socket.request.headers.cookie ?? '')[SESSION_COOKIE];
@@ -119,15 +147,8 @@ export class SocketGateway {
 
   private async onConnection(socket: RoomSocket): Promise<void> {
     const { roomId, memberId } = socket.data;
-    const session = await this.ctx.rooms.session(roomId, memberId);
-    await socket.join([roomId, memberRoom(memberId)]);
-    const release = await this.ctx.rooms.connect(session);
-    socket.on('disconnect', () => {
-      release().catch((error: unknown) =>
-        this.ctx.log.error({ err: error }, 'presence release failed'),
-      );
-    });
-
+    // Handlers go on before the first await: socket.io-client sends what it queued while
+    // offline the moment it connects, and an event without a handler would be lost unanswered.
     this.limitEvents(socket);
     const handle = registrarFor(
       socket,
@@ -144,18 +165,52 @@ export class SocketGateway {
         });
       }
     });
+    let release: (() => Promise<void>) | undefined = undefined;
+    let gone = false;
+    const releasePresence = () =>
+      release?.().catch((error: unknown) =>
+        this.ctx.log.error({ err: error }, 'presence release failed'),
+      );
+    socket.on('disconnect', () => {
+      gone = true;
+      void releasePresence();
+    });
 
-    if (socket.recovered) return; // Socket.IO has delivered what was missed
-    socket.emit('room:state', await this.ctx.rooms.state(session));
-    const lastSeq = socketAuthSchema.safeParse(socket.handshake.auth).data?.lastSeq;
-    if (lastSeq !== undefined) await this.replay(socket, roomId, lastSeq);
+    await socket.join([roomId, memberRoom(memberId)]);
+    const session = await this.ctx.rooms.session(roomId, memberId);
+    // A recovered socket has had what it missed from Socket.IO; any other gets the snapshot.
+    if (!socket.recovered) await this.sendState(socket, session);
+    // Presence after the snapshot, so a client's first event is always room:state.
+    release = await this.ctx.rooms.connect(session);
+    if (gone) await releasePresence();
   }
 
-  /** Sends the messages after `lastSeq`, for a client that reconnects after missing some. */
-  private async replay(socket: RoomSocket, roomId: string, lastSeq: number): Promise<void> {
-    const missed = await this.ctx.stores.messages.listAfter(roomId, lastSeq, REPLAY_MAX);
-    for (const message of missed.messages)
+  /**
+   * `room:state`, then — for a client that says which `lastSeq` it has — the messages after it,
+   * with the snapshot's own messages left out so nothing arrives twice. A client that missed more
+   * than REPLAY_MAX gets the ordinary snapshot and pages back through the history for the gap.
+   */
+  private async sendState(socket: RoomSocket, session: Session): Promise<void> {
+    const state = await this.ctx.rooms.state(session);
+    state.members = state.members.map((m) =>
+      m.id === session.member.id ? { ...m, online: true } : m,
+    );
+    // A resume point that is not a seq only means "no replay".
+    const lastSeq = socketAuthSchema.shape.lastSeq.safeParse(
+      (socket.handshake.auth as Record<string, unknown>).lastSeq,
+    ).data;
+    const missed =
+      lastSeq === undefined
+        ? undefined
+        : await this.ctx.stores.messages.listAfter(session.room.id, lastSeq, REPLAY_MAX);
+    if (!missed || missed.hasMore) {
+      socket.emit('room:state', state);
+      return;
+    }
+    socket.emit('room:state', { ...state, messages: [] });
+    for (const message of missed.messages) {
       socket.emit('message:new', { message: messageView(message) });
+    }
   }
 
   /**

@@ -54,7 +54,7 @@ export function registrarFor(
       const ack = ackOf(args);
       if (ack) args.pop();
       try {
-        const payload = parseInput(schema, args[0]);
+        const payload = parseInput(schema, args[0], 'payload');
         const result = await handler(await sessionOf(socket), payload);
         ack?.({ ok: true, ...result });
       } catch (error) {

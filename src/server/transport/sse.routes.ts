@@ -22,14 +22,23 @@ export interface SseOptions {
  */
 export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
   return async function routes(app: FastifyInstance): Promise<void> {
+    // Hijacked streams are invisible to Fastify: without ending them here, closing the server
+    // would wait for every EventSource client to go away on its own.
+    const open = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const end of [...open]) end();
+    });
+
     app.get<{ Params: { roomId: string }; Querystring: Record<string, string> }>(
       '/api/rooms/:roomId/events',
       async (request, reply) => {
-        const roomId = parseInput(roomIdSchema, request.params.roomId);
+        const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
         const session = await requireSession(ctx, request, roomId, { allowQueryToken: true });
         const resumeHeader = request.headers['last-event-id'] ?? request.query.lastEventId;
         const resumeFrom =
-          resumeHeader === undefined ? undefined : parseInput(lastEventIdSchema, resumeHeader);
+          resumeHeader === undefined
+            ? undefined
+            : parseInput(lastEventIdSchema, resumeHeader, 'Last-Event-ID');
         const memberId = session.member.id;
 
         reply.hijack();
@@ -78,23 +87,37 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
         const heartbeat = setInterval(() => {
           if (!res.writableEnded) res.write(': ping\n\n');
         }, options.heartbeatMs);
-        const release = await ctx.rooms.connect(session);
-        const cleanup = () => {
-          clearInterval(heartbeat);
-          unsubscribe();
-          release().catch((error: unknown) =>
+        let release: (() => Promise<void>) | undefined;
+        let closed = false;
+        const releasePresence = () =>
+          release?.().catch((error: unknown) =>
             request.log.error({ err: error }, 'presence release failed'),
           );
+        const shutdown = () => {
+          write('room:closing', { secondsLeft: 0, reason: 'server_shutdown' });
+          res.end();
         };
-        res.on('close', cleanup);
+        open.add(shutdown);
+        res.on('close', () => {
+          closed = true;
+          open.delete(shutdown);
+          clearInterval(heartbeat);
+          unsubscribe();
+          void releasePresence();
+        });
 
         try {
+          release = await ctx.rooms.connect(session);
+          if (closed) await releasePresence();
           const state = await ctx.rooms.state(session);
           if (resumeFrom === undefined) {
             write('room:state', state);
             lastSeq = state.messages.at(-1)?.seq ?? 0;
           } else {
             write('room:state', { ...state, messages: [] });
+            // A resume point past the newest message (stale or made up) must not hide the
+            // messages that come next.
+            lastSeq = Math.min(lastSeq, state.messages.at(-1)?.seq ?? 0);
             for (;;) {
               const page = await ctx.stores.messages.listAfter(roomId, lastSeq, REPLAY_PAGE);
               for (const message of page.messages) {

@@ -1,0 +1,253 @@
+/**
+ * Configuration (API.md, "Running"): defaults, one clear line naming a bad variable, flags that
+ * mirror the variables, and the real `roomkit` command starting and shutting down gracefully.
+ */
+import { connect as connectTcp, createServer as createNetServer, type AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import {
+  connectCollecting,
+  freePort,
+  onCleanup,
+  roomWith,
+  spawnRoomkit,
+  waitFor,
+} from '../../test/helpers.js';
+import { ConfigError, loadConfig, parseFlags } from './config.js';
+
+const SECRET = 's'.repeat(32);
+
+/** The ConfigError loadConfig throws for these variables. */
+function configError(vars: Record<string, string>): ConfigError {
+  try {
+    loadConfig(vars);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`accepted ${JSON.stringify(vars)}`);
+}
+
+describe('loadConfig', () => {
+  it('has the defaults of API.md', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      publicUrl: undefined,
+      databaseUrl: undefined,
+      blobStore: 'memory',
+      redisUrl: undefined,
+      memoryBudgetBytes: 536_870_912,
+      maxUploadBytes: 20_971_520,
+      roomTtlSeconds: 3600,
+      emptyRoomGraceSeconds: 210,
+      adminToken: undefined,
+      integratorsFile: undefined,
+      execDriver: 'wasm',
+      fetchAllowHosts: [],
+      iceServers: undefined,
+    });
+  });
+
+  it('makes a random session secret per start in memory mode', () => {
+    const first = loadConfig({}).sessionSecret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({}).sessionSecret).not.toBe(first);
+  });
+
+  it('keeps blobs on disk by default when the database is SQLite', () => {
+    const sqlite = loadConfig({ DATABASE_URL: 'sqlite:./data/roomkit.db', SESSION_SECRET: SECRET });
+    expect(sqlite.blobStore).toMatch(/^fs:/);
+    expect(sqlite.sessionSecret).toBe(SECRET);
+    const postgres = loadConfig({ DATABASE_URL: 'postgres://db/roomkit', SESSION_SECRET: SECRET });
+    expect(postgres.blobStore).toBe('memory');
+    const explicit = loadConfig({
+      DATABASE_URL: 'sqlite:./x.db',
+      SESSION_SECRET: SECRET,
+      BLOB_STORE: 's3',
+    });
+    expect(explicit.blobStore).toBe('s3');
+  });
+
+  it('reads every kind of value', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '::',
+      PUBLIC_URL: 'https://rooms.example.com/',
+      REDIS_URL: 'rediss://cache:6380',
+      MEMORY_BUDGET_BYTES: '2000000',
+      ROOM_TTL_SECONDS: '0',
+      EXEC_DRIVER: 'piston:http://piston:2000',
+      FETCH_ALLOW_HOSTS: ' Localhost:8080, ,intranet ',
+      ICE_SERVERS: '["stun:stun.example.com"]',
+      S3_FORCE_PATH_STYLE: 'yes',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '::',
+      publicUrl: 'https://rooms.example.com',
+      redisUrl: 'rediss://cache:6380',
+      memoryBudgetBytes: 2_000_000,
+      roomTtlSeconds: 0,
+      execDriver: 'piston:http://piston:2000',
+      fetchAllowHosts: ['localhost:8080', 'intranet'],
+      iceServers: ['stun:stun.example.com'],
+      s3: { forcePathStyle: true },
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', SESSION_SECRET: '' }).port).toBe(8080);
+  });
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '-1' }],
+    ['PORT', { PORT: '80.5' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x', SESSION_SECRET: SECRET }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['BLOB_STORE', { BLOB_STORE: 'ftp' }],
+    ['BLOB_STORE', { BLOB_STORE: 'fs:' }],
+    ['REDIS_URL', { REDIS_URL: 'http://x' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'javascript:alert(1)' }],
+    ['ICE_SERVERS', { ICE_SERVERS: 'notjson' }],
+    ['ICE_SERVERS', { ICE_SERVERS: '{"urls":"stun:x"}' }],
+    ['EXEC_DRIVER', { EXEC_DRIVER: 'docker' }],
+    ['MEMORY_BUDGET_BYTES', { MEMORY_BUDGET_BYTES: '10' }],
+    ['SESSION_SECRET', { SESSION_SECRET: 'too-short' }],
+    ['SESSION_SECRET', { DATABASE_URL: 'sqlite:./data/roomkit.db' }],
+    ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+  ])('refuses a bad %s with a ConfigError naming it', (name, vars) => {
+    const error = configError(vars);
+    expect(error.message.startsWith(`${name}:`), error.message).toBe(true);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('never repeats a secret’s value in its error', () => {
+    expect(configError({ SESSION_SECRET: 'hunter2-hunter2' }).message).not.toContain('hunter2');
+    expect(configError({ ADMIN_TOKEN: 'letmein' }).message).not.toContain('letmein');
+  });
+});
+
+describe('parseFlags', () => {
+  it('maps flags to their variables', () => {
+    expect(parseFlags(['--port', '9000'])).toEqual({ PORT: '9000' });
+    expect(parseFlags(['--host=::'])).toEqual({ HOST: '::' });
+    expect(parseFlags(['--memory-budget-bytes', '2000000'])).toEqual({
+      MEMORY_BUDGET_BYTES: '2000000',
+    });
+    expect(parseFlags(['--public-url=https://x.example/?a=b', '--port=1'])).toEqual({
+      PUBLIC_URL: 'https://x.example/?a=b',
+      PORT: '1',
+    });
+    expect(parseFlags([])).toEqual({});
+  });
+
+  it('lets flags override the environment', () => {
+    const config = loadConfig({ PORT: '1234', ...parseFlags(['--port', '9000']) });
+    expect(config.port).toBe(9000);
+  });
+
+  it.each([
+    [['--nope', '1'], /--nope/],
+    [['--port'], /--port/],
+    [['port', '9000'], /port/],
+    [['--constructor', 'x'], /--constructor/],
+    [['--__proto__', 'x'], /--__proto__/],
+  ])('refuses %j', (argv, mentions) => {
+    expect(() => parseFlags(argv)).toThrow(ConfigError);
+    expect(() => parseFlags(argv)).toThrow(mentions);
+  });
+});
+
+describe('the roomkit command', () => {
+  it('stops on a bad value with one line naming the variable', async () => {
+    const roomkit = await spawnRoomkit(['--port', 'abc']);
+    const { code } = await roomkit.exited;
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    const lines = roomkit.output.stderr.split('\n').filter((line) => line.trim() !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toBe('roomkit: PORT: must be a whole number from 0 to 65535');
+  });
+
+  it('stops with one line naming PORT when the port is taken', async () => {
+    const blocker = createNetServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+    const { port } = blocker.address() as AddressInfo;
+    const roomkit = await spawnRoomkit(['--port', String(port), '--host', '127.0.0.1'], {
+      LOG_LEVEL: 'warn',
+    });
+    expect((await roomkit.exited).code).not.toBe(0);
+    const lines = roomkit.output.stderr.split('\n').filter((line) => line.trim() !== '');
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`^roomkit: PORT: ${port} .*in use`))]);
+  });
+
+  it('stops on an unknown flag with one line', async () => {
+    const roomkit = await spawnRoomkit(['--prot', '9000']);
+    expect((await roomkit.exited).code).not.toBe(0);
+    const lines = roomkit.output.stderr.split('\n').filter((line) => line.trim() !== '');
+    expect(lines).toEqual([expect.stringContaining('--prot')]);
+  });
+
+  it('shuts down gracefully on SIGTERM, telling connected clients', async () => {
+    const port = await freePort();
+    const roomkit = await spawnRoomkit(
+      ['--port', String(port), '--host', '127.0.0.1'],
+      { LOG_LEVEL: 'warn' },
+      { ready: true, port },
+    );
+    const server = { url: roomkit.url };
+    const { room, members } = await roomWith(server, 'Ada', 'Grace');
+    const client = await connectCollecting(server, { token: members[0]!.token });
+    await waitFor(() => client.events.find((e) => e.name === 'room:state'));
+    let disconnected = false;
+    client.socket.on('disconnect', () => (disconnected = true));
+    const stream = await readStream(
+      `${server.url}/api/rooms/${room.id}/events?token=${encodeURIComponent(members[1]!.token)}`,
+    );
+    await waitFor(() => stream.text.includes('event: room:state'), 5000, 'the event stream');
+    // A connection that never sends a request (a browser's preconnect) must not hold shutdown.
+    const idle = connectTcp(port, '127.0.0.1');
+    idle.on('error', () => {});
+    await new Promise((resolve) => idle.once('connect', resolve));
+    onCleanup(() => void idle.destroy());
+
+    roomkit.child.kill('SIGTERM');
+    const exit = await roomkit.exited;
+    expect(exit, roomkit.output.stdout + roomkit.output.stderr).toEqual({ code: 0, signal: null });
+    await waitFor(() => disconnected, 5000, 'the socket client to be disconnected');
+    const closing = client.events.find((e) => e.name === 'room:closing');
+    if (closing) expect(closing.payload.reason).toBe('server_shutdown');
+    await waitFor(() => stream.ended, 5000, 'the event stream to end');
+    expect(stream.text).toMatch(/event: room:closing\ndata: .*"server_shutdown"/);
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+  });
+});
+
+/** Reads a streaming response (an event stream) into `text` as it arrives. */
+async function readStream(url: string): Promise<{ text: string; ended: boolean }> {
+  const controller = new AbortController();
+  onCleanup(() => controller.abort());
+  const response = await fetch(url, { signal: controller.signal });
+  expect(response.status).toBe(200);
+  const state = { text: '', ended: false };
+  const decoder = new TextDecoder();
+  const reader = response.body!.getReader();
+  void (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        state.text += decoder.decode(value, { stream: true });
+      }
+    } catch {
+      // aborted or reset: counts as ended
+    }
+    state.ended = true;
+  })();
+  return state;
+}
