@@ -126,27 +126,6 @@ export async function roomWith(
   return { room, members };
 }
 
-/** A connected socket.io-client; resolves once connected (rejects on connect_error). */
-export function connect(
-  server: { url: string },
-  auth: Record<string, unknown>,
-  options: { reconnection?: boolean } = {},
-): Promise<TestSocket> {
-  const socket: TestSocket = io(server.url, {
-    auth,
-    transports: ['websocket'],
-    reconnection: options.reconnection ?? false,
-    forceNew: true,
-  });
-  cleanups.push(() => {
-    socket.disconnect();
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
-
 /** Connects, recording every event, and waits for room:state (sent right after connecting). */
 export async function connectWithState(
   server: { url: string },
@@ -173,23 +152,7 @@ export function connectCollecting(
   server: { url: string },
   auth: Record<string, unknown>,
 ): Promise<Collected> {
-  const socket: TestSocket = io(server.url, {
-    auth,
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  const events: { name: string; payload: any }[] = [];
-  socket.onAny((name: string, payload: unknown) => {
-    events.push({ name, payload });
-  });
-  cleanups.push(() => {
-    socket.disconnect();
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve({ socket, events }));
-    socket.once('connect_error', reject);
-  });
+  return connectWith(server, { auth });
 }
 
 /** Waits until `predicate` holds over the collected events (polling; fails after `ms`). */
@@ -361,4 +324,16 @@ export async function spawnRoomkit(
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Posts a message over REST as `member` (a string is the body; an object is the whole request). */
+export function sendMessage(
+  server: { url: string },
+  member: Joined,
+  body: string | Record<string, unknown>,
+) {
+  return api(server, 'POST', `/api/rooms/${member.room.id}/messages`, {
+    token: member.token,
+    body: typeof body === 'string' ? { body } : body,
+  });
 }

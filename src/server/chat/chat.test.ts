@@ -15,15 +15,9 @@ import {
   type Collected,
   type Joined,
   type TestServer,
+  sendMessage as send,
 } from '../../../test/helpers.js';
 import { ManualClock } from '../core/Clock.js';
-
-function send(server: TestServer, member: Joined, body: Record<string, unknown>) {
-  return api(server, 'POST', `/api/rooms/${member.room.id}/messages`, {
-    token: member.token,
-    body,
-  });
-}
 
 function history(server: TestServer, member: Joined, query = '') {
   return api(server, 'GET', `/api/rooms/${member.room.id}/messages${query}`, {

@@ -17,7 +17,7 @@ import {
   waitFor,
   type Collected,
   type Joined,
-  type TestServer,
+  sendMessage as send,
 } from '../../../test/helpers.js';
 
 function messagesSeen(client: Collected): any[] {
@@ -44,13 +44,6 @@ function waitForOnline(client: Collected, online: Record<string, boolean>) {
     5000,
     `presence ${JSON.stringify(online)}`,
   );
-}
-
-function send(server: TestServer, member: Joined, body: string) {
-  return api(server, 'POST', `/api/rooms/${member.room.id}/messages`, {
-    token: member.token,
-    body: { body },
-  });
 }
 
 function disconnected(client: Collected): Promise<string> {

@@ -16,6 +16,7 @@ import {
   waitFor,
   type Joined,
   type TestServer,
+  sendMessage as send,
 } from '../../../test/helpers.js';
 import { ManualClock } from '../core/Clock.js';
 
@@ -92,13 +93,6 @@ function parseFrame(text: string): Frame {
   }
   if (data.length > 0) frame.data = JSON.parse(data.join('\n'));
   return frame;
-}
-
-function send(server: TestServer, member: Joined, body: string) {
-  return api(server, 'POST', `/api/rooms/${member.room.id}/messages`, {
-    token: member.token,
-    body: { body },
-  });
 }
 
 function expectError(response: { status: number; body: any }, status: number, code: string) {
