@@ -141,7 +141,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   const sockets = new SocketGateway(app.server, ctx);
-  const registry = createMetrics(ctx, () => sockets.connections());
+  const registry = createMetrics(ctx);
   httpDurationMetric(app, registry);
 
   const chat = new ChatService(ctx);

@@ -6,7 +6,7 @@ import type { RoomkitContext } from '../core/context.js';
  * Prometheus metrics: process metrics plus rooms, members, connections, messages and HTTP
  * request durations. Each app has its own registry, so several apps can live in one process.
  */
-export function createMetrics(ctx: RoomkitContext, connections: () => number): Registry {
+export function createMetrics(ctx: RoomkitContext): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -31,7 +31,7 @@ export function createMetrics(ctx: RoomkitContext, connections: () => number): R
     help: 'Open realtime connections (Socket.IO and SSE).',
     registers: [registry],
     collect() {
-      this.set(Math.max(connections(), ctx.presence.connections()));
+      this.set(ctx.presence.connections());
     },
   });
   new Gauge({

@@ -102,10 +102,6 @@ export class SocketGateway {
     this.features.push(feature);
   }
 
-  connections(): number {
-    return this.io.engine.clientsCount;
-  }
-
   /** Tells every client the server is going away, then closes all connections. */
   async close(): Promise<void> {
     this.unsubscribe();
