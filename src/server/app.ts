@@ -21,8 +21,11 @@ import { registerErrorHandler } from './http/errorHandler.js';
 import { corsOrigins } from './http/origins.js';
 import { dropUnusedConnectionsOnClose } from './http/unusedConnections.js';
 import { findWebRoot, webClient } from './http/webClient.js';
+import { MemoryBlobStore } from './storage/memory/MemoryBlobStore.js';
+import { MemoryFileStore } from './storage/memory/MemoryFileStore.js';
 import { MemoryMessageStore } from './storage/memory/MemoryMessageStore.js';
 import { MemoryRoomStore } from './storage/memory/MemoryRoomStore.js';
+import { closeStores, type Stores } from './storage/Stores.js';
 import { SocketGateway } from './transport/SocketGateway.js';
 import { sseRoutes } from './transport/sse.routes.js';
 
@@ -81,14 +84,19 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     app.log.error({ err: error, event: event.name }, 'bus listener failed'),
   );
   const presence = new PresenceTracker();
-  const stores = { rooms: new MemoryRoomStore(), messages: new MemoryMessageStore() };
+  const stores: Stores = {
+    rooms: new MemoryRoomStore(),
+    messages: new MemoryMessageStore(),
+    files: new MemoryFileStore(),
+    blobs: new MemoryBlobStore(accountant),
+  };
   const rooms = new RoomService(
-    stores.rooms,
-    stores.messages,
+    stores,
     bus,
     presence,
     new SessionService(config.sessionSecret),
     clock,
+    accountant,
     {
       defaultTtlSeconds: config.roomTtlSeconds,
       emptyRoomGraceSeconds: config.emptyRoomGraceSeconds,
@@ -154,14 +162,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const webRoot = options.webRoot === false ? undefined : (options.webRoot ?? findWebRoot());
   await app.register(webClient, { root: webRoot });
 
+  // Relief runs after the hold that crossed the line, never inside it.
+  accountant.onPressure(() => setImmediate(() => void rooms.relieveMemoryPressure()));
   rooms.start();
   app.addHook('preClose', async () => {
     rooms.stop();
     await sockets.close();
   });
   app.addHook('onClose', async () => {
-    await stores.rooms.close();
-    await stores.messages.close();
+    await closeStores(stores);
   });
   return { app, ctx, sockets };
 }

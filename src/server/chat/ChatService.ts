@@ -3,6 +3,7 @@ import { randomId } from '../core/ids.js';
 import { RateLimiter } from '../core/RateLimiter.js';
 import type { RoomkitContext } from '../core/context.js';
 import type { Session } from '../core/RoomService.js';
+import { postMessage } from '../core/postMessage.js';
 import { messageView } from '../core/views.js';
 import type { MessagePage } from '../storage/MessageStore.js';
 import type { MessageDraft } from '../storage/records.js';
@@ -36,12 +37,9 @@ export class ChatService {
       createdAt: this.ctx.clock.now(),
     };
     if (body.clientMsgId !== undefined) draft.clientMsgId = body.clientMsgId;
-    const { message, created } = await this.ctx.stores.messages.append(draft);
-    const view = messageView(message);
-    if (created)
-      this.ctx.bus.publish({ roomId: room.id, name: 'message:new', payload: { message: view } });
+    const result = await postMessage(this.ctx, draft);
     await this.ctx.rooms.touch(room);
-    return { message: view, created };
+    return result;
   }
 
   async history(
@@ -70,18 +68,13 @@ export class ChatService {
   }
 
   private async system(roomId: string, body: string): Promise<void> {
-    const { message } = await this.ctx.stores.messages.append({
+    await postMessage(this.ctx, {
       id: randomId(),
       roomId,
       type: 'system',
       body,
       sender: null,
       createdAt: this.ctx.clock.now(),
-    });
-    this.ctx.bus.publish({
-      roomId,
-      name: 'message:new',
-      payload: { message: messageView(message) },
     });
   }
 }

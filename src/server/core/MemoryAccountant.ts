@@ -1,3 +1,5 @@
+import { AppError } from './AppError.js';
+
 export type MemoryLevel = 'ok' | 'warning' | 'critical';
 
 export interface MemoryStatus {
@@ -6,13 +8,31 @@ export interface MemoryStatus {
   budgetBytes: number;
 }
 
+/** A cache the accountant may empty under pressure; returns the bytes it let go. */
+export interface EvictableCache {
+  name: string;
+  evictAll(): number;
+}
+
+export interface Reservation {
+  release(): void;
+}
+
 /**
- * Knows every byte of room data held in RAM (files, cached images) against MEMORY_BUDGET_BYTES.
- * Levels: warning from 75 % of the budget, critical from 90 % (API.md, "Health").
+ * Knows every byte of room data held in RAM (files, thumbnails, cached images) against
+ * MEMORY_BUDGET_BYTES. Levels: warning from 75 % of the budget, critical from 90 % (API.md,
+ * "Health"). Uploads reserve their size before they are read, so parallel uploads can never
+ * together exceed the budget; when held bytes reach critical, the pressure listeners run (caches
+ * are emptied, then rooms evicted — see RoomService.relieveMemoryPressure).
  */
 export class MemoryAccountant {
   private readonly held = new Map<string, number>();
+  private readonly caches: EvictableCache[] = [];
+  private readonly pressureListeners: (() => void)[] = [];
   private used = 0;
+  private reserved = 0;
+  /** Evictions so far, by kind (`cache`, `room`), for the metrics. */
+  readonly evictions: Record<string, number> = { cache: 0, room: 0 };
 
   constructor(readonly budgetBytes: number) {}
 
@@ -21,6 +41,7 @@ export class MemoryAccountant {
     this.release(key);
     this.held.set(key, bytes);
     this.used += bytes;
+    if (this.level === 'critical') for (const listener of this.pressureListeners) listener();
   }
 
   release(key: string): void {
@@ -30,17 +51,54 @@ export class MemoryAccountant {
     this.used -= bytes;
   }
 
-  /** Releases every key that starts with `prefix` (e.g. all of one room's files). */
-  releasePrefix(prefix: string): void {
-    for (const key of [...this.held.keys()]) if (key.startsWith(prefix)) this.release(key);
+  /**
+   * Sets `bytes` aside for work in progress (an upload being read and processed), or refuses
+   * with 503 `overloaded` when they would not fit in the budget.
+   */
+  reserve(bytes: number): Reservation {
+    if (this.used + this.reserved + bytes > this.budgetBytes) {
+      throw new AppError('overloaded', 'The server is busy; try again in a minute.', undefined, {
+        'Retry-After': '60',
+      });
+    }
+    this.reserved += bytes;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.reserved -= bytes;
+      },
+    };
+  }
+
+  /** Registers a cache to be emptied first under memory pressure. */
+  addCache(cache: EvictableCache): void {
+    this.caches.push(cache);
+  }
+
+  /** Empties every registered cache; returns the bytes let go. */
+  evictCaches(): number {
+    let freed = 0;
+    for (const cache of this.caches) freed += cache.evictAll();
+    if (freed > 0) this.evictions.cache = (this.evictions.cache ?? 0) + 1;
+    return freed;
+  }
+
+  onPressure(listener: () => void): void {
+    this.pressureListeners.push(listener);
   }
 
   get usedBytes(): number {
     return this.used;
   }
 
+  get reservedBytes(): number {
+    return this.reserved;
+  }
+
   get level(): MemoryLevel {
-    const ratio = this.used / this.budgetBytes;
+    const ratio = (this.used + this.reserved) / this.budgetBytes;
     return ratio >= 0.9 ? 'critical' : ratio >= 0.75 ? 'warning' : 'ok';
   }
 

@@ -6,17 +6,18 @@ import type {
   MemberPresence,
   RoomState,
 } from '../../protocol/schemas.js';
-import type { MessageStore } from '../storage/MessageStore.js';
 import type { MemberRecord, RoomRecord } from '../storage/records.js';
-import { StoreConflictError, type RoomStore } from '../storage/RoomStore.js';
+import { StoreConflictError } from '../storage/RoomStore.js';
+import type { Stores } from '../storage/Stores.js';
 import { AppError } from './AppError.js';
 import type { Clock } from './Clock.js';
+import type { MemoryAccountant } from './MemoryAccountant.js';
 import { randomId, randomJoinCode } from './ids.js';
 import { nameKey } from './nameKey.js';
 import type { PresenceTracker } from './PresenceTracker.js';
 import type { RoomEventBus } from './RoomEventBus.js';
 import type { SessionService } from './SessionService.js';
-import { memberView, messageView, roomView } from './views.js';
+import { fileView, memberView, messageView, roomView } from './views.js';
 
 export type CloseReason = 'expired' | 'empty' | 'deleted' | 'evicted';
 
@@ -57,14 +58,15 @@ export class RoomService {
   private readonly ended = new LRUCache<string, CloseReason>({ max: 10_000 });
   private readonly closing = new Set<string>();
   private stopSweep: (() => void) | undefined;
+  private relieving = false;
 
   constructor(
-    private readonly store: RoomStore,
-    private readonly messages: MessageStore,
+    private readonly stores: Stores,
     private readonly bus: RoomEventBus,
     private readonly presence: PresenceTracker,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
+    private readonly accountant: MemoryAccountant,
     private readonly options: RoomServiceOptions,
     private readonly onHookError: (error: unknown) => void = () => {},
   ) {}
@@ -102,7 +104,7 @@ export class RoomService {
         emptySince: now,
       };
       try {
-        await this.store.createRoom(room);
+        await this.stores.rooms.createRoom(room);
         return room;
       } catch (error) {
         // 23^6 codes: a clash is rare, several in a row mean the store is full or broken.
@@ -113,7 +115,7 @@ export class RoomService {
 
   /** A live room, or the error a client should see for it. */
   async getLiveRoom(roomId: string): Promise<RoomRecord> {
-    const room = await this.store.getRoom(roomId);
+    const room = await this.stores.rooms.getRoom(roomId);
     if (room && !this.isExpired(room)) return room;
     if (room || this.ended.get(roomId) === 'expired') {
       if (room) void this.close(room.id, 'expired');
@@ -144,7 +146,7 @@ export class RoomService {
       joinedAt: this.clock.now(),
     };
     try {
-      await this.store.addMember(member);
+      await this.stores.rooms.addMember(member);
     } catch (error) {
       if (error instanceof StoreConflictError && error.constraint === 'name_key') {
         throw new AppError(
@@ -156,10 +158,10 @@ export class RoomService {
     }
     // The owner is decided after the member is stored, so two first joins at once cannot both
     // become owner: whoever the store lists first is.
-    const [first] = await this.store.listMembers(room.id);
+    const [first] = await this.stores.rooms.listMembers(room.id);
     if (first?.id === member.id) {
       member.role = 'owner';
-      await this.store.updateMember(room.id, member.id, { role: 'owner' });
+      await this.stores.rooms.updateMember(room.id, member.id, { role: 'owner' });
     }
     await this.touch(room);
     const token = await this.sessions.issue({ roomId: room.id, memberId: member.id });
@@ -186,38 +188,42 @@ export class RoomService {
   /** The current room and member of an established session (roles and names may have changed). */
   async session(roomId: string, memberId: string): Promise<Session> {
     const room = await this.getLiveRoom(roomId);
-    const member = await this.store.getMember(room.id, memberId);
+    const member = await this.stores.rooms.getMember(room.id, memberId);
     if (!member) throw new AppError('unauthorized', 'This member is no longer in the room.');
     return { room, member };
   }
 
   async leave(roomId: string, memberId: string): Promise<void> {
-    const room = await this.store.getRoom(roomId);
-    const member = room && (await this.store.getMember(roomId, memberId));
-    if (!room || !member || !(await this.store.removeMember(roomId, memberId))) return;
+    const room = await this.stores.rooms.getRoom(roomId);
+    const member = room && (await this.stores.rooms.getMember(roomId, memberId));
+    if (!room || !member || !(await this.stores.rooms.removeMember(roomId, memberId))) return;
     this.bus.publish({ roomId, name: 'member:left', payload: { memberId } });
     if (member.role === 'owner') {
       // The longest-present member inherits the room, so it never stays without an owner.
-      const [heir] = await this.store.listMembers(roomId);
-      if (heir) await this.store.updateMember(roomId, heir.id, { role: 'owner' });
+      const [heir] = await this.stores.rooms.listMembers(roomId);
+      if (heir) await this.stores.rooms.updateMember(roomId, heir.id, { role: 'owner' });
     }
     await this.runHooks('left', room, member);
     await this.publishPresence(roomId);
   }
 
   async state(session: Session): Promise<RoomState> {
-    const recent = await this.messages.listBefore(session.room.id, undefined, RECENT_MESSAGES);
+    const recent = await this.stores.messages.listBefore(
+      session.room.id,
+      undefined,
+      RECENT_MESSAGES,
+    );
     return {
       room: roomView(session.room),
       member: memberView(session.member),
       members: await this.membersWithPresence(session.room.id),
       messages: recent.messages.map(messageView),
-      files: [],
+      files: (await this.stores.files.listFiles(session.room.id)).map(fileView),
     };
   }
 
   async membersWithPresence(roomId: string): Promise<MemberPresence[]> {
-    const members = await this.store.listMembers(roomId);
+    const members = await this.stores.rooms.listMembers(roomId);
     return members.map((m) => ({ ...memberView(m), online: this.presence.isOnline(roomId, m.id) }));
   }
 
@@ -226,7 +232,7 @@ export class RoomService {
     const { room, member } = session;
     const wasOccupied = this.presence.isOccupied(room.id);
     const cameOnline = this.presence.connect(room.id, member.id);
-    if (!wasOccupied) await this.store.updateRoom(room.id, { emptySince: null });
+    if (!wasOccupied) await this.stores.rooms.updateRoom(room.id, { emptySince: null });
     if (cameOnline) await this.publishPresence(room.id);
     let released = false;
     return async () => {
@@ -234,7 +240,7 @@ export class RoomService {
       released = true;
       const wentOffline = this.presence.disconnect(room.id, member.id);
       if (!this.presence.isOccupied(room.id)) {
-        await this.store.updateRoom(room.id, { emptySince: this.clock.now() });
+        await this.stores.rooms.updateRoom(room.id, { emptySince: this.clock.now() });
       }
       if (wentOffline) await this.publishPresence(room.id);
     };
@@ -243,14 +249,14 @@ export class RoomService {
   /** Activity without a live connection (a REST call) restarts the empty-room grace period. */
   async touch(room: RoomRecord): Promise<void> {
     if (!this.presence.isOccupied(room.id))
-      await this.store.updateRoom(room.id, { emptySince: this.clock.now() });
+      await this.stores.rooms.updateRoom(room.id, { emptySince: this.clock.now() });
   }
 
   /** Ends expired rooms and rooms that have been empty for longer than the grace period. */
   async sweep(): Promise<void> {
     const now = this.clock.now();
     const graceMs = this.options.emptyRoomGraceSeconds * 1000;
-    for (const room of await this.store.listRooms()) {
+    for (const room of await this.stores.rooms.listRooms()) {
       if (this.isExpired(room)) await this.close(room.id, 'expired');
       else if (
         !room.persistent &&
@@ -264,6 +270,37 @@ export class RoomService {
   }
 
   /**
+   * Brings held memory back under the warning line when it reached critical: first the caches
+   * are emptied, then expired rooms end, then the rooms nobody is connected to, longest-empty
+   * first (their members get `room:closed { reason: "evicted" }`). Rooms with people in them are
+   * never evicted; uploads are refused before the budget could be exceeded anyway.
+   */
+  async relieveMemoryPressure(): Promise<void> {
+    if (this.relieving || this.accountant.level !== 'critical') return;
+    this.relieving = true;
+    const relieved = () => this.accountant.level === 'ok';
+    try {
+      this.accountant.evictCaches();
+      if (relieved()) return;
+      const rooms = await this.stores.rooms.listRooms();
+      for (const room of rooms.filter((r) => this.isExpired(r))) {
+        await this.close(room.id, 'expired');
+        if (relieved()) return;
+      }
+      const idle = rooms
+        .filter((r) => !this.isExpired(r) && !this.presence.isOccupied(r.id))
+        .sort((a, b) => (a.emptySince ?? a.createdAt) - (b.emptySince ?? b.createdAt));
+      for (const room of idle) {
+        await this.close(room.id, 'evicted');
+        this.accountant.evictions.room = (this.accountant.evictions.room ?? 0) + 1;
+        if (relieved()) return;
+      }
+    } finally {
+      this.relieving = false;
+    }
+  }
+
+  /**
    * Ends a room: members are told (`room:closed`), transports disconnect them, and everything of
    * the room is deleted.
    */
@@ -271,11 +308,13 @@ export class RoomService {
     if (this.closing.has(roomId)) return;
     this.closing.add(roomId);
     try {
-      if (!(await this.store.getRoom(roomId))) return;
+      if (!(await this.stores.rooms.getRoom(roomId))) return;
       this.ended.set(roomId, reason);
       this.bus.publish({ roomId, name: 'room:closed', payload: { reason } });
-      await this.store.deleteRoom(roomId);
-      await this.messages.deleteRoom(roomId);
+      await this.stores.rooms.deleteRoom(roomId);
+      await this.stores.messages.deleteRoom(roomId);
+      await this.stores.files.deleteRoom(roomId);
+      await this.stores.blobs.deletePrefix(`${roomId}/`);
       await this.runHooks('closed', roomId, reason);
     } finally {
       this.closing.delete(roomId);
@@ -283,7 +322,7 @@ export class RoomService {
   }
 
   private async findByJoinCode(joinCode: string): Promise<RoomRecord> {
-    const room = await this.store.findRoomByJoinCode(joinCode);
+    const room = await this.stores.rooms.findRoomByJoinCode(joinCode);
     if (!room || this.isExpired(room))
       throw new AppError('room_not_found', 'No room has that join code.');
     return room;

@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
-import type { MessageStore } from '../storage/MessageStore.js';
-import type { RoomStore } from '../storage/RoomStore.js';
+import type { Stores } from '../storage/Stores.js';
 import type { Clock } from './Clock.js';
 import type { MemoryAccountant } from './MemoryAccountant.js';
 import type { PresenceTracker } from './PresenceTracker.js';
@@ -21,6 +20,8 @@ export interface Limits {
   socketEvents: RateLimit;
   /** Refused socket events per socket before the socket is disconnected as abusive. */
   socketAbuse: RateLimit;
+  /** Uploads per member, over every transport together. */
+  uploads: RateLimit;
 }
 
 export const defaultLimits: Limits = {
@@ -29,6 +30,7 @@ export const defaultLimits: Limits = {
   messages: { points: 30, seconds: 10 },
   socketEvents: { points: 40, seconds: 1 },
   socketAbuse: { points: 200, seconds: 10 },
+  uploads: { points: 30, seconds: 60 },
 };
 
 /** The core every feature is handed: configuration, time, the bus, rooms and the stores. */
@@ -40,6 +42,6 @@ export interface RoomkitContext {
   rooms: RoomService;
   presence: PresenceTracker;
   accountant: MemoryAccountant;
-  stores: { rooms: RoomStore; messages: MessageStore };
+  stores: Stores;
   limits: Limits;
 }

@@ -1,6 +1,6 @@
 /** Store records → the public shapes of API.md. */
-import type { Member, Message, Room } from '../../protocol/schemas.js';
-import type { MemberRecord, MessageRecord, RoomRecord } from '../storage/records.js';
+import type { FileInfo, Member, Message, Room } from '../../protocol/schemas.js';
+import type { FileRecord, MemberRecord, MessageRecord, RoomRecord } from '../storage/records.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -31,5 +31,20 @@ export function messageView(message: MessageRecord): Message {
   };
   if (message.clientMsgId !== undefined) view.clientMsgId = message.clientMsgId;
   if (message.fileId !== undefined) view.fileId = message.fileId;
+  return view;
+}
+
+export function fileView(file: FileRecord): FileInfo {
+  const view: FileInfo = {
+    id: file.id,
+    name: file.name,
+    mime: file.mime,
+    size: file.size,
+    createdAt: iso(file.createdAt),
+    uploaderId: file.uploaderId,
+    sha256: file.sha256,
+  };
+  if (file.width !== undefined) view.width = file.width;
+  if (file.height !== undefined) view.height = file.height;
   return view;
 }

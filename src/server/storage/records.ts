@@ -40,3 +40,19 @@ export interface MessageRecord {
 }
 
 export type MessageDraft = Omit<MessageRecord, 'seq'>;
+
+export interface FileRecord {
+  id: string;
+  roomId: string;
+  /** Sanitised; its extension matches the detected type. */
+  name: string;
+  mime: string;
+  size: number;
+  width?: number;
+  height?: number;
+  createdAt: number;
+  uploaderId: string;
+  /** Of the stored (served) bytes, which may differ from the uploaded ones (metadata stripped). */
+  sha256: string;
+  blobKey: string;
+}

@@ -4,14 +4,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomJoinCode } from '../core/ids.js';
-import type { MessageStore } from './MessageStore.js';
-import type { MemberRecord, MessageDraft, RoomRecord } from './records.js';
-import { StoreConflictError, type RoomStore } from './RoomStore.js';
+import { closeStores, type Stores } from './Stores.js';
+import type { FileRecord, MemberRecord, MessageDraft, RoomRecord } from './records.js';
+import { StoreConflictError } from './RoomStore.js';
 
-export interface Stores {
-  rooms: RoomStore;
-  messages: MessageStore;
-}
+export type { Stores };
 
 let counter = 0;
 const unique = (prefix: string) =>
@@ -62,8 +59,7 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
       stores = await open();
     });
     afterEach(async () => {
-      await stores.rooms.close();
-      await stores.messages.close();
+      await closeStores(stores);
     });
 
     describe('RoomStore', () => {
@@ -245,6 +241,79 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         await stores.messages.append(draft(roomId));
         await stores.messages.deleteRoom(roomId);
         expect((await stores.messages.listBefore(roomId, undefined, 10)).messages).toEqual([]);
+      });
+    });
+
+    describe('FileStore', () => {
+      const file = (roomId: string, overrides: Partial<FileRecord> = {}): FileRecord => ({
+        id: unique('file'),
+        roomId,
+        name: 'photo.jpg',
+        mime: 'image/jpeg',
+        size: 1234,
+        width: 640,
+        height: 480,
+        createdAt: 1_700_000_000_000 + counter,
+        uploaderId: 'member-a',
+        sha256: 'ab'.repeat(32),
+        blobKey: `${roomId}/${'ab'.repeat(32)}`,
+        ...overrides,
+      });
+
+      it('stores files per room, oldest first, with every field', async () => {
+        const roomId = unique('room');
+        const first = file(roomId, { createdAt: 1 });
+        const second = file(roomId, { createdAt: 2, name: 'notes.pdf', mime: 'application/pdf' });
+        delete second.width;
+        delete second.height;
+        await stores.files.addFile(first);
+        await stores.files.addFile(second);
+        await stores.files.addFile(file(unique('other')));
+        expect(await stores.files.listFiles(roomId)).toEqual([first, second]);
+        expect(await stores.files.getFile(roomId, second.id)).toEqual(second);
+        expect(await stores.files.getFile(unique('other'), second.id)).toBeUndefined();
+      });
+
+      it("deletes a room's files", async () => {
+        const roomId = unique('room');
+        const kept = unique('room');
+        await stores.files.addFile(file(roomId));
+        await stores.files.addFile(file(kept));
+        await stores.files.deleteRoom(roomId);
+        expect(await stores.files.listFiles(roomId)).toEqual([]);
+        expect(await stores.files.listFiles(kept)).toHaveLength(1);
+      });
+    });
+
+    describe('BlobStore', () => {
+      it('round-trips bytes exactly, including an empty-looking binary', async () => {
+        const key = `${unique('room')}/blob`;
+        const bytes = Buffer.from([0, 255, 1, 254, 0, 0, 10, 13]);
+        await stores.blobs.put(key, bytes);
+        expect(await stores.blobs.has(key)).toBe(true);
+        expect(Buffer.compare((await stores.blobs.get(key)) as Buffer, bytes)).toBe(0);
+        expect(await stores.blobs.get(`${key}-missing`)).toBeUndefined();
+        expect(await stores.blobs.has(`${key}-missing`)).toBe(false);
+      });
+
+      it("keeps its own copy: changing the caller's buffer changes nothing stored", async () => {
+        const key = `${unique('room')}/blob`;
+        const bytes = Buffer.from('original');
+        await stores.blobs.put(key, bytes);
+        bytes.write('CHANGED!');
+        expect(((await stores.blobs.get(key)) as Buffer).toString()).toBe('original');
+      });
+
+      it('deletes by prefix and nothing else', async () => {
+        const roomA = unique('room');
+        const roomB = unique('room');
+        await stores.blobs.put(`${roomA}/one`, Buffer.from('1'));
+        await stores.blobs.put(`${roomA}/two`, Buffer.from('2'));
+        await stores.blobs.put(`${roomB}/one`, Buffer.from('3'));
+        await stores.blobs.deletePrefix(`${roomA}/`);
+        expect(await stores.blobs.has(`${roomA}/one`)).toBe(false);
+        expect(await stores.blobs.has(`${roomA}/two`)).toBe(false);
+        expect(await stores.blobs.has(`${roomB}/one`)).toBe(true);
       });
     });
   });

@@ -1,8 +1,13 @@
+import { MemoryAccountant } from '../../core/MemoryAccountant.js';
 import { describeStoreContract } from '../storeContract.js';
+import { MemoryBlobStore } from './MemoryBlobStore.js';
+import { MemoryFileStore } from './MemoryFileStore.js';
 import { MemoryMessageStore } from './MemoryMessageStore.js';
 import { MemoryRoomStore } from './MemoryRoomStore.js';
 
 describeStoreContract('memory', async () => ({
   rooms: new MemoryRoomStore(),
   messages: new MemoryMessageStore(),
+  files: new MemoryFileStore(),
+  blobs: new MemoryBlobStore(new MemoryAccountant(64 * 1024 * 1024)),
 }));

@@ -1,0 +1,21 @@
+import type { BlobStore } from './BlobStore.js';
+import type { FileStore } from './FileStore.js';
+import type { MessageStore } from './MessageStore.js';
+import type { RoomStore } from './RoomStore.js';
+
+/** The stores of one server, as its drivers were chosen by configuration. */
+export interface Stores {
+  rooms: RoomStore;
+  messages: MessageStore;
+  files: FileStore;
+  blobs: BlobStore;
+}
+
+export async function closeStores(stores: Stores): Promise<void> {
+  await Promise.all([
+    stores.rooms.close(),
+    stores.messages.close(),
+    stores.files.close(),
+    stores.blobs.close(),
+  ]);
+}
