@@ -483,11 +483,12 @@ describe('Socket.IO garbage', () => {
     ['an event without a name', '42[{"body":"x"}]'],
     ['an unknown Engine.IO packet type', 'zzzz'],
     ['binary junk', junk],
+    // The packet limit is MAX_UPLOAD_BYTES + 64 KiB (one file fits in one packet): 1 MiB here.
     ['a 2 MB frame', `42["message:send",{"body":"${'x'.repeat(2 * 1024 * 1024)}"}]`],
   ];
 
   it.each(garbage)('closes a member connection that sends %s', async (_what, packet) => {
-    const server = await startServer();
+    const server = await startServer({ MAX_UPLOAD_BYTES: String(1024 * 1024 - 64 * 1024) });
     const { members } = await roomWith(server, 'Mallory', 'Bea', 'Cy');
     const [mallory, bea, cy] = members as [any, any, any];
     const b = await connectWithState(server, bea.token);

@@ -9,3 +9,8 @@ export const JOIN_CODE_LENGTH = 6;
 export const MESSAGE_MAX_CHARS = 4000;
 export const HISTORY_PAGE_MAX = 200;
 export const HISTORY_PAGE_DEFAULT = 50;
+/** Thumbnail widths: a requested width is rounded up to one of these (API.md, "Files and images"). */
+export const THUMB_WIDTHS = [64, 128, 256, 320, 480, 640, 960, 1280, 1920, 2048] as const;
+/** Images over this many pixels are refused as decompression bombs. */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+export const FILE_NAME_MAX = 120;

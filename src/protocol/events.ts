@@ -25,6 +25,14 @@ export interface ClientToServerEvents {
     ack: (result: Ack<{ message: Message }>) => void,
   ) => void;
   typing: (payload: { active: boolean }, ack?: (result: Ack) => void) => void;
+  'file:upload': (
+    payload: { name: string; data: ArrayBuffer | Uint8Array },
+    ack: (result: Ack<{ file: FileInfo; message: Message }>) => void,
+  ) => void;
+  'file:get': (
+    payload: { fileId: string; variant?: 'original' | 'thumb' },
+    ack: (result: Ack<{ file: FileInfo; data: ArrayBuffer }>) => void,
+  ) => void;
 }
 
 export type ServerEventName = keyof ServerToClientEvents;

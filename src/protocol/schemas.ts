@@ -10,6 +10,7 @@ import {
   JOIN_CODE_LENGTH,
   MESSAGE_MAX_CHARS,
   ROOM_ID_PATTERN,
+  THUMB_WIDTHS,
 } from './constants.js';
 
 export {
@@ -19,6 +20,7 @@ export {
   JOIN_CODE_LENGTH,
   MESSAGE_MAX_CHARS,
   ROOM_ID_PATTERN,
+  THUMB_WIDTHS,
 } from './constants.js';
 
 export type Role = 'member' | 'owner' | 'admin';
@@ -137,4 +139,35 @@ export const socketAuthSchema = z.object({
   token: z.string().min(1).max(4096),
   /** The highest message seq the client has; messages after it are replayed on connect. */
   lastSeq: z.number().int().min(0).optional(),
+});
+
+export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'not a file id');
+
+export const thumbFormats = ['auto', 'webp', 'avif', 'jpeg', 'png'] as const;
+export type ThumbFormat = (typeof thumbFormats)[number];
+
+export const thumbQuerySchema = z.object({
+  w: z.coerce
+    .number()
+    .int()
+    .min(THUMB_WIDTHS[0])
+    .max(THUMB_WIDTHS[THUMB_WIDTHS.length - 1] as number)
+    .default(480),
+  format: z.enum(thumbFormats).default('auto'),
+  // Media URLs may carry the session token (for <img src>); it is read by the session check.
+  token: z.string().optional(),
+});
+
+/** `file:upload` over Socket.IO: the bytes as a Buffer/ArrayBuffer, never base64. */
+export const fileUploadSchema = z.strictObject({
+  name: z.string().max(1000),
+  data: z.custom<Buffer | ArrayBuffer | Uint8Array>(
+    (value) => Buffer.isBuffer(value) || value instanceof ArrayBuffer || value instanceof Uint8Array,
+    'data must be binary (a Buffer or ArrayBuffer)',
+  ),
+});
+
+export const fileGetSchema = z.strictObject({
+  fileId: fileIdSchema,
+  variant: z.enum(['original', 'thumb']).default('original'),
 });

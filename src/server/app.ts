@@ -6,6 +6,9 @@ import { ChatService } from './chat/ChatService.js';
 import { chatEvents } from './chat/chat.events.js';
 import { chatRoutes } from './chat/chat.routes.js';
 import type { Config } from './config.js';
+import { FileService } from './files/FileService.js';
+import { filesEvents } from './files/files.events.js';
+import { filesRoutes } from './files/files.routes.js';
 import { AppError } from './core/AppError.js';
 import { systemClock, type Clock } from './core/Clock.js';
 import { defaultLimits, type Limits, type RoomkitContext } from './core/context.js';
@@ -153,11 +156,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   httpDurationMetric(app, registry);
 
   const chat = new ChatService(ctx);
+  const files = new FileService(ctx);
   await app.register(healthRoutes(ctx, registry, {}));
   await app.register(roomsRoutes(ctx));
   await app.register(chatRoutes(ctx, chat));
+  await app.register(filesRoutes(ctx, files));
   await app.register(sseRoutes(ctx, { heartbeatMs: options.sseHeartbeatMs ?? 15_000 }));
   sockets.use(chatEvents(chat));
+  sockets.use(filesEvents(files));
 
   const webRoot = options.webRoot === false ? undefined : (options.webRoot ?? findWebRoot());
   await app.register(webClient, { root: webRoot });

@@ -11,6 +11,9 @@ export interface MemoryStatus {
 /** A cache the accountant may empty under pressure; returns the bytes it let go. */
 export interface EvictableCache {
   name: string;
+  hits: number;
+  misses: number;
+  readonly bytes: number;
   evictAll(): number;
 }
 
@@ -83,6 +86,11 @@ export class MemoryAccountant {
     for (const cache of this.caches) freed += cache.evictAll();
     if (freed > 0) this.evictions.cache = (this.evictions.cache ?? 0) + 1;
     return freed;
+  }
+
+  /** Each registered cache's name, size and hit counts, for the metrics. */
+  cacheStats(): { name: string; bytes: number; hits: number; misses: number }[] {
+    return this.caches.map(({ name, bytes, hits, misses }) => ({ name, bytes, hits, misses }));
   }
 
   onPressure(listener: () => void): void {

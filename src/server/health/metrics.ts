@@ -42,6 +42,53 @@ export function createMetrics(ctx: RoomkitContext): Registry {
       this.set(ctx.accountant.usedBytes);
     },
   });
+  new Gauge({
+    name: 'roomkit_memory_budget_bytes',
+    help: 'MEMORY_BUDGET_BYTES: what room data may hold in RAM.',
+    registers: [registry],
+    collect() {
+      this.set(ctx.accountant.budgetBytes);
+    },
+  });
+  new Gauge({
+    name: 'roomkit_memory_reserved_bytes',
+    help: 'Bytes set aside for uploads being read and processed.',
+    registers: [registry],
+    collect() {
+      this.set(ctx.accountant.reservedBytes);
+    },
+  });
+  new Gauge({
+    name: 'roomkit_memory_evictions',
+    help: 'Evictions under memory pressure since start, by kind (cache, room).',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      for (const [kind, count] of Object.entries(ctx.accountant.evictions))
+        this.set({ kind }, count);
+    },
+  });
+  new Gauge({
+    name: 'roomkit_cache_bytes',
+    help: 'Bytes held by each in-memory cache.',
+    labelNames: ['cache'],
+    registers: [registry],
+    collect() {
+      for (const cache of ctx.accountant.cacheStats()) this.set({ cache: cache.name }, cache.bytes);
+    },
+  });
+  new Gauge({
+    name: 'roomkit_cache_requests',
+    help: 'Cache lookups since start, by cache and result (hit, miss).',
+    labelNames: ['cache', 'result'],
+    registers: [registry],
+    collect() {
+      for (const cache of ctx.accountant.cacheStats()) {
+        this.set({ cache: cache.name, result: 'hit' }, cache.hits);
+        this.set({ cache: cache.name, result: 'miss' }, cache.misses);
+      }
+    },
+  });
   const messages = new Counter({
     name: 'roomkit_messages_total',
     help: 'Messages posted, by type.',

@@ -52,8 +52,8 @@ export class SocketGateway {
     this.io = new Server(httpServer, {
       path: '/socket.io',
       serveClient: false,
-      // Chat payloads are small; binary features that need more raise it with their own limit.
-      maxHttpBufferSize: 1_048_576,
+      // One packet may carry one file (file:upload); each handler checks its own payload's size.
+      maxHttpBufferSize: ctx.config.maxUploadBytes + 64 * 1024,
       connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
       cors: { origin: corsOrigins(ctx.config), credentials: true },
       allowRequest: (request, callback) => {

@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
+import sharp, { type Sharp } from 'sharp';
+import { THUMB_WIDTHS } from '../../protocol/constants.js';
+import type { FileInfo, Message, ThumbFormat } from '../../protocol/schemas.js';
+import { AppError } from '../core/AppError.js';
+import type { RoomkitContext } from '../core/context.js';
+import { randomId } from '../core/ids.js';
+import { postMessage } from '../core/postMessage.js';
+import { RateLimiter } from '../core/RateLimiter.js';
+import type { Session } from '../core/RoomService.js';
+import { fileView } from '../core/views.js';
+import type { FileRecord } from '../storage/records.js';
+import { detectFileType } from './detectFileType.js';
+import { processImage } from './processImage.js';
+import { sanitizeFileName } from './sanitizeFileName.js';
+import { ThumbnailCache, type Thumbnail } from './ThumbnailCache.js';
+
+/** From this size on an upload is "large": refused with 503 while memory is at warning. */
+export const LARGE_UPLOAD_BYTES = 1_048_576;
+/** Share of the memory budget the thumbnail cache may fill before it drops its oldest. */
+const THUMB_CACHE_SHARE = 0.2;
+
+type EncodedFormat = Exclude<ThumbFormat, 'auto'>;
+
+const thumbEncoders: Record<EncodedFormat, (image: Sharp) => Sharp> = {
+  // AVIF at effort 2 costs about as much as WebP and is smaller (docs/decisions/003).
+  avif: (image) => image.avif({ quality: 50, effort: 2 }),
+  webp: (image) => image.webp({ quality: 75 }),
+  jpeg: (image) => image.jpeg({ quality: 80, progressive: true }),
+  png: (image) => image.png({ compressionLevel: 6 }),
+};
+
+export interface StoredFile {
+  file: FileRecord;
+  bytes: Buffer;
+}
+
+/**
+ * Photos and files of a room: checked by their bytes, images cleaned of metadata and re-encoded,
+ * stored once per content, announced on the bus, served to members only. Image work runs through
+ * one queue as wide as the machine has cores, so a burst of uploads or thumbnails cannot starve
+ * the event loop's other work.
+ */
+export class FileService {
+  readonly thumbnails: ThumbnailCache;
+  private readonly imageQueue = pLimit(2);
+  private readonly limiter: RateLimiter;
+
+  constructor(private readonly ctx: RoomkitContext) {
+    this.thumbnails = new ThumbnailCache(
+      ctx.accountant,
+      Math.floor(ctx.config.memoryBudgetBytes * THUMB_CACHE_SHARE),
+    );
+    this.limiter = new RateLimiter('uploads', ctx.limits.uploads);
+    ctx.rooms.on('closed', (roomId) => this.thumbnails.deletePrefix(`${roomId}/`));
+  }
+
+  /**
+   * Takes one upload. `read` yields the bytes (already in memory for sockets, streamed with the
+   * size cap for multipart); `expectedBytes` is an upper bound known before reading, used to
+   * reserve memory so that parallel uploads can never together exceed the budget.
+   */
+  async upload(
+    session: Session,
+    name: string,
+    expectedBytes: number,
+    read: () => Promise<Buffer>,
+  ): Promise<{ file: FileInfo; message: Message }> {
+    const { room, member } = session;
+    const max = this.ctx.config.maxUploadBytes;
+    if (expectedBytes > max) throw this.tooLarge();
+    await this.limiter.consume(member.id);
+    if (this.ctx.accountant.level !== 'ok' && expectedBytes >= LARGE_UPLOAD_BYTES) {
+      throw new AppError('overloaded', 'The server is busy; try again in a minute.', undefined, {
+        'Retry-After': '60',
+      });
+    }
+    // The upload, and its re-encoded copy while the image is processed.
+    const reservation = this.ctx.accountant.reserve(2 * Math.min(expectedBytes, max));
+    try {
+      const bytes = await read();
+      if (bytes.byteLength === 0) throw new AppError('invalid_request', 'The file is empty.');
+      if (bytes.byteLength > max) throw this.tooLarge();
+      const type = await detectFileType(bytes, name);
+      if (type.kind === 'refused') {
+        throw new AppError(
+          'unsupported_type',
+          'HTML, SVG and XML files cannot be shared; send a picture or a PDF of it instead.',
+        );
+      }
+      const stored =
+        type.kind === 'image'
+          ? await this.imageQueue(() => processImage(bytes, type.format))
+          : { bytes, mime: type.mime, ext: type.ext, width: undefined, height: undefined };
+      const sha256 = createHash('sha256').update(stored.bytes).digest('hex');
+      const file: FileRecord = {
+        id: randomId(),
+        roomId: room.id,
+        name: sanitizeFileName(name, stored.ext),
+        mime: stored.mime,
+        size: stored.bytes.byteLength,
+        createdAt: this.ctx.clock.now(),
+        uploaderId: member.id,
+        sha256,
+        blobKey: `${room.id}/${sha256}`,
+      };
+      if (stored.width !== undefined) file.width = stored.width;
+      if (stored.height !== undefined) file.height = stored.height;
+
+      // The room may have ended while the image was being processed.
+      await this.ctx.rooms.getLiveRoom(room.id);
+      if (!(await this.ctx.stores.blobs.has(file.blobKey))) {
+        await this.ctx.stores.blobs.put(file.blobKey, stored.bytes);
+      }
+      await this.ctx.stores.files.addFile(file);
+      const view = fileView(file);
+      this.ctx.bus.publish({ roomId: room.id, name: 'file:added', payload: { file: view } });
+      const { message } = await postMessage(this.ctx, {
+        id: randomId(),
+        roomId: room.id,
+        type: 'file',
+        body: file.name,
+        sender: { id: member.id, displayName: member.displayName, role: member.role },
+        createdAt: file.createdAt,
+        fileId: file.id,
+      });
+      await this.ctx.rooms.touch(room);
+      return { file: view, message };
+    } finally {
+      reservation.release();
+    }
+  }
+
+  /** A file of the session's room with its bytes, or 404 `not_found`. */
+  async read(session: Session, fileId: string): Promise<StoredFile> {
+    const file = await this.ctx.stores.files.getFile(session.room.id, fileId);
+    const bytes = file && (await this.ctx.stores.blobs.get(file.blobKey));
+    if (!file || !bytes) throw new AppError('not_found', 'No such file in this room.');
+    return { file, bytes };
+  }
+
+  /**
+   * A resized copy of an image: `width` rounds up to one of THUMB_WIDTHS and never past the
+   * original's width, so no one can fill the cache by asking for every size.
+   */
+  async thumbnail(
+    session: Session,
+    fileId: string,
+    width: number,
+    format: ThumbFormat,
+    accept: string | undefined,
+  ): Promise<{ file: FileRecord; thumb: Thumbnail; width: number; format: EncodedFormat }> {
+    const { file, bytes } = await this.read(session, fileId);
+    if (!file.mime.startsWith('image/') || file.width === undefined) {
+      throw new AppError('unsupported_type', 'Only images have thumbnails.');
+    }
+    const snapped = THUMB_WIDTHS.find((w) => w >= width) ?? THUMB_WIDTHS[THUMB_WIDTHS.length - 1];
+    const w = Math.min(snapped as number, file.width);
+    const encoded = format === 'auto' ? negotiate(accept) : format;
+    const key = `${file.roomId}/${file.sha256}/${w}/${encoded}`;
+    const thumb = await this.thumbnails.get(key, () =>
+      this.imageQueue(async () => {
+        const image = sharp(bytes, { animated: false }).resize({
+          width: w,
+          withoutEnlargement: true,
+        });
+        return { bytes: await thumbEncoders[encoded](image).toBuffer(), mime: `image/${encoded}` };
+      }),
+    );
+    return { file, thumb, width: w, format: encoded };
+  }
+
+  private tooLarge(): AppError {
+    const mib = Math.round((this.ctx.config.maxUploadBytes / 1_048_576) * 10) / 10;
+    return new AppError('too_large', `A file may be at most ${mib} MiB.`, {
+      maxBytes: this.ctx.config.maxUploadBytes,
+    });
+  }
+}
+
+/** AVIF, then WebP, then JPEG, as the client's Accept header allows. */
+export function negotiate(accept: string | undefined): EncodedFormat {
+  const types = (accept ?? '').toLowerCase();
+  if (types.includes('image/avif')) return 'avif';
+  if (types.includes('image/webp')) return 'webp';
+  return 'jpeg';
+}

@@ -1,0 +1,53 @@
+import { fileTypeFromBuffer } from 'file-type';
+
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'heif';
+
+export type DetectedType =
+  | { kind: 'image'; format: ImageFormat; mime: string; ext: string }
+  | { kind: 'file'; mime: string; ext: string | undefined }
+  | { kind: 'refused'; reason: string };
+
+const images: Record<string, ImageFormat> = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/avif': 'avif',
+  'image/heic': 'heif',
+  'image/heif': 'heif',
+  'image/heic-sequence': 'heif',
+  'image/heif-sequence': 'heif',
+};
+
+/** Types a browser may render as a document, which must never come back from a room. */
+const active = new Set([
+  'text/html',
+  'application/xhtml+xml',
+  'image/svg+xml',
+  'application/xml',
+  'text/xml',
+]);
+const activeMarkup =
+  /<(?:!doctype\s+html|html|svg|script|iframe|object|embed|\?xml|xsl:|body|head)[\s>/]/i;
+const activeExtensions = /\.(?:html?|xhtml|xht|svgz?|xml|xsl|shtml|mht(?:ml)?)$/i;
+
+/**
+ * The type of an upload, decided from its bytes (magic numbers), never from its name or declared
+ * type. HTML, SVG and XML — whatever they are called — are refused: they could run script if a
+ * browser were ever talked into rendering them.
+ */
+export async function detectFileType(bytes: Uint8Array, name: string): Promise<DetectedType> {
+  const detected = await fileTypeFromBuffer(bytes);
+  if (detected && active.has(detected.mime)) return { kind: 'refused', reason: 'markup' };
+  const format = detected && images[detected.mime];
+  if (detected && format) return { kind: 'image', format, mime: detected.mime, ext: detected.ext };
+  if (detected) return { kind: 'file', mime: detected.mime, ext: detected.ext };
+  // No magic number: text or an unknown binary. Look for markup in the first 64 KiB (after a
+  // BOM and white space, and anywhere, since a browser sniffs past leading junk).
+  const head = Buffer.from(bytes.subarray(0, 65_536))
+    .toString('utf8')
+    .replaceAll('\u0000', '');
+  if (activeMarkup.test(head) || activeExtensions.test(name))
+    return { kind: 'refused', reason: 'markup' };
+  return { kind: 'file', mime: 'application/octet-stream', ext: undefined };
+}

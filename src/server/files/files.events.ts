@@ -1,0 +1,26 @@
+import { fileGetSchema, fileUploadSchema } from '../../protocol/schemas.js';
+import { fileView } from '../core/views.js';
+import type { SocketFeature } from '../transport/socketHandlers.js';
+import type { FileService } from './FileService.js';
+
+/** Files over Socket.IO: `file:upload` (binary, acked with the file) and `file:get`. */
+export function filesEvents(files: FileService): SocketFeature {
+  return (_socket, handle) => {
+    handle('file:upload', fileUploadSchema, async (session, { name, data }) => {
+      const bytes = Buffer.isBuffer(data)
+        ? data
+        : data instanceof ArrayBuffer
+          ? Buffer.from(data)
+          : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      return files.upload(session, name, bytes.byteLength, async () => bytes);
+    });
+    handle('file:get', fileGetSchema, async (session, { fileId, variant }) => {
+      if (variant === 'thumb') {
+        const { file, thumb } = await files.thumbnail(session, fileId, 480, 'webp', undefined);
+        return { file: fileView(file), data: thumb.bytes };
+      }
+      const { file, bytes } = await files.read(session, fileId);
+      return { file: fileView(file), data: bytes };
+    });
+  };
+}

@@ -1,0 +1,107 @@
+import decodeHeic from 'heic-decode';
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import { MAX_IMAGE_PIXELS } from '../../protocol/constants.js';
+import { AppError } from '../core/AppError.js';
+import type { ImageFormat } from './detectFileType.js';
+
+// We keep our own byte-budgeted caches; libvips' operation cache would hold memory we cannot see.
+sharp.cache(false);
+
+/** More frames than this is not a photo or a reaction GIF, it is an attack on the CPU. */
+const MAX_FRAMES = 1000;
+
+export interface ProcessedImage {
+  bytes: Buffer;
+  mime: string;
+  ext: string;
+  width: number;
+  height: number;
+}
+
+const animatable = new Set<ImageFormat>(['gif', 'webp']);
+
+function tooLarge(): AppError {
+  return new AppError(
+    'too_large',
+    `Images may have at most ${MAX_IMAGE_PIXELS / 1_000_000} megapixels.`,
+  );
+}
+
+function unreadable(): AppError {
+  return new AppError('unsupported_type', 'This image could not be read; it may be damaged.');
+}
+
+/**
+ * Decodes and re-encodes a shared image: turned upright by its EXIF orientation, with EXIF, GPS,
+ * XMP and IPTC metadata dropped (the ICC colour profile is kept), animation kept for GIF and
+ * WebP. Re-encoding also drops whatever was appended to or smuggled inside the file (polyglots).
+ * iPhone HEIC/HEIF becomes a high-quality JPEG, which every browser can show.
+ */
+export async function processImage(bytes: Buffer, format: ImageFormat): Promise<ProcessedImage> {
+  if (format === 'heif') return heicToJpeg(bytes);
+  const animated = animatable.has(format);
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: false, animated }).metadata();
+  } catch {
+    throw unreadable();
+  }
+  const pages = metadata.pages ?? 1;
+  const frameHeight = metadata.pageHeight ?? metadata.height ?? 0;
+  if ((metadata.width ?? 0) * frameHeight > MAX_IMAGE_PIXELS) throw tooLarge();
+  if (pages > MAX_FRAMES || (metadata.width ?? 0) * frameHeight * pages > 4 * MAX_IMAGE_PIXELS) {
+    throw new AppError('too_large', `Animations may have at most ${MAX_FRAMES} frames.`);
+  }
+  const input = sharp(bytes, {
+    limitInputPixels: 4 * MAX_IMAGE_PIXELS,
+    failOn: 'error',
+    animated,
+  })
+    .rotate()
+    .keepIccProfile();
+  return encode(input, format);
+}
+
+async function encode(input: Sharp, format: Exclude<ImageFormat, 'heif'>): Promise<ProcessedImage> {
+  const encoders: Record<typeof format, [Sharp, string, string]> = {
+    jpeg: [input.jpeg({ quality: 90, chromaSubsampling: '4:4:4' }), 'image/jpeg', 'jpg'],
+    png: [input.png({ compressionLevel: 6 }), 'image/png', 'png'],
+    webp: [input.webp({ quality: 90 }), 'image/webp', 'webp'],
+    gif: [input.gif(), 'image/gif', 'gif'],
+    avif: [input.avif({ quality: 70, effort: 2 }), 'image/avif', 'avif'],
+  };
+  const [pipeline, mime, ext] = encoders[format];
+  try {
+    const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+    return { bytes: data, mime, ext, width: info.width, height: info.pageHeight ?? info.height };
+  } catch (error) {
+    if (error instanceof Error && /pixel limit/i.test(error.message)) throw tooLarge();
+    throw unreadable();
+  }
+}
+
+async function heicToJpeg(bytes: Buffer): Promise<ProcessedImage> {
+  let images: Awaited<ReturnType<typeof decodeHeic.all>>;
+  try {
+    images = await decodeHeic.all({ buffer: bytes });
+  } catch {
+    throw unreadable();
+  }
+  try {
+    const primary = images[0];
+    if (!primary) throw unreadable();
+    // Checked before decoding: the header states the size, the pixels would take the memory.
+    if (primary.width * primary.height > MAX_IMAGE_PIXELS) throw tooLarge();
+    const { width, height, data } = await primary.decode().catch(() => {
+      throw unreadable();
+    });
+    const jpeg = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+      raw: { width, height, channels: 4 },
+    })
+      .jpeg({ quality: 92, chromaSubsampling: '4:4:4' })
+      .toBuffer();
+    return { bytes: jpeg, mime: 'image/jpeg', ext: 'jpg', width, height };
+  } finally {
+    images.dispose();
+  }
+}
