@@ -101,3 +101,54 @@ export async function expectPresence(page, name, presence, who) {
     return hidden.includes(presence);
   });
 }
+
+export const filesOf = (page) => page.getByRole('region', { name: 'Files', exact: true });
+
+/** On a phone the gallery is the "Files" tab beside the chat; on a desktop, in the sidebar. */
+export async function showFiles(page) {
+  if (await filesOf(page).isVisible()) return;
+  await page.getByRole('tab', { name: /^Files/ }).click();
+  await expectVisible(filesOf(page), 'region "Files"');
+}
+
+export async function showChat(page) {
+  if (await messagesOf(page).isVisible()) return;
+  await page.getByRole('tab', { name: 'Chat', exact: true }).click();
+  await expectVisible(messagesOf(page), 'region "Messages"');
+}
+
+/** Waits until an <img> has loaded real pixels (not a broken image). */
+export async function expectImageLoaded(locator, description) {
+  await expectVisible(locator, description);
+  await eventually(`${description} to load`, () =>
+    locator.first().evaluate((img) => img.complete && img.naturalWidth > 0),
+  );
+}
+
+/** Picks files in the chooser the "Upload" button opens; `files` as playwright's payloads. */
+export async function uploadWithButton(page, files) {
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    button(page, 'Upload').click(),
+  ]);
+  check(chooser.isMultiple(), 'the "Upload" file picker does not allow several files');
+  await chooser.setFiles(files);
+}
+
+/** A one-finger swipe on a touch screen, through the DevTools protocol. */
+export async function swipe(page, from, to, steps = 6) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const point = (i) => ({
+      x: from.x + ((to.x - from.x) * i) / steps,
+      y: from.y + ((to.y - from.y) * i) / steps,
+    });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [point(0)] });
+    for (let i = 1; i <= steps; i++) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [point(i)] });
+    }
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  } finally {
+    await cdp.detach();
+  }
+}

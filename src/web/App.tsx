@@ -2,6 +2,7 @@ import { NotEnabledPage, NotFoundPage } from './components/SimplePages.js';
 import { HomePage } from './features/home/HomePage.js';
 import { JoinByCodePage } from './features/home/JoinByCodePage.js';
 import { RoomPage } from './features/room/RoomPage.js';
+import { ShareTargetPage } from './features/share/ShareTargetPage.js';
 import { useLocation } from './lib/router.js';
 
 function decode(segment: string): string | null {
@@ -24,6 +25,7 @@ export function App() {
   const roomMatch = /^\/r\/([^/]+)$/.exec(path);
   const roomId = roomMatch?.[1] === undefined ? null : decode(roomMatch[1]);
   if (roomId !== null) return <RoomPage key={roomId} roomId={roomId} />;
+  if (path === '/share') return <ShareTargetPage status={url.searchParams.get('status')} />;
   if (path === '/admin') return <NotEnabledPage title="Admin" />;
   if (path === '/embed') return <NotEnabledPage title="Embedded room" />;
   return <NotFoundPage />;

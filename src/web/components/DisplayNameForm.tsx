@@ -5,10 +5,12 @@ import { lastDisplayName } from '../lib/session.js';
 export interface DisplayNameFormProps {
   /** Joins under the (already checked and normalised) name; resolves to an error sentence or null. */
   onSubmit: (displayName: string) => Promise<string | null>;
+  /** The submit button's text; "Join" unless the form does more than join. */
+  submitLabel?: string;
 }
 
 /** Asks for the name to join a room under, checking it early with the server's own rules. */
-export function DisplayNameForm({ onSubmit }: DisplayNameFormProps) {
+export function DisplayNameForm({ onSubmit, submitLabel = 'Join' }: DisplayNameFormProps) {
   const [value, setValue] = useState(lastDisplayName);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -45,7 +47,7 @@ export function DisplayNameForm({ onSubmit }: DisplayNameFormProps) {
           onChange={(event) => setValue(event.target.value)}
         />
         <button type="submit" className="primary" disabled={busy}>
-          Join
+          {submitLabel}
         </button>
       </div>
       {error && (

@@ -9,9 +9,12 @@ export interface StoredSession {
   roomId: string;
   token: string;
   member: Member;
+  /** The room's name when this browser last saw it, so lists of rooms can show it offline. */
+  roomName?: string;
 }
 
-const sessionKey = (roomId: string) => `roomkit:session:${roomId}`;
+const SESSION_PREFIX = 'roomkit:session:';
+const sessionKey = (roomId: string) => `${SESSION_PREFIX}${roomId}`;
 const LAST_NAME_KEY = 'roomkit:displayName';
 
 // Storage can be missing or throw (private modes, disabled cookies); the app then keeps sessions
@@ -45,7 +48,8 @@ function isStoredSession(value: unknown, roomId: string): value is StoredSession
     typeof session.member === 'object' &&
     session.member !== null &&
     typeof session.member.id === 'string' &&
-    typeof session.member.displayName === 'string'
+    typeof session.member.displayName === 'string' &&
+    (session.roomName === undefined || typeof session.roomName === 'string')
   );
 }
 
@@ -59,6 +63,28 @@ export function loadSession(roomId: string): StoredSession | null {
     // Unreadable: treated as no session, and replaced on the next join.
   }
   return null;
+}
+
+/** Every room this browser holds a session for (the rooms a person can share into). */
+export function listSessions(): StoredSession[] {
+  let keys: string[];
+  try {
+    keys = Object.keys(window.localStorage);
+  } catch {
+    keys = [...fallback.keys()];
+  }
+  return keys
+    .filter((key) => key.startsWith(SESSION_PREFIX))
+    .flatMap((key) => {
+      const session = loadSession(key.slice(SESSION_PREFIX.length));
+      return session ? [session] : [];
+    });
+}
+
+/** Remembers the room's current name with its session (no-op without a session). */
+export function rememberRoomName(roomId: string, roomName: string): void {
+  const session = loadSession(roomId);
+  if (session && session.roomName !== roomName) saveSession({ ...session, roomName });
 }
 
 export function saveSession(session: StoredSession): void {

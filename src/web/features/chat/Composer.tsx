@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { MESSAGE_MAX_CHARS } from '../../../protocol/constants.js';
 
 /** Show the character count once a message gets this close to the limit. */
@@ -10,11 +10,14 @@ export interface ComposerProps {
   onSend: (body: string) => void;
   /** Called on every keystroke that changes the text (for the typing indicator). */
   onTyping: () => void;
+  /** Files picked with the "Upload" button. */
+  onFiles: (files: File[]) => void;
 }
 
-/** The message box: Enter sends, Shift+Enter starts a new line. */
-export function Composer({ draft, onDraftChange, onSend, onTyping }: ComposerProps) {
+/** The message box: Enter sends, Shift+Enter starts a new line; "Upload" shares files. */
+export function Composer({ draft, onDraftChange, onSend, onTyping, onFiles }: ComposerProps) {
   const [error, setError] = useState<string | null>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const fieldId = useId();
   const errorId = useId();
   const countId = useId();
@@ -50,6 +53,37 @@ export function Composer({ draft, onDraftChange, onSend, onTyping }: ComposerPro
 
   return (
     <form className="composer" onSubmit={onSubmit}>
+      <button
+        type="button"
+        className="upload-button"
+        title="Share photos or files"
+        onClick={() => picker.current?.click()}
+      >
+        <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+          <path
+            d="M16.5 6.5 8.9 14.1a2 2 0 0 0 2.8 2.8l7.4-7.4a4 4 0 0 0-5.7-5.7L6 11.2a6 6 0 0 0 8.5 8.5l6-6"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="2"
+            strokeLinecap="round"
+            strokeLinejoin="round"
+          />
+        </svg>
+        <span className="visually-hidden">Upload</span>
+      </button>
+      <input
+        ref={picker}
+        type="file"
+        multiple
+        hidden
+        tabIndex={-1}
+        onChange={(event) => {
+          const files = Array.from(event.target.files ?? []);
+          // Cleared, so that picking the same file again still counts as a change.
+          event.target.value = '';
+          if (files.length > 0) onFiles(files);
+        }}
+      />
       <label className="visually-hidden" htmlFor={fieldId}>
         Message
       </label>

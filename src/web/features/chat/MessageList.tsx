@@ -1,5 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { Member, Message } from '../../../protocol/schemas.js';
+import type { FileInfo, Member, Message } from '../../../protocol/schemas.js';
+import { FileAttachment } from '../files/FileAttachment.js';
+import type { FileLinks } from '../files/fileLinks.js';
 import type { PendingMessage } from './messages.js';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -29,15 +31,25 @@ function continues(previous: Message | undefined, message: Message): boolean {
   );
 }
 
+interface FileProps {
+  /** The room's files by id, for `file` messages. */
+  files: ReadonlyMap<string, FileInfo>;
+  links: FileLinks | null;
+  onOpenFile: (fileId: string) => void;
+}
+
 function MessageItem({
   message,
   own,
   grouped,
+  files,
+  links,
+  onOpenFile,
 }: {
   message: Message;
   own: boolean;
   grouped: boolean;
-}) {
+} & FileProps) {
   if (message.type === 'system') {
     return (
       <li className="message system">
@@ -45,7 +57,12 @@ function MessageItem({
       </li>
     );
   }
-  const classes = ['message', own ? 'own' : 'other', grouped ? 'grouped' : ''];
+  const classes = [
+    'message',
+    own ? 'own' : 'other',
+    grouped ? 'grouped' : '',
+    message.type === 'file' ? 'file' : '',
+  ];
   return (
     <li className={classes.join(' ').trim()}>
       <div className={grouped ? 'meta visually-hidden' : 'meta'}>
@@ -53,15 +70,16 @@ function MessageItem({
         {own && <span className="visually-hidden"> (you)</span>}{' '}
         <Timestamp iso={message.createdAt} />
       </div>
-      <p className="body">
-        {message.type === 'file' && (
-          <>
-            <span aria-hidden="true">📎 </span>
-            <span className="visually-hidden">File: </span>
-          </>
-        )}
-        {message.body}
-      </p>
+      {message.type === 'file' ? (
+        <FileAttachment
+          name={message.body}
+          file={message.fileId === undefined ? undefined : files.get(message.fileId)}
+          links={links}
+          onOpen={onOpenFile}
+        />
+      ) : (
+        <p className="body">{message.body}</p>
+      )}
     </li>
   );
 }
@@ -101,7 +119,8 @@ function PendingItem({
   );
 }
 
-export interface MessageListProps {
+export interface MessageListProps extends FileProps {
+  id?: string;
   messages: readonly Message[];
   pending: readonly PendingMessage[];
   me: Member;
@@ -149,6 +168,12 @@ export function MessageList(props: MessageListProps) {
     };
   }, [firstSeq, lastKey, messages, pending]);
 
+  // A file message grows from its name into a picture once the room's file list knows the file.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (element && stick.current) element.scrollTop = element.scrollHeight;
+  }, [props.files]);
+
   // When the area shrinks (a phone keyboard opening), stay at the bottom if we were there.
   useEffect(() => {
     const element = scroller.current;
@@ -178,6 +203,7 @@ export function MessageList(props: MessageListProps) {
   return (
     <div className="messages-frame">
       <section
+        id={props.id}
         aria-label="Messages"
         className="messages"
         ref={scroller}
@@ -211,6 +237,9 @@ export function MessageList(props: MessageListProps) {
                 message={message}
                 own={message.sender?.id === me.id}
                 grouped={continues(messages[index - 1], message)}
+                files={props.files}
+                links={props.links}
+                onOpenFile={props.onOpenFile}
               />
             ))}
             {pending.map((message) => (

@@ -10,17 +10,14 @@ export function MembersPanel({
   id,
   members,
   me,
-  open,
 }: {
   id: string;
   members: readonly MemberPresence[];
   me: Member;
-  /** On narrow screens the panel is a drawer, shown only when open. */
-  open: boolean;
 }) {
   const online = members.filter((member) => member.online).length;
   return (
-    <section id={id} aria-label="Members" className={open ? 'members-panel open' : 'members-panel'}>
+    <section id={id} aria-label="Members" className="members-panel">
       <h2>
         Members <span className="count">{online} online</span>
       </h2>

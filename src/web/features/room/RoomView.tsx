@@ -1,11 +1,13 @@
-import { useCallback, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import type { FileInfo } from '../../../protocol/schemas.js';
 import { CenteredPage } from '../../components/CenteredPage.js';
 import { Link } from '../../components/Link.js';
 import { Logo } from '../../components/Logo.js';
 import { ApiError } from '../../lib/api.js';
 import { describeError, isRoomGone } from '../../lib/errorMessages.js';
 import { navigate } from '../../lib/router.js';
-import { clearSession, type StoredSession } from '../../lib/session.js';
+import { clearSession, rememberRoomName, type StoredSession } from '../../lib/session.js';
+import { NARROW_QUERY, useMediaQuery } from '../../lib/useMediaQuery.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import { useEscape } from '../../lib/useEscape.js';
 import { Composer } from '../chat/Composer.js';
@@ -13,14 +15,27 @@ import { MessageList } from '../chat/MessageList.js';
 import type { PendingMessage } from '../chat/messages.js';
 import { TypingIndicator } from '../chat/TypingIndicator.js';
 import { useChat, useTypingSignal } from '../chat/useChat.js';
+import { fileLinks, isImage } from '../files/fileLinks.js';
+import { galleryOrder, uploaderName } from '../files/files.js';
+import { FilesPanel } from '../files/FilesPanel.js';
+import { Lightbox } from '../files/Lightbox.js';
+import type { UploadResult } from '../files/uploadFile.js';
+import { UploadList } from '../files/UploadList.js';
+import { useFileDrop, usePastedFiles } from '../files/useFileDrop.js';
+import { useUploads } from '../files/useUploads.js';
 import { ClosingBanner, ConnectionBanner, describeReason } from './Banners.js';
 import { MembersPanel } from './MembersPanel.js';
 import { leaveRoom } from './roomApi.js';
 import { canLoadEarlier } from './roomReducer.js';
 import { ShareControls } from './ShareControls.js';
 import { useRoom, type SessionRejection } from './useRoom.js';
+import { ViewTabs, type RoomViewName } from './ViewTabs.js';
 
-/** A room with a session: header, messages, members and the message box. */
+/**
+ * A room with a session: header, messages, files, members and the message box. On wide screens
+ * the members and the gallery sit in a sidebar; on phones the gallery is a tab beside the chat
+ * and the members a drawer.
+ */
 export function RoomView({
   session,
   onRejected,
@@ -33,12 +48,49 @@ export function RoomView({
   const typing = useTypingSignal(socket);
   const [draft, setDraft] = useState('');
   const [membersOpen, setMembersOpen] = useState(false);
+  const [view, setView] = useState<RoomViewName>('chat');
+  const [viewing, setViewing] = useState<string | null>(null);
   const [leaving, setLeaving] = useState(false);
   const [leaveError, setLeaveError] = useState<string | null>(null);
   const membersId = useId();
+  const messagesId = useId();
+  const filesId = useId();
+  const narrow = useMediaQuery(NARROW_QUERY);
   useDocumentTitle(state.room?.name ?? null);
   const closeMembers = useCallback(() => setMembersOpen(false), []);
   useEscape(membersOpen, closeMembers);
+
+  const { roomId, token } = session;
+  const roomName = state.room?.name;
+  useEffect(() => {
+    if (roomName !== undefined) rememberRoomName(roomId, roomName);
+  }, [roomId, roomName]);
+
+  const links = useMemo(() => fileLinks(roomId, token), [roomId, token]);
+  const filesById = useMemo(
+    () => new Map(state.files.map((file) => [file.id, file])),
+    [state.files],
+  );
+  const images = useMemo(() => galleryOrder(state.files).filter(isImage), [state.files]);
+  const { messages, members } = state;
+  const uploaderOf = useCallback(
+    (file: FileInfo) => uploaderName(file, messages, members),
+    [messages, members],
+  );
+  const closeLightbox = useCallback(() => setViewing(null), []);
+
+  // The upload's own answer shows the file at once; the room's events repeat it to everyone.
+  const uploaded = useCallback(
+    ({ file, message }: UploadResult) => {
+      dispatch({ type: 'filesAdded', files: [file] });
+      dispatch({ type: 'messages', messages: [message] });
+    },
+    [dispatch],
+  );
+  const uploads = useUploads(session, uploaded);
+  const addFiles = uploads.add;
+  const drop = useFileDrop(addFiles);
+  usePastedFiles(addFiles, state.closed === null);
 
   const send = (body: string) => {
     typing.stop();
@@ -86,8 +138,12 @@ export function RoomView({
   }
 
   const { room, me } = state;
+  const showFilesTab = narrow && view === 'files';
+  const filesPanel = (
+    <FilesPanel id={filesId} files={state.files} links={links} onOpen={setViewing} />
+  );
   return (
-    <div className="room">
+    <div className={drop.dragging ? 'room dragging' : 'room'} {...drop.handlers}>
       <header className="room-header">
         <div className="room-title">
           <Link href="/">
@@ -128,15 +184,29 @@ export function RoomView({
       )}
       <div className="room-body">
         <main className="chat">
+          {narrow && room !== null && (
+            <ViewTabs
+              view={view}
+              onChange={setView}
+              fileCount={state.files.length}
+              panelIds={{ chat: messagesId, files: filesId }}
+            />
+          )}
           {room === null ? (
             <p className="connecting" role="status">
               Connecting to the room…
             </p>
+          ) : showFilesTab ? (
+            filesPanel
           ) : (
             <MessageList
+              id={messagesId}
               messages={state.messages}
               pending={state.pending}
               me={me}
+              files={filesById}
+              links={links}
+              onOpenFile={setViewing}
               canLoadEarlier={canLoadEarlier(state)}
               loadingEarlier={chat.loadingEarlier}
               historyError={chat.historyError}
@@ -145,14 +215,44 @@ export function RoomView({
               onEdit={edit}
             />
           )}
-          <TypingIndicator typing={state.typing} members={state.members} />
-          <Composer draft={draft} onDraftChange={setDraft} onSend={send} onTyping={typing.typed} />
+          {!showFilesTab && <TypingIndicator typing={state.typing} members={state.members} />}
+          <UploadList
+            uploads={uploads.uploads}
+            onCancel={uploads.cancel}
+            onRetry={uploads.retry}
+            onDismiss={uploads.dismiss}
+          />
+          <Composer
+            draft={draft}
+            onDraftChange={setDraft}
+            onSend={send}
+            onTyping={typing.typed}
+            onFiles={addFiles}
+          />
         </main>
         {membersOpen && (
           <div className="drawer-backdrop" aria-hidden="true" onClick={closeMembers} />
         )}
-        <MembersPanel id={membersId} members={state.members} me={me} open={membersOpen} />
+        <div className={membersOpen ? 'sidebar open' : 'sidebar'}>
+          <MembersPanel id={membersId} members={state.members} me={me} />
+          {!narrow && room !== null && filesPanel}
+        </div>
       </div>
+      {drop.dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <p>Drop to share in {room?.name ?? 'the room'}</p>
+        </div>
+      )}
+      {viewing !== null && (
+        <Lightbox
+          images={images}
+          currentId={viewing}
+          links={links}
+          uploaderOf={uploaderOf}
+          onNavigate={setViewing}
+          onClose={closeLightbox}
+        />
+      )}
     </div>
   );
 }

@@ -80,8 +80,12 @@ export function ShareControls({ room }: { room: Room }) {
         {showQr && (
           <>
             <QrCode text={link} />
+            <p className="qr-code-line">
+              <span className="qr-code-label">Code</span>{' '}
+              <span className="join-code">{room.joinCode}</span>
+            </p>
             <p className="qr-caption">
-              Scan to join, or share{' '}
+              Scan to join, enter the code on {window.location.host}, or share{' '}
               <a href={link} className="room-link">
                 {link}
               </a>

@@ -1,5 +1,5 @@
 /** The room endpoints of API.md ("Rooms and members", "Messages") used by the web client. */
-import type { Member, Message, Room } from '../../../protocol/schemas.js';
+import type { Member, Message, Room, RoomState } from '../../../protocol/schemas.js';
 import { api } from '../../lib/api.js';
 
 export interface JoinResponse {
@@ -32,4 +32,21 @@ export function fetchEarlierMessages(
 ): Promise<{ messages: Message[]; hasMore: boolean }> {
   const query = new URLSearchParams({ before: String(before), limit: String(HISTORY_PAGE) });
   return api(`/api/rooms/${encodeURIComponent(roomId)}/messages?${query}`, { token });
+}
+
+/** The room as its member sees it (also a way to check that a stored session still works). */
+export function fetchRoom(roomId: string, token: string): Promise<Omit<RoomState, 'member'>> {
+  return api(`/api/rooms/${encodeURIComponent(roomId)}`, { token });
+}
+
+export function postMessage(
+  roomId: string,
+  token: string,
+  body: string,
+  clientMsgId: string,
+): Promise<{ message: Message }> {
+  return api(`/api/rooms/${encodeURIComponent(roomId)}/messages`, {
+    token,
+    body: { body, clientMsgId },
+  });
 }

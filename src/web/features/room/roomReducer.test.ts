@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Member, Message, RoomState } from '../../../protocol/schemas.js';
+import type { FileInfo, Member, Message, RoomState } from '../../../protocol/schemas.js';
 import {
   canLoadEarlier,
   initialRoomState,
@@ -25,7 +25,21 @@ function message(seq: number, sender: Member | null = grace, clientMsgId?: strin
   };
 }
 
-function snapshot(messages: Message[]): RoomState {
+function photo(id: string, second: number): FileInfo {
+  return {
+    id,
+    name: `${id}.jpg`,
+    mime: 'image/jpeg',
+    size: 1000,
+    width: 1200,
+    height: 800,
+    createdAt: new Date(second * 1000).toISOString(),
+    uploaderId: 'ada',
+    sha256: '0'.repeat(64),
+  };
+}
+
+function snapshot(messages: Message[], files: FileInfo[] = []): RoomState {
   return {
     room: {
       id: 'room',
@@ -41,7 +55,7 @@ function snapshot(messages: Message[]): RoomState {
       { ...grace, online: false },
     ],
     messages,
-    files: [],
+    files,
   };
 }
 
@@ -139,5 +153,15 @@ describe('roomReducer', () => {
     expect(run([{ type: 'state', state: snapshot([]), now: 1 }], closing).closing).toBeNull();
     const later = run([{ type: 'closing', secondsLeft: 60, reason: 'deleted', now: 0 }]);
     expect(run([{ type: 'state', state: snapshot([]), now: 1 }], later).closing).not.toBeNull();
+  });
+
+  it('keeps one copy of each file, from the snapshot, file:added and the upload response', () => {
+    const state = run([
+      { type: 'state', state: snapshot([], [photo('a', 1)]), now: 0 },
+      { type: 'filesAdded', files: [photo('b', 2)] },
+      { type: 'filesAdded', files: [photo('b', 2)] },
+      { type: 'state', state: snapshot([], [photo('a', 1), photo('b', 2)]), now: 0 },
+    ]);
+    expect(state.files.map((file) => file.id)).toEqual(['a', 'b']);
   });
 });

@@ -3,6 +3,7 @@
  * (API.md, "Realtime") and by the person's own sends. Pure, so it is tested without a browser.
  */
 import type {
+  FileInfo,
   Member,
   MemberPresence,
   Message,
@@ -15,6 +16,7 @@ import {
   updateMessage,
   type PendingMessage,
 } from '../chat/messages.js';
+import { mergeFiles } from '../files/files.js';
 
 /** `connecting` until the first connection, `reconnecting` whenever it drops after that. */
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting';
@@ -29,6 +31,8 @@ export interface RoomViewState {
   members: readonly MemberPresence[];
   /** Ascending seq, one entry per seq. */
   messages: readonly Message[];
+  /** Everything shared in the room, oldest first, one entry per id. */
+  files: readonly FileInfo[];
   /** Sent from here, not yet confirmed; shown after the confirmed messages. */
   pending: readonly PendingMessage[];
   /** The server said there is nothing before the oldest message we hold. */
@@ -48,6 +52,7 @@ export type RoomAction =
   | { type: 'presence'; members: MemberPresence[] }
   | { type: 'messages'; messages: Message[] }
   | { type: 'messageUpdated'; message: Message }
+  | { type: 'filesAdded'; files: FileInfo[] }
   | { type: 'history'; messages: Message[]; hasMore: boolean }
   | { type: 'typing'; memberId: string; active: boolean; now: number }
   | { type: 'typingLapsed'; now: number }
@@ -65,6 +70,7 @@ export function initialRoomState(me: Member): RoomViewState {
     me,
     members: [],
     messages: [],
+    files: [],
     pending: [],
     historyExhausted: false,
     typing: {},
@@ -129,6 +135,7 @@ export function roomReducer(state: RoomViewState, action: RoomAction): RoomViewS
         room: action.state.room,
         me: action.state.member,
         members: action.state.members,
+        files: mergeFiles(state.files, action.state.files ?? []),
         // A countdown that ran out while we were away (a server restart) no longer applies.
         closing: state.closing && state.closing.deadline > action.now ? state.closing : null,
       };
@@ -153,6 +160,8 @@ export function roomReducer(state: RoomViewState, action: RoomAction): RoomViewS
       return receive(state, action.messages);
     case 'messageUpdated':
       return { ...state, messages: updateMessage(state.messages, action.message) };
+    case 'filesAdded':
+      return { ...state, files: mergeFiles(state.files, action.files) };
     case 'history':
       return {
         ...state,

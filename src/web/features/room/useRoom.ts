@@ -80,6 +80,7 @@ export function useRoom(
     socket.on('presence', ({ members }) => dispatch({ type: 'presence', members }));
     socket.on('message:new', ({ message }) => dispatch({ type: 'messages', messages: [message] }));
     socket.on('message:updated', ({ message }) => dispatch({ type: 'messageUpdated', message }));
+    socket.on('file:added', ({ file }) => dispatch({ type: 'filesAdded', files: [file] }));
     socket.on('typing', ({ memberId, active }) =>
       dispatch({ type: 'typing', memberId, active, now: Date.now() }),
     );
