@@ -43,6 +43,7 @@ export async function startServer(
       messages: relaxed,
       socketEvents: relaxed,
       socketAbuse: relaxed,
+      uploads: relaxed,
       ...options.limits,
     },
   });

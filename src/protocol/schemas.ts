@@ -162,7 +162,8 @@ export const thumbQuerySchema = z.object({
 export const fileUploadSchema = z.strictObject({
   name: z.string().max(1000),
   data: z.custom<Buffer | ArrayBuffer | Uint8Array>(
-    (value) => Buffer.isBuffer(value) || value instanceof ArrayBuffer || value instanceof Uint8Array,
+    (value) =>
+      Buffer.isBuffer(value) || value instanceof ArrayBuffer || value instanceof Uint8Array,
     'data must be binary (a Buffer or ArrayBuffer)',
   ),
 });

@@ -11,7 +11,9 @@ declare module 'heic-decode' {
   }
   function decode(options: { buffer: ArrayBufferLike | Uint8Array }): Promise<DecodedImage>;
   namespace decode {
-    function all(options: { buffer: ArrayBufferLike | Uint8Array }): Promise<LazyImage[] & { dispose(): void }>;
+    function all(options: {
+      buffer: ArrayBufferLike | Uint8Array;
+    }): Promise<LazyImage[] & { dispose(): void }>;
   }
   export default decode;
 }

@@ -19,6 +19,12 @@ export interface EvictableCache {
 
 export interface Reservation {
   release(): void;
+  /**
+   * Lets the reservation go for `bytes` about to be held in its place (an upload's stored copy),
+   * so the two are never counted together; refuses with 503 `overloaded`, keeping the
+   * reservation, when they would not fit in the budget.
+   */
+  releaseFor(bytes: number): void;
 }
 
 /**
@@ -59,18 +65,20 @@ export class MemoryAccountant {
    * with 503 `overloaded` when they would not fit in the budget.
    */
   reserve(bytes: number): Reservation {
-    if (this.used + this.reserved + bytes > this.budgetBytes) {
-      throw new AppError('overloaded', 'The server is busy; try again in a minute.', undefined, {
-        'Retry-After': '60',
-      });
-    }
+    if (this.used + this.reserved + bytes > this.budgetBytes) throw overloaded();
     this.reserved += bytes;
     let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.reserved -= bytes;
+    };
     return {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.reserved -= bytes;
+      release,
+      releaseFor: (replacement: number) => {
+        const own = released ? 0 : bytes;
+        if (this.used + this.reserved - own + replacement > this.budgetBytes) throw overloaded();
+        release();
       },
     };
   }
@@ -113,4 +121,10 @@ export class MemoryAccountant {
   status(): MemoryStatus {
     return { level: this.level, usedBytes: this.used, budgetBytes: this.budgetBytes };
   }
+}
+
+function overloaded(): AppError {
+  return new AppError('overloaded', 'The server is busy; try again in a minute.', undefined, {
+    'Retry-After': '60',
+  });
 }

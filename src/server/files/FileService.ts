@@ -111,6 +111,9 @@ export class FileService {
       // The room may have ended while the image was being processed.
       await this.ctx.rooms.getLiveRoom(room.id);
       if (!(await this.ctx.stores.blobs.has(file.blobKey))) {
+        // The blob store counts what it keeps; the reservation that covered this copy until now
+        // is let go in the same tick, so the two are never counted together.
+        reservation.releaseFor(stored.bytes.byteLength);
         await this.ctx.stores.blobs.put(file.blobKey, stored.bytes);
       }
       await this.ctx.stores.files.addFile(file);
@@ -171,7 +174,8 @@ export class FileService {
     return { file, thumb, width: w, format: encoded };
   }
 
-  private tooLarge(): AppError {
+  /** 413 `too_large`, naming MAX_UPLOAD_BYTES (in the message and as `details.maxBytes`). */
+  tooLarge(): AppError {
     const mib = Math.round((this.ctx.config.maxUploadBytes / 1_048_576) * 10) / 10;
     return new AppError('too_large', `A file may be at most ${mib} MiB.`, {
       maxBytes: this.ctx.config.maxUploadBytes,

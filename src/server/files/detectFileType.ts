@@ -27,8 +27,9 @@ const active = new Set([
   'application/xml',
   'text/xml',
 ]);
+// `xsl:` is a prefix (`<xsl:stylesheet`), so it needs no delimiter after it.
 const activeMarkup =
-  /<(?:!doctype\s+html|html|svg|script|iframe|object|embed|\?xml|xsl:|body|head)[\s>/]/i;
+  /<(?:(?:!doctype\s+html|html|svg|script|iframe|object|embed|\?xml|body|head)[\s>/]|xsl:)/i;
 const activeExtensions = /\.(?:html?|xhtml|xht|svgz?|xml|xsl|shtml|mht(?:ml)?)$/i;
 
 /**
@@ -44,9 +45,7 @@ export async function detectFileType(bytes: Uint8Array, name: string): Promise<D
   if (detected) return { kind: 'file', mime: detected.mime, ext: detected.ext };
   // No magic number: text or an unknown binary. Look for markup in the first 64 KiB (after a
   // BOM and white space, and anywhere, since a browser sniffs past leading junk).
-  const head = Buffer.from(bytes.subarray(0, 65_536))
-    .toString('utf8')
-    .replaceAll('\u0000', '');
+  const head = Buffer.from(bytes.subarray(0, 65_536)).toString('utf8').replaceAll('\u0000', '');
   if (activeMarkup.test(head) || activeExtensions.test(name))
     return { kind: 'refused', reason: 'markup' };
   return { kind: 'file', mime: 'application/octet-stream', ext: undefined };

@@ -1,4 +1,4 @@
-import fastifyMultipart from '@fastify/multipart';
+import fastifyMultipart, { type Multipart } from '@fastify/multipart';
 import contentDisposition from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
@@ -15,6 +15,8 @@ type FileParams = { Params: { roomId: string; fileId: string } };
 const FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
 /** Room files never change under their URL; only the member who fetched one may keep it. */
 const IMMUTABLE = 'private, max-age=31536000, immutable';
+/** What a form may add around its file: part headers, the boundaries and a few small fields. */
+const FORM_OVERHEAD_BYTES = 64 * 1024;
 
 /**
  * Files over HTTP (API.md, "Files and images"): multipart uploads, downloads with ETag and
@@ -43,18 +45,48 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService) {
           'Send the file as multipart/form-data, field "file".',
         );
       }
-      const part = await request.file();
-      if (!part || part.fieldname !== 'file') {
+      // One file per request, in the field "file"; other fields are ignored and a second file
+      // refuses the whole upload, so the form is read to its end before anything is stored.
+      const parts = request.parts();
+      const nextPart = async (): Promise<Multipart | undefined> =>
+        (await parts.next().catch(formError)).value as Multipart | undefined;
+      let part = await nextPart();
+      while (part?.type === 'field') part = await nextPart();
+      if (part?.type !== 'file' || part.fieldname !== 'file') {
+        if (part?.type === 'file') part.file.resume();
         throw new AppError('invalid_request', 'The form needs one file in the field "file".', [
           { path: 'file', message: 'missing' },
         ]);
       }
-      // Content-Length bounds the file before a byte is read; the multipart limit enforces it.
+      const file = part;
+      // Content-Length bounds the file before a byte is read: a form adds a little around the
+      // file, so only a body beyond that is refused outright; the multipart limit then holds the
+      // file itself to MAX_UPLOAD_BYTES.
+      const max = ctx.config.maxUploadBytes;
       const declared = Number(request.headers['content-length']);
-      const expected =
-        Number.isFinite(declared) && declared > 0 ? declared : ctx.config.maxUploadBytes;
-      const result = await files.upload(session, part.filename, expected, () => part.toBuffer());
-      return reply.status(201).send(result);
+      let expected = max;
+      if (Number.isFinite(declared) && declared > 0) {
+        expected = declared > max + FORM_OVERHEAD_BYTES ? declared : Math.min(declared, max);
+      }
+      const read = async () => {
+        const bytes = await file.toBuffer().catch((error: unknown) => {
+          // The multipart limit cut the file off at MAX_UPLOAD_BYTES.
+          if (errorCode(error) === 'FST_REQ_FILE_TOO_LARGE') throw files.tooLarge();
+          return formError(error);
+        });
+        // The rest of the form: fields are skipped, a second file comes as a files-limit error.
+        while (await nextPart());
+        return bytes;
+      };
+      try {
+        const result = await files.upload(session, file.filename, expected, read);
+        return reply.status(201).send(result);
+      } catch (error) {
+        // Refused before the file was read (too large, busy, rate limited): busboy must skip the
+        // rest of the body, or the client, still sending, never gets to read the answer.
+        file.file.resume();
+        throw error;
+      }
     });
 
     app.get<FileParams>('/api/rooms/:roomId/files/:fileId', async (request, reply) => {
@@ -115,11 +147,33 @@ async function fileRequest(ctx: RoomkitContext, request: FastifyRequest<FilePara
   return { session, fileId };
 }
 
+function errorCode(error: unknown): unknown {
+  return (error as { code?: unknown } | null | undefined)?.code;
+}
+
+/**
+ * A form that cannot be read. Busboy's own failures (no boundary, a body cut short, a malformed
+ * part header) carry no status and would surface as 500s; they are the client's mistake, as is a
+ * second file. The other limit errors keep their 413.
+ */
+function formError(error: unknown): never {
+  if (errorCode(error) === 'FST_FILES_LIMIT') {
+    throw new AppError('invalid_request', 'Send one file per request.', [
+      { path: 'file', message: 'only one file per request' },
+    ]);
+  }
+  const status = (error as { statusCode?: unknown } | null | undefined)?.statusCode;
+  if (error instanceof AppError || typeof status === 'number') throw error;
+  throw new AppError('invalid_request', 'The multipart body could not be read.');
+}
+
 function notModified(request: FastifyRequest, etag: string): boolean {
   const header = request.headers['if-none-match'];
-  return (
-    header !== undefined && header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
-  );
+  if (header === undefined) return false;
+  // `*` matches any current representation (RFC 9110, 13.1.2); weak tags compare weakly.
+  return header
+    .split(',')
+    .some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === etag);
 }
 
 /** The bytes, or the one range asked for (206), or 416; several ranges get the whole file. */
@@ -132,6 +186,7 @@ function sendRange(request: FastifyRequest, reply: FastifyReply, bytes: Buffer, 
     return reply
       .status(416)
       .header('Content-Range', `bytes */${bytes.byteLength}`)
+      .type('application/json; charset=utf-8')
       .send({
         error: { code: 'invalid_request', message: 'The requested range is not in the file.' },
       });

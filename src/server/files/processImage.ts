@@ -63,14 +63,16 @@ export async function processImage(bytes: Buffer, format: ImageFormat): Promise<
 }
 
 async function encode(input: Sharp, format: Exclude<ImageFormat, 'heif'>): Promise<ProcessedImage> {
-  const encoders: Record<typeof format, [Sharp, string, string]> = {
-    jpeg: [input.jpeg({ quality: 90, chromaSubsampling: '4:4:4' }), 'image/jpeg', 'jpg'],
-    png: [input.png({ compressionLevel: 6 }), 'image/png', 'png'],
-    webp: [input.webp({ quality: 90 }), 'image/webp', 'webp'],
-    gif: [input.gif(), 'image/gif', 'gif'],
-    avif: [input.avif({ quality: 70, effort: 2 }), 'image/avif', 'avif'],
+  // Thunks, not pipelines: every format method sets the output format of the one Sharp instance,
+  // so building them all up front would encode every image as whichever was set last.
+  const encoders: Record<typeof format, () => [Sharp, string, string]> = {
+    jpeg: () => [input.jpeg({ quality: 90, chromaSubsampling: '4:4:4' }), 'image/jpeg', 'jpg'],
+    png: () => [input.png({ compressionLevel: 6 }), 'image/png', 'png'],
+    webp: () => [input.webp({ quality: 90 }), 'image/webp', 'webp'],
+    gif: () => [input.gif(), 'image/gif', 'gif'],
+    avif: () => [input.avif({ quality: 70, effort: 2 }), 'image/avif', 'avif'],
   };
-  const [pipeline, mime, ext] = encoders[format];
+  const [pipeline, mime, ext] = encoders[format]();
   try {
     const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
     return { bytes: data, mime, ext, width: info.width, height: info.pageHeight ?? info.height };
