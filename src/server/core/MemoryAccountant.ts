@@ -83,6 +83,11 @@ export class MemoryAccountant {
     };
   }
 
+  /** Whether `bytes` more could be held now without passing the budget. */
+  fits(bytes: number): boolean {
+    return this.used + this.reserved + bytes <= this.budgetBytes;
+  }
+
   /** Registers a cache to be emptied first under memory pressure. */
   addCache(cache: EvictableCache): void {
     this.caches.push(cache);

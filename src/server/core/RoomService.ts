@@ -21,6 +21,13 @@ import { fileView, memberView, messageView, roomView } from './views.js';
 
 export type CloseReason = 'expired' | 'empty' | 'deleted' | 'evicted';
 
+const endedMessages: Record<CloseReason, string> = {
+  expired: 'This room has expired.',
+  empty: 'This room ended after everyone had left.',
+  deleted: 'This room was closed by an administrator.',
+  evicted: 'This room was closed to free memory on the server.',
+};
+
 export interface RoomServiceOptions {
   defaultTtlSeconds: number;
   emptyRoomGraceSeconds: number;
@@ -117,10 +124,13 @@ export class RoomService {
   async getLiveRoom(roomId: string): Promise<RoomRecord> {
     const room = await this.stores.rooms.getRoom(roomId);
     if (room && !this.isExpired(room)) return room;
-    if (room || this.ended.get(roomId) === 'expired') {
-      if (room) void this.close(room.id, 'expired');
+    if (room) {
+      void this.close(room.id, 'expired');
       throw new AppError('room_expired', 'This room has expired.');
     }
+    // A room that ended, for whatever reason, is gone for good: 410 while we remember it.
+    const reason = this.ended.get(roomId);
+    if (reason !== undefined) throw new AppError('room_expired', endedMessages[reason]);
     throw new AppError('room_not_found', 'No such room.');
   }
 

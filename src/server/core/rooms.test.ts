@@ -565,8 +565,8 @@ describe('empty-room clean-up', () => {
     await clock.advance(211 * SECOND);
     expectError(
       await api(server, 'GET', `/api/rooms/${room.id}`, { token: ada.token }),
-      404,
-      'room_not_found',
+      410,
+      'room_expired',
     );
     expectError(
       await joinAs(server, { joinCode: room.joinCode, displayName: 'Grace' }),
@@ -588,8 +588,8 @@ describe('empty-room clean-up', () => {
     await clock.advance(211 * SECOND);
     expectError(
       await api(server, 'GET', `/api/rooms/${room.id}`, { token: ada.token }),
-      404,
-      'room_not_found',
+      410,
+      'room_expired',
     );
   });
 
@@ -611,8 +611,8 @@ describe('empty-room clean-up', () => {
     await clock.advance(215 * SECOND);
     expectError(
       await api(server, 'GET', `/api/rooms/${room.id}`, { token: gr.token }),
-      404,
-      'room_not_found',
+      410,
+      'room_expired',
     );
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import sharp, { type Sharp } from 'sharp';
 import { THUMB_WIDTHS } from '../../protocol/constants.js';
@@ -44,7 +45,7 @@ export interface StoredFile {
  */
 export class FileService {
   readonly thumbnails: ThumbnailCache;
-  private readonly imageQueue = pLimit(2);
+  private readonly imageQueue = pLimit(Math.max(1, availableParallelism()));
   private readonly limiter: RateLimiter;
 
   constructor(private readonly ctx: RoomkitContext) {

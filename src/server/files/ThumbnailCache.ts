@@ -45,7 +45,11 @@ export class ThumbnailCache implements EvictableCache {
     this.misses += 1;
     const job = make()
       .then((thumb) => {
-        if (thumb.bytes.byteLength <= this.lru.maxSize) {
+        // Kept only while it fits: a cache must never be what pushes memory past the budget.
+        if (
+          thumb.bytes.byteLength <= this.lru.maxSize &&
+          this.accountant.fits(thumb.bytes.byteLength)
+        ) {
           this.lru.set(key, thumb);
           this.accountant.hold(`thumb:${key}`, thumb.bytes.byteLength);
         }

@@ -79,7 +79,7 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService) {
         return bytes;
       };
       try {
-        const result = await files.upload(session, file.filename, expected, read);
+        const result = await files.upload(session, formFileName(file.filename), expected, read);
         return reply.status(201).send(result);
       } catch (error) {
         // Refused before the file was read (too large, busy, rate limited): busboy must skip the
@@ -197,4 +197,12 @@ function sendRange(request: FastifyRequest, reply: FastifyReply, bytes: Buffer, 
     .status(206)
     .header('Content-Range', `bytes ${range.start}-${range.end}/${bytes.byteLength}`)
     .send(bytes.subarray(range.start, range.end + 1));
+}
+
+/**
+ * Browsers send `"`, CR and LF in a multipart file name as %22, %0D and %0A (WHATWG); busboy
+ * leaves them so. Decoded here, they are then cleaned like any other name.
+ */
+function formFileName(name: string): string {
+  return name.replace(/%22/g, '"').replace(/%0D/gi, '\r').replace(/%0A/gi, '\n');
 }

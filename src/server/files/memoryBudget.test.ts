@@ -266,10 +266,10 @@ describe('memory pressure', () => {
       ]),
     );
     const gone = await api(server, 'GET', `/api/rooms/${idle.room.id}`, { token: idle.token });
-    expect(gone.status).toBe(404);
-    expect(gone.body.error.code).toBe('room_not_found');
+    expect(gone.status).toBe(410);
+    expect(gone.body.error.code).toBe('room_expired');
     expect((await download(server, fileUrl(idle, idleFile.id), { token: idle.token })).status).toBe(
-      404,
+      410,
     );
     expect(accountant.usedBytes).toBe(budget + photoFile.size);
     const stillHere = await api(server, 'GET', `/api/rooms/${busy.room.id}`, { token: busy.token });

@@ -3,7 +3,7 @@ import { FILE_NAME_MAX } from '../../protocol/constants.js';
 // Controls, format characters (bidi overrides, zero-width), separators, private use, unassigned.
 const unsafe = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Cn}\p{Zl}\p{Zp}]/gu;
 // Characters that break Content-Disposition, shells or file systems.
-const awkward = /["*:<>?|\\/]/g;
+const awkward = /[*:<>?|\\/]/g;
 
 /**
  * A name safe to show and to offer as a download: no path, no control, bidi or zero-width
@@ -12,7 +12,12 @@ const awkward = /["*:<>?|\\/]/g;
  */
 export function sanitizeFileName(input: string, ext: string | undefined): string {
   const base = input.normalize('NFC').split(/[/\\]/).at(-1) ?? '';
-  let name = base.replace(unsafe, '').replace(awkward, '_').replace(/\s+/gu, ' ').trim();
+  let name = base
+    .replace(unsafe, '')
+    .replace(/"/g, "'")
+    .replace(awkward, '_')
+    .replace(/\s+/gu, ' ')
+    .trim();
   name = name.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
   let stem = name;
   let suffix = '';
