@@ -1,0 +1,53 @@
+/** What each benchmark of a suite is handed and gives back. */
+export interface BenchContext {
+  /** The 12 MP JPEG every file benchmark uploads. */
+  photo: Buffer;
+  /** Fewer samples and shorter windows: a smoke run of the suite, not figures to publish. */
+  quick: boolean;
+  log(line: string): void;
+}
+
+export interface BenchBlock {
+  /** The docs/benchmarks.md block it fills, e.g. `files:upload`. */
+  id: string;
+  markdown: string;
+}
+
+export interface Benchmark {
+  name: string;
+  title: string;
+  run(ctx: BenchContext): Promise<BenchBlock[]>;
+}
+
+/**
+ * Samples `once` until `count` samples or `maxMs` have passed, whichever comes first (but at
+ * least `minCount`), so a slow server shortens the series instead of stretching the suite.
+ */
+export async function sampleBounded<T>(
+  options: { count: number; minCount: number; maxMs: number },
+  once: (index: number) => Promise<T>,
+): Promise<T[]> {
+  const samples: T[] = [];
+  const deadline = performance.now() + options.maxMs;
+  while (
+    samples.length < options.count &&
+    (samples.length < options.minCount || performance.now() < deadline)
+  ) {
+    samples.push(await once(samples.length));
+  }
+  return samples;
+}
+
+/** Runs `jobs` with at most `concurrency` at once; resolves with their results in order. */
+export async function pool<T>(concurrency: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = new Array<T>(jobs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      results[index] = await (jobs[index] as () => Promise<T>)();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
+  return results;
+}

@@ -1,0 +1,148 @@
+/**
+ * Servers under test, each in a child process of its own (bench/lib/serverHost.ts), so that the
+ * load generators never share its event loop or its heap, and its memory and CPU can be read
+ * from outside: VmRSS/VmHWM from /proc, CPU time through IPC.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export type ServerSpec =
+  /** Roomkit itself: `buildApp(loadConfig(env), { limits: relaxed })` listening on 127.0.0.1:0. */
+  | { kind: 'roomkit'; env?: Record<string, string> }
+  /**
+   * A bare Socket.IO server (plus a bare HTTP upload route) that moves the same bytes without
+   * looking at them: `file:upload` is acked and announced as `file:added` to the room; with
+   * `echo`, the announcement carries the bytes back out to the other members.
+   */
+  | { kind: 'bare-socketio'; echo: boolean; maxBytes: number }
+  /** A bare `node:http` server answering every request with the same Buffer. */
+  | { kind: 'bare-http'; body: Buffer; contentType: string };
+
+export interface ServerStats {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  /** CPU time of the whole process (every thread, libvips' included), in microseconds. */
+  cpuMicros: number;
+  /** Roomkit's memory accountant, when the server is Roomkit. */
+  accountant?: { usedBytes: number; reservedBytes: number; level: string };
+}
+
+export type HostRequest =
+  { type: 'start'; spec: ServerSpec } | { type: 'stats'; id: number } | { type: 'stop' };
+
+export type HostReply =
+  | { type: 'listening'; port: number }
+  | { type: 'stats'; id: number; stats: ServerStats }
+  | { type: 'failed'; message: string };
+
+export interface ServerHandle {
+  url: string;
+  port: number;
+  pid: number;
+  /** The process's own view: memoryUsage(), cpuUsage() and the accountant. */
+  stats(): Promise<ServerStats>;
+  /** VmRSS and VmHWM from /proc (Linux), read without involving the server's event loop. */
+  procMemory(): { rss: number; peak: number } | undefined;
+  /** Resets VmHWM to the current RSS (Linux ≥ 4.0); false where that is not possible. */
+  resetPeak(): boolean;
+  stop(): Promise<void>;
+}
+
+const HOST = fileURLToPath(new URL('./serverHost.ts', import.meta.url));
+const START_TIMEOUT_MS = 30_000;
+
+/**
+ * Starts the server in a child process; `processEnv` adds to the child's environment (for
+ * things the process reads itself, like LD_PRELOAD — Roomkit's own settings go in the spec).
+ */
+export async function startServer(
+  spec: ServerSpec,
+  processEnv: Record<string, string> = {},
+): Promise<ServerHandle> {
+  const child = spawn(process.execPath, ['--import', 'tsx', HOST], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+    env: { ...process.env, NO_COLOR: '1', ...processEnv },
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pending = new Map<number, (stats: ServerStats) => void>();
+  let nextId = 0;
+  child.on('message', (reply: HostReply) => {
+    if (reply.type === 'stats') {
+      pending.get(reply.id)?.(reply.stats);
+      pending.delete(reply.id);
+    }
+  });
+  const send = (request: HostRequest) => child.send(request);
+
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+
+  let timer: NodeJS.Timeout | undefined = undefined;
+  const port = await new Promise<number>((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('server did not start')), START_TIMEOUT_MS);
+    child.on('message', (reply: HostReply) => {
+      if (reply.type === 'listening') resolve(reply.port);
+      if (reply.type === 'failed') reject(new Error(`server failed: ${reply.message}`));
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    send({ type: 'start', spec });
+  })
+    .catch((error: unknown) => {
+      if (!gone()) child.kill('SIGKILL');
+      throw error;
+    })
+    .finally(() => clearTimeout(timer));
+  const pid = child.pid as number;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid,
+    stats: () =>
+      new Promise<ServerStats>((resolve, reject) => {
+        if (gone()) return reject(new Error('server has exited'));
+        const id = nextId++;
+        pending.set(id, resolve);
+        send({ type: 'stats', id });
+      }),
+    procMemory: () => readProcMemory(pid),
+    resetPeak: () => {
+      try {
+        writeFileSync(`/proc/${pid}/clear_refs`, '5');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    stop: async () => {
+      if (gone()) return;
+      send({ type: 'stop' });
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+function readProcMemory(pid: number): { rss: number; peak: number } | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+  const rss = kib('VmRSS');
+  const peak = kib('VmHWM');
+  return Number.isFinite(rss) ? { rss: rss * 1024, peak: peak * 1024 } : undefined;
+}
+
+/**
+ * Limits loose enough that the benchmarks measure the work, not the limiter (as in
+ * test/helpers.ts); the memory budget still applies.
+ */
+export const RELAXED = { points: 1_000_000, seconds: 1 };
