@@ -1,4 +1,6 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 
 const AUDIENCE = 'roomkit:session';
 
@@ -13,10 +15,16 @@ export interface SessionClaims {
  * a kick or the room's end revoke it (the caller checks membership after `verify`).
  */
 export class SessionService {
-  private readonly key: Uint8Array;
+  /** A KeyObject, so jose does not import the raw secret again on every verify. */
+  private readonly key: KeyObject;
+  /**
+   * Tokens already verified: a media gallery sends one request per thumbnail, and checking the
+   * signature was most of a cached thumbnail's cost. Claims never change for a token.
+   */
+  private readonly verified = new LRUCache<string, SessionClaims>({ max: 10_000 });
 
   constructor(secret: string) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   issue(claims: SessionClaims): Promise<string> {
@@ -30,13 +38,17 @@ export class SessionService {
 
   /** The claims of a well-signed token, or undefined for anything else. */
   async verify(token: string): Promise<SessionClaims | undefined> {
+    const known = this.verified.get(token);
+    if (known) return known;
     try {
       const { payload } = await jwtVerify(token, this.key, {
         audience: AUDIENCE,
         algorithms: ['HS256'],
       });
       if (typeof payload.rid !== 'string' || typeof payload.sub !== 'string') return undefined;
-      return { roomId: payload.rid, memberId: payload.sub };
+      const claims = { roomId: payload.rid, memberId: payload.sub };
+      this.verified.set(token, claims);
+      return claims;
     } catch {
       return undefined;
     }
