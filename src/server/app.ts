@@ -5,6 +5,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ChatService } from './chat/ChatService.js';
 import { chatEvents } from './chat/chat.events.js';
 import { chatRoutes } from './chat/chat.routes.js';
+import { attachCollabSockets } from './collab/collab.ws.js';
+import { CollabService } from './collab/CollabService.js';
 import type { Config } from './config.js';
 import { FileService } from './files/FileService.js';
 import { filesEvents } from './files/files.events.js';
@@ -25,6 +27,7 @@ import { corsOrigins } from './http/origins.js';
 import { dropUnusedConnectionsOnClose } from './http/unusedConnections.js';
 import { findWebRoot, webClient } from './http/webClient.js';
 import { MemoryBlobStore } from './storage/memory/MemoryBlobStore.js';
+import { MemoryDocStore } from './storage/memory/MemoryDocStore.js';
 import { MemoryFileStore } from './storage/memory/MemoryFileStore.js';
 import { MemoryMessageStore } from './storage/memory/MemoryMessageStore.js';
 import { MemoryRoomStore } from './storage/memory/MemoryRoomStore.js';
@@ -37,6 +40,8 @@ export interface AppOptions {
   clock?: Clock;
   limits?: Partial<Limits>;
   sseHeartbeatMs?: number;
+  /** Ping interval of collab WebSockets (default 30 s); tests shorten it. */
+  collabHeartbeatMs?: number;
   /** Where the built web client is; undefined → looked up beside the server, false → none. */
   webRoot?: string | false;
 }
@@ -45,6 +50,7 @@ export interface RoomkitApp {
   app: FastifyInstance;
   ctx: RoomkitContext;
   sockets: SocketGateway;
+  collab: CollabService;
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;
@@ -92,6 +98,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     messages: new MemoryMessageStore(),
     files: new MemoryFileStore(),
     blobs: new MemoryBlobStore(accountant),
+    docs: new MemoryDocStore(accountant),
   };
   const rooms = new RoomService(
     stores,
@@ -164,6 +171,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(sseRoutes(ctx, { heartbeatMs: options.sseHeartbeatMs ?? 15_000 }));
   sockets.use(chatEvents(chat));
   sockets.use(filesEvents(files));
+  const collab = new CollabService(ctx);
+  const collabSockets = attachCollabSockets(app.server, ctx, collab, {
+    heartbeatMs: options.collabHeartbeatMs,
+  });
 
   const webRoot = options.webRoot === false ? undefined : (options.webRoot ?? findWebRoot());
   await app.register(webClient, { root: webRoot });
@@ -174,9 +185,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.addHook('preClose', async () => {
     rooms.stop();
     await sockets.close();
+    // Closing the collab sockets unloads their documents; the last compactions are awaited.
+    await collabSockets.close();
+    await collab.close();
   });
   app.addHook('onClose', async () => {
     await closeStores(stores);
   });
-  return { app, ctx, sockets };
+  return { app, ctx, sockets, collab };
 }

@@ -1,4 +1,5 @@
 import type { BlobStore } from './BlobStore.js';
+import type { DocStore } from './DocStore.js';
 import type { FileStore } from './FileStore.js';
 import type { MessageStore } from './MessageStore.js';
 import type { RoomStore } from './RoomStore.js';
@@ -9,6 +10,8 @@ export interface Stores {
   messages: MessageStore;
   files: FileStore;
   blobs: BlobStore;
+  /** Each room's collaborative document (Yjs updates). */
+  docs: DocStore;
 }
 
 export async function closeStores(stores: Stores): Promise<void> {
@@ -17,5 +20,6 @@ export async function closeStores(stores: Stores): Promise<void> {
     stores.messages.close(),
     stores.files.close(),
     stores.blobs.close(),
+    stores.docs.close(),
   ]);
 }

@@ -316,5 +316,81 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         expect(await stores.blobs.has(`${roomB}/one`)).toBe(true);
       });
     });
+
+    describe('DocStore', () => {
+      const bytes = (...values: number[]) => new Uint8Array(values);
+      const plain = (list: Uint8Array[]) => list.map((update) => [...update]);
+
+      it('loads nothing for a room with nothing stored', async () => {
+        expect(await stores.docs.load(unique('room'))).toEqual({ updates: [] });
+      });
+
+      it('round-trips updates byte for byte, in the order they were appended', async () => {
+        const roomId = unique('room');
+        const updates = [bytes(0, 255, 1), bytes(), bytes(7, 0, 0, 13, 10), bytes(42)];
+        for (const update of updates) await stores.docs.appendUpdate(roomId, update);
+        const loaded = await stores.docs.load(roomId);
+        expect(loaded.snapshot).toBeUndefined();
+        expect(plain(loaded.updates)).toEqual(plain(updates));
+      });
+
+      it("keeps its own copy: changing the caller's bytes changes nothing stored", async () => {
+        const roomId = unique('room');
+        const update = bytes(1, 2, 3);
+        const snapshotRoom = unique('room');
+        const snapshot = bytes(4, 5, 6);
+        await stores.docs.appendUpdate(roomId, update);
+        await stores.docs.replace(snapshotRoom, snapshot);
+        update.fill(9);
+        snapshot.fill(9);
+        expect(plain((await stores.docs.load(roomId)).updates)).toEqual([[1, 2, 3]]);
+        expect([...((await stores.docs.load(snapshotRoom)).snapshot as Uint8Array)]).toEqual([
+          4, 5, 6,
+        ]);
+      });
+
+      it('replace drops the old snapshot and every update; later appends follow the new snapshot', async () => {
+        const roomId = unique('room');
+        await stores.docs.appendUpdate(roomId, bytes(1));
+        await stores.docs.appendUpdate(roomId, bytes(2));
+        await stores.docs.replace(roomId, bytes(1, 2));
+        let loaded = await stores.docs.load(roomId);
+        expect([...(loaded.snapshot as Uint8Array)]).toEqual([1, 2]);
+        expect(loaded.updates).toEqual([]);
+        await stores.docs.appendUpdate(roomId, bytes(3));
+        await stores.docs.replace(roomId, bytes(1, 2, 3));
+        await stores.docs.appendUpdate(roomId, bytes(4));
+        loaded = await stores.docs.load(roomId);
+        expect([...(loaded.snapshot as Uint8Array)]).toEqual([1, 2, 3]);
+        expect(plain(loaded.updates)).toEqual([[4]]);
+      });
+
+      it("deletes a room's document and nothing else", async () => {
+        const roomId = unique('room');
+        const kept = unique('room');
+        await stores.docs.replace(roomId, bytes(1));
+        await stores.docs.appendUpdate(roomId, bytes(2));
+        await stores.docs.appendUpdate(kept, bytes(3));
+        await stores.docs.deleteRoom(roomId);
+        await stores.docs.deleteRoom(unique('missing'));
+        expect(await stores.docs.load(roomId)).toEqual({ updates: [] });
+        expect(plain((await stores.docs.load(kept)).updates)).toEqual([[3]]);
+      });
+
+      it('keeps rooms apart', async () => {
+        const roomA = unique('room');
+        const roomB = unique('room');
+        await stores.docs.appendUpdate(roomA, bytes(1));
+        await stores.docs.appendUpdate(roomB, bytes(2));
+        await stores.docs.replace(roomA, bytes(10));
+        await stores.docs.appendUpdate(roomB, bytes(3));
+        const loadedA = await stores.docs.load(roomA);
+        expect([...(loadedA.snapshot as Uint8Array)]).toEqual([10]);
+        expect(loadedA.updates).toEqual([]);
+        const loadedB = await stores.docs.load(roomB);
+        expect(loadedB.snapshot).toBeUndefined();
+        expect(plain(loadedB.updates)).toEqual([[2], [3]]);
+      });
+    });
   });
 }

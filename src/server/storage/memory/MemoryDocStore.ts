@@ -1,0 +1,66 @@
+import type { MemoryAccountant } from '../../core/MemoryAccountant.js';
+import type { DocStore, StoredDoc } from '../DocStore.js';
+
+interface Entry {
+  snapshot: Uint8Array | undefined;
+  updates: Uint8Array[];
+  bytes: number;
+}
+
+/**
+ * Room documents in RAM. Every stored byte is counted by the memory accountant under
+ * `doc:<roomId>` (snapshot plus log): this is the document's one entry in the budget, present
+ * for as long as the room lives whether or not anyone has it open (the live Y.Doc of
+ * CollabService is not counted again). Stored bytes are copies in their own allocation, so a
+ * WebSocket frame they were sliced from is never pinned.
+ */
+export class MemoryDocStore implements DocStore {
+  private readonly rooms = new Map<string, Entry>();
+
+  constructor(private readonly accountant?: MemoryAccountant) {}
+
+  async load(roomId: string): Promise<StoredDoc> {
+    const entry = this.rooms.get(roomId);
+    if (!entry) return { updates: [] };
+    return entry.snapshot === undefined
+      ? { updates: [...entry.updates] }
+      : { snapshot: entry.snapshot, updates: [...entry.updates] };
+  }
+
+  async appendUpdate(roomId: string, update: Uint8Array): Promise<void> {
+    let entry = this.rooms.get(roomId);
+    if (!entry) {
+      entry = { snapshot: undefined, updates: [], bytes: 0 };
+      this.rooms.set(roomId, entry);
+    }
+    entry.updates.push(copy(update));
+    entry.bytes += update.byteLength;
+    this.count(roomId, entry);
+  }
+
+  async replace(roomId: string, snapshot: Uint8Array): Promise<void> {
+    const entry: Entry = { snapshot: copy(snapshot), updates: [], bytes: snapshot.byteLength };
+    this.rooms.set(roomId, entry);
+    this.count(roomId, entry);
+  }
+
+  async deleteRoom(roomId: string): Promise<void> {
+    this.rooms.delete(roomId);
+    this.accountant?.release(`doc:${roomId}`);
+  }
+
+  async close(): Promise<void> {
+    for (const roomId of this.rooms.keys()) this.accountant?.release(`doc:${roomId}`);
+    this.rooms.clear();
+  }
+
+  private count(roomId: string, entry: Entry): void {
+    this.accountant?.hold(`doc:${roomId}`, entry.bytes);
+  }
+}
+
+function copy(bytes: Uint8Array): Uint8Array {
+  const own = new Uint8Array(bytes.byteLength);
+  own.set(bytes);
+  return own;
+}
