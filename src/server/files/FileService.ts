@@ -67,6 +67,8 @@ export class FileService {
     name: string,
     expectedBytes: number,
     read: () => Promise<Buffer>,
+    /** True once the sender has gone (a cancelled upload): nothing is stored then. */
+    abandoned: () => boolean = () => false,
   ): Promise<{ file: FileInfo; message: Message }> {
     const { room, member } = session;
     const max = this.ctx.config.maxUploadBytes;
@@ -109,8 +111,9 @@ export class FileService {
       if (stored.width !== undefined) file.width = stored.width;
       if (stored.height !== undefined) file.height = stored.height;
 
-      // The room may have ended while the image was being processed.
+      // The room may have ended, or the sender cancelled, while the image was being processed.
       await this.ctx.rooms.getLiveRoom(room.id);
+      if (abandoned()) throw new AppError('invalid_request', 'The upload was cancelled.');
       if (!(await this.ctx.stores.blobs.has(file.blobKey))) {
         // The blob store counts what it keeps; the reservation that covered this copy until now
         // is let go in the same tick, so the two are never counted together.

@@ -5,14 +5,20 @@ import type { FileService } from './FileService.js';
 
 /** Files over Socket.IO: `file:upload` (binary, acked with the file) and `file:get`. */
 export function filesEvents(files: FileService): SocketFeature {
-  return (_socket, handle) => {
+  return (socket, handle) => {
     handle('file:upload', fileUploadSchema, async (session, { name, data }) => {
       const bytes = Buffer.isBuffer(data)
         ? data
         : data instanceof ArrayBuffer
           ? Buffer.from(data)
           : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      return files.upload(session, name, bytes.byteLength, async () => bytes);
+      return files.upload(
+        session,
+        name,
+        bytes.byteLength,
+        async () => bytes,
+        () => socket.disconnected,
+      );
     });
     handle('file:get', fileGetSchema, async (session, { fileId, variant }) => {
       if (variant === 'thumb') {

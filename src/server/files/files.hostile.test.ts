@@ -4,6 +4,7 @@
  * files over MAX_UPLOAD_BYTES. Each refusal has its documented code, leaves nothing behind
  * (no file record, no message, no bytes held) and the server keeps serving.
  */
+import { connect as connectTcp } from 'node:net';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { AppOptions } from '../app.js';
@@ -29,6 +30,7 @@ import {
   type ApiResponse,
   type Joined,
   type TestServer,
+  waitFor,
 } from '../../../test/helpers.js';
 
 /** A room of one, Ada, connected over Socket.IO too, and what the budget held before anything. */
@@ -542,5 +544,41 @@ describe('Socket.IO payloads', () => {
     );
     // Nothing of Eve's room leaked into Ada's.
     expect((await roomFiles(server, ada)).map((f) => f.name)).toEqual(['ours.bin']);
+  });
+});
+
+describe('cancelled uploads', () => {
+  it('stores nothing when the sender hangs up while its image is being processed', async () => {
+    const { server, ada } = await setUp();
+    const { body, contentType } = multipartBody([
+      {
+        field: 'file',
+        filename: 'cancelled.jpg',
+        type: 'image/jpeg',
+        bytes: await photo('jpeg', { width: 3000, height: 2000 }),
+      },
+    ]);
+    const { port } = new URL(server.url);
+    const socket = connectTcp(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    const head =
+      `POST /api/rooms/${ada.room.id}/files HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+      `Authorization: Bearer ${ada.token}\r\nContent-Type: ${contentType}\r\n` +
+      `Content-Length: ${body.byteLength}\r\n\r\n`;
+    // The whole body goes out, then the client is gone before the server can answer.
+    await new Promise<void>((resolve) =>
+      socket.write(Buffer.concat([Buffer.from(head), body]), () => resolve()),
+    );
+    await waitFor(() => server.ctx.accountant.reservedBytes > 0, 5000, 'the upload to be taken in');
+    socket.destroy();
+    await waitFor(
+      () => server.ctx.accountant.reservedBytes === 0,
+      10_000,
+      'the upload to be finished with',
+    );
+
+    expect(await roomFiles(server, ada)).toEqual([]);
+    const good = await uploadMultipart(server, ada, noise(1000), 'after.bin');
+    expect(good.status).toBe(201);
   });
 });

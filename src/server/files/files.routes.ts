@@ -79,7 +79,14 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService) {
         return bytes;
       };
       try {
-        const result = await files.upload(session, formFileName(file.filename), expected, read);
+        const result = await files.upload(
+          session,
+          formFileName(file.filename),
+          expected,
+          read,
+          // The client aborted (a cancelled upload): its connection is gone.
+          () => request.raw.socket.destroyed,
+        );
         return reply.status(201).send(result);
       } catch (error) {
         // Refused before the file was read (too large, busy, rate limited): busboy must skip the

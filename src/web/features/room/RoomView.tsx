@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useState } from 'react';
 import type { FileInfo } from '../../../protocol/schemas.js';
 import { CenteredPage } from '../../components/CenteredPage.js';
+import { ErrorBoundary } from '../../components/ErrorBoundary.js';
 import { Link } from '../../components/Link.js';
 import { Logo } from '../../components/Logo.js';
 import { ApiError } from '../../lib/api.js';
@@ -31,10 +32,31 @@ import { ShareControls } from './ShareControls.js';
 import { useRoom, type SessionRejection } from './useRoom.js';
 import { ViewTabs, type RoomViewName } from './ViewTabs.js';
 
+// CodeMirror and Yjs are several times the size of the rest of the app: they load the first
+// time someone opens the code, never with the chat.
+const CodePanel = lazy(() => import('../code/CodePanel.js'));
+
+const PHONE_VIEWS: readonly RoomViewName[] = ['chat', 'files', 'code'];
+const WIDE_VIEWS: readonly RoomViewName[] = ['chat', 'code'];
+
+/** In place of the code when its part of the app could not be fetched (offline, a new version). */
+function CodeUnavailable() {
+  return (
+    <div className="connecting" role="alert">
+      <p>
+        The editor could not be loaded.{' '}
+        <button type="button" className="small" onClick={() => window.location.reload()}>
+          Reload
+        </button>
+      </p>
+    </div>
+  );
+}
+
 /**
- * A room with a session: header, messages, files, members and the message box. On wide screens
- * the members and the gallery sit in a sidebar; on phones the gallery is a tab beside the chat
- * and the members a drawer.
+ * A room with a session: header, messages, files, members, the message box and the shared code.
+ * On wide screens the members and the gallery sit in a sidebar, and the code opens beside the
+ * chat; on phones the gallery and the code are tabs beside the chat and the members a drawer.
  */
 export function RoomView({
   session,
@@ -49,12 +71,16 @@ export function RoomView({
   const [draft, setDraft] = useState('');
   const [membersOpen, setMembersOpen] = useState(false);
   const [view, setView] = useState<RoomViewName>('chat');
+  // Once opened, the code stays mounted (hidden when not shown): it keeps its connection, its
+  // undo history and the room's latest run.
+  const [codeOpened, setCodeOpened] = useState(false);
   const [viewing, setViewing] = useState<string | null>(null);
   const [leaving, setLeaving] = useState(false);
   const [leaveError, setLeaveError] = useState<string | null>(null);
   const membersId = useId();
   const messagesId = useId();
   const filesId = useId();
+  const codeId = useId();
   const narrow = useMediaQuery(NARROW_QUERY);
   useDocumentTitle(state.room?.name ?? null);
   const closeMembers = useCallback(() => setMembersOpen(false), []);
@@ -91,6 +117,11 @@ export function RoomView({
   const addFiles = uploads.add;
   const drop = useFileDrop(addFiles);
   usePastedFiles(addFiles, state.closed === null);
+
+  const changeView = (next: RoomViewName) => {
+    setView(next);
+    if (next === 'code') setCodeOpened(true);
+  };
 
   const send = (body: string) => {
     typing.stop();
@@ -138,7 +169,10 @@ export function RoomView({
   }
 
   const { room, me } = state;
-  const showFilesTab = narrow && view === 'files';
+  // The gallery is a view of its own on phones only; wide screens show it in the sidebar.
+  const shownView: RoomViewName = !narrow && view === 'files' ? 'chat' : view;
+  const showFilesTab = shownView === 'files';
+  const showCode = shownView === 'code';
   const filesPanel = (
     <FilesPanel id={filesId} files={state.files} links={links} onOpen={setViewing} />
   );
@@ -184,51 +218,79 @@ export function RoomView({
       )}
       <div className="room-body">
         <main className="chat">
-          {narrow && room !== null && (
+          {room !== null && (
             <ViewTabs
-              view={view}
-              onChange={setView}
+              views={narrow ? PHONE_VIEWS : WIDE_VIEWS}
+              view={shownView}
+              onChange={changeView}
               fileCount={state.files.length}
-              panelIds={{ chat: messagesId, files: filesId }}
+              panelIds={{ chat: messagesId, files: filesId, code: codeId }}
             />
           )}
-          {room === null ? (
-            <p className="connecting" role="status">
-              Connecting to the room…
-            </p>
-          ) : showFilesTab ? (
-            filesPanel
-          ) : (
-            <MessageList
-              id={messagesId}
-              messages={state.messages}
-              pending={state.pending}
-              me={me}
-              files={filesById}
-              links={links}
-              onOpenFile={setViewing}
-              canLoadEarlier={canLoadEarlier(state)}
-              loadingEarlier={chat.loadingEarlier}
-              historyError={chat.historyError}
-              onLoadEarlier={() => void chat.loadEarlier()}
-              onRetry={chat.retry}
-              onEdit={edit}
-            />
-          )}
-          {!showFilesTab && <TypingIndicator typing={state.typing} members={state.members} />}
-          <UploadList
-            uploads={uploads.uploads}
-            onCancel={uploads.cancel}
-            onRetry={uploads.retry}
-            onDismiss={uploads.dismiss}
-          />
-          <Composer
-            draft={draft}
-            onDraftChange={setDraft}
-            onSend={send}
-            onTyping={typing.typed}
-            onFiles={addFiles}
-          />
+          <div className={showCode ? 'room-panes with-code' : 'room-panes'}>
+            {codeOpened && room !== null && (
+              <ErrorBoundary fallback={showCode && <CodeUnavailable />}>
+                <Suspense
+                  fallback={
+                    showCode && (
+                      <p className="connecting" role="status">
+                        Loading the editor…
+                      </p>
+                    )
+                  }
+                >
+                  <CodePanel
+                    id={codeId}
+                    session={session}
+                    socket={socket}
+                    members={state.members}
+                    hidden={!showCode}
+                    onRejected={onRejected}
+                  />
+                </Suspense>
+              </ErrorBoundary>
+            )}
+            {/* On phones the code takes the whole column; on wide screens the chat stays beside it. */}
+            <div className="chat-pane" hidden={narrow && showCode}>
+              {room === null ? (
+                <p className="connecting" role="status">
+                  Connecting to the room…
+                </p>
+              ) : showFilesTab ? (
+                filesPanel
+              ) : (
+                <MessageList
+                  id={messagesId}
+                  messages={state.messages}
+                  pending={state.pending}
+                  me={me}
+                  files={filesById}
+                  links={links}
+                  onOpenFile={setViewing}
+                  canLoadEarlier={canLoadEarlier(state)}
+                  loadingEarlier={chat.loadingEarlier}
+                  historyError={chat.historyError}
+                  onLoadEarlier={() => void chat.loadEarlier()}
+                  onRetry={chat.retry}
+                  onEdit={edit}
+                />
+              )}
+              {!showFilesTab && <TypingIndicator typing={state.typing} members={state.members} />}
+              <UploadList
+                uploads={uploads.uploads}
+                onCancel={uploads.cancel}
+                onRetry={uploads.retry}
+                onDismiss={uploads.dismiss}
+              />
+              <Composer
+                draft={draft}
+                onDraftChange={setDraft}
+                onSend={send}
+                onTyping={typing.typed}
+                onFiles={addFiles}
+              />
+            </div>
+          </div>
         </main>
         {membersOpen && (
           <div className="drawer-backdrop" aria-hidden="true" onClick={closeMembers} />

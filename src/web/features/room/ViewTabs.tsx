@@ -1,22 +1,22 @@
 import type { KeyboardEvent } from 'react';
 
-export type RoomViewName = 'chat' | 'files';
+export type RoomViewName = 'chat' | 'files' | 'code';
 
-const views: { name: RoomViewName; label: string }[] = [
-  { name: 'chat', label: 'Chat' },
-  { name: 'files', label: 'Files' },
-];
+const labels: Record<RoomViewName, string> = { chat: 'Chat', files: 'Files', code: 'Code' };
 
 /**
- * On phones the chat and the gallery share the screen: two tabs switch between them (← and →
- * move between the tabs, as in every tab list).
+ * Tabs over the room's main column: on phones the chat, the gallery and the shared code take
+ * turns; on wide screens (where the gallery is in the sidebar) the chat and the code. ← and →
+ * move between the tabs, as in every tab list.
  */
 export function ViewTabs({
+  views,
   view,
   onChange,
   fileCount,
   panelIds,
 }: {
+  views: readonly RoomViewName[];
   view: RoomViewName;
   onChange: (view: RoomViewName) => void;
   fileCount: number;
@@ -25,7 +25,8 @@ export function ViewTabs({
   const onKeyDown = (event: KeyboardEvent<HTMLButtonElement>) => {
     if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
     event.preventDefault();
-    const next = view === 'chat' ? 'files' : 'chat';
+    const step = event.key === 'ArrowRight' ? 1 : -1;
+    const next = views[(views.indexOf(view) + step + views.length) % views.length] ?? view;
     onChange(next);
     event.currentTarget.parentElement
       ?.querySelector<HTMLButtonElement>(`[data-view="${next}"]`)
@@ -33,7 +34,7 @@ export function ViewTabs({
   };
   return (
     <div className="view-tabs" role="tablist" aria-label="Show">
-      {views.map(({ name, label }) => (
+      {views.map((name) => (
         <button
           key={name}
           type="button"
@@ -45,7 +46,7 @@ export function ViewTabs({
           onClick={() => onChange(name)}
           onKeyDown={onKeyDown}
         >
-          {label}
+          {labels[name]}
           {name === 'files' && fileCount > 0 && <span className="count">{fileCount}</span>}
         </button>
       ))}

@@ -1,0 +1,449 @@
+/* global document, window, getComputedStyle -- used in page.evaluate() callbacks, which run in the browser. */
+/**
+ * The shared code between a desktop (light theme) and a phone (dark theme): both open the
+ * editor, type and see each other's text and cursors, switch the language for everyone, undo
+ * only their own edits, and meet "Run" and the Output. The page's strict Content-Security-Policy
+ * must hold: the editor is styled and no violation is reported. The journeys share the room of
+ * the first.
+ */
+import { join } from 'node:path';
+import {
+  button,
+  check,
+  eventually,
+  EXPECT_MS,
+  expectVisible,
+  messagesOf,
+  textbox,
+  watch,
+} from './lib.mjs';
+
+const codeOf = (page) => page.getByRole('region', { name: 'Code', exact: true });
+const outputOf = (page) => page.getByRole('region', { name: 'Output', exact: true });
+const editorOf = (page) => codeOf(page).locator('.cm-content');
+const languageOf = (page) => page.getByRole('combobox', { name: 'Language', exact: true });
+const codeText = (page) => editorOf(page).evaluate((content) => content.innerText);
+
+/** Every CSP violation the page reports becomes a problem of the journey. */
+async function reportViolations(context, name, problems) {
+  await context.exposeBinding('reportCspViolation', (_source, violation) =>
+    problems.push(`${name}: Content-Security-Policy violation: ${violation}`),
+  );
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      void window.reportCspViolation(
+        `${event.violatedDirective} blocked ${event.blockedURI || 'inline'} ${event.sample ?? ''}`,
+      );
+    });
+  });
+}
+
+async function openCode(page, who) {
+  await page.getByRole('tab', { name: 'Code', exact: true }).click();
+  await expectVisible(codeOf(page), `region "Code" for ${who}`);
+  await eventually(`${who}'s code to say "Synced"`, async () =>
+    (await codeOf(page).getByRole('status').innerText()).includes('Synced'),
+  );
+  await eventually(
+    `${who}'s editor to be editable`,
+    async () => (await editorOf(page).getAttribute('contenteditable')) === 'true',
+  );
+}
+
+/** The look CodeMirror's themes give the editor: without its stylesheets none of it holds. */
+function editorLook(page) {
+  return codeOf(page).evaluate((region) => {
+    const host = region.querySelector('.code-editor');
+    const editor = host?.shadowRoot?.querySelector('.cm-editor');
+    const gutters = editor?.querySelector('.cm-gutters');
+    const content = editor?.querySelector('.cm-content');
+    const lineNumbers = [...(editor?.querySelectorAll('.cm-lineNumbers .cm-gutterElement') ?? [])];
+    if (!editor || !gutters || !content) return null;
+    const style = getComputedStyle(editor);
+    return {
+      display: style.display,
+      background: style.backgroundColor,
+      height: editor.getBoundingClientRect().height,
+      gutterDisplay: getComputedStyle(gutters).display,
+      gutterWidth: gutters.getBoundingClientRect().width,
+      gutterBackground: getComputedStyle(gutters).backgroundColor,
+      fontSize: parseFloat(getComputedStyle(content).fontSize),
+      fontFamily: getComputedStyle(content).fontFamily,
+      lineNumbers: lineNumbers.map((element) => element.textContent),
+      inlineStyleElements: document.querySelectorAll('style').length,
+    };
+  });
+}
+
+/** Relative luminance of an `rgb(…)` colour, 0 (black) to 1 (white). */
+function luminance(rgb) {
+  const [r, g, b] = (rgb.match(/[\d.]+/g) ?? []).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+}
+
+async function editTogether({ browser, baseUrl, artifacts, world, problems }) {
+  const desktop = await browser.newContext({
+    baseURL: baseUrl,
+    viewport: { width: 1280, height: 800 },
+    colorScheme: 'light',
+  });
+  const phone = await browser.newContext({
+    baseURL: baseUrl,
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    colorScheme: 'dark',
+  });
+  for (const context of [desktop, phone]) context.setDefaultTimeout(EXPECT_MS);
+  await reportViolations(desktop, 'desktop', problems);
+  await reportViolations(phone, 'phone', problems);
+  const ada = await desktop.newPage();
+  const grace = await phone.newPage();
+  watch(ada, 'desktop', problems);
+  watch(grace, 'phone', problems);
+  Object.assign(world, { desktop, phone, ada, grace });
+  const editorChunks = [];
+  ada.on('request', (request) => {
+    if (/\/assets\/CodePanel-[^/]+\.js$/.test(request.url())) editorChunks.push(request.url());
+  });
+
+  await ada.goto('/');
+  await button(ada, 'Create room').click();
+  await ada.waitForURL(/\/r\/[A-Za-z0-9_-]{22,64}$/);
+  const roomId = new URL(ada.url()).pathname.split('/').pop();
+  await textbox(ada, 'Display name').fill('Ada');
+  await button(ada, 'Join').click();
+  await expectVisible(messagesOf(ada), 'region "Messages" for Ada');
+  await grace.goto(`/r/${roomId}`);
+  await textbox(grace, 'Display name').fill('Grace');
+  await button(grace, 'Join').click();
+  await expectVisible(messagesOf(grace), 'region "Messages" for Grace');
+  world.roomId = roomId;
+  check(editorChunks.length === 0, 'the editor was loaded with the chat, before anyone opened it');
+
+  await openCode(ada, 'Ada');
+  check(editorChunks.length === 1, 'opening the code did not load the editor on demand');
+  // On a wide screen the chat stays beside the code.
+  await expectVisible(messagesOf(ada), 'region "Messages" beside the code on the desktop');
+  await openCode(grace, 'Grace');
+
+  // Styled under `style-src 'self'`: CodeMirror's theme and gutters apply, from constructed
+  // stylesheets rather than <style> elements (which the policy would block).
+  for (const [page, who] of [
+    [ada, 'Ada'],
+    [grace, 'Grace'],
+  ]) {
+    const look = await editorLook(page);
+    check(look !== null, `${who}'s editor has no .cm-editor, .cm-gutters or .cm-content`);
+    check(look.display === 'flex', `${who}'s .cm-editor is not styled (display ${look.display})`);
+    check(
+      look.gutterDisplay === 'flex' && look.gutterWidth > 20 && look.lineNumbers.includes('1'),
+      `${who}'s line-number gutter is not showing: ${JSON.stringify(look)}`,
+    );
+    check(look.fontSize >= 16, `${who}'s editor text is ${look.fontSize}px (iOS zooms below 16)`);
+    check(!/^"?Times/.test(look.fontFamily), `${who}'s editor is not in a monospace font`);
+    check(look.inlineStyleElements === 0, `${who}'s page has <style> elements`);
+    world[`${who}Look`] = look;
+  }
+  check(
+    luminance(world.AdaLook.background) > 0.8 && luminance(world.GraceLook.background) < 0.25,
+    `the editor does not follow the colour scheme: light ${world.AdaLook.background}, dark ${world.GraceLook.background}`,
+  );
+  check(world.GraceLook.height >= 300, `the phone's editor is ${world.GraceLook.height}px tall`);
+
+  // Ada types a function; Grace sees it.
+  await editorOf(ada).click();
+  await ada.keyboard.type('function greet(name) {');
+  await ada.keyboard.press('Enter');
+  await ada.keyboard.type("return 'Hello, ' + name;");
+  await ada.keyboard.press('Enter');
+  await ada.keyboard.type('}');
+  await eventually('Grace to see the function Ada typed', async () => {
+    const text = await codeText(grace);
+    return text.includes('function greet(name) {') && text.includes("return 'Hello, ' + name;");
+  });
+
+  // Grace adds a line at the end; Ada sees it.
+  await editorOf(grace).click();
+  await grace.keyboard.press('Control+End');
+  await grace.keyboard.press('Enter');
+  await grace.keyboard.insertText("greet('Grace');");
+  await eventually('Ada to see the line Grace added', async () =>
+    (await codeText(ada)).includes("greet('Grace');"),
+  );
+
+  // Ada sees where Grace is, labelled with her name, in Grace's colour.
+  const caret = codeOf(ada).locator('.cm-ySelectionCaret');
+  await eventually('Ada to see Grace’s cursor labelled "Grace"', async () =>
+    (await caret.locator('.cm-ySelectionInfo').allInnerTexts()).includes('Grace'),
+  );
+  // The name shows while Grace is active (and on hover), not all the time over the line above.
+  await eventually('the label "Grace" to be shown after she moved', async () =>
+    caret
+      .locator('.cm-ySelectionInfo')
+      .first()
+      .evaluate((label) => getComputedStyle(label).opacity === '1'),
+  );
+  const caretColour = await caret
+    .first()
+    .evaluate((node) => getComputedStyle(node).backgroundColor);
+  check(
+    caretColour !== 'rgba(0, 0, 0, 0)',
+    'Grace’s cursor has no colour (its style was blocked?)',
+  );
+  await expectVisible(codeOf(ada).getByText(/^2 editors$/), '"2 editors" in Ada’s code toolbar');
+
+  await ada.screenshot({ path: join(artifacts, 'code-desktop.png') });
+  await grace.screenshot({ path: join(artifacts, 'code-phone.png') });
+}
+
+async function languageForEveryone({ world }) {
+  const { ada, grace } = world;
+  check(
+    (await languageOf(grace).inputValue()) === 'javascript',
+    'a new room’s code is not JavaScript',
+  );
+  await languageOf(ada).selectOption({ label: 'Python' });
+  await eventually(
+    'Grace’s language picker to show Python',
+    async () => (await languageOf(grace).inputValue()) === 'python',
+  );
+  const selected = await languageOf(grace).evaluate(
+    (select) => select.selectedOptions[0]?.textContent,
+  );
+  check(selected === 'Python', `Grace’s picker shows ${selected}`);
+}
+
+async function undoOnlyOwnEdits({ world }) {
+  const { ada, grace } = world;
+  await editorOf(grace).click();
+  // However many steps Grace's typing took, undoing past them must leave Ada's alone.
+  for (let i = 0; i < 5; i++) await grace.keyboard.press('Control+z');
+  for (const [page, who] of [
+    [grace, 'Grace'],
+    [ada, 'Ada'],
+  ]) {
+    await eventually(`${who} to see Grace’s line undone and Ada’s function kept`, async () => {
+      const text = await codeText(page);
+      return !text.includes("greet('Grace');") && text.includes("return 'Hello, ' + name;");
+    });
+  }
+}
+
+const statusOf = async (page) => (await codeOf(page).getByRole('status').innerText()).trim();
+
+async function offlineAndBack({ world }) {
+  const { ada, grace, phone } = world;
+  try {
+    await phone.setOffline(true);
+    await eventually('Grace’s code to say "Offline"', async () =>
+      (await statusOf(grace)).includes('Offline'),
+    );
+    // Both go on editing while apart: Ada at the end, Grace at the top.
+    await editorOf(ada).click();
+    await ada.keyboard.press('Control+End');
+    await ada.keyboard.press('Enter');
+    await ada.keyboard.insertText('// Ada, while Grace was away');
+    await editorOf(grace).click();
+    await grace.keyboard.press('Control+Home');
+    await grace.keyboard.insertText('// Grace, offline\n');
+    await phone.setOffline(false);
+    await eventually('Grace’s code to say "Synced" again', async () =>
+      (await statusOf(grace)).includes('Synced'),
+    );
+    for (const [page, who] of [
+      [ada, 'Ada'],
+      [grace, 'Grace'],
+    ]) {
+      await eventually(`${who} to see both edits made while apart`, async () => {
+        const text = await codeText(page);
+        return (
+          text.startsWith('// Grace, offline') && text.includes('// Ada, while Grace was away')
+        );
+      });
+    }
+  } finally {
+    await phone.setOffline(false);
+  }
+}
+
+async function tooLargeToShare({ world }) {
+  const { ada, grace } = world;
+  const before = await codeText(grace);
+  await editorOf(ada).click();
+  await ada.keyboard.insertText('x'.repeat(1024 * 1024 + 1));
+  await expectVisible(
+    codeOf(ada).getByText('The code is too large to share (max 1 MB).', { exact: true }),
+    'the size limit explained to Ada',
+  );
+  check(!(await codeText(ada)).includes('xxxxxxxx'), 'the refused paste stayed in Ada’s editor');
+  check((await statusOf(ada)).includes('Synced'), 'Ada lost the shared code over a refused paste');
+  // Still shared: a small edit goes through.
+  await ada.keyboard.insertText('// still here');
+  await eventually('Grace to see Ada’s next edit', async () =>
+    (await codeText(grace)).includes('// still here'),
+  );
+  check(!(await codeText(grace)).includes('xxxxxxxx'), 'Grace got the refused paste');
+  check(before.length > 0, 'the code was empty before the paste');
+}
+
+async function runAndOutput({ baseUrl, world }) {
+  const { ada, grace } = world;
+  const languages = await fetch(`${baseUrl}/api/exec/languages`);
+  for (const page of [ada, grace]) {
+    await expectVisible(outputOf(page), 'region "Output"');
+    await expectVisible(textbox(page, 'Input'), 'the textbox "Input" for standard input');
+  }
+  if (languages.status !== 200) {
+    // This server cannot run code: "Run" is there, disabled, and says why.
+    for (const [page, who] of [
+      [ada, 'Ada'],
+      [grace, 'Grace'],
+    ]) {
+      await expectVisible(button(page, 'Run'), `the "Run" button for ${who}`);
+      check(await button(page, 'Run').isDisabled(), `"Run" is enabled for ${who}`);
+      await expectVisible(
+        codeOf(page).getByText("Code execution isn't available on this server.", { exact: true }),
+        `the explanation beside "Run" for ${who}`,
+      );
+      await expectVisible(
+        outputOf(page).getByText('Nothing has run yet.'),
+        `the Output's empty state for ${who}`,
+      );
+    }
+    return;
+  }
+  // The server runs code: Ada runs Python that reads its input; both see what it printed.
+  await languageOf(ada).selectOption({ label: 'Python' });
+  await editorOf(ada).click();
+  await ada.keyboard.press('Control+a');
+  await ada.keyboard.insertText('print(input().upper())');
+  await textbox(ada, 'Input').fill('shared output');
+  await button(ada, 'Run').click();
+  for (const [page, who] of [
+    [ada, 'Ada'],
+    [grace, 'Grace'],
+  ]) {
+    await expectVisible(
+      outputOf(page).getByText('SHARED OUTPUT'),
+      `${who} to see what the run printed in region "Output"`,
+    );
+    await expectVisible(outputOf(page).getByText('exit code 0'), `the exit code for ${who}`);
+  }
+}
+
+/**
+ * Until the server runs code, its two exec endpoints are stood in for by page.route, so the
+ * page's side of the contract (the request it sends, the Output it draws) is checked in a real
+ * browser. Once `GET /api/exec/languages` answers, the journey above runs real code and this
+ * one steps aside; delete it then.
+ */
+async function outputOfAStandInRun({ baseUrl, artifacts, world }) {
+  if ((await fetch(`${baseUrl}/api/exec/languages`)).status === 200) return;
+  const { ada, roomId } = world;
+  const sent = [];
+  await ada.route('**/api/exec/languages', (route) =>
+    route.fulfill({
+      json: [{ id: 'python', name: 'Python', version: '3.12', driver: 'stand-in' }],
+    }),
+  );
+  await ada.route(`**/api/rooms/${roomId}/exec`, (route) => {
+    sent.push({
+      body: route.request().postDataJSON(),
+      auth: route.request().headers().authorization,
+    });
+    return route.fulfill({
+      json: {
+        stdout: 'HELLO FROM PYTHON\n',
+        stderr: 'Traceback: too slow',
+        exitCode: 137,
+        timedOut: true,
+        truncated: true,
+        durationMs: 5003,
+      },
+    });
+  });
+  try {
+    await ada.reload();
+    await openCode(ada, 'Ada after a reload');
+    check((await languageOf(ada).inputValue()) === 'python', 'the room’s language is not Python');
+    await eventually('"Run" to be enabled for Python', async () => button(ada, 'Run').isEnabled());
+    await textbox(ada, 'Input').fill('hello from python');
+    await button(ada, 'Run').click();
+    const output = outputOf(ada);
+    await expectVisible(output.getByText('HELLO FROM PYTHON'), 'the standard output');
+    await expectVisible(output.getByText('Traceback: too slow'), 'the standard error');
+    for (const text of ['You ran Python', 'exit code 137', '5.0 s', 'timed out', 'truncated']) {
+      await expectVisible(output.getByText(text, { exact: true }), `"${text}" in region "Output"`);
+    }
+    await ada.screenshot({ path: join(artifacts, 'code-desktop-output.png') });
+    check(sent.length === 1, `the page sent ${sent.length} runs for one click`);
+    const [{ body, auth }] = sent;
+    check(
+      body.language === 'python' &&
+        body.stdin === 'hello from python' &&
+        body.code.includes('greet'),
+      `the run sent ${JSON.stringify(body).slice(0, 200)}`,
+    );
+    check(/^Bearer .+/.test(auth ?? ''), 'the run was sent without the session token');
+    // Still only Python: another language says this server can't run it.
+    await languageOf(ada).selectOption({ label: 'Go' });
+    await expectVisible(
+      codeOf(ada).getByText("This server can't run Go code.", { exact: true }),
+      'why Go cannot run',
+    );
+    check(await button(ada, 'Run').isDisabled(), '"Run" is enabled for Go');
+  } finally {
+    await ada.unrouteAll();
+  }
+}
+
+async function editorThatCannotLoad({ browser, baseUrl, world, problems }) {
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    viewport: { width: 1280, height: 800 },
+  });
+  try {
+    await context.route(/\/assets\/CodePanel-[^/]+\.js$/, (route) =>
+      route.abort('internetdisconnected'),
+    );
+    const page = await context.newPage();
+    watch(page, 'unlucky', problems);
+    await page.goto(`/r/${world.roomId}`);
+    await textbox(page, 'Display name').fill('Alan');
+    await button(page, 'Join').click();
+    await expectVisible(messagesOf(page), 'region "Messages" for Alan');
+    await page.getByRole('tab', { name: 'Code', exact: true }).click();
+    await expectVisible(
+      page.getByText('The editor could not be loaded.'),
+      'an explanation when the editor cannot be fetched',
+    );
+    await expectVisible(button(page, 'Reload'), 'a "Reload" button');
+    // The rest of the room carries on.
+    await page.getByRole('tab', { name: 'Chat', exact: true }).click();
+    await expectVisible(messagesOf(page), 'region "Messages" after the editor failed');
+    await expectVisible(textbox(page, 'Message'), 'the message box after the editor failed');
+  } finally {
+    await context.close();
+  }
+}
+
+export const journeys = [
+  { name: 'a desktop and a phone edit the same code and see each other', run: editTogether },
+  { name: 'the language picked on one screen switches everyone’s', run: languageForEveryone },
+  { name: 'undo takes back only one’s own edits', run: undoOnlyOwnEdits },
+  { name: 'edits made offline merge when the phone is back', run: offlineAndBack },
+  { name: 'a paste over 1 MB is refused and explained', run: tooLargeToShare },
+  { name: 'when the editor cannot be fetched, the room carries on', run: editorThatCannotLoad },
+  { name: '"Run" and the Output say what this server can run', run: runAndOutput },
+  {
+    name: 'the Output shows a run’s streams, exit code, time and badges',
+    run: outputOfAStandInRun,
+  },
+];
+
+/** Screenshots of the pages still open when a journey fails. */
+export function pagesOf(world) {
+  return { desktop: world.ada, phone: world.grace };
+}

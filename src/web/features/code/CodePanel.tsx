@@ -1,0 +1,154 @@
+import { useCallback, useEffect, useId, useState } from 'react';
+import type { MemberPresence } from '../../../protocol/schemas.js';
+import type { StoredSession } from '../../lib/session.js';
+import type { RoomSocket } from '../../lib/socket.js';
+import type { SessionRejection } from '../room/useRoom.js';
+import '../../styles/code.css';
+import { CodeEditor } from './CodeEditor.js';
+import { TOO_LARGE_MESSAGE } from './codeLimit.js';
+import { phaseLabel } from './collabStatus.js';
+import { runBlocker } from './exec.js';
+import { LANGUAGES, languageOption } from './languages.js';
+import { OutputPanel } from './OutputPanel.js';
+import { useCollab } from './useCollab.js';
+import { useExec } from './useExec.js';
+
+/** How long the note about a refused (too large) change stays up. */
+const REFUSED_NOTE_MS = 6_000;
+
+export interface CodePanelProps {
+  id?: string;
+  session: StoredSession;
+  socket: RoomSocket | null;
+  members: readonly MemberPresence[];
+  /** Kept mounted while another view shows, so the editor keeps its place and its undo. */
+  hidden: boolean;
+  onRejected: (reason: SessionRejection) => void;
+}
+
+/**
+ * The region "Code": the room's shared editor (API.md, "Collaborative code") with its language,
+ * connection and editors, the "Run" button and the region "Output". Loaded on demand: nothing
+ * of CodeMirror or Yjs is in the chat's bundle.
+ */
+export function CodePanel({ id, session, socket, members, hidden, onRejected }: CodePanelProps) {
+  const collab = useCollab(session, onRejected);
+  const exec = useExec(session, socket);
+  const [stdin, setStdin] = useState('');
+  const [refused, setRefused] = useState(false);
+  const languageId = useId();
+  const blockerId = useId();
+  const { status, language, doc } = collab;
+
+  useEffect(() => {
+    if (!refused) return;
+    const timer = setTimeout(() => setRefused(false), REFUSED_NOTE_MS);
+    return () => clearTimeout(timer);
+  }, [refused]);
+  const tooLarge = useCallback(() => setRefused(true), []);
+
+  const option = languageOption(language);
+  const options = LANGUAGES.some((known) => known.id === language)
+    ? LANGUAGES
+    : [...LANGUAGES, option];
+  const blocker = runBlocker(exec.support, language, option.label);
+  const editable = status.loaded && status.phase !== 'stopped';
+
+  const { run } = exec;
+  const runNow = () => {
+    if (!doc || blocker !== null) return;
+    run({ language, code: doc.ytext.toJSON(), stdin });
+  };
+
+  const runner = exec.latest?.memberId;
+  const runnerName =
+    runner === session.member.id
+      ? 'You'
+      : (members.find((member) => member.id === runner)?.displayName ?? 'Someone');
+
+  return (
+    <section id={id} aria-label="Code" className="code-panel" hidden={hidden}>
+      <div className="code-toolbar">
+        <div className="code-language">
+          <label htmlFor={languageId}>Language</label>
+          <select
+            id={languageId}
+            value={language}
+            disabled={!editable}
+            onChange={(event) => collab.setLanguage(event.target.value)}
+          >
+            {options.map(({ id: value, label }) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <p className="code-presence">
+          <span role="status" className={`code-status ${status.phase}`}>
+            <span className="status-dot" aria-hidden="true" />
+            {phaseLabel(status.phase)}
+          </span>
+          <span className="code-editors">
+            {collab.editors} {collab.editors === 1 ? 'editor' : 'editors'}
+          </span>
+        </p>
+        <button
+          type="button"
+          className="primary small code-run"
+          disabled={blocker !== null || exec.running || doc === null}
+          aria-describedby={blocker === null ? undefined : blockerId}
+          title={blocker ?? 'Run the code (Ctrl+Enter or ⌘+Enter)'}
+          onClick={runNow}
+        >
+          Run
+        </button>
+      </div>
+      {blocker !== null && (
+        <p id={blockerId} className="code-note run-blocker">
+          {blocker}
+        </p>
+      )}
+      {status.stop && (
+        <div className="code-alert" role="alert">
+          <span>{status.stop.message}</span>
+          {status.stop.retriable && (
+            <button type="button" className="small" onClick={collab.retry}>
+              Try again
+            </button>
+          )}
+        </div>
+      )}
+      {refused && !status.stop && (
+        <p className="code-alert" role="alert">
+          {TOO_LARGE_MESSAGE}
+        </p>
+      )}
+      {!status.loaded && status.phase === 'offline' && (
+        <p className="code-note">The shared code can’t be reached right now; trying again…</p>
+      )}
+      {doc && (
+        <CodeEditor
+          ytext={doc.ytext}
+          awareness={doc.provider.awareness}
+          undoManager={doc.undoManager}
+          language={language}
+          editable={editable}
+          onTooLarge={tooLarge}
+          onRun={runNow}
+        />
+      )}
+      <OutputPanel
+        latest={exec.latest}
+        runnerName={runnerName}
+        languageLabel={languageOption(exec.latest?.language ?? language).label}
+        running={exec.running}
+        error={exec.error}
+        stdin={stdin}
+        onStdinChange={setStdin}
+      />
+    </section>
+  );
+}
+
+export default CodePanel;
