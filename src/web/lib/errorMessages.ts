@@ -11,7 +11,8 @@ const defaults: Partial<Record<ApiErrorCode, string>> = {
   network_error: 'Could not reach the server. Check your connection and try again.',
 };
 
-function isErrorBody(value: unknown): value is ErrorBody {
+/** Whether a value is the `{ code, message }` of an error envelope or a socket ack. */
+export function isErrorBody(value: unknown): value is ErrorBody {
   return (
     typeof value === 'object' &&
     value !== null &&

@@ -4,8 +4,8 @@
  * person sees when one is refused (by the client's pre-check or by the server's error code).
  */
 import { MAX_IMAGE_PIXELS } from '../../../protocol/constants.js';
-import type { ErrorBody } from '../../../protocol/errors.js';
 import { ApiError } from '../../lib/api.js';
+import { isErrorBody } from '../../lib/errorMessages.js';
 import { formatBytes } from './formatBytes.js';
 
 /**
@@ -162,15 +162,6 @@ export function describeUploadError(
     default:
       return { message: error.message, retriable: false };
   }
-}
-
-function isErrorBody(value: unknown): value is ErrorBody {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Partial<ErrorBody>).code === 'string' &&
-    typeof (value as Partial<ErrorBody>).message === 'string'
-  );
 }
 
 const extensions: Record<string, string> = {
