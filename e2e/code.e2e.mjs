@@ -314,11 +314,14 @@ async function runAndOutput({ baseUrl, world }) {
     }
     return;
   }
-  // The server runs code: Ada runs Python that reads its input; both see what it printed.
-  await languageOf(ada).selectOption({ label: 'Python' });
+  // The server runs code: Ada runs JavaScript that reads its input; both see what it printed.
+  await languageOf(ada).selectOption({ label: 'JavaScript' });
   await editorOf(ada).click();
   await ada.keyboard.press('Control+a');
-  await ada.keyboard.insertText('print(input().upper())');
+  // Cleared through the editor first: Chromium's native replace of a highlighted selection
+  // carries the old colours over as inline styles, which the page's CSP (rightly) refuses.
+  await ada.keyboard.press('Backspace');
+  await ada.keyboard.insertText('console.log(readline().toUpperCase())');
   await textbox(ada, 'Input').fill('shared output');
   await button(ada, 'Run').click();
   for (const [page, who] of [

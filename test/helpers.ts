@@ -44,6 +44,7 @@ export async function startServer(
       socketEvents: relaxed,
       socketAbuse: relaxed,
       uploads: relaxed,
+      exec: relaxed,
       ...options.limits,
     },
   });

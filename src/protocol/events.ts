@@ -4,7 +4,14 @@
  * `not_found` ack.
  */
 import type { Ack } from './errors.js';
-import type { FileInfo, Member, MemberPresence, Message, RoomState } from './schemas.js';
+import type {
+  ExecResult,
+  FileInfo,
+  Member,
+  MemberPresence,
+  Message,
+  RoomState,
+} from './schemas.js';
 
 export interface ServerToClientEvents {
   'room:state': (state: RoomState) => void;
@@ -15,6 +22,7 @@ export interface ServerToClientEvents {
   'message:updated': (payload: { message: Message }) => void;
   typing: (payload: { memberId: string; active: boolean }) => void;
   'file:added': (payload: { file: FileInfo }) => void;
+  'exec:result': (payload: { memberId: string; language: string; result: ExecResult }) => void;
   'room:closing': (payload: { secondsLeft: number; reason: string }) => void;
   'room:closed': (payload: { reason: string }) => void;
 }
@@ -32,6 +40,10 @@ export interface ClientToServerEvents {
   'file:get': (
     payload: { fileId: string; variant?: 'original' | 'thumb' },
     ack: (result: Ack<{ file: FileInfo; data: ArrayBuffer }>) => void,
+  ) => void;
+  'exec:run': (
+    payload: { language: string; code: string; stdin?: string },
+    ack: (result: Ack<{ result: ExecResult }>) => void,
   ) => void;
 }
 

@@ -8,6 +8,9 @@ import { chatRoutes } from './chat/chat.routes.js';
 import { attachCollabSockets } from './collab/collab.ws.js';
 import { CollabService } from './collab/CollabService.js';
 import type { Config } from './config.js';
+import { execEvents } from './exec/exec.events.js';
+import { execRoutes } from './exec/exec.routes.js';
+import { ExecService, type ExecOptions } from './exec/ExecService.js';
 import { FileService } from './files/FileService.js';
 import { filesEvents } from './files/files.events.js';
 import { filesRoutes } from './files/files.routes.js';
@@ -44,6 +47,8 @@ export interface AppOptions {
   collabHeartbeatMs?: number;
   /** Where the built web client is; undefined → looked up beside the server, false → none. */
   webRoot?: string | false;
+  /** Code execution limits and queue (defaults: 5 s, 128 MiB, 64 KiB); tests shorten them. */
+  exec?: Partial<ExecOptions>;
 }
 
 export interface RoomkitApp {
@@ -164,13 +169,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const chat = new ChatService(ctx);
   const files = new FileService(ctx);
+  const exec = new ExecService(ctx, options.exec);
   await app.register(healthRoutes(ctx, registry, {}));
   await app.register(roomsRoutes(ctx));
   await app.register(chatRoutes(ctx, chat));
   await app.register(filesRoutes(ctx, files));
+  await app.register(execRoutes(ctx, exec));
   await app.register(sseRoutes(ctx, { heartbeatMs: options.sseHeartbeatMs ?? 15_000 }));
   sockets.use(chatEvents(chat));
   sockets.use(filesEvents(files));
+  sockets.use(execEvents(exec));
   const collab = new CollabService(ctx);
   const collabSockets = attachCollabSockets(app.server, ctx, collab, {
     heartbeatMs: options.collabHeartbeatMs,
@@ -188,6 +196,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Closing the collab sockets unloads their documents; the last compactions are awaited.
     await collabSockets.close();
     await collab.close();
+    await exec.close();
   });
   app.addHook('onClose', async () => {
     await closeStores(stores);

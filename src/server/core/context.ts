@@ -22,6 +22,8 @@ export interface Limits {
   socketAbuse: RateLimit;
   /** Uploads per member, over every transport together. */
   uploads: RateLimit;
+  /** Code runs per member, over every transport together. */
+  exec: RateLimit;
 }
 
 export const defaultLimits: Limits = {
@@ -31,6 +33,7 @@ export const defaultLimits: Limits = {
   socketEvents: { points: 40, seconds: 1 },
   socketAbuse: { points: 200, seconds: 10 },
   uploads: { points: 30, seconds: 60 },
+  exec: { points: 10, seconds: 60 },
 };
 
 /** The core every feature is handed: configuration, time, the bus, rooms and the stores. */

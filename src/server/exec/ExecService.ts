@@ -1,0 +1,147 @@
+import pLimit from 'p-limit';
+import type { ExecRunInput } from '../../protocol/schemas.js';
+import { AppError } from '../core/AppError.js';
+import type { RoomkitContext } from '../core/context.js';
+import { randomId } from '../core/ids.js';
+import { postMessage } from '../core/postMessage.js';
+import { RateLimiter } from '../core/RateLimiter.js';
+import type { Session } from '../core/RoomService.js';
+import type { ExecDriver, ExecLimits, ExecResult, LanguageInfo } from './ExecDriver.js';
+import { OffDriver } from './OffDriver.js';
+import { WasmDriver } from './WasmDriver.js';
+
+export interface ExecOptions extends ExecLimits {
+  /** Runs at once on this instance. */
+  concurrency: number;
+  /** Runs waiting beyond those; one more is refused with 503 `overloaded`. */
+  queueLength: number;
+  /** Workers the wasm driver keeps started. */
+  poolSize: number;
+}
+
+export const defaultExecOptions: ExecOptions = {
+  wallMs: 5000,
+  memoryBytes: 128 * 1024 * 1024,
+  outputBytes: 64 * 1024,
+  concurrency: 2,
+  queueLength: 20,
+  poolSize: 2,
+};
+
+/** One line of the execution log: what ran and how it ended, never the code or its output. */
+export interface ExecLogEntry {
+  memberId: string;
+  roomId: string;
+  language: string;
+  durationMs: number;
+  exitCode: number;
+  timedOut: boolean;
+  truncated: boolean;
+  at: number;
+}
+
+const LOG_SIZE = 1000;
+
+/**
+ * Code runs of a room (API.md, "Code execution"): rate-limited per member, queued with a bound,
+ * run by the configured driver, and shown to the whole room as `exec:result` and a compact
+ * system message.
+ */
+export class ExecService {
+  readonly driver: ExecDriver;
+  readonly options: ExecOptions;
+  private readonly limiter: RateLimiter;
+  private readonly queue: ReturnType<typeof pLimit>;
+  private readonly log: ExecLogEntry[] = [];
+
+  constructor(
+    private readonly ctx: RoomkitContext,
+    options: Partial<ExecOptions> = {},
+  ) {
+    this.options = { ...defaultExecOptions, ...options };
+    this.driver = pickDriver(ctx, this.options);
+    this.limiter = new RateLimiter('exec', ctx.limits.exec);
+    this.queue = pLimit(this.options.concurrency);
+  }
+
+  languages(): Promise<LanguageInfo[]> {
+    return this.driver.languages();
+  }
+
+  async run(session: Session, input: ExecRunInput): Promise<ExecResult> {
+    const { room, member } = session;
+    const language = (await this.languages()).find((info) => info.id === input.language);
+    if (this.driver instanceof OffDriver) await this.driver.run();
+    if (!language) {
+      throw new AppError('invalid_request', `This server cannot run "${input.language}".`, [
+        { path: 'language', message: 'unknown language' },
+      ]);
+    }
+    await this.limiter.consume(member.id);
+    if (this.queue.pendingCount >= this.options.queueLength) {
+      throw new AppError('overloaded', 'Too many runs are waiting; try again shortly.', undefined, {
+        'Retry-After': '5',
+      });
+    }
+    const { wallMs, memoryBytes, outputBytes } = this.options;
+    const result = await this.queue(() =>
+      this.driver.run(
+        { language: language.id, code: input.code, stdin: input.stdin ?? '' },
+        { wallMs, memoryBytes, outputBytes },
+      ),
+    );
+    this.log.push({
+      memberId: member.id,
+      roomId: room.id,
+      language: language.id,
+      durationMs: result.durationMs,
+      exitCode: result.exitCode,
+      timedOut: result.timedOut,
+      truncated: result.truncated,
+      at: this.ctx.clock.now(),
+    });
+    if (this.log.length > LOG_SIZE) this.log.splice(0, this.log.length - LOG_SIZE);
+    this.ctx.bus.publish({
+      roomId: room.id,
+      name: 'exec:result',
+      payload: { memberId: member.id, language: language.id, result },
+    });
+    await postMessage(this.ctx, {
+      id: randomId(),
+      roomId: room.id,
+      type: 'system',
+      body: summary(member.displayName, language.name, result),
+      sender: null,
+      createdAt: this.ctx.clock.now(),
+    });
+    return result;
+  }
+
+  /** The last runs on this instance, oldest first (for the admin panel). */
+  recentRuns(): ExecLogEntry[] {
+    return [...this.log];
+  }
+
+  close(): Promise<void> {
+    this.queue.clearQueue();
+    return this.driver.close();
+  }
+}
+
+function pickDriver(ctx: RoomkitContext, options: ExecOptions): ExecDriver {
+  const configured = ctx.config.execDriver;
+  if (configured === 'off') return new OffDriver();
+  if (configured !== 'wasm') {
+    ctx.log.warn(
+      { execDriver: configured },
+      `EXEC_DRIVER=${configured} is not available yet; running code with the wasm driver`,
+    );
+  }
+  return new WasmDriver(options.poolSize);
+}
+
+function summary(name: string, language: string, result: ExecResult): string {
+  const ending = result.timedOut ? 'timed out' : `exit ${result.exitCode}`;
+  const cut = result.truncated ? ', output truncated' : '';
+  return `${name} ran ${language}: ${ending} in ${result.durationMs} ms${cut}`;
+}
