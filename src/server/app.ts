@@ -1,6 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ChatService } from './chat/ChatService.js';
 import { chatEvents } from './chat/chat.events.js';
@@ -26,6 +25,7 @@ import { SessionService } from './core/SessionService.js';
 import { healthRoutes } from './health/health.routes.js';
 import { createMetrics, httpDurationMetric } from './health/metrics.js';
 import { registerErrorHandler } from './http/errorHandler.js';
+import { securityHeaders } from './http/securityHeaders.js';
 import { corsOrigins } from './http/origins.js';
 import { dropUnusedConnectionsOnClose } from './http/unusedConnections.js';
 import { findWebRoot, webClient } from './http/webClient.js';
@@ -134,7 +134,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   registerErrorHandler(app);
   dropUnusedConnectionsOnClose(app);
   await app.register(fastifyCookie);
-  await app.register(fastifyHelmet, {
+  securityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
