@@ -27,7 +27,8 @@ async function stillWorks(
   expect(after.body).toMatchObject({ stdout: 'still here\n', exitCode: 0, timedOut: false });
 }
 
-describe('hostile code', () => {
+// Each attack waits out a limit and then a fresh worker; a loaded CI machine needs room for both.
+describe('hostile code', { timeout: 60_000 }, () => {
   beforeAll(() => {
     process.env.ROOMKIT_CANARY = CANARY;
   });
@@ -61,8 +62,10 @@ describe('hostile code', () => {
   });
 
   it('answers a program that outgrows the memory limit with an out-of-memory error', async () => {
-    const { server, run } = await start({ wallMs: 4000, memoryBytes: 16 * 1024 * 1024 });
-    const response = await run('const a = []; for (;;) a.push(new Array(1e5).fill(1.5));');
+    // A generous wall time: on a loaded machine (CI runs test files in parallel) the worker's
+    // start and the allocations must not race the clock; the memory limit is what should stop it.
+    const { server, run } = await start({ wallMs: 20_000, memoryBytes: 16 * 1024 * 1024 });
+    const response = await run('const a = []; for (;;) a.push(new Array(1e6).fill(1.5));');
     expect(response.body).toMatchObject({ exitCode: 1, timedOut: false });
     expect(response.body.stderr).toMatch(/InternalError: out of memory/);
     await stillWorks(server, run);
