@@ -19,25 +19,16 @@ import {
   send,
   showMembers,
   textbox,
+  newDesktop,
+  newPhone,
   watch,
 } from './lib.mjs';
 
 const MARKUP = '<script>alert(1)</script><b>bold</b>';
 
 async function chatBetweenDesktopAndPhone({ browser, baseUrl, artifacts, world, problems }) {
-  const desktop = await browser.newContext({
-    baseURL: baseUrl,
-    viewport: { width: 1280, height: 800 },
-    colorScheme: 'light',
-  });
-  const phone = await browser.newContext({
-    baseURL: baseUrl,
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    colorScheme: 'dark',
-  });
+  const desktop = await newDesktop(browser, baseUrl);
+  const phone = await newPhone(browser, baseUrl);
   for (const context of [desktop, phone]) context.setDefaultTimeout(EXPECT_MS);
   const ada = await desktop.newPage();
   const grace = await phone.newPage();

@@ -15,6 +15,8 @@ import {
   expectVisible,
   messagesOf,
   textbox,
+  newDesktop,
+  newPhone,
   watch,
 } from './lib.mjs';
 
@@ -82,19 +84,8 @@ function luminance(rgb) {
 }
 
 async function editTogether({ browser, baseUrl, artifacts, world, problems }) {
-  const desktop = await browser.newContext({
-    baseURL: baseUrl,
-    viewport: { width: 1280, height: 800 },
-    colorScheme: 'light',
-  });
-  const phone = await browser.newContext({
-    baseURL: baseUrl,
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    colorScheme: 'dark',
-  });
+  const desktop = await newDesktop(browser, baseUrl);
+  const phone = await newPhone(browser, baseUrl);
   for (const context of [desktop, phone]) context.setDefaultTimeout(EXPECT_MS);
   await reportViolations(desktop, 'desktop', problems);
   await reportViolations(phone, 'phone', problems);

@@ -26,6 +26,8 @@ import {
   swipe,
   textbox,
   uploadWithButton,
+  newDesktop,
+  newPhone,
   watch,
 } from './lib.mjs';
 
@@ -53,27 +55,6 @@ const jpeg = async (name, width, height, colours) => ({
   buffer: await landscape(width, height, colours).jpeg({ quality: 85 }).toBuffer(),
 });
 
-function newDesktop(browser, baseUrl) {
-  return browser.newContext({
-    baseURL: baseUrl,
-    viewport: { width: 1280, height: 800 },
-    colorScheme: 'light',
-    acceptDownloads: true,
-  });
-}
-
-function newPhone(browser, baseUrl, options = {}) {
-  return browser.newContext({
-    baseURL: baseUrl,
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    colorScheme: 'dark',
-    ...options,
-  });
-}
-
 async function joinAs(page, name) {
   await textbox(page, 'Display name').fill(name);
   await button(page, 'Join').click();
@@ -83,7 +64,7 @@ async function joinAs(page, name) {
 const imageIn = (region, name) => region.getByRole('img', { name, exact: true });
 
 async function photoFromDesktopInPhoneGallery({ browser, baseUrl, artifacts, world, problems }) {
-  const desktop = await newDesktop(browser, baseUrl);
+  const desktop = await newDesktop(browser, baseUrl, { acceptDownloads: true });
   const phone = await newPhone(browser, baseUrl);
   for (const context of [desktop, phone]) context.setDefaultTimeout(EXPECT_MS);
   const ada = await desktop.newPage();

@@ -152,3 +152,26 @@ export async function swipe(page, from, to, steps = 6) {
     await cdp.detach();
   }
 }
+
+/** A desktop browser context (1280×800, light theme). */
+export function newDesktop(browser, baseUrl, options = {}) {
+  return browser.newContext({
+    baseURL: baseUrl,
+    viewport: { width: 1280, height: 800 },
+    colorScheme: 'light',
+    ...options,
+  });
+}
+
+/** A phone browser context (390×844, touch, dark theme). */
+export function newPhone(browser, baseUrl, options = {}) {
+  return browser.newContext({
+    baseURL: baseUrl,
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    colorScheme: 'dark',
+    ...options,
+  });
+}

@@ -13,15 +13,7 @@ import {
   THUMB_WIDTHS,
 } from './constants.js';
 
-export {
-  HISTORY_PAGE_DEFAULT,
-  HISTORY_PAGE_MAX,
-  JOIN_CODE_ALPHABET,
-  JOIN_CODE_LENGTH,
-  MESSAGE_MAX_CHARS,
-  ROOM_ID_PATTERN,
-  THUMB_WIDTHS,
-} from './constants.js';
+export * from './constants.js';
 
 export type Role = 'member' | 'owner' | 'admin';
 
