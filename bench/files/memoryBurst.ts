@@ -166,7 +166,10 @@ export const memoryBurst: Benchmark = {
       pauseAfterRefusalMs: 250,
       maxMs: ctx.quick ? 10_000 : 30_000,
     };
-    const runs = [await burst(ctx, 'glibc malloc (default)', {}, options)];
+    const runs = [
+      await burst(ctx, 'glibc malloc (default)', {}, options),
+      await burst(ctx, 'glibc, MALLOC_ARENA_MAX=2', { MALLOC_ARENA_MAX: '2' }, options),
+    ];
     if (JEMALLOC)
       runs.push(await burst(ctx, 'jemalloc (LD_PRELOAD)', { LD_PRELOAD: JEMALLOC }, options));
 
@@ -201,13 +204,26 @@ distinct file, so every accepted upload adds to the held bytes) — ${clients / 
 \`file:upload\`, ${clients / 2} over multipart — from a worker thread, each stopping after ${options.stopAfterRefusals} answers of 503
 \`overloaded\` in a row, ${options.pauseAfterRefusalMs} ms apart (or after ${options.maxMs / 1000} s). The server's VmRSS is read from /proc every ${SAMPLE_MS} ms; VmHWM, reset as the burst starts,
 catches peaks between samples. The idle figure is the app as \`node --import tsx\` runs it, so
-the absolute goal is also shown measured from idle.${JEMALLOC ? " The second column is the same burst with jemalloc preloaded instead of glibc's malloc." : ''}
+the absolute goal is also shown measured from idle.
+The second column is the same burst with glibc limited to two malloc arenas (libvips' threads
+otherwise get one each, and keep what they freed)${JEMALLOC ? "; the third, with jemalloc preloaded instead of glibc's malloc" : ''}.
 
 ${table(
   ['measure', ...runs.map((r) => r.allocator)],
   rows.map(([label, cell]) => [label, ...runs.map(cell)]),
   ['l', ...runs.map(() => 'r' as const)],
 )}
+
+Where the memory goes. The accountant keeps what Roomkit holds (stored files, caches, the
+reservations of uploads in progress) under the budget throughout, as its peak row shows. The
+rest of the peak is bytes in transit, which no server can refuse before they arrive: a
+Socket.IO message is only handed to the server once all of it has been received (the transport
+buffers its frames, then joins them), so each of the ${clients / 2} socket clients has up to a whole
+photo in flight, accepted or about to be refused with 503; multipart bodies are refused before
+they are read, once the level is warning. The image pipeline itself stays near 18 MiB per job (see
+processImage.ts), two jobs at a time. What stays after the burst is memory the allocator kept:
+glibc gives each libvips thread an arena of its own and returns little of it, which
+\`MALLOC_ARENA_MAX=2\` or jemalloc (docs/operations.md) cut down.
 
 RSS (MiB) every ${(SAMPLE_MS * 10) / 1000} s from the start of the burst:
 

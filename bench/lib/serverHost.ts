@@ -5,6 +5,7 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
 import { Server } from 'socket.io';
 import { buildApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config.js';
@@ -109,6 +110,17 @@ async function startBareHttp(body: Buffer, contentType: string): Promise<Running
   };
 }
 
+async function startBareFastify(body: Buffer, contentType: string): Promise<Running> {
+  const app = Fastify();
+  app.get('/api/rooms/:roomId/files/:fileId/thumb', (_request, reply) => {
+    void reply.header('content-type', contentType);
+    return reply.send(body);
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return { port, close: () => app.close() };
+}
+
 function start(spec: ServerSpec): Promise<Running> {
   switch (spec.kind) {
     case 'roomkit':
@@ -117,6 +129,8 @@ function start(spec: ServerSpec): Promise<Running> {
       return startBareSocketIo(spec.echo, spec.maxBytes);
     case 'bare-http':
       return startBareHttp(Buffer.from(spec.body), spec.contentType);
+    case 'bare-fastify':
+      return startBareFastify(Buffer.from(spec.body), spec.contentType);
   }
 }
 

@@ -17,7 +17,13 @@ export type ServerSpec =
    */
   | { kind: 'bare-socketio'; echo: boolean; maxBytes: number }
   /** A bare `node:http` server answering every request with the same Buffer. */
-  | { kind: 'bare-http'; body: Buffer; contentType: string };
+  | { kind: 'bare-http'; body: Buffer; contentType: string }
+  /**
+   * A bare Fastify app (the framework Roomkit is built on, default options, no plugins) with
+   * Roomkit's thumbnail route shape answering every request with the same Buffer: the floor
+   * for any Fastify server.
+   */
+  | { kind: 'bare-fastify'; body: Buffer; contentType: string };
 
 export interface ServerStats {
   rss: number;
@@ -62,7 +68,7 @@ export async function startServer(
   spec: ServerSpec,
   processEnv: Record<string, string> = {},
 ): Promise<ServerHandle> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOST], {
+  const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', HOST], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
     env: { ...process.env, NO_COLOR: '1', ...processEnv },
@@ -125,6 +131,16 @@ export async function startServer(
       clearTimeout(killer);
     },
   };
+}
+
+/**
+ * With BENCH_CPU_PROF_DIR set, every server writes V8 CPU profiles there when it stops, one per
+ * thread, named `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile` (thread 0 is the main
+ * thread); `node --import tsx bench/lib/profileSummary.ts <file>` prints the top frames.
+ */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 function readProcMemory(pid: number): { rss: number; peak: number } | undefined {

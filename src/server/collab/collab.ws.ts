@@ -1,5 +1,4 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { fastifyCookie } from '@fastify/cookie';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import {
   collabCloseCodes,
@@ -11,7 +10,7 @@ import { ROOM_ID_PATTERN } from '../../protocol/constants.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { isAllowedOrigin } from '../http/origins.js';
-import { SESSION_COOKIE } from '../http/sessionAuth.js';
+import { sessionCookie } from '../http/sessionAuth.js';
 import {
   CollabRefusal,
   type CollabConnection,
@@ -151,7 +150,7 @@ export function attachCollabSockets(
       const token =
         target.token ??
         (isAllowedOrigin(request.headers.origin, request, ctx.config)
-          ? fastifyCookie.parse(request.headers.cookie ?? '')[SESSION_COOKIE]
+          ? sessionCookie(request.headers.cookie)
           : undefined);
       const session = await ctx.rooms.authenticate(token, target.roomId);
       client.memberId = session.member.id;

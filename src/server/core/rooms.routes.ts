@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createRoomSchema, joinRoomSchema, roomIdSchema } from '../../protocol/schemas.js';
-import { requireSession, setSessionCookie } from '../http/sessionAuth.js';
+import { clearSessionCookie, requireSession, setSessionCookie } from '../http/sessionAuth.js';
 import { RateLimiter } from './RateLimiter.js';
 import { parseInput } from './validate.js';
 import { memberView, roomView } from './views.js';
@@ -40,7 +40,7 @@ export function roomsRoutes(ctx: RoomkitContext) {
       const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
       const session = await requireSession(ctx, request, roomId);
       await ctx.rooms.leave(roomId, session.member.id);
-      void reply.clearCookie('rk_session', { path: '/' });
+      clearSessionCookie(reply);
       return reply.status(204).send();
     });
   };

@@ -109,7 +109,7 @@ export function httpDurationMetric(app: FastifyInstance, registry: Registry): vo
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     duration.observe(
       // The route pattern, never the raw URL: ids and tokens must not become label values.
       {
@@ -119,5 +119,6 @@ export function httpDurationMetric(app: FastifyInstance, registry: Registry): vo
       },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }

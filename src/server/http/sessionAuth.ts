@@ -1,3 +1,4 @@
+import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
@@ -5,6 +6,14 @@ import type { Session } from '../core/RoomService.js';
 import { isAllowedOrigin } from './origins.js';
 
 export const SESSION_COOKIE = 'rk_session';
+
+/**
+ * The session token in a Cookie header, if any. Cookies are parsed only here, when a request
+ * carries no token of its own, not for every request.
+ */
+export function sessionCookie(header: string | undefined): string | undefined {
+  return header ? fastifyCookie.parse(header)[SESSION_COOKIE] : undefined;
+}
 
 /**
  * The session of a request to `roomId`: a Bearer token, else the rk_session cookie, else (for
@@ -24,7 +33,7 @@ export async function requireSession(
     if (typeof query.token === 'string') token = query.token;
   }
   if (token === undefined) {
-    token = request.cookies[SESSION_COOKIE];
+    token = sessionCookie(request.headers.cookie);
     const unsafe = request.method !== 'GET' && request.method !== 'HEAD';
     if (
       token !== undefined &&
@@ -38,10 +47,20 @@ export async function requireSession(
 }
 
 export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean): void {
-  void reply.setCookie(SESSION_COOKIE, token, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure,
-  });
+  void reply.header(
+    'Set-Cookie',
+    fastifyCookie.serialize(SESSION_COOKIE, token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+    }),
+  );
+}
+
+export function clearSessionCookie(reply: FastifyReply): void {
+  void reply.header(
+    'Set-Cookie',
+    fastifyCookie.serialize(SESSION_COOKIE, '', { path: '/', expires: new Date(0) }),
+  );
 }

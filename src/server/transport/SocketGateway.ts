@@ -1,5 +1,4 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { fastifyCookie } from '@fastify/cookie';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/events.js';
 import { socketAuthSchema } from '../../protocol/schemas.js';
@@ -9,7 +8,7 @@ import type { Session } from '../core/RoomService.js';
 import { RateLimiter } from '../core/RateLimiter.js';
 import { messageView } from '../core/views.js';
 import { corsOrigins, isAllowedOrigin } from '../http/origins.js';
-import { SESSION_COOKIE } from '../http/sessionAuth.js';
+import { sessionCookie } from '../http/sessionAuth.js';
 import {
   ackOf,
   registrarFor,
@@ -134,7 +133,7 @@ export class SocketGateway {
     const auth = socketAuthSchema.pick({ token: true }).safeParse(socket.handshake.auth);
     let token = auth.success ? auth.data.token : undefined;
     if (token === undefined && (socket.request as TrustedRequest).roomkitTrustedOrigin) {
-      token = fastifyCookie.parse(socket.request.headers.cookie ?? '')[SESSION_COOKIE];
+      token = sessionCookie(socket.request.headers.cookie);
     }
     const session = await this.ctx.rooms.authenticate(token);
     socket.data.roomId = session.room.id;
