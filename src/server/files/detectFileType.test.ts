@@ -96,6 +96,14 @@ describe('detectFileType', () => {
       'UTF-16BE HTML with its byte-order mark',
       Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('<html></html>', 'utf16le').swap16()]),
     ],
+    [
+      // FF FE also reads as an MPEG audio frame header, so the magic numbers alone say "audio".
+      'UTF-16LE HTML with its byte-order mark',
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('<html><script>1</script>', 'utf16le'),
+      ]),
+    ],
     ['markup after binary junk', Buffer.concat([noise(2000), text('<script>alert(1)</script>')])],
   ])('refuses %s, whatever it is called', async (_label, bytes) => {
     for (const name of ['drawing.svg', 'photo.png', 'notes.txt', 'noextension']) {

@@ -38,6 +38,10 @@ const activeExtensions = /\.(?:html?|xhtml|xht|svgz?|xml|xsl|shtml|mht(?:ml)?)$/
  * browser were ever talked into rendering them.
  */
 export async function detectFileType(bytes: Uint8Array, name: string): Promise<DetectedType> {
+  // Text behind a UTF-16 byte-order mark: FF FE is also a valid MPEG audio frame header, so
+  // the magic numbers would call a UTF-16LE page "audio". Its markup decides first.
+  const utf16 = utf16Text(bytes);
+  if (utf16 !== undefined && activeMarkup.test(utf16)) return { kind: 'refused', reason: 'markup' };
   const detected = await fileTypeFromBuffer(bytes);
   if (detected && active.has(detected.mime)) return { kind: 'refused', reason: 'markup' };
   const format = detected && images[detected.mime];
@@ -49,4 +53,14 @@ export async function detectFileType(bytes: Uint8Array, name: string): Promise<D
   if (activeMarkup.test(head) || activeExtensions.test(name))
     return { kind: 'refused', reason: 'markup' };
   return { kind: 'file', mime: 'application/octet-stream', ext: undefined };
+}
+
+/** The first 64 KiB as text, when the bytes start with a UTF-16 byte-order mark. */
+function utf16Text(bytes: Uint8Array): string | undefined {
+  const le = bytes[0] === 0xff && bytes[1] === 0xfe;
+  const be = bytes[0] === 0xfe && bytes[1] === 0xff;
+  if (!le && !be) return undefined;
+  const head = Buffer.from(bytes.subarray(2, 65_538));
+  const even = head.subarray(0, head.byteLength - (head.byteLength % 2));
+  return (be ? Buffer.from(even).swap16() : even).toString('utf16le');
 }
