@@ -45,6 +45,7 @@ export async function startServer(
       socketAbuse: relaxed,
       uploads: relaxed,
       exec: relaxed,
+      collabMessages: relaxed,
       ...options.limits,
     },
   });

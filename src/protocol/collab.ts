@@ -41,6 +41,11 @@ export const collabCloseCodes = {
   room_closed: 4410,
   /** An edit would have made the document larger than the caps above; it was not applied. */
   document_too_large: 4413,
+  /**
+   * The connection sent messages faster than COLLAB limits allow; reconnecting after a pause
+   * helps (the provider's own backoff), and the sync on reconnect sends whatever was refused.
+   */
+  rate_limited: 1013,
   /** The server failed; reconnecting may help. */
   internal_error: 1011,
   /** The server is shutting down; reconnecting later (to another instance) may help. */

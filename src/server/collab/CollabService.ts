@@ -41,6 +41,12 @@ export interface CollabPeer {
   close(reason: CollabCloseReason): void;
 }
 
+/** Who a connection belongs to: their awareness states carry this name, whatever they send. */
+export interface CollabMember {
+  id: string;
+  displayName: string;
+}
+
 /** A peer's place in a room's document, from `CollabService.connect`. */
 export interface CollabConnection {
   /** Handles one message from the peer (y-websocket framing: sync, awareness, query awareness). */
@@ -69,6 +75,8 @@ class LiveDoc {
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   /** Open connections, each with the awareness client ids it speaks for. */
   readonly peers = new Map<CollabPeer, Set<number>>();
+  /** The member each open connection belongs to. */
+  readonly members = new Map<CollabPeer, CollabMember>();
   /** Which connection speaks for an awareness client id. */
   readonly owners = new Map<number, CollabPeer>();
   /** Connections that asked for the doc and have not left (some may still wait for the load). */
@@ -145,7 +153,7 @@ export class CollabService {
    * authenticated the peer for this room. Rejects with `CollabRefusal('room_closed')` for a room
    * that ended, or with the store's error.
    */
-  async connect(roomId: string, peer: CollabPeer): Promise<CollabConnection> {
+  async connect(roomId: string, peer: CollabPeer, member: CollabMember): Promise<CollabConnection> {
     if (this.ended.has(roomId)) throw new CollabRefusal('room_closed');
     const live = this.acquire(roomId);
     live.users++;
@@ -166,6 +174,7 @@ export class CollabService {
       throw new CollabRefusal('room_closed');
     }
     live.peers.set(peer, new Set());
+    live.members.set(peer, member);
     peer.send(syncMessage(SYNC_STEP1, Y.encodeStateVector(live.doc)));
     this.sendAwareness(live, peer);
     return {
@@ -237,6 +246,7 @@ export class CollabService {
   private leave(live: LiveDoc, peer: CollabPeer): void {
     const controlled = live.peers.get(peer);
     live.peers.delete(peer);
+    live.members.delete(peer);
     live.users--;
     if (controlled && controlled.size > 0 && !live.destroyed) {
       awarenessProtocol.removeAwarenessStates(live.awareness, [...controlled], null);
@@ -345,11 +355,12 @@ export class CollabService {
     // Ignored rather than fatal: a client's cursor is not worth its connection.
     if (update.byteLength > MAX_AWARENESS_BYTES) return;
     const own = live.peers.get(peer);
-    if (!own) return;
-    const clients = awarenessClients(update);
-    if (clients === undefined) return;
+    const member = live.members.get(peer);
+    if (!own || !member) return;
+    const entries = decodeAwareness(update);
+    if (entries === undefined) return;
     let fresh = 0;
-    for (const client of clients) {
+    for (const { client } of entries) {
       const owner = live.owners.get(client);
       // Nobody speaks for the server's id, nor for another connection's. (Clients also echo
       // the states they hear; an echo changes nothing, so ignoring it loses nothing.)
@@ -357,7 +368,14 @@ export class CollabService {
       if (!own.has(client)) fresh++;
     }
     if (own.size + fresh > MAX_AWARENESS_CLIENTS) return;
-    awarenessProtocol.applyAwarenessUpdate(live.awareness, update, peer);
+    // The label on a cursor is the member's display name, not whatever the client wrote there.
+    const stamped: AwarenessEntry[] = [];
+    for (const entry of entries) {
+      const state = stampUser(entry.state, member);
+      if (state === undefined) return;
+      stamped.push({ ...entry, state });
+    }
+    awarenessProtocol.applyAwarenessUpdate(live.awareness, encodeAwareness(stamped), peer);
   }
 
   private onAwareness(live: LiveDoc, changes: AwarenessChanges, origin: unknown): void {
@@ -453,19 +471,59 @@ function awarenessMessage(update: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
+interface AwarenessEntry {
+  client: number;
+  clock: number;
+  /** The state as JSON (`null` when the client removes it). */
+  state: string;
+}
+
 /**
- * The client ids an awareness update speaks for (its format: a count, then per client its id,
- * clock and JSON state), or undefined for more than a connection may speak for.
+ * The entries of an awareness update (a count, then per client its id, clock and JSON state),
+ * or undefined for more than a connection may speak for.
  */
-function awarenessClients(update: Uint8Array): number[] | undefined {
+function decodeAwareness(update: Uint8Array): AwarenessEntry[] | undefined {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
   if (count > MAX_AWARENESS_CLIENTS) return undefined;
-  const clients: number[] = [];
+  const entries: AwarenessEntry[] = [];
   for (let i = 0; i < count; i++) {
-    clients.push(decoding.readVarUint(decoder));
-    decoding.readVarUint(decoder);
-    decoding.readVarString(decoder);
+    const client = decoding.readVarUint(decoder);
+    const clock = decoding.readVarUint(decoder);
+    entries.push({ client, clock, state: decoding.readVarString(decoder) });
   }
-  return clients;
+  return entries;
+}
+
+function encodeAwareness(entries: AwarenessEntry[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, entries.length);
+  for (const { client, clock, state } of entries) {
+    encoding.writeVarUint(encoder, client);
+    encoding.writeVarUint(encoder, clock);
+    encoding.writeVarString(encoder, state);
+  }
+  return encoding.toUint8Array(encoder);
+}
+
+/**
+ * The state with `user.name` and `user.memberId` set to the connection's member (colour and
+ * cursor stay the client's own); `null` stays `null`; undefined for a state that is not a JSON
+ * object (the update is then ignored).
+ */
+function stampUser(json: string, member: CollabMember): string | undefined {
+  let state: unknown;
+  try {
+    state = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (state === null) return json;
+  if (typeof state !== 'object' || Array.isArray(state)) return undefined;
+  const { user } = state as { user?: unknown };
+  const given = typeof user === 'object' && user !== null && !Array.isArray(user) ? user : {};
+  return JSON.stringify({
+    ...state,
+    user: { ...given, name: member.displayName, memberId: member.id },
+  });
 }

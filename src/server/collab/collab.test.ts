@@ -219,6 +219,66 @@ describe('awareness', () => {
   });
 });
 
+describe('awareness names', () => {
+  it("labels every state with its member's display name and id, whatever the client wrote", async () => {
+    const server = await startServer();
+    const { adaDoc, graceDoc, grace } = await pair(server);
+    graceDoc.provider.awareness.setLocalStateField('user', {
+      name: 'Ada (owner)',
+      color: '#2563eb',
+    });
+    const graceId = graceDoc.doc.clientID;
+    await waitFor(
+      () => adaDoc.provider.awareness.getStates().has(graceId),
+      5000,
+      "Grace's state at Ada",
+    );
+    const seen = adaDoc.provider.awareness.getStates().get(graceId) as {
+      user: { name: string; memberId: string; color: string };
+    };
+    expect(seen.user).toEqual({ name: 'Grace', memberId: grace.member.id, color: '#2563eb' });
+  });
+
+  it('ignores a state that is not a JSON object, and keeps the connection', async () => {
+    const server = await startServer();
+    const { room, adaDoc, grace } = await pair(server);
+    const raw = rawClient(server, tokenPath(room.id, grace.token));
+    await waitFor(() => raw.messages.length > 0);
+    for (const json of ['5', '"Mallory"', '[1]', '{"user":']) {
+      const update = encodeAwareness(4242, 1, new TextEncoder().encode(json));
+      raw.ws.send(new Uint8Array([1, ...varUint(update.length), ...update]));
+    }
+    // A well-formed state after them still arrives, so the ones before were ignored, not queued.
+    const good = encodeAwareness(4243, 1, new TextEncoder().encode('{"user":{"name":"x"}}'));
+    raw.ws.send(new Uint8Array([1, ...varUint(good.length), ...good]));
+    await waitFor(() => adaDoc.provider.awareness.getStates().has(4243), 5000, 'good state');
+    expect(adaDoc.provider.awareness.getStates().has(4242)).toBe(false);
+    expect(raw.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe('message rate', () => {
+  it('closes a connection that floods messages with 1013 rate_limited; the others keep editing', async () => {
+    const server = await startServer(
+      {},
+      { limits: { collabMessages: { points: 20, seconds: 60 } } },
+    );
+    const { room, adaDoc, graceDoc, grace } = await pair(server);
+    const raw = rawClient(server, tokenPath(room.id, grace.token));
+    await waitFor(() => raw.messages.length > 0);
+    const queryAwareness = new Uint8Array([3]);
+    for (let i = 0; i < 20; i++) raw.ws.send(queryAwareness);
+    await sleep(200);
+    expect(raw.ws.readyState).toBe(WebSocket.OPEN);
+    raw.ws.send(queryAwareness);
+    expect(await raw.closed).toEqual({ code: 1013, reason: 'rate_limited' });
+
+    adaDoc.text.insert(0, 'still here');
+    await waitFor(() => graceDoc.text.toString() === 'still here', 5000, 'edit relayed');
+    expect((await api(server, 'GET', '/healthz')).status).toBe(200);
+  });
+});
+
 describe('who may connect', () => {
   it('a bad or missing token never syncs: the handshake completes, then 4401 unauthorized', async () => {
     const server = await startServer();

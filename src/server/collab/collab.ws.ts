@@ -9,6 +9,7 @@ import {
 import { ROOM_ID_PATTERN } from '../../protocol/constants.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
+import type { RateLimit } from '../core/RateLimiter.js';
 import { isAllowedOrigin } from '../http/origins.js';
 import { sessionCookie } from '../http/sessionAuth.js';
 import {
@@ -110,6 +111,7 @@ export function attachCollabSockets(
       },
       close: (reason) => client.close(reason),
     };
+    const allowance = new TokenBucket(ctx.limits.collabMessages, () => ctx.clock.now());
     const cleanUp = () => {
       connection?.leave();
       release?.().catch((error: unknown) =>
@@ -121,6 +123,7 @@ export function attachCollabSockets(
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (closed) return;
       if (!isBinary) return client.close('invalid_message');
+      if (!allowance.take()) return client.close('rate_limited');
       const message = toBytes(data);
       if (connection) return connection.receive(message);
       early.push(message);
@@ -157,7 +160,7 @@ export function attachCollabSockets(
       if (closed) return;
       release = await ctx.rooms.connect(session);
       if (closed) return cleanUp();
-      connection = await collab.connect(target.roomId, peer);
+      connection = await collab.connect(target.roomId, peer, session.member);
       if (closed) return cleanUp();
       for (const message of early.splice(0)) {
         if (closed) break;
@@ -263,4 +266,31 @@ function refusalReason(error: unknown): CollabCloseReason {
 function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+/**
+ * A connection's message allowance: `points` at once, refilled at `points` per `seconds`.
+ * Synchronous, so messages are never reordered while the limit is checked.
+ */
+class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly now: () => number,
+  ) {
+    this.tokens = limit.points;
+    this.last = now();
+  }
+
+  take(): boolean {
+    const now = this.now();
+    const refill = ((now - this.last) / (this.limit.seconds * 1000)) * this.limit.points;
+    this.tokens = Math.min(this.limit.points, this.tokens + refill);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }

@@ -24,6 +24,8 @@ export interface Limits {
   uploads: RateLimit;
   /** Code runs per member, over every transport together. */
   exec: RateLimit;
+  /** y-websocket messages (edits, cursors) per collab connection; past it, 1013 `rate_limited`. */
+  collabMessages: RateLimit;
 }
 
 export const defaultLimits: Limits = {
@@ -34,6 +36,9 @@ export const defaultLimits: Limits = {
   socketAbuse: { points: 200, seconds: 10 },
   uploads: { points: 30, seconds: 60 },
   exec: { points: 10, seconds: 60 },
+  // Typing sends an edit and a cursor move per key: 100 a second is a fast typist's auto-repeat
+  // with room to spare.
+  collabMessages: { points: 100, seconds: 1 },
 };
 
 /** The core every feature is handed: configuration, time, the bus, rooms and the stores. */
