@@ -1,4 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ChatService } from './chat/ChatService.js';
@@ -29,12 +28,8 @@ import { securityHeaders } from './http/securityHeaders.js';
 import { corsOrigins } from './http/origins.js';
 import { dropUnusedConnectionsOnClose } from './http/unusedConnections.js';
 import { findWebRoot, webClient } from './http/webClient.js';
-import { MemoryBlobStore } from './storage/memory/MemoryBlobStore.js';
-import { MemoryDocStore } from './storage/memory/MemoryDocStore.js';
-import { MemoryFileStore } from './storage/memory/MemoryFileStore.js';
-import { MemoryMessageStore } from './storage/memory/MemoryMessageStore.js';
-import { MemoryRoomStore } from './storage/memory/MemoryRoomStore.js';
-import { closeStores, type Stores } from './storage/Stores.js';
+import { openStores } from './storage/openStores.js';
+import { closeStores } from './storage/Stores.js';
 import { SocketGateway } from './transport/SocketGateway.js';
 import { sseRoutes } from './transport/sse.routes.js';
 
@@ -98,13 +93,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     app.log.error({ err: error, event: event.name }, 'bus listener failed'),
   );
   const presence = new PresenceTracker();
-  const stores: Stores = {
-    rooms: new MemoryRoomStore(),
-    messages: new MemoryMessageStore(),
-    files: new MemoryFileStore(),
-    blobs: new MemoryBlobStore(accountant),
-    docs: new MemoryDocStore(accountant),
-  };
+  const stores = await openStores(config, {
+    accountant,
+    onError: (error) => app.log.error({ err: error }, 'database connection failed'),
+  });
   const rooms = new RoomService(
     stores,
     bus,
@@ -133,7 +125,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   registerErrorHandler(app);
   dropUnusedConnectionsOnClose(app);
-  await app.register(fastifyCookie);
   securityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -159,8 +150,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   if (corsOrigins(config).length > 0) {
     await app.register(fastifyCors, { origin: corsOrigins(config), credentials: true });
   }
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     void reply.header('X-System-Status', ctx.accountant.level);
+    done(null, payload);
   });
 
   const sockets = new SocketGateway(app.server, ctx);

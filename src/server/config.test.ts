@@ -186,6 +186,16 @@ describe('the roomkit command', () => {
     expect(lines).toEqual([expect.stringMatching(new RegExp(`^roomkit: PORT: ${port} .*in use`))]);
   });
 
+  it('stops with one line when a configured driver is not available at start', async () => {
+    const roomkit = await spawnRoomkit(['--port', '0', '--host', '127.0.0.1'], {
+      BLOB_STORE: 's3',
+      LOG_LEVEL: 'warn',
+    });
+    expect((await roomkit.exited).code).toBe(2);
+    const lines = roomkit.output.stderr.split('\n').filter((line) => line.trim() !== '');
+    expect(lines).toEqual([expect.stringMatching(/^roomkit: BLOB_STORE: s3 is not available/)]);
+  });
+
   it('stops on an unknown flag with one line', async () => {
     const roomkit = await spawnRoomkit(['--prot', '9000']);
     expect((await roomkit.exited).code).not.toBe(0);

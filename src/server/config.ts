@@ -3,6 +3,7 @@
  * validated object (API.md, "Running"). A bad value stops the server with one line naming it.
  */
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
 const bool = z
@@ -167,7 +168,14 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
     throw new ConfigError(`${name}: ${issue?.message ?? 'invalid'}`);
   }
   const env = parsed.data;
-  const defaultBlobStore = env.DATABASE_URL?.startsWith('sqlite:') ? 'fs:./data/blobs' : 'memory';
+  // With a SQLite file, blobs go beside it: one directory holds everything the server keeps.
+  const sqlitePath = env.DATABASE_URL?.startsWith('sqlite:')
+    ? env.DATABASE_URL.slice(7)
+    : undefined;
+  const defaultBlobStore =
+    sqlitePath !== undefined && sqlitePath !== ':memory:'
+      ? `fs:${join(dirname(sqlitePath), 'blobs')}`
+      : 'memory';
   return {
     port: env.PORT,
     host: env.HOST,

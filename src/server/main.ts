@@ -16,7 +16,15 @@ async function main(): Promise<void> {
     process.stderr.write(`roomkit: ${error.message}\n`);
     process.exit(2);
   }
-  const { app } = await buildApp(config);
+  let app;
+  try {
+    ({ app } = await buildApp(config));
+  } catch (error) {
+    // Settings that only prove wrong while starting (a driver that is not available, say).
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`roomkit: ${error.message}\n`);
+    process.exit(2);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

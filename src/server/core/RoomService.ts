@@ -97,8 +97,10 @@ export class RoomService {
         { path: 'persistent', message: 'this server keeps rooms in memory only' },
       ]);
     }
+    // With a database, rooms are persistent unless asked otherwise (API.md, "Running").
+    const persistent = body.persistent ?? this.options.persistence;
     const now = this.clock.now();
-    const ttl = body.ttlSeconds ?? (body.persistent ? 0 : this.options.defaultTtlSeconds);
+    const ttl = body.ttlSeconds ?? (persistent ? 0 : this.options.defaultTtlSeconds);
     for (let attempt = 0; ; attempt++) {
       const joinCode = randomJoinCode();
       const room: RoomRecord = {
@@ -107,7 +109,7 @@ export class RoomService {
         name: body.name ?? `Room ${joinCode}`,
         createdAt: now,
         expiresAt: ttl > 0 ? now + ttl * 1000 : null,
-        persistent: body.persistent ?? false,
+        persistent,
         emptySince: now,
       };
       try {
@@ -297,8 +299,10 @@ export class RoomService {
         await this.close(room.id, 'expired');
         if (relieved()) return;
       }
+      // Persistent rooms hold nothing in RAM (their data is in the database), so ending them
+      // would destroy what was meant to last and free nothing.
       const idle = rooms
-        .filter((r) => !this.isExpired(r) && !this.presence.isOccupied(r.id))
+        .filter((r) => !r.persistent && !this.isExpired(r) && !this.presence.isOccupied(r.id))
         .sort((a, b) => (a.emptySince ?? a.createdAt) - (b.emptySince ?? b.createdAt));
       for (const room of idle) {
         await this.close(room.id, 'evicted');

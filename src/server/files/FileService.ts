@@ -115,9 +115,11 @@ export class FileService {
       await this.ctx.rooms.getLiveRoom(room.id);
       if (abandoned()) throw new AppError('invalid_request', 'The upload was cancelled.');
       if (!(await this.ctx.stores.blobs.has(file.blobKey))) {
-        // The blob store counts what it keeps; the reservation that covered this copy until now
-        // is let go in the same tick, so the two are never counted together.
-        reservation.releaseFor(stored.bytes.byteLength);
+        // A blob store in RAM counts what it keeps; the reservation that covered this copy until
+        // now is let go in the same tick, so the two are never counted together. A store on disk
+        // holds nothing in RAM: the reservation covers the bytes until they are written.
+        if (this.ctx.stores.blobs.heldInMemory(file.blobKey))
+          reservation.releaseFor(stored.bytes.byteLength);
         await this.ctx.stores.blobs.put(file.blobKey, stored.bytes);
       }
       await this.ctx.stores.files.addFile(file);
@@ -158,7 +160,9 @@ export class FileService {
     format: ThumbFormat,
     accept: string | undefined,
   ): Promise<{ file: FileRecord; thumb: Thumbnail; width: number; format: EncodedFormat }> {
-    const { file, bytes } = await this.read(session, fileId);
+    // The original's bytes are read only when the thumbnail has to be made, not on a cache hit.
+    const file = await this.ctx.stores.files.getFile(session.room.id, fileId);
+    if (!file) throw new AppError('not_found', 'No such file in this room.');
     if (!file.mime.startsWith('image/') || file.width === undefined) {
       throw new AppError('unsupported_type', 'Only images have thumbnails.');
     }
@@ -168,6 +172,7 @@ export class FileService {
     const key = `${file.roomId}/${file.sha256}/${w}/${encoded}`;
     const thumb = await this.thumbnails.get(key, () =>
       this.imageQueue(async () => {
+        const { bytes } = await this.read(session, fileId);
         const image = sharp(bytes, { animated: false }).resize({
           width: w,
           withoutEnlargement: true,

@@ -2,6 +2,7 @@
  * The behaviour every storage driver promises, written once. A driver's test file calls
  * `describeStoreContract('sqlite', factory)`; when this suite passes, the driver is correct.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomJoinCode } from '../core/ids.js';
 import { closeStores, type Stores } from './Stores.js';
@@ -185,6 +186,17 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         expect(await stores.messages.getMessage(roomA, second.message.id)).toEqual(second.message);
       });
 
+      it('keeps any text as it was sent, NUL and noncharacters included', async () => {
+        const roomId = unique('room');
+        const bodies = ['a\u0000b', '\uffff0', '\uffff\u0000\uffff\uffff', '👩‍💻 \t\r\n'];
+        for (const body of bodies) await stores.messages.append(draft(roomId, { body }));
+        const stored = await stores.messages.listAfter(roomId, 0, 10);
+        expect(stored.messages.map((m) => m.body)).toEqual(bodies);
+        const room = roomRecord({ name: 'x\u0000\uffff0y' });
+        await stores.rooms.createRoom(room);
+        expect((await stores.rooms.getRoom(room.id))?.name).toBe(room.name);
+      });
+
       it('gives concurrent appends distinct, gapless seqs', async () => {
         const roomId = unique('room');
         const results = await Promise.all(
@@ -286,19 +298,24 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
     });
 
     describe('BlobStore', () => {
+      // Keys are `<roomId>/<sha256 of the bytes>`, as FileService makes them.
+      const keyOf = (roomId: string, bytes: Buffer) =>
+        `${roomId}/${createHash('sha256').update(bytes).digest('hex')}`;
+
       it('round-trips bytes exactly, including an empty-looking binary', async () => {
-        const key = `${unique('room')}/blob`;
         const bytes = Buffer.from([0, 255, 1, 254, 0, 0, 10, 13]);
+        const key = keyOf(unique('room'), bytes);
         await stores.blobs.put(key, bytes);
         expect(await stores.blobs.has(key)).toBe(true);
         expect(Buffer.compare((await stores.blobs.get(key)) as Buffer, bytes)).toBe(0);
-        expect(await stores.blobs.get(`${key}-missing`)).toBeUndefined();
-        expect(await stores.blobs.has(`${key}-missing`)).toBe(false);
+        const missing = keyOf(unique('room'), bytes);
+        expect(await stores.blobs.get(missing)).toBeUndefined();
+        expect(await stores.blobs.has(missing)).toBe(false);
       });
 
       it("keeps its own copy: changing the caller's buffer changes nothing stored", async () => {
-        const key = `${unique('room')}/blob`;
         const bytes = Buffer.from('original');
+        const key = keyOf(unique('room'), bytes);
         await stores.blobs.put(key, bytes);
         bytes.write('CHANGED!');
         expect(((await stores.blobs.get(key)) as Buffer).toString()).toBe('original');
@@ -307,13 +324,34 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
       it('deletes by prefix and nothing else', async () => {
         const roomA = unique('room');
         const roomB = unique('room');
-        await stores.blobs.put(`${roomA}/one`, Buffer.from('1'));
-        await stores.blobs.put(`${roomA}/two`, Buffer.from('2'));
-        await stores.blobs.put(`${roomB}/one`, Buffer.from('3'));
+        const [one, two] = [Buffer.from('1'), Buffer.from('2')];
+        await stores.blobs.put(keyOf(roomA, one), one);
+        await stores.blobs.put(keyOf(roomA, two), two);
+        await stores.blobs.put(keyOf(roomB, Buffer.from('3')), Buffer.from('3'));
         await stores.blobs.deletePrefix(`${roomA}/`);
-        expect(await stores.blobs.has(`${roomA}/one`)).toBe(false);
-        expect(await stores.blobs.has(`${roomA}/two`)).toBe(false);
-        expect(await stores.blobs.has(`${roomB}/one`)).toBe(true);
+        await stores.blobs.deletePrefix(`${unique('missing')}/`);
+        expect(await stores.blobs.has(keyOf(roomA, one))).toBe(false);
+        expect(await stores.blobs.has(keyOf(roomA, two))).toBe(false);
+        expect(await stores.blobs.has(keyOf(roomB, Buffer.from('3')))).toBe(true);
+      });
+
+      it('keeps bytes another room shares when one room goes', async () => {
+        const roomA = unique('room');
+        const roomB = unique('room');
+        const bytes = Buffer.from('the same photo, shared in two rooms');
+        await stores.blobs.put(keyOf(roomA, bytes), bytes);
+        await stores.blobs.put(keyOf(roomB, bytes), bytes);
+        await stores.blobs.deletePrefix(`${roomA}/`);
+        expect(await stores.blobs.has(keyOf(roomA, bytes))).toBe(false);
+        expect(Buffer.compare((await stores.blobs.get(keyOf(roomB, bytes))) as Buffer, bytes)).toBe(
+          0,
+        );
+        // Put again after the other room's delete: the bytes are stored anew, not lost.
+        await stores.blobs.put(keyOf(roomA, bytes), bytes);
+        await stores.blobs.deletePrefix(`${roomB}/`);
+        expect(Buffer.compare((await stores.blobs.get(keyOf(roomA, bytes))) as Buffer, bytes)).toBe(
+          0,
+        );
       });
     });
 

@@ -26,6 +26,10 @@ export class MemoryBlobStore implements BlobStore {
     return this.blobs.has(key);
   }
 
+  heldInMemory(): boolean {
+    return true;
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     for (const key of [...this.blobs.keys()]) {
       if (!key.startsWith(prefix)) continue;

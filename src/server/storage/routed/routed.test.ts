@@ -1,0 +1,148 @@
+/**
+ * Routed stores with a database: persistent rooms' data in SQLite (and the filesystem blob
+ * store), ephemeral rooms' in RAM — checked by looking into each side directly.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryAccountant } from '../../core/MemoryAccountant.js';
+import { FsBlobStore } from '../fs/FsBlobStore.js';
+import { MemoryBlobStore } from '../memory/MemoryBlobStore.js';
+import { MemoryDocStore } from '../memory/MemoryDocStore.js';
+import { MemoryFileStore } from '../memory/MemoryFileStore.js';
+import { MemoryMessageStore } from '../memory/MemoryMessageStore.js';
+import { MemoryRoomStore } from '../memory/MemoryRoomStore.js';
+import { openSqlDatabase } from '../sql/SqlDatabase.js';
+import { sqlStores } from '../sql/sqlStores.js';
+import { describeStoreContract, memberRecord, roomRecord } from '../storeContract.js';
+import { closeStores, type Stores } from '../Stores.js';
+import type { MessageDraft } from '../records.js';
+import { StoreConflictError } from '../RoomStore.js';
+import { routedStores } from './routedStores.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'roomkit-routed-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const accountant = new MemoryAccountant(64 * 1024 * 1024);
+const memory = (): Stores => ({
+  rooms: new MemoryRoomStore(),
+  messages: new MemoryMessageStore(),
+  files: new MemoryFileStore(),
+  blobs: new MemoryBlobStore(accountant),
+  docs: new MemoryDocStore(accountant),
+});
+const durable = async (name: string): Promise<Stores> => ({
+  ...sqlStores(await openSqlDatabase(`sqlite:${join(dir, name, 'roomkit.db')}`)),
+  blobs: new FsBlobStore(join(dir, name, 'blobs')),
+});
+
+let contractRuns = 0;
+describeStoreContract('routed (memory + sqlite)', async () =>
+  routedStores(memory(), await durable(`contract-${contractRuns++}`)),
+);
+
+const draft = (roomId: string, body: string): MessageDraft => ({
+  id: `${roomId}-${body}`,
+  roomId,
+  type: 'text',
+  body,
+  sender: null,
+  createdAt: 1,
+});
+
+describe('routing by persistence', () => {
+  it("sends a persistent room's data to the database and an ephemeral room's to RAM", async () => {
+    const ram = memory();
+    const disk = await durable('sides');
+    const stores = routedStores(ram, disk);
+    const kept = roomRecord({ persistent: true, expiresAt: null });
+    const fleeting = roomRecord();
+    await stores.rooms.createRoom(kept);
+    await stores.rooms.createRoom(fleeting);
+    const bytes = Buffer.from('file');
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    for (const room of [kept, fleeting]) {
+      await stores.rooms.addMember(memberRecord(room.id));
+      await stores.messages.append(draft(room.id, 'hello'));
+      await stores.blobs.put(`${room.id}/${hash}`, bytes);
+      await stores.docs.appendUpdate(room.id, new Uint8Array([1]));
+    }
+    expect(stores.blobs.heldInMemory(`${kept.id}/${hash}`)).toBe(false);
+    expect(stores.blobs.heldInMemory(`${fleeting.id}/${hash}`)).toBe(true);
+
+    const on = async (side: Stores, roomId: string) => ({
+      room: (await side.rooms.getRoom(roomId)) !== undefined,
+      members: (await side.rooms.listMembers(roomId)).length,
+      messages: (await side.messages.listAfter(roomId, 0, 10)).messages.length,
+      blob: await side.blobs.has(`${roomId}/${hash}`),
+      doc: (await side.docs.load(roomId)).updates.length,
+    });
+    const everything = { room: true, members: 1, messages: 1, blob: true, doc: 1 };
+    const none = { room: false, members: 0, messages: 0, blob: false, doc: 0 };
+    expect(await on(disk, kept.id)).toEqual(everything);
+    expect(await on(ram, kept.id)).toEqual(none);
+    expect(await on(ram, fleeting.id)).toEqual(everything);
+    expect(await on(disk, fleeting.id)).toEqual(none);
+    expect(await stores.rooms.countRooms()).toBe(2);
+    expect(await stores.rooms.countMembers()).toBe(2);
+    await closeStores(stores);
+  });
+
+  it('finds a persistent room again after a restart', async () => {
+    const first = routedStores(memory(), await durable('restart'));
+    const room = roomRecord({ persistent: true, expiresAt: null });
+    await first.rooms.createRoom(room);
+    await first.messages.append(draft(room.id, 'one'));
+    await closeStores(first);
+
+    const second = routedStores(memory(), await durable('restart'));
+    expect(await second.rooms.getRoom(room.id)).toEqual(room);
+    expect(await second.rooms.findRoomByJoinCode(room.joinCode)).toEqual(room);
+    expect((await second.messages.append(draft(room.id, 'two'))).message.seq).toBe(2);
+    await closeStores(second);
+  });
+
+  it('keeps join codes unique across both sides', async () => {
+    const stores = routedStores(memory(), await durable('codes'));
+    const kept = roomRecord({ persistent: true });
+    await stores.rooms.createRoom(kept);
+    const clash = roomRecord({ joinCode: kept.joinCode });
+    await expect(stores.rooms.createRoom(clash)).rejects.toEqual(
+      new StoreConflictError('join_code'),
+    );
+    expect(await stores.rooms.getRoom(clash.id)).toBeUndefined();
+    const fleeting = roomRecord();
+    await stores.rooms.createRoom(fleeting);
+    await expect(
+      stores.rooms.createRoom(roomRecord({ joinCode: fleeting.joinCode, persistent: true })),
+    ).rejects.toEqual(new StoreConflictError('join_code'));
+    expect(await stores.rooms.countRooms()).toBe(2);
+    await closeStores(stores);
+  });
+
+  it("deletes a room's data from both sides", async () => {
+    const ram = memory();
+    const disk = await durable('delete');
+    const stores = routedStores(ram, disk);
+    const room = roomRecord({ persistent: true });
+    await stores.rooms.createRoom(room);
+    await stores.messages.append(draft(room.id, 'hello'));
+    await stores.docs.appendUpdate(room.id, new Uint8Array([1]));
+    expect(await stores.rooms.deleteRoom(room.id)).toBe(true);
+    await stores.messages.deleteRoom(room.id);
+    await stores.docs.deleteRoom(room.id);
+    expect((await disk.messages.listAfter(room.id, 0, 10)).messages).toEqual([]);
+    expect(await disk.docs.load(room.id)).toEqual({ updates: [] });
+    // A write racing the end lands in RAM, never in the database.
+    await stores.messages.append(draft(room.id, 'late'));
+    expect((await disk.messages.listAfter(room.id, 0, 10)).messages).toEqual([]);
+    await closeStores(stores);
+  });
+});

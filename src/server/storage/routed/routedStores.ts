@@ -1,0 +1,142 @@
+import type { BlobStore } from '../BlobStore.js';
+import type { DocStore, StoredDoc } from '../DocStore.js';
+import type { FileStore } from '../FileStore.js';
+import type { MessagePage, MessageStore } from '../MessageStore.js';
+import type { FileRecord, MessageDraft, MessageRecord } from '../records.js';
+import type { Stores } from '../Stores.js';
+import { RoomRouter } from './RoomRouter.js';
+import { RoutedRoomStore } from './RoutedRoomStore.js';
+
+/**
+ * One set of stores over two: persistent rooms' data goes to `durable` (the database and its
+ * blob store), every other room's to `memory` (docs/decisions/005). A room's data is deleted
+ * from both sides, so nothing is left behind whichever side a late write went to.
+ */
+export function routedStores(memory: Stores, durable: Stores): Stores {
+  const router = new RoomRouter(memory, durable);
+  return {
+    rooms: new RoutedRoomStore(router),
+    messages: new RoutedMessageStore(router),
+    files: new RoutedFileStore(router),
+    blobs: new RoutedBlobStore(router),
+    docs: new RoutedDocStore(router),
+  };
+}
+
+class RoutedMessageStore implements MessageStore {
+  constructor(private readonly router: RoomRouter) {}
+
+  async append(draft: MessageDraft): Promise<{ message: MessageRecord; created: boolean }> {
+    return (await this.router.storesFor(draft.roomId)).messages.append(draft);
+  }
+
+  async listBefore(
+    roomId: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<MessagePage> {
+    return (await this.router.storesFor(roomId)).messages.listBefore(roomId, before, limit);
+  }
+
+  async listAfter(roomId: string, after: number, limit: number): Promise<MessagePage> {
+    return (await this.router.storesFor(roomId)).messages.listAfter(roomId, after, limit);
+  }
+
+  async getMessage(roomId: string, messageId: string): Promise<MessageRecord | undefined> {
+    return (await this.router.storesFor(roomId)).messages.getMessage(roomId, messageId);
+  }
+
+  async deleteRoom(roomId: string): Promise<void> {
+    await this.router.memory.messages.deleteRoom(roomId);
+    await this.router.durable.messages.deleteRoom(roomId);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.router.memory.messages.close(), this.router.durable.messages.close()]);
+  }
+}
+
+class RoutedFileStore implements FileStore {
+  constructor(private readonly router: RoomRouter) {}
+
+  async addFile(file: FileRecord): Promise<void> {
+    await (await this.router.storesFor(file.roomId)).files.addFile(file);
+  }
+
+  async getFile(roomId: string, fileId: string): Promise<FileRecord | undefined> {
+    return (await this.router.storesFor(roomId)).files.getFile(roomId, fileId);
+  }
+
+  async listFiles(roomId: string): Promise<FileRecord[]> {
+    return (await this.router.storesFor(roomId)).files.listFiles(roomId);
+  }
+
+  async deleteRoom(roomId: string): Promise<void> {
+    await this.router.memory.files.deleteRoom(roomId);
+    await this.router.durable.files.deleteRoom(roomId);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.router.memory.files.close(), this.router.durable.files.close()]);
+  }
+}
+
+/** Blob keys are `<roomId>/<sha256>`: the room is the part before the slash. */
+const roomOf = (key: string) => key.slice(0, key.indexOf('/'));
+
+class RoutedBlobStore implements BlobStore {
+  constructor(private readonly router: RoomRouter) {}
+
+  async put(key: string, bytes: Buffer): Promise<void> {
+    // A known room's put starts in this tick (no await first): FileService counts on the memory
+    // driver holding the bytes right after it let the upload's reservation go.
+    const stores = this.router.known(roomOf(key)) ?? (await this.router.storesFor(roomOf(key)));
+    await stores.blobs.put(key, bytes);
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    return (await this.router.storesFor(roomOf(key))).blobs.get(key);
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await this.router.storesFor(roomOf(key))).blobs.has(key);
+  }
+
+  heldInMemory(key: string): boolean {
+    return (this.router.known(roomOf(key)) ?? this.router.memory).blobs.heldInMemory(key);
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    await this.router.memory.blobs.deletePrefix(prefix);
+    await this.router.durable.blobs.deletePrefix(prefix);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.router.memory.blobs.close(), this.router.durable.blobs.close()]);
+  }
+}
+
+class RoutedDocStore implements DocStore {
+  constructor(private readonly router: RoomRouter) {}
+
+  async load(roomId: string): Promise<StoredDoc> {
+    return (await this.router.storesFor(roomId)).docs.load(roomId);
+  }
+
+  async appendUpdate(roomId: string, update: Uint8Array): Promise<void> {
+    await (await this.router.storesFor(roomId)).docs.appendUpdate(roomId, update);
+  }
+
+  async replace(roomId: string, snapshot: Uint8Array): Promise<void> {
+    await (await this.router.storesFor(roomId)).docs.replace(roomId, snapshot);
+  }
+
+  async deleteRoom(roomId: string): Promise<void> {
+    await this.router.memory.docs.deleteRoom(roomId);
+    await this.router.durable.docs.deleteRoom(roomId);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.router.memory.docs.close(), this.router.durable.docs.close()]);
+  }
+}

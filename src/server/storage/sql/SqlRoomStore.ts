@@ -1,0 +1,195 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Role } from '../../../protocol/schemas.js';
+import type { MemberRecord, RoomRecord } from '../records.js';
+import { StoreConflictError, type RoomStore } from '../RoomStore.js';
+import type { Database, MembersTable, RoomsTable } from './schema.js';
+import type { SqlDatabase } from './SqlDatabase.js';
+import { decodeText, encodeText } from './sqlText.js';
+import { uniqueViolation } from './uniqueViolation.js';
+
+/**
+ * Rooms and members in SQL. The unique indexes on `rooms.join_code` and `members(room_id,
+ * name_key)` decide clashes atomically, across instances too; deleting a room deletes its
+ * members by foreign-key cascade.
+ */
+export class SqlRoomStore implements RoomStore {
+  private readonly db: Kysely<Database>;
+  private readonly release: () => Promise<void>;
+
+  constructor(database: SqlDatabase) {
+    this.db = database.db;
+    this.release = database.retain();
+  }
+
+  async createRoom(room: RoomRecord): Promise<void> {
+    try {
+      await this.db
+        .insertInto('rooms')
+        .values({
+          id: room.id,
+          join_code: room.joinCode,
+          name: encodeText(room.name),
+          created_at: room.createdAt,
+          expires_at: room.expiresAt,
+          persistent: room.persistent ? 1 : 0,
+          empty_since: room.emptySince,
+        })
+        .execute();
+    } catch (error) {
+      const columns = uniqueViolation(error);
+      if (columns?.includes('join_code')) throw new StoreConflictError('join_code');
+      if (columns?.includes('id')) throw new StoreConflictError('room_id');
+      throw error;
+    }
+  }
+
+  async getRoom(roomId: string): Promise<RoomRecord | undefined> {
+    const row = await this.db
+      .selectFrom('rooms')
+      .selectAll()
+      .where('id', '=', roomId)
+      .executeTakeFirst();
+    return row && roomRecord(row);
+  }
+
+  async findRoomByJoinCode(joinCode: string): Promise<RoomRecord | undefined> {
+    const row = await this.db
+      .selectFrom('rooms')
+      .selectAll()
+      .where('join_code', '=', joinCode)
+      .executeTakeFirst();
+    return row && roomRecord(row);
+  }
+
+  async updateRoom(
+    roomId: string,
+    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'emptySince'>>,
+  ): Promise<void> {
+    const set: { name?: string; expires_at?: number | null; empty_since?: number | null } = {};
+    if (patch.name !== undefined) set.name = encodeText(patch.name);
+    if (patch.expiresAt !== undefined) set.expires_at = patch.expiresAt;
+    if (patch.emptySince !== undefined) set.empty_since = patch.emptySince;
+    if (Object.keys(set).length === 0) return;
+    await this.db.updateTable('rooms').set(set).where('id', '=', roomId).execute();
+  }
+
+  async deleteRoom(roomId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('rooms').where('id', '=', roomId).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async listRooms(): Promise<RoomRecord[]> {
+    const rows = await this.db.selectFrom('rooms').selectAll().orderBy('created_at').execute();
+    return rows.map(roomRecord);
+  }
+
+  async countRooms(): Promise<number> {
+    return this.count('rooms');
+  }
+
+  async addMember(member: MemberRecord): Promise<void> {
+    try {
+      await this.db
+        .insertInto('members')
+        .values({
+          room_id: member.roomId,
+          id: member.id,
+          display_name: member.displayName,
+          name_key: member.nameKey,
+          role: member.role,
+          joined_at: member.joinedAt,
+        })
+        .execute();
+    } catch (error) {
+      const columns = uniqueViolation(error);
+      if (columns?.includes('name_key')) throw new StoreConflictError('name_key');
+      if (columns?.includes('id')) throw new StoreConflictError('member_id');
+      throw error;
+    }
+  }
+
+  async getMember(roomId: string, memberId: string): Promise<MemberRecord | undefined> {
+    const row = await this.db
+      .selectFrom('members')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .where('id', '=', memberId)
+      .executeTakeFirst();
+    return row && memberRecord(row);
+  }
+
+  async listMembers(roomId: string): Promise<MemberRecord[]> {
+    // Members who joined in the same millisecond come in id order: any order, but always the
+    // same one, so "the first member listed" (the owner) is one member for every caller.
+    const rows = await this.db
+      .selectFrom('members')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .orderBy('joined_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(memberRecord);
+  }
+
+  async updateMember(
+    roomId: string,
+    memberId: string,
+    patch: Partial<Pick<MemberRecord, 'role'>>,
+  ): Promise<void> {
+    if (patch.role === undefined) return;
+    await this.db
+      .updateTable('members')
+      .set({ role: patch.role })
+      .where('room_id', '=', roomId)
+      .where('id', '=', memberId)
+      .execute();
+  }
+
+  async removeMember(roomId: string, memberId: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('members')
+      .where('room_id', '=', roomId)
+      .where('id', '=', memberId)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async countMembers(): Promise<number> {
+    return this.count('members');
+  }
+
+  async close(): Promise<void> {
+    await this.release();
+  }
+
+  private async count(table: 'rooms' | 'members'): Promise<number> {
+    const row = await this.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+}
+
+function roomRecord(row: Selectable<RoomsTable>): RoomRecord {
+  return {
+    id: row.id,
+    joinCode: row.join_code,
+    name: decodeText(row.name),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    persistent: row.persistent === 1,
+    emptySince: row.empty_since,
+  };
+}
+
+function memberRecord(row: Selectable<MembersTable>): MemberRecord {
+  return {
+    id: row.id,
+    roomId: row.room_id,
+    displayName: row.display_name,
+    nameKey: row.name_key,
+    role: row.role as Role,
+    joinedAt: row.joined_at,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The schema's migrations, in code: one list for SQLite and Postgres, run at every start by
+ * `migrate`. Kysely's Migrator records what ran (`kysely_migration`) and takes a lock first: on
+ * Postgres an advisory lock, so two instances starting together on one database run each
+ * migration once (postgres.test.ts starts two at once); on SQLite the server's one connection,
+ * which is enough because one SQLite file serves one server. Never edit a migration that has
+ * shipped; add one.
+ */
+import { Migrator, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
+import type { SqlDialect } from './schema.js';
+
+function initial(dialect: SqlDialect): Migration {
+  const bytes = dialect === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rooms')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('join_code', 'text', (col) => col.notNull().unique())
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('persistent', 'integer', (col) => col.notNull())
+        .addColumn('empty_since', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('members')
+        .addColumn('room_id', 'text', (col) =>
+          col.notNull().references('rooms.id').onDelete('cascade'),
+        )
+        .addColumn('id', 'text', (col) => col.notNull())
+        .addColumn('display_name', 'text', (col) => col.notNull())
+        .addColumn('name_key', 'text', (col) => col.notNull())
+        .addColumn('role', 'text', (col) => col.notNull())
+        .addColumn('joined_at', 'bigint', (col) => col.notNull())
+        .addPrimaryKeyConstraint('members_pkey', ['room_id', 'id'])
+        .addUniqueConstraint('members_name_key', ['room_id', 'name_key'])
+        .execute();
+      await db.schema
+        .createTable('message_counters')
+        .addColumn('room_id', 'text', (col) => col.primaryKey())
+        .addColumn('last_seq', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createTable('messages')
+        .addColumn('room_id', 'text', (col) => col.notNull())
+        .addColumn('seq', 'bigint', (col) => col.notNull())
+        .addColumn('id', 'text', (col) => col.notNull().unique())
+        .addColumn('type', 'text', (col) => col.notNull())
+        .addColumn('body', 'text', (col) => col.notNull())
+        .addColumn('sender_id', 'text')
+        .addColumn('sender_name', 'text')
+        .addColumn('sender_role', 'text')
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('client_msg_id', 'text')
+        .addColumn('client_key', 'text')
+        .addColumn('file_id', 'text')
+        .addPrimaryKeyConstraint('messages_pkey', ['room_id', 'seq'])
+        .addUniqueConstraint('messages_client_key', ['room_id', 'client_key'])
+        .execute();
+      await db.schema
+        .createTable('files')
+        .addColumn('room_id', 'text', (col) => col.notNull())
+        .addColumn('id', 'text', (col) => col.notNull())
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('mime', 'text', (col) => col.notNull())
+        .addColumn('size', 'bigint', (col) => col.notNull())
+        .addColumn('width', 'integer')
+        .addColumn('height', 'integer')
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('uploader_id', 'text', (col) => col.notNull())
+        .addColumn('sha256', 'text', (col) => col.notNull())
+        .addColumn('blob_key', 'text', (col) => col.notNull())
+        .addPrimaryKeyConstraint('files_pkey', ['room_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('files_room_created')
+        .on('files')
+        .columns(['room_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('doc_snapshots')
+        .addColumn('room_id', 'text', (col) => col.primaryKey())
+        .addColumn('snapshot', bytes, (col) => col.notNull())
+        .execute();
+      await withIdentity(db.schema.createTable('doc_updates'), dialect)
+        .addColumn('room_id', 'text', (col) => col.notNull())
+        .addColumn('data', bytes, (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex('doc_updates_room')
+        .on('doc_updates')
+        .columns(['room_id', 'id'])
+        .execute();
+      await withIdentity(db.schema.createTable('exec_runs'), dialect)
+        .addColumn('room_id', 'text', (col) => col.notNull())
+        .addColumn('member_id', 'text', (col) => col.notNull())
+        .addColumn('language', 'text', (col) => col.notNull())
+        .addColumn('duration_ms', 'integer', (col) => col.notNull())
+        .addColumn('exit_code', 'integer')
+        .addColumn('timed_out', 'integer', (col) => col.notNull())
+        .addColumn('truncated', 'integer', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('exec_runs_room').on('exec_runs').column('room_id').execute();
+      await db.schema
+        .createIndex('exec_runs_created')
+        .on('exec_runs')
+        .column('created_at')
+        .execute();
+    },
+  };
+}
+
+/** An `id` column numbering rows in insertion order: SQLite's rowid alias, Postgres' bigserial. */
+function withIdentity<T extends string>(
+  table: CreateTableBuilder<T, never>,
+  dialect: SqlDialect,
+): CreateTableBuilder<T, 'id'> {
+  return dialect === 'postgres'
+    ? table.addColumn('id', 'bigserial', (col) => col.primaryKey())
+    : table.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+}
+
+/**
+ * Brings the database up to the latest schema; a no-op when it is there already. Throws the
+ * first failing migration's error (on Postgres its changes are rolled back with it).
+ */
+export async function migrate(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => ({ '001_initial': initial(dialect) }) },
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error instanceof Error) throw error;
+  if (error !== undefined) throw new Error('migration failed', { cause: error });
+}

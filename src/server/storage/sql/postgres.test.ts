@@ -1,0 +1,118 @@
+/**
+ * The Postgres driver against a real server (127.0.0.1:5432, or `ROOMKIT_TEST_POSTGRES`): each
+ * run makes its own database `roomkit_test_<random>` and drops it afterwards. Besides the
+ * contract: two instances migrating one fresh database at once, and gap-free seqs when appends
+ * come from two separate pools (two instances) at once.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryAccountant } from '../../core/MemoryAccountant.js';
+import { MemoryBlobStore } from '../memory/MemoryBlobStore.js';
+import { describeStoreContract } from '../storeContract.js';
+import { openSqlDatabase } from './SqlDatabase.js';
+import { sqlStores } from './sqlStores.js';
+
+const server = process.env.ROOMKIT_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
+const created: string[] = [];
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: `${server}/postgres` });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, empty database; dropped after the run. */
+async function freshDatabase(): Promise<string> {
+  const name = `roomkit_test_${randomBytes(6).toString('hex')}`;
+  await admin((client) => client.query(`create database ${name}`));
+  created.push(name);
+  return `${server}/${name}`;
+}
+
+let contractUrl: string;
+beforeAll(async () => {
+  contractUrl = await freshDatabase();
+});
+afterAll(async () => {
+  await admin(async (client) => {
+    for (const name of created) await client.query(`drop database if exists ${name} with (force)`);
+  });
+});
+
+describeStoreContract('postgres', async () => {
+  const database = await openSqlDatabase(contractUrl);
+  return {
+    ...sqlStores(database),
+    blobs: new MemoryBlobStore(new MemoryAccountant(64 * 1024 * 1024)),
+  };
+});
+
+describe('postgres database', () => {
+  it('runs the migrations once when two instances start on a fresh database at once', async () => {
+    const url = await freshDatabase();
+    const [a, b] = await Promise.all([openSqlDatabase(url), openSqlDatabase(url)]);
+    try {
+      const ran = await admin(async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          return (await client.query('select name from kysely_migration')).rows;
+        } finally {
+          await client.end();
+        }
+      });
+      expect(ran).toEqual([{ name: '001_initial' }]);
+      // Both work on the one schema.
+      const storesA = sqlStores(a);
+      const storesB = sqlStores(b);
+      await storesA.messages.append({
+        id: 'a1',
+        roomId: 'shared',
+        type: 'text',
+        body: 'from a',
+        sender: null,
+        createdAt: 1,
+      });
+      const fromB = await storesB.messages.listBefore('shared', undefined, 10);
+      expect(fromB.messages.map((m) => m.body)).toEqual(['from a']);
+    } finally {
+      await Promise.all([a.destroy(), b.destroy()]);
+    }
+  });
+
+  it('keeps seqs gap-free when two instances append to one room at once', async () => {
+    const url = await freshDatabase();
+    const a = await openSqlDatabase(url);
+    const b = await openSqlDatabase(url);
+    try {
+      const [storesA, storesB] = [sqlStores(a), sqlStores(b)];
+      const appends = Array.from({ length: 60 }, (_, i) =>
+        (i % 2 === 0 ? storesA : storesB).messages.append({
+          id: `m${i}`,
+          roomId: 'busy',
+          type: 'text',
+          body: `m${i}`,
+          sender: { id: 'ada', displayName: 'Ada', role: 'owner' },
+          createdAt: i,
+          // Every third append repeats an earlier clientMsgId from the other instance.
+          clientMsgId: `c${i % 3 === 2 ? i - 1 : i}`,
+        }),
+      );
+      const results = await Promise.all(appends);
+      const createdSeqs = results
+        .filter((result) => result.created)
+        .map((result) => result.message.seq)
+        .sort((x, y) => x - y);
+      expect(createdSeqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      const stored = await storesA.messages.listAfter('busy', 0, 100);
+      expect(stored.messages.map((m) => m.seq)).toEqual(createdSeqs);
+    } finally {
+      await Promise.all([a.destroy(), b.destroy()]);
+    }
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * The one SQL schema of the SQLite and Postgres drivers, as Kysely sees it. Times are epoch
+ * milliseconds (bigint columns, read back as numbers); flags are 0/1 integers, because SQLite
+ * has no boolean type and one schema serves both. migrations.ts creates exactly these tables.
+ */
+import type { Generated } from 'kysely';
+
+export interface RoomsTable {
+  id: string;
+  join_code: string;
+  /** sqlText.ts encoding. */
+  name: string;
+  created_at: number;
+  expires_at: number | null;
+  persistent: number;
+  empty_since: number | null;
+}
+
+export interface MembersTable {
+  room_id: string;
+  id: string;
+  display_name: string;
+  name_key: string;
+  role: string;
+  joined_at: number;
+}
+
+/** The last seq handed out per room: one row locked per append, so seqs are gap-free. */
+export interface MessageCountersTable {
+  room_id: string;
+  last_seq: number;
+}
+
+export interface MessagesTable {
+  room_id: string;
+  seq: number;
+  id: string;
+  type: string;
+  /** sqlText.ts encoding. */
+  body: string;
+  sender_id: string | null;
+  sender_name: string | null;
+  sender_role: string | null;
+  created_at: number;
+  client_msg_id: string | null;
+  /** `<senderId>/<clientMsgId>`, unique per room; null when there is no clientMsgId. */
+  client_key: string | null;
+  file_id: string | null;
+}
+
+export interface FilesTable {
+  room_id: string;
+  id: string;
+  name: string;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  created_at: number;
+  uploader_id: string;
+  sha256: string;
+  blob_key: string;
+}
+
+export interface DocSnapshotsTable {
+  room_id: string;
+  snapshot: Uint8Array;
+}
+
+export interface DocUpdatesTable {
+  /** Rising in append order; Yjs updates commute, so the order matters only for tidiness. */
+  id: Generated<number>;
+  room_id: string;
+  data: Uint8Array;
+}
+
+/** One row per code run: who, where, how it ended — never the code or its output. */
+export interface ExecRunsTable {
+  id: Generated<number>;
+  room_id: string;
+  member_id: string;
+  language: string;
+  duration_ms: number;
+  exit_code: number | null;
+  timed_out: number;
+  truncated: number;
+  created_at: number;
+}
+
+export interface Database {
+  rooms: RoomsTable;
+  members: MembersTable;
+  message_counters: MessageCountersTable;
+  messages: MessagesTable;
+  files: FilesTable;
+  doc_snapshots: DocSnapshotsTable;
+  doc_updates: DocUpdatesTable;
+  exec_runs: ExecRunsTable;
+}
+
+export type SqlDialect = 'sqlite' | 'postgres';

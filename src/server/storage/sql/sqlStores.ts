@@ -1,0 +1,16 @@
+import type { Stores } from '../Stores.js';
+import type { SqlDatabase } from './SqlDatabase.js';
+import { SqlDocStore } from './SqlDocStore.js';
+import { SqlFileStore } from './SqlFileStore.js';
+import { SqlMessageStore } from './SqlMessageStore.js';
+import { SqlRoomStore } from './SqlRoomStore.js';
+
+/** The SQL drivers of every store but the blobs, sharing one database; closing them all closes it. */
+export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs'> {
+  return {
+    rooms: new SqlRoomStore(database),
+    messages: new SqlMessageStore(database),
+    files: new SqlFileStore(database),
+    docs: new SqlDocStore(database),
+  };
+}
