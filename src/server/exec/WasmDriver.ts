@@ -1,11 +1,7 @@
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { transform } from 'esbuild';
+import { compiledScript } from './compiledScript.js';
 import type {
   ExecDriver,
   ExecLimits,
@@ -13,6 +9,7 @@ import type {
   ExecResult,
   LanguageInfo,
 } from './ExecDriver.js';
+import { PythonProcesses } from './PythonProcesses.js';
 import type { WorkerResult, WorkerRun } from './wasmWorker.js';
 
 /** How long past its deadline a worker may take to stop by itself before it is terminated. */
@@ -30,29 +27,37 @@ interface PooledWorker {
 /**
  * JavaScript and TypeScript in QuickJS (WebAssembly), each run in a worker thread, so a runaway
  * program costs one thread, never the event loop. A few workers are kept started; one that hit a
- * limit is thrown away and replaced.
+ * limit is thrown away and replaced. Python runs in Pyodide, in processes of its own
+ * (`PythonProcesses`).
  */
 export class WasmDriver implements ExecDriver {
   readonly id = 'wasm';
   private readonly idle: PooledWorker[] = [];
   private readonly busy = new Set<Worker>();
-  private workerUrl: Promise<URL> | undefined;
+  private readonly python: PythonProcesses;
   private closed = false;
 
   /** Workers start with the first run (most servers and tests never run code), then stay warm. */
-  constructor(private readonly poolSize = 2) {}
+  constructor(private readonly poolSize = 2) {
+    this.python = new PythonProcesses(poolSize);
+  }
 
   async languages(): Promise<LanguageInfo[]> {
     const version = `QuickJS (quickjs-emscripten ${quickjsVersion})`;
     return [
       { id: 'javascript', name: 'JavaScript', version, driver: this.id },
       { id: 'typescript', name: 'TypeScript', version, driver: this.id },
+      { id: 'python', name: 'Python', version: await this.python.version(), driver: this.id },
     ];
   }
 
   async run(request: ExecRequest, limits: ExecLimits): Promise<ExecResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    if (request.language === 'python') {
+      const result = await this.python.run({ code: request.code, stdin: request.stdin, ...limits });
+      return { ...result, durationMs: elapsed() };
+    }
     let code = request.code;
     if (request.language === 'typescript') {
       try {
@@ -87,6 +92,7 @@ export class WasmDriver implements ExecDriver {
     this.closed = true;
     const starting = this.idle.splice(0);
     await Promise.all([
+      this.python.close(),
       ...[...this.busy].map((worker) => worker.terminate()),
       ...starting.map((pooled) =>
         pooled.ready.then(
@@ -132,8 +138,7 @@ export class WasmDriver implements ExecDriver {
   }
 
   private spawn(): PooledWorker {
-    this.workerUrl ??= workerUrl();
-    const ready = this.workerUrl.then(
+    const ready = compiledScript('wasmWorker').then(
       (url) =>
         new Promise<Worker>((resolve, reject) => {
           const worker = new Worker(url);
@@ -157,31 +162,6 @@ export class WasmDriver implements ExecDriver {
     pooled.ready.catch(() => {});
     return pooled;
   }
-}
-
-/**
- * The worker's file: beside this one once built; from source (tests run TypeScript) it is
- * transpiled once into node_modules/.cache so that its package imports still resolve.
- */
-async function workerUrl(): Promise<URL> {
-  const built = new URL('./wasmWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  const source = fileURLToPath(new URL('./wasmWorker.ts', import.meta.url));
-  const { code } = await transform(await readFile(source, 'utf8'), {
-    loader: 'ts',
-    format: 'esm',
-  });
-  const dir = join(process.cwd(), 'node_modules', '.cache', 'roomkit-exec');
-  await mkdir(dir, { recursive: true });
-  // Named by content and renamed into place, so parallel test processes share one file safely.
-  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const file = join(dir, `wasmWorker-${hash}.mjs`);
-  if (!existsSync(file)) {
-    const temporary = `${file}.${process.pid}.tmp`;
-    await writeFile(temporary, code);
-    await rename(temporary, file);
-  }
-  return pathToFileURL(file);
 }
 
 function esbuildMessage(error: unknown): string {

@@ -23,10 +23,14 @@ describe('code execution (API.md, "Code execution")', () => {
     const server = await startServer();
     const response = await api(server, 'GET', '/api/exec/languages');
     expect(response.status).toBe(200);
-    expect(response.body.map((l: { id: string }) => l.id)).toEqual(['javascript', 'typescript']);
+    expect(response.body.map((l: { id: string }) => l.id)).toEqual([
+      'javascript',
+      'typescript',
+      'python',
+    ]);
     for (const language of response.body) {
       expect(language).toMatchObject({ driver: 'wasm', name: expect.any(String) });
-      expect(language.version).toMatch(/QuickJS/);
+      expect(language.version).toMatch(language.id === 'python' ? /Pyodide/ : /QuickJS/);
     }
   });
 

@@ -1,0 +1,276 @@
+/**
+ * One Python process of the wasm driver: loads Pyodide (CPython in WebAssembly), waits for one
+ * run, answers with its result and exits, so no run ever sees another's variables, modules or
+ * files. The driver starts it with an empty environment, Node's permission model (it may read
+ * only Pyodide's files and this script: no other file, no writing, no child processes, no
+ * threads, no native addons) and code generation from strings turned off, and kills it if a
+ * run outlives its deadline; this file takes away what is left before the program runs: the
+ * `js` module is an empty object, Pyodide's API object loses its loaders and internals, and
+ * sockets, `fetch`, process control and `child_process` fail.
+ *
+ * This file imports nothing relative: in tests it is transpiled and started from source.
+ */
+import childProcess from 'node:child_process';
+import dgram from 'node:dgram';
+import { constants as fsConstants } from 'node:fs';
+import net from 'node:net';
+import type { loadPyodide as LoadPyodide, PyodideAPI } from 'pyodide';
+
+export interface PythonRun {
+  code: string;
+  stdin: string;
+  wallMs: number;
+  memoryBytes: number;
+  outputBytes: number;
+}
+
+export interface PythonResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+export type HostMessage =
+  { type: 'ready'; version: string } | { type: 'result'; result: PythonResult };
+
+/** Exit code of a run stopped from outside (time or output), as a shell shows a killed process. */
+const STOPPED_EXIT_CODE = 137;
+const SIGINT = 2;
+const WASM_PAGE_BYTES = 65_536;
+const MAIN_FILE = '/home/pyodide/main.py';
+
+/**
+ * Runs main.py as `__main__` in a namespace of its own and returns the exit code Python would
+ * give: SystemExit's code, or 1 with the traceback (without this runner's frame) on stderr.
+ */
+const RUNNER = `
+def _roomkit_run():
+    import sys, traceback
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(write_through=True)
+    with open(${JSON.stringify(MAIN_FILE)}, encoding="utf-8") as file:
+        source = file.read()
+    namespace = {"__name__": "__main__", "__file__": ${JSON.stringify(MAIN_FILE)}, "__builtins__": __builtins__}
+    try:
+        exec(compile(source, ${JSON.stringify(MAIN_FILE)}, "exec"), namespace)
+        return 0
+    except SystemExit as stop:
+        if stop.code is None:
+            return 0
+        if isinstance(stop.code, int):
+            return stop.code & 0xFF
+        print(stop.code, file=sys.stderr)
+        return 1
+    except BaseException as error:
+        # What the program held is let go first: a MemoryError needs room for its traceback.
+        namespace.clear()
+        trace = error.__traceback__.tb_next if error.__traceback__ else None
+        traceback.print_exception(type(error), error, trace)
+        return 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+_roomkit_run()
+`;
+
+const send = process.send?.bind(process);
+if (!send) throw new Error('pythonHost runs only as a child process with an IPC channel');
+const pyodideUrl = process.argv[2];
+if (!pyodideUrl) throw new Error('pythonHost needs the URL of pyodide.mjs');
+// Emscripten names the program after argv[1] (os.environ["_"]): no host path for Python to see.
+process.argv.splice(1);
+
+// Pyodide's memory is exported by its module, so its maximum cannot be lowered; Emscripten grows
+// it through this method, and a refusal becomes a MemoryError in Python.
+let memoryLimit = Number.POSITIVE_INFINITY;
+const grow = WebAssembly.Memory.prototype.grow; // eslint-disable-line @typescript-eslint/unbound-method
+WebAssembly.Memory.prototype.grow = function (this: WebAssembly.Memory, delta: number) {
+  if (this.buffer.byteLength + delta * WASM_PAGE_BYTES > memoryLimit)
+    throw new RangeError('memory limit reached');
+  return grow.call(this, delta);
+};
+
+// Emscripten's host file system asks process.binding for the open() flags while starting, and
+// the permission model refuses process.binding: it gets the same constants from node:fs.
+const binding = Reflect.get(process, 'binding') as (name: string) => unknown;
+Reflect.set(process, 'binding', (name: string) =>
+  name === 'constants' ? { fs: fsConstants } : binding.call(process, name),
+);
+
+const { loadPyodide } = (await import(pyodideUrl)) as { loadPyodide: typeof LoadPyodide };
+const indexURL = new URL('.', pyodideUrl).pathname;
+const pyodide = await loadPyodide({
+  indexURL,
+  packageCacheDir: indexURL,
+  jsglobals: Object.freeze(Object.create(null) as object),
+  env: { HOME: '/home/pyodide' },
+  stdout: () => {},
+  stderr: () => {},
+});
+const version = pyodide.runPython('import sys; sys.version.split()[0]') as string;
+const runtime = lockDown(pyodide);
+process.once('message', (run: PythonRun) => {
+  const message: HostMessage = { type: 'result', result: execute(run) };
+  send(message, () => process.exit(0));
+});
+send({ type: 'ready', version } satisfies HostMessage);
+
+/** What this file keeps of Pyodide's API once the program's view of it has been emptied. */
+type Runtime = Pick<
+  PyodideAPI,
+  'runPython' | 'setStdin' | 'setStdout' | 'setStderr' | 'setInterruptBuffer'
+> & { writeFile: (path: string, data: string) => void };
+
+function execute(run: PythonRun): PythonResult {
+  const chunks: Record<'stdout' | 'stderr', Uint8Array[]> = { stdout: [], stderr: [] };
+  let bytes = 0;
+  let truncated = false;
+  let timedOut = false;
+  const deadline = Date.now() + run.wallMs;
+  const stopped = () => {
+    if (!timedOut && Date.now() > deadline) timedOut = true;
+    return timedOut || truncated;
+  };
+  const writer = (stream: 'stdout' | 'stderr') => ({
+    write(buffer: Uint8Array): number {
+      // After a stop nothing more is kept: what follows is the KeyboardInterrupt it caused.
+      if (stopped()) return buffer.length;
+      const room = run.outputBytes - bytes;
+      const kept = buffer.length <= room ? buffer : buffer.subarray(0, room);
+      chunks[stream].push(kept.slice());
+      bytes += kept.length;
+      if (kept.length < buffer.length) truncated = true;
+      return buffer.length;
+    },
+  });
+  // Python reads this "interrupt buffer" every few bytecodes; reading it checks the clock and
+  // the output, so a stop needs no second thread. Cleared (set to 0) by Python, it stays set.
+  const interrupt = {
+    get 0() {
+      return stopped() ? SIGINT : 0;
+    },
+    set 0(_value: number) {},
+  };
+  const input = Buffer.from(run.stdin);
+  let read = 0;
+  runtime.setStdin({
+    read(buffer: Uint8Array): number {
+      const n = input.copy(buffer, 0, read);
+      read += n;
+      return n;
+    },
+  });
+  runtime.setStdout(writer('stdout'));
+  runtime.setStderr(writer('stderr'));
+  runtime.setInterruptBuffer(interrupt as unknown as Int8Array);
+  runtime.writeFile(MAIN_FILE, run.code);
+
+  let exitCode: number;
+  memoryLimit = run.memoryBytes;
+  try {
+    exitCode = runtime.runPython(RUNNER) as number;
+  } catch (error) {
+    // Pyodide itself failed (a stack overflow inside the interpreter, os._exit): the process
+    // is spent anyway, so the run just ends with what it had written.
+    const status = (error as { status?: unknown }).status;
+    exitCode = typeof status === 'number' ? status : 1;
+    if (typeof status !== 'number') writer('stderr').write(Buffer.from(`${describe(error)}\n`));
+  }
+  const text = (stream: 'stdout' | 'stderr') =>
+    Buffer.concat(chunks[stream])
+      .toString('utf8')
+      .replace(/\uFFFD$/, '');
+  const result = {
+    stdout: text('stdout'),
+    stderr: text('stderr'),
+    exitCode: timedOut || truncated ? STOPPED_EXIT_CODE : exitCode,
+    timedOut,
+    truncated,
+  };
+  if (timedOut && !truncated)
+    result.stderr += `\nStopped: the run took longer than ${run.wallMs} ms.\n`;
+  return result;
+}
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return /maximum call stack/i.test(text)
+    ? 'RecursionError: the Python interpreter ran out of stack'
+    : `The Python runtime stopped: ${text.split('\n')[0]}`;
+}
+
+/**
+ * Empties what a Python program can reach of JavaScript: Pyodide's API object (the
+ * `pyodide_js` module) keeps only harmless members, Emscripten's sockets and Node's sockets
+ * refuse to connect or listen, `os.system` finds no shell, and the process and global scope
+ * lose their capabilities. Returns what this file itself needs to run the program.
+ */
+function lockDown(api: PyodideAPI): Runtime {
+  const fs = Reflect.get(api, 'FS') as {
+    writeFile: (path: string, data: string) => void;
+    ErrnoError: new (errno: number) => Error;
+  };
+  const runtime: Runtime = {
+    runPython: api.runPython.bind(api),
+    setStdin: api.setStdin.bind(api),
+    setStdout: api.setStdout.bind(api),
+    setStderr: api.setStderr.bind(api),
+    setInterruptBuffer: api.setInterruptBuffer.bind(api),
+    writeFile: (path, data) => fs.writeFile(path, data),
+  };
+  const module = Reflect.get(api, '_module') as {
+    SOCKFS: { websocket_sock_ops: Record<string, unknown> };
+  };
+  const accessDenied = api.ERRNO_CODES.EACCES!;
+  const refused = () => {
+    throw new fs.ErrnoError(accessDenied);
+  };
+  for (const op of ['createPeer', 'connect', 'listen', 'sendmsg'])
+    module.SOCKFS.websocket_sock_ops[op] = refused;
+
+  const kept = new Set(['version', 'pyimport', 'ffi', 'toPy', 'PythonError']);
+  for (const key of Reflect.ownKeys(api))
+    if (typeof key !== 'string' || !kept.has(key)) Reflect.deleteProperty(api, key);
+
+  const denied = (what: string) => () => {
+    throw new Error(`${what} is not available to programs`);
+  };
+  net.Socket.prototype.connect = denied('net.Socket.connect');
+  net.Server.prototype.listen = denied('net.Server.listen');
+  for (const method of ['bind', 'connect', 'send'] as const)
+    dgram.Socket.prototype[method] = denied(`dgram.Socket.${method}`);
+  // os.system(): as if there were no shell (the permission model refuses the spawn anyway).
+  childProcess.spawnSync = (() => ({ status: 127, signal: null })) as never;
+
+  for (const name of [
+    'fetch',
+    'WebSocket',
+    'EventSource',
+    'XMLHttpRequest',
+    'require',
+    'navigator',
+    'BroadcastChannel',
+  ])
+    Reflect.deleteProperty(globalThis, name);
+  for (const name of [
+    'binding',
+    '_linkedBinding',
+    'dlopen',
+    'getBuiltinModule',
+    'kill',
+    'chdir',
+    '_getActiveHandles',
+    '_getActiveRequests',
+    'setuid',
+    'setgid',
+    'seteuid',
+    'setegid',
+    'setgroups',
+  ])
+    Reflect.set(process, name, denied(`process.${name}`));
+  process.env = {};
+  return runtime;
+}
