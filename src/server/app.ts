@@ -12,6 +12,7 @@ import { ExecService, type ExecOptions } from './exec/ExecService.js';
 import { FileService } from './files/FileService.js';
 import { filesEvents } from './files/files.events.js';
 import { filesRoutes } from './files/files.routes.js';
+import { PresignedUploads } from './files/PresignedUploads.js';
 import { AppError } from './core/AppError.js';
 import { systemClock, type Clock } from './core/Clock.js';
 import { defaultLimits, type Limits, type RoomkitContext } from './core/context.js';
@@ -93,9 +94,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     app.log.error({ err: error, event: event.name }, 'bus listener failed'),
   );
   const presence = new PresenceTracker();
-  const stores = await openStores(config, {
+  const { stores, checks, staging } = await openStores(config, {
     accountant,
-    onError: (error) => app.log.error({ err: error }, 'database connection failed'),
+    onError: (error) => app.log.error({ err: error }, 'storage failed'),
   });
   const rooms = new RoomService(
     stores,
@@ -161,11 +162,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const chat = new ChatService(ctx);
   const files = new FileService(ctx);
+  const uploads = new PresignedUploads(ctx, files, staging);
   const exec = new ExecService(ctx, options.exec);
-  await app.register(healthRoutes(ctx, registry, {}));
+  await app.register(healthRoutes(ctx, registry, checks));
   await app.register(roomsRoutes(ctx));
   await app.register(chatRoutes(ctx, chat));
-  await app.register(filesRoutes(ctx, files));
+  await app.register(filesRoutes(ctx, files, uploads));
   await app.register(execRoutes(ctx, exec));
   await app.register(sseRoutes(ctx, { heartbeatMs: options.sseHeartbeatMs ?? 15_000 }));
   sockets.use(chatEvents(chat));

@@ -97,6 +97,23 @@ const envSchema = z
         message: 'is required when DATABASE_URL is set (sessions must survive a restart)',
       });
     }
+    if (env.BLOB_STORE === 's3' && !env.S3_BUCKET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['S3_BUCKET'],
+        message: 'is required when BLOB_STORE=s3',
+      });
+    }
+    // Keys come as a pair; with neither, the SDK's own chain (AWS_* variables, an instance role).
+    if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'],
+        message: env.S3_ACCESS_KEY_ID
+          ? 'is required with S3_ACCESS_KEY_ID'
+          : 'is required with S3_SECRET_ACCESS_KEY',
+      });
+    }
   });
 
 export type Env = z.input<typeof envSchema>;

@@ -74,11 +74,7 @@ export class FileService {
     const max = this.ctx.config.maxUploadBytes;
     if (expectedBytes > max) throw this.tooLarge();
     await this.limiter.consume(member.id);
-    if (this.ctx.accountant.level !== 'ok' && expectedBytes >= LARGE_UPLOAD_BYTES) {
-      throw new AppError('overloaded', 'The server is busy; try again in a minute.', undefined, {
-        'Retry-After': '60',
-      });
-    }
+    this.refuseWhenBusy(expectedBytes);
     // The upload, and its re-encoded copy while the image is processed.
     const reservation = this.ctx.accountant.reserve(2 * Math.min(expectedBytes, max));
     try {
@@ -181,6 +177,15 @@ export class FileService {
       }),
     );
     return { file, thumb, width: w, format: encoded };
+  }
+
+  /** 503 `overloaded` for a large upload while memory is at warning or worse. */
+  refuseWhenBusy(expectedBytes: number): void {
+    if (this.ctx.accountant.level !== 'ok' && expectedBytes >= LARGE_UPLOAD_BYTES) {
+      throw new AppError('overloaded', 'The server is busy; try again in a minute.', undefined, {
+        'Retry-After': '60',
+      });
+    }
   }
 
   /** 413 `too_large`, naming MAX_UPLOAD_BYTES (in the message and as `details.maxBytes`). */

@@ -8,6 +8,8 @@ import type { RoomkitContext } from '../core/context.js';
 import { parseInput } from '../core/validate.js';
 import { requireSession } from '../http/sessionAuth.js';
 import type { FileService } from './FileService.js';
+import type { PresignedUploads } from './PresignedUploads.js';
+import { uploadsRoutes } from './uploads.routes.js';
 
 type FileParams = { Params: { roomId: string; fileId: string } };
 
@@ -19,11 +21,13 @@ const IMMUTABLE = 'private, max-age=31536000, immutable';
 const FORM_OVERHEAD_BYTES = 64 * 1024;
 
 /**
- * Files over HTTP (API.md, "Files and images"): multipart uploads, downloads with ETag and
- * ranges, thumbnails. Media URLs accept `?token=` so that <img src> works.
+ * Files over HTTP (API.md, "Files and images"): multipart uploads, direct uploads to object
+ * storage, downloads with ETag and ranges, thumbnails. Media URLs accept `?token=` so that
+ * <img src> works.
  */
-export function filesRoutes(ctx: RoomkitContext, files: FileService) {
+export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: PresignedUploads) {
   return async function routes(app: FastifyInstance): Promise<void> {
+    await app.register(uploadsRoutes(ctx, uploads));
     await app.register(fastifyMultipart, {
       throwFileSizeLimit: true,
       limits: {

@@ -2,8 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { RoomkitContext } from '../core/context.js';
 
-/** A dependency /readyz asks about (database, Redis, S3 as they are configured). */
-export type ReadinessCheck = () => Promise<boolean>;
+/**
+ * A dependency /readyz asks about (database, Redis, S3 as they are configured): resolves while it
+ * answers; rejecting, or taking longer than CHECK_TIMEOUT_MS, counts as down. `signal` aborts
+ * when the time is up.
+ */
+export type ReadinessCheck = (signal: AbortSignal) => Promise<unknown>;
+
+/** How long one check may take; a probe of /readyz should never hang on a dependency. */
+const CHECK_TIMEOUT_MS = 2_000;
 
 /** /healthz, /readyz and /metrics (API.md, "Health"), and X-System-Status on every response. */
 export function healthRoutes(
@@ -15,13 +22,9 @@ export function healthRoutes(
     app.get('/healthz', async () => ({ status: 'ok' }));
 
     app.get('/readyz', async (_request, reply) => {
-      const results: Record<string, 'ok' | 'down'> = {};
-      for (const [name, check] of Object.entries(checks)) {
-        results[name] = await check().then(
-          (up) => (up ? 'ok' : 'down'),
-          () => 'down',
-        );
-      }
+      const named = Object.entries(checks);
+      const states = await Promise.all(named.map(([, check]) => probe(check)));
+      const results = Object.fromEntries(named.map(([name], i) => [name, states[i]]));
       const memory = ctx.accountant.status();
       const ready = memory.level !== 'critical' && Object.values(results).every((r) => r === 'ok');
       return reply
@@ -33,4 +36,24 @@ export function healthRoutes(
       return reply.type(registry.contentType).send(await registry.metrics());
     });
   };
+}
+
+/** One check, bounded in time: 'ok' or 'down'. */
+async function probe(check: ReadinessCheck): Promise<'ok' | 'down'> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error('timed out'));
+    }, CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check(controller.signal), timeout]);
+    return 'ok';
+  } catch {
+    return 'down';
+  } finally {
+    clearTimeout(timer);
+  }
 }

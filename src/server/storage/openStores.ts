@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { ConfigError, type Config } from '../config.js';
 import type { MemoryAccountant } from '../core/MemoryAccountant.js';
 import type { BlobStore } from './BlobStore.js';
@@ -8,27 +9,46 @@ import { MemoryFileStore } from './memory/MemoryFileStore.js';
 import { MemoryMessageStore } from './memory/MemoryMessageStore.js';
 import { MemoryRoomStore } from './memory/MemoryRoomStore.js';
 import { routedStores } from './routed/routedStores.js';
+import { S3BlobStore } from './s3/S3BlobStore.js';
+import { headBucket, s3Target } from './s3/s3Client.js';
+import { S3UploadStaging } from './s3/S3UploadStaging.js';
 import { openSqlDatabase } from './sql/SqlDatabase.js';
 import { sqlStores } from './sql/sqlStores.js';
 import type { Stores } from './Stores.js';
+import type { UploadStaging } from './UploadStaging.js';
 
 export interface OpenStoresOptions {
   /** Counts what the memory drivers hold. */
   accountant: MemoryAccountant;
-  /** Told about database connection failures that no query is waiting for. */
+  /**
+   * Told about storage failures a user only sees as a 503: database connections failing while
+   * idle, S3 requests that ran out of retries.
+   */
   onError?: (error: Error) => void;
+}
+
+/** A check of one outside dependency: resolves while it answers, rejects when it does not. */
+export type DependencyCheck = (signal: AbortSignal) => Promise<void>;
+
+export interface OpenedStores {
+  stores: Stores;
+  /** One check per configured outside dependency (`database`, `s3`), for /readyz. */
+  checks: Record<string, DependencyCheck>;
+  /** Where direct uploads are staged: only with `BLOB_STORE=s3`. It lives as long as `stores`. */
+  staging: UploadStaging | undefined;
 }
 
 /**
  * The stores `DATABASE_URL` and `BLOB_STORE` ask for (API.md, "Running"), ready to use:
  *
- * - no database: every store in RAM; blobs in RAM, or on disk if `BLOB_STORE=fs:<dir>` says so;
+ * - no database: every store in RAM; blobs in RAM, or where `BLOB_STORE` (`fs:<dir>`, `s3`) says;
  * - `sqlite:…` / `postgres://…`: the database is migrated, then persistent rooms live in it (their
  *   blobs in the configured blob store) and ephemeral rooms in RAM (routed/, docs/decisions/005).
- *
- * `BLOB_STORE=s3` is refused: that driver does not exist yet.
  */
-export async function openStores(config: Config, options: OpenStoresOptions): Promise<Stores> {
+export async function openStores(
+  config: Config,
+  options: OpenStoresOptions,
+): Promise<OpenedStores> {
   const memory = (): Stores => ({
     rooms: new MemoryRoomStore(),
     messages: new MemoryMessageStore(),
@@ -36,19 +56,39 @@ export async function openStores(config: Config, options: OpenStoresOptions): Pr
     blobs: new MemoryBlobStore(options.accountant),
     docs: new MemoryDocStore(options.accountant),
   });
-  const blobs = openBlobStore(config.blobStore, options.accountant);
-  if (config.databaseUrl === undefined) return { ...memory(), blobs };
-  const database = await openSqlDatabase(config.databaseUrl, options.onError);
-  return routedStores(memory(), { ...sqlStores(database), blobs });
+  const s3 = config.blobStore === 's3' ? s3Target(config.s3) : undefined;
+  const blobs = s3
+    ? new S3BlobStore(s3, { onError: options.onError })
+    : openLocalBlobStore(config.blobStore, options.accountant);
+  const staging = s3 && new S3UploadStaging(s3, options.onError);
+  const s3Check: Record<string, DependencyCheck> = s3
+    ? { s3: (signal) => headBucket(s3, signal) }
+    : {};
+  if (config.databaseUrl === undefined) {
+    return { stores: { ...memory(), blobs }, checks: s3Check, staging };
+  }
+  let database;
+  try {
+    database = await openSqlDatabase(config.databaseUrl, options.onError);
+  } catch (error) {
+    await blobs.close();
+    throw error;
+  }
+  const db = database.db;
+  return {
+    stores: routedStores(memory(), { ...sqlStores(database), blobs }),
+    checks: {
+      database: async () => {
+        await sql`select 1`.execute(db);
+      },
+      ...s3Check,
+    },
+    staging,
+  };
 }
 
-function openBlobStore(setting: string, accountant: MemoryAccountant): BlobStore {
+function openLocalBlobStore(setting: string, accountant: MemoryAccountant): BlobStore {
   if (setting === 'memory') return new MemoryBlobStore(accountant);
   if (setting.startsWith('fs:') && setting.length > 3) return new FsBlobStore(setting.slice(3));
-  if (setting === 's3') {
-    throw new ConfigError(
-      'BLOB_STORE: s3 is not available in this version; use memory or fs:<dir>',
-    );
-  }
   throw new ConfigError('BLOB_STORE: must be memory, fs:<dir> or s3');
 }
