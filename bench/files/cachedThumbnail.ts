@@ -3,7 +3,8 @@
  * bare node:http server returning the same Buffer, with the same client at the same concurrency.
  * Goal: Roomkit ≥ 0.9× the bare server's req/s.
  */
-import type { BenchBlock, BenchContext, Benchmark } from '../lib/bench.js';
+import type { BenchBlock, Benchmark } from '../lib/bench.js';
+import type { FilesContext } from './filesContext.js';
 import { defaultLoadWorkers, runHttpLoad } from '../lib/httpLoad.js';
 import { runLine, table } from '../lib/report.js';
 import { filesUrl, getBytes, roomWith, uploadOverHttp } from '../lib/roomkitClient.js';
@@ -47,10 +48,10 @@ interface Target {
   totals: Totals;
 }
 
-export const cachedThumbnail: Benchmark = {
+export const cachedThumbnail: Benchmark<FilesContext> = {
   name: 'cached',
   title: 'Cached thumbnail GET vs bare node:http',
-  async run(ctx: BenchContext): Promise<BenchBlock[]> {
+  async run(ctx: FilesContext): Promise<BenchBlock[]> {
     const durationMs = ctx.quick ? 1500 : 5000;
     const warmupMs = ctx.quick ? 500 : 1000;
     const roomkit = await startServer({ kind: 'roomkit' });

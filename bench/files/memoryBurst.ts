@@ -7,7 +7,8 @@
  * that tells the allocator's share of the figure from Roomkit's.
  */
 import { existsSync } from 'node:fs';
-import type { BenchBlock, BenchContext, Benchmark } from '../lib/bench.js';
+import type { BenchBlock, Benchmark } from '../lib/bench.js';
+import type { FilesContext } from './filesContext.js';
 import { photoVariants } from '../lib/fixtures.js';
 import { runLine, table } from '../lib/report.js';
 import { startServer, type ServerHandle } from '../lib/servers.js';
@@ -88,7 +89,7 @@ function inbox(worker: ReturnType<typeof startWorker>) {
 }
 
 async function burst(
-  ctx: BenchContext,
+  ctx: FilesContext,
   allocator: string,
   processEnv: Record<string, string>,
   options: Omit<BurstOptions, 'url'>,
@@ -154,10 +155,10 @@ function describe(t: BurstTally): string {
 
 const verdict = (ok: boolean) => (ok ? 'held' : '**missed**');
 
-export const memoryBurst: Benchmark = {
+export const memoryBurst: Benchmark<FilesContext> = {
   name: 'memory',
   title: 'RSS under a budget-filling upload burst',
-  async run(ctx: BenchContext): Promise<BenchBlock[]> {
+  async run(ctx: FilesContext): Promise<BenchBlock[]> {
     const clients = ctx.quick ? 16 : 32;
     const options = {
       clients,

@@ -9,13 +9,8 @@ import { availableParallelism } from 'node:os';
 import sharp, { type Sharp } from 'sharp';
 import { THUMB_WIDTHS } from '../../src/protocol/constants.js';
 import { processImage } from '../../src/server/files/processImage.js';
-import {
-  pool,
-  sampleBounded,
-  type BenchBlock,
-  type BenchContext,
-  type Benchmark,
-} from '../lib/bench.js';
+import { pool, sampleBounded, type BenchBlock, type Benchmark } from '../lib/bench.js';
+import type { FilesContext } from './filesContext.js';
 import { runLine, table } from '../lib/report.js';
 import { filesUrl, getBytes, roomWith, uploadOverHttp, type Member } from '../lib/roomkitClient.js';
 import { startServer, type ServerHandle } from '../lib/servers.js';
@@ -79,7 +74,7 @@ interface UploadedFile {
 
 /** N files in N rooms: the same photo, but distinct cache keys (room/sha/width/format). */
 async function uploadDistinct(
-  ctx: BenchContext,
+  ctx: FilesContext,
   server: ServerHandle,
   count: number,
   maxMs: number,
@@ -170,7 +165,7 @@ async function sharpBatch(
   return { n, elapsedMs, latencies, cpuMicros: cpu.user + cpu.system, bytes, width };
 }
 
-async function throughput(ctx: BenchContext): Promise<BenchBlock> {
+async function throughput(ctx: FilesContext): Promise<BenchBlock> {
   const server = await startServer({ kind: 'roomkit' });
   try {
     const files = await uploadDistinct(
@@ -282,7 +277,7 @@ async function psnr(encoded: Buffer, reference: Buffer): Promise<number> {
   return mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((255 * 255) / mse);
 }
 
-async function formats(ctx: BenchContext): Promise<BenchBlock> {
+async function formats(ctx: FilesContext): Promise<BenchBlock> {
   sharp.cache(false);
   // What Roomkit keeps of the upload, and so what every thumbnail is made from.
   const { bytes: stored } = await processImage(ctx.photo, 'jpeg');
@@ -357,10 +352,10 @@ ${sections.join('\n\n')}`;
   return { id: 'files:formats', markdown };
 }
 
-export const thumbnails: Benchmark = {
+export const thumbnails: Benchmark<FilesContext> = {
   name: 'thumbs',
   title: 'Thumbnails per second vs sharp alone; AVIF effort vs WebP',
-  async run(ctx: BenchContext): Promise<BenchBlock[]> {
+  async run(ctx: FilesContext): Promise<BenchBlock[]> {
     return [await throughput(ctx), await formats(ctx)];
   },
 };

@@ -7,7 +7,8 @@
 import type { Socket } from 'socket.io-client';
 import { detectFileType } from '../../src/server/files/detectFileType.js';
 import { processImage } from '../../src/server/files/processImage.js';
-import { sampleBounded, type BenchBlock, type BenchContext, type Benchmark } from '../lib/bench.js';
+import { sampleBounded, type BenchBlock, type Benchmark } from '../lib/bench.js';
+import type { FilesContext } from './filesContext.js';
 import { runLine, table } from '../lib/report.js';
 import {
   connect,
@@ -36,7 +37,7 @@ interface Series {
 type Upload = (name: string) => Promise<UploadResult>;
 
 async function series(
-  ctx: BenchContext,
+  ctx: FilesContext,
   label: string,
   viewer: Socket,
   upload: Upload,
@@ -70,7 +71,7 @@ async function series(
   return result;
 }
 
-async function bareSeries(ctx: BenchContext, echo: boolean): Promise<Series[]> {
+async function bareSeries(ctx: FilesContext, echo: boolean): Promise<Series[]> {
   const server = await startServer({ kind: 'bare-socketio', echo, maxBytes: MAX_PACKET_BYTES });
   const sockets: Socket[] = [];
   try {
@@ -111,7 +112,7 @@ async function bareSeries(ctx: BenchContext, echo: boolean): Promise<Series[]> {
   }
 }
 
-async function roomkitSeries(ctx: BenchContext): Promise<Series[]> {
+async function roomkitSeries(ctx: FilesContext): Promise<Series[]> {
   const server: ServerHandle = await startServer({ kind: 'roomkit' });
   const sockets: Socket[] = [];
   try {
@@ -139,7 +140,7 @@ async function roomkitSeries(ctx: BenchContext): Promise<Series[]> {
 }
 
 /** Roomkit's own type check and image processing, in this process, without any transport. */
-async function processingAlone(ctx: BenchContext): Promise<Summary> {
+async function processingAlone(ctx: FilesContext): Promise<Summary> {
   const once = async () => {
     const started = now();
     const type = await detectFileType(ctx.photo, 'photo.jpg');
@@ -158,10 +159,10 @@ async function processingAlone(ctx: BenchContext): Promise<Summary> {
   return summary;
 }
 
-export const uploadLatency: Benchmark = {
+export const uploadLatency: Benchmark<FilesContext> = {
   name: 'upload',
   title: 'Upload → file:added latency vs a bare Socket.IO server',
-  async run(ctx: BenchContext): Promise<BenchBlock[]> {
+  async run(ctx: FilesContext): Promise<BenchBlock[]> {
     const [bareNotify, bareHttp] = (await bareSeries(ctx, false)) as [Series, Series];
     const [bareEcho] = (await bareSeries(ctx, true)) as [Series];
     const [roomkitSocket, roomkitHttp] = (await roomkitSeries(ctx)) as [Series, Series];

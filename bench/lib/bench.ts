@@ -1,7 +1,5 @@
 /** What each benchmark of a suite is handed and gives back. */
 export interface BenchContext {
-  /** The 12 MP JPEG every file benchmark uploads. */
-  photo: Buffer;
   /** Fewer samples and shorter windows: a smoke run of the suite, not figures to publish. */
   quick: boolean;
   log(line: string): void;
@@ -13,10 +11,24 @@ export interface BenchBlock {
   markdown: string;
 }
 
-export interface Benchmark {
+export interface Benchmark<C extends BenchContext = BenchContext> {
+  /** Unique across every suite: `npm run bench -- <name>` runs this one. */
   name: string;
   title: string;
-  run(ctx: BenchContext): Promise<BenchBlock[]>;
+  run(ctx: C): Promise<BenchBlock[]>;
+}
+
+/**
+ * A group of benchmarks that share a section of docs/benchmarks.md and, possibly, fixtures
+ * made once for all of them (`prepare`, run only when one of them is selected).
+ */
+export interface Suite<C extends BenchContext = BenchContext> {
+  /** The section's block id, e.g. `files`. */
+  name: string;
+  /** The section's heading and introduction. */
+  intro: string;
+  benchmarks: Benchmark<C>[];
+  prepare(ctx: BenchContext): Promise<C>;
 }
 
 /**
@@ -51,3 +63,5 @@ export async function pool<T>(concurrency: number, jobs: (() => Promise<T>)[]): 
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
   return results;
 }
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -5,8 +5,10 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setupWSConnection } from '@y/websocket-server/utils';
 import Fastify from 'fastify';
 import { Server } from 'socket.io';
+import { WebSocketServer } from 'ws';
 import { buildApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config.js';
 import type { MemoryAccountant } from '../../src/server/core/MemoryAccountant.js';
@@ -37,6 +39,7 @@ async function startRoomkit(env: Record<string, string>): Promise<Running> {
       socketEvents: RELAXED,
       socketAbuse: RELAXED,
       uploads: RELAXED,
+      exec: RELAXED,
     },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -121,6 +124,26 @@ async function startBareFastify(body: Buffer, contentType: string): Promise<Runn
   return { port, close: () => app.close() };
 }
 
+async function startBareYjs(): Promise<Running> {
+  const http = createServer((_request, response) => response.writeHead(404).end());
+  // As Roomkit's collab sockets: no compression.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  http.on('upgrade', (request, socket, head) => {
+    wss.handleUpgrade(request, socket, head, (ws) => setupWSConnection(ws, request));
+  });
+  const port = await listen(http);
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
+
 function start(spec: ServerSpec): Promise<Running> {
   switch (spec.kind) {
     case 'roomkit':
@@ -131,10 +154,13 @@ function start(spec: ServerSpec): Promise<Running> {
       return startBareHttp(Buffer.from(spec.body), spec.contentType);
     case 'bare-fastify':
       return startBareFastify(Buffer.from(spec.body), spec.contentType);
+    case 'bare-yjs':
+      return startBareYjs();
   }
 }
 
-function stats(running: Running | undefined): ServerStats {
+function stats(running: Running | undefined, gc: boolean): ServerStats {
+  if (gc) globalThis.gc?.();
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
   const accountant = running?.accountant;
@@ -179,7 +205,7 @@ process.on('message', (request: HostRequest) => {
       );
       break;
     case 'stats':
-      reply({ type: 'stats', id: request.id, stats: stats(running) });
+      reply({ type: 'stats', id: request.id, stats: stats(running, request.gc) });
       break;
     case 'stop':
       void stop();

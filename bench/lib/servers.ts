@@ -23,7 +23,12 @@ export type ServerSpec =
    * Roomkit's thumbnail route shape answering every request with the same Buffer: the floor
    * for any Fastify server.
    */
-  | { kind: 'bare-fastify'; body: Buffer; contentType: string };
+  | { kind: 'bare-fastify'; body: Buffer; contentType: string }
+  /**
+   * A bare y-websocket server: @y/websocket-server's `setupWSConnection` (the reference server of
+   * the y-websocket protocol, documents in memory, no auth) on node:http + ws, any path a doc.
+   */
+  | { kind: 'bare-yjs' };
 
 export interface ServerStats {
   rss: number;
@@ -37,7 +42,9 @@ export interface ServerStats {
 }
 
 export type HostRequest =
-  { type: 'start'; spec: ServerSpec } | { type: 'stats'; id: number } | { type: 'stop' };
+  | { type: 'start'; spec: ServerSpec }
+  | { type: 'stats'; id: number; gc: boolean }
+  | { type: 'stop' };
 
 export type HostReply =
   | { type: 'listening'; port: number }
@@ -48,8 +55,11 @@ export interface ServerHandle {
   url: string;
   port: number;
   pid: number;
-  /** The process's own view: memoryUsage(), cpuUsage() and the accountant. */
-  stats(): Promise<ServerStats>;
+  /**
+   * The process's own view: memoryUsage(), cpuUsage() and the accountant; with `gc`, after a
+   * full garbage collection (so heap figures count live objects only).
+   */
+  stats(options?: { gc?: boolean }): Promise<ServerStats>;
   /** VmRSS and VmHWM from /proc (Linux), read without involving the server's event loop. */
   procMemory(): { rss: number; peak: number } | undefined;
   /** Resets VmHWM to the current RSS (Linux ≥ 4.0); false where that is not possible. */
@@ -68,7 +78,9 @@ export async function startServer(
   spec: ServerSpec,
   processEnv: Record<string, string> = {},
 ): Promise<ServerHandle> {
-  const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', HOST], {
+  // --expose-gc only makes global.gc() callable, for stats({ gc: true }).
+  const args = [...profileArgs(), '--expose-gc', '--import', 'tsx', HOST];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
     env: { ...process.env, NO_COLOR: '1', ...processEnv },
@@ -107,12 +119,12 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     port,
     pid,
-    stats: () =>
+    stats: (options = {}) =>
       new Promise<ServerStats>((resolve, reject) => {
         if (gone()) return reject(new Error('server has exited'));
         const id = nextId++;
         pending.set(id, resolve);
-        send({ type: 'stats', id });
+        send({ type: 'stats', id, gc: options.gc ?? false });
       }),
     procMemory: () => readProcMemory(pid),
     resetPeak: () => {

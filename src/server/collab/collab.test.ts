@@ -274,7 +274,7 @@ describe('message rate', () => {
     expect(await raw.closed).toEqual({ code: 1013, reason: 'rate_limited' });
 
     adaDoc.text.insert(0, 'still here');
-    await waitFor(() => graceDoc.text.toString() === 'still here', 5000, 'edit relayed');
+    await waitFor(() => graceDoc.text.toJSON() === 'still here', 5000, 'edit relayed');
     expect((await api(server, 'GET', '/healthz')).status).toBe(200);
   });
 });

@@ -8,6 +8,8 @@ import { RateLimiter } from '../core/RateLimiter.js';
 import type { Session } from '../core/RoomService.js';
 import type { ExecDriver, ExecLimits, ExecResult, LanguageInfo } from './ExecDriver.js';
 import { OffDriver } from './OffDriver.js';
+import { probeSandbox } from './sandbox/sandboxHost.js';
+import { SandboxDriver } from './sandbox/SandboxDriver.js';
 import { WasmDriver } from './WasmDriver.js';
 
 export interface ExecOptions extends ExecLimits {
@@ -128,10 +130,21 @@ export class ExecService {
   }
 }
 
+/**
+ * The configured driver, or the wasm driver when it cannot run here: `sandbox` is checked with
+ * a trial run (bwrap installed, user namespaces allowed) so a host without them still serves.
+ */
 function pickDriver(ctx: RoomkitContext, options: ExecOptions): ExecDriver {
   const configured = ctx.config.execDriver;
   if (configured === 'off') return new OffDriver();
-  if (configured !== 'wasm') {
+  if (configured === 'sandbox') {
+    const sandbox = probeSandbox();
+    if (sandbox.ok) return new SandboxDriver(sandbox.bwrap);
+    ctx.log.warn(
+      { execDriver: configured, reason: sandbox.reason },
+      `EXEC_DRIVER=sandbox cannot run here: ${sandbox.reason}; falling back to the wasm driver`,
+    );
+  } else if (configured !== 'wasm') {
     ctx.log.warn(
       { execDriver: configured },
       `EXEC_DRIVER=${configured} is not available yet; running code with the wasm driver`,
