@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { afterAll, beforeAll } from 'vitest';
 import type { Env } from '../src/server/config.js';
 
 export const TEST_BUCKET = 'roomkit-test';
@@ -154,5 +155,31 @@ export async function faultyProxy(target: string): Promise<FaultyProxy> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * s3rver and a faulty proxy in front of it, started once for the calling test file
+ * (beforeAll/afterAll); read `s3` and `proxy` inside tests.
+ */
+export function useS3(): { readonly s3: TestS3; readonly proxy: FaultyProxy } {
+  const started: { s3?: TestS3; proxy?: FaultyProxy } = {};
+  beforeAll(async () => {
+    started.s3 = await startS3();
+    started.proxy = await faultyProxy(started.s3.endpoint);
+  });
+  afterAll(async () => {
+    await started.proxy?.close();
+    await started.s3?.stop();
+  });
+  return {
+    get s3() {
+      if (!started.s3) throw new Error('S3 is not started yet');
+      return started.s3;
+    },
+    get proxy() {
+      if (!started.proxy) throw new Error('the proxy is not started yet');
+      return started.proxy;
+    },
   };
 }

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { transform } from 'esbuild';
 import { compiledScript } from './compiledScript.js';
 import type {
   ExecDriver,
@@ -10,6 +9,7 @@ import type {
   LanguageInfo,
 } from './ExecDriver.js';
 import { PythonProcesses } from './PythonProcesses.js';
+import { stripTypes } from './stripTypes.js';
 import type { WorkerResult, WorkerRun } from './wasmWorker.js';
 
 /** How long past its deadline a worker may take to stop by itself before it is terminated. */
@@ -60,18 +60,18 @@ export class WasmDriver implements ExecDriver {
     }
     let code = request.code;
     if (request.language === 'typescript') {
-      try {
-        code = (await transform(code, { loader: 'ts', sourcefile: 'main.ts' })).code;
-      } catch (error) {
+      const stripped = await stripTypes(code);
+      if (!stripped.ok) {
         return {
           stdout: '',
-          stderr: `${esbuildMessage(error)}\n`,
+          stderr: stripped.stderr,
           exitCode: 1,
           timedOut: false,
           truncated: false,
           durationMs: elapsed(),
         };
       }
+      code = stripped.code;
     }
     const pooled = this.idle.shift() ?? this.spawn();
     while (this.idle.length < this.poolSize - 1) this.idle.push(this.spawn());
@@ -162,18 +162,4 @@ export class WasmDriver implements ExecDriver {
     pooled.ready.catch(() => {});
     return pooled;
   }
-}
-
-function esbuildMessage(error: unknown): string {
-  const errors = (
-    error as { errors?: { text: string; location?: { line: number; column: number } | null }[] }
-  ).errors;
-  if (!Array.isArray(errors) || errors.length === 0) return 'The TypeScript could not be compiled.';
-  return errors
-    .map((e) =>
-      e.location
-        ? `main.ts:${e.location.line}:${e.location.column + 1}: error: ${e.text}`
-        : `error: ${e.text}`,
-    )
-    .join('\n');
 }

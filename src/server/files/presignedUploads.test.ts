@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { download, fileUrl, gradient, noise, roomFiles } from '../../../test/fileHelpers.js';
 import {
   api,
@@ -17,20 +17,11 @@ import {
   type Joined,
   type TestServer,
 } from '../../../test/helpers.js';
-import { faultyProxy, startS3, type FaultyProxy, type TestS3 } from '../../../test/s3.js';
+import { useS3 } from '../../../test/s3.js';
 import { ManualClock } from '../core/Clock.js';
 import { MAX_PENDING_PER_MEMBER, UPLOAD_URL_SECONDS } from './PresignedUploads.js';
 
-let s3: TestS3;
-let proxy: FaultyProxy;
-beforeAll(async () => {
-  s3 = await startS3();
-  proxy = await faultyProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.stop();
-});
+const bucket = useS3();
 
 const UPLOAD_ID = /^[A-Za-z0-9_-]{16,64}$/;
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -44,7 +35,10 @@ interface Presigned {
 }
 
 const s3Server = (env: Record<string, string> = {}, clock?: ManualClock) =>
-  startServer({ ...s3.env(), EMPTY_ROOM_GRACE_SECONDS: '86400', ...env }, clock ? { clock } : {});
+  startServer(
+    { ...bucket.s3.env(), EMPTY_ROOM_GRACE_SECONDS: '86400', ...env },
+    clock ? { clock } : {},
+  );
 
 function requestUpload(server: TestServer, member: Joined, body: unknown) {
   return api<Presigned>(server, 'POST', `/api/rooms/${member.room.id}/uploads`, {
@@ -91,7 +85,7 @@ async function expectNothingStored(server: TestServer, member: Joined): Promise<
   expect(await roomFiles(server, member)).toEqual([]);
   const room = await api(server, 'GET', `/api/rooms/${member.room.id}`, { token: member.token });
   expect(room.body.messages.filter((m: { type: string }) => m.type === 'file')).toEqual([]);
-  expect(await s3.keys(`blobs/${member.room.id}/`)).toEqual([]);
+  expect(await bucket.s3.keys(`blobs/${member.room.id}/`)).toEqual([]);
 }
 
 describe('direct uploads with BLOB_STORE=s3', () => {
@@ -116,7 +110,7 @@ describe('direct uploads with BLOB_STORE=s3', () => {
       expiresAt: expect.any(String),
     });
     const url = new URL(created.body.url);
-    expect(url.origin).toBe(s3.endpoint);
+    expect(url.origin).toBe(bucket.s3.endpoint);
     expect(url.searchParams.get('X-Amz-Expires')).toBe(String(UPLOAD_URL_SECONDS));
     // The size and the type are part of the signature, so S3 refuses any other.
     expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(
@@ -125,7 +119,7 @@ describe('direct uploads with BLOB_STORE=s3', () => {
     expect(Date.parse(created.body.expiresAt)).toBeGreaterThan(Date.now());
 
     expect(await sendToS3(created.body, bytes)).toBe(200);
-    expect(await s3.keys('uploads/')).toEqual([`uploads/${created.body.uploadId}`]);
+    expect(await bucket.s3.keys('uploads/')).toEqual([`uploads/${created.body.uploadId}`]);
 
     const completed = await complete(server, ada, created.body.uploadId);
     expect(completed.status, JSON.stringify(completed.body)).toBe(201);
@@ -142,8 +136,8 @@ describe('direct uploads with BLOB_STORE=s3', () => {
     const served = await download(server, fileUrl(grace, file.id), { token: grace.token });
     expect(served.status).toBe(200);
     expect(Buffer.compare(served.bytes, bytes)).toBe(0);
-    expect(await s3.keys('uploads/')).toEqual([]);
-    expect(await s3.keys(`blobs/${ada.room.id}/`)).toEqual([
+    expect(await bucket.s3.keys('uploads/')).toEqual([]);
+    expect(await bucket.s3.keys(`blobs/${ada.room.id}/`)).toEqual([
       `blobs/${ada.room.id}/${sha256(bytes)}`,
     ]);
   });
@@ -174,7 +168,7 @@ describe('direct uploads with BLOB_STORE=s3', () => {
     );
     expect(thumb.status).toBe(200);
     expect((await sharp(thumb.bytes).metadata()).format).toBe('webp');
-    expect(await s3.keys('uploads/')).toEqual([]);
+    expect(await bucket.s3.keys('uploads/')).toEqual([]);
   });
 
   it('refuses HTML sent this way (415) and leaves nothing behind', async () => {
@@ -188,7 +182,7 @@ describe('direct uploads with BLOB_STORE=s3', () => {
     });
     expect(completed.status).toBe(415);
     expect(completed.body.error.code).toBe('unsupported_type');
-    expect(await s3.keys('uploads/')).toEqual([]);
+    expect(await bucket.s3.keys('uploads/')).toEqual([]);
     await expectNothingStored(server, ada);
   });
 
@@ -209,7 +203,7 @@ describe('direct uploads with BLOB_STORE=s3', () => {
       code: 'too_large',
       details: { declaredBytes: 1000 },
     });
-    expect(await s3.keys('uploads/')).toEqual([]);
+    expect(await bucket.s3.keys('uploads/')).toEqual([]);
     await expectNothingStored(server, ada);
   });
 
@@ -294,14 +288,14 @@ describe('direct uploads with BLOB_STORE=s3', () => {
     });
     expect(await sendToS3(slow.body, noise(100))).toBe(200);
     expect(await sendToS3(forgotten.body, noise(100))).toBe(200);
-    expect(await s3.keys('uploads/')).toHaveLength(2);
+    expect(await bucket.s3.keys('uploads/')).toHaveLength(2);
 
     await clock.advance(16 * 60_000);
     const completed = await complete(server, ada, slow.body.uploadId);
     expect(completed.status).toBe(404);
     expect(completed.body.error.code).toBe('not_found');
     // The sweep's deletes are not awaited by the clock: poll S3 until they have happened.
-    for (let tries = 0; (await s3.keys('uploads/')).length > 0; tries++) {
+    for (let tries = 0; (await bucket.s3.keys('uploads/')).length > 0; tries++) {
       expect(tries).toBeLessThan(100);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -369,7 +363,7 @@ describe('direct uploads with BLOB_STORE=s3', () => {
   });
 
   it('reports S3 failing while the staged bytes are read as 503 overloaded, storing nothing', async () => {
-    const server = await s3Server(s3.env(proxy.endpoint));
+    const server = await s3Server(bucket.s3.env(bucket.proxy.endpoint));
     const { members } = await roomWith(server, 'Ada');
     const ada = members[0] as Joined;
     const created = await requestUpload(server, ada, {
@@ -378,12 +372,12 @@ describe('direct uploads with BLOB_STORE=s3', () => {
       mime: 'application/octet-stream',
     });
     expect(await sendToS3(created.body, noise(3000))).toBe(200);
-    proxy.fail(Infinity);
+    bucket.proxy.fail(Infinity);
     let completed;
     try {
       completed = await complete(server, ada, created.body.uploadId);
     } finally {
-      proxy.fail(0);
+      bucket.proxy.fail(0);
     }
     expect(completed.status).toBe(503);
     expect(completed.body.error.code).toBe('overloaded');
@@ -391,7 +385,7 @@ describe('direct uploads with BLOB_STORE=s3', () => {
     await expectNothingStored(server, ada);
     // While S3 was down the staged object could not be deleted either: the bucket's lifecycle
     // rule for uploads/ is what removes it (docs/architecture.md, "Storage").
-    expect(await s3.keys(`uploads/${created.body.uploadId}`)).toHaveLength(1);
+    expect(await bucket.s3.keys(`uploads/${created.body.uploadId}`)).toHaveLength(1);
   });
 });
 

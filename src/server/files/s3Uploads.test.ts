@@ -4,37 +4,28 @@
  * `overloaded` and the room is left as it was (no file row, no message, no blob).
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { download, fileUrl, noise, roomFiles, uploadMultipart } from '../../../test/fileHelpers.js';
 import { api, roomWith, startServer, type Joined } from '../../../test/helpers.js';
-import { faultyProxy, startS3, type FaultyProxy, type TestS3 } from '../../../test/s3.js';
+import { useS3 } from '../../../test/s3.js';
 
-let s3: TestS3;
-let proxy: FaultyProxy;
-beforeAll(async () => {
-  s3 = await startS3();
-  proxy = await faultyProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.stop();
-});
+const bucket = useS3();
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe('uploads with BLOB_STORE=s3', () => {
   it('store the bytes in S3, survive two 5xx answers in a row, and serve them back', async () => {
-    const server = await startServer(s3.env(proxy.endpoint));
+    const server = await startServer(bucket.s3.env(bucket.proxy.endpoint));
     const { members } = await roomWith(server, 'Ada');
     const ada = members[0] as Joined;
     const bytes = noise(40_000, 'retried');
-    proxy.fail(2);
+    bucket.proxy.fail(2);
     const response = await uploadMultipart(server, ada, bytes, 'retried.bin');
     expect(response.status, JSON.stringify(response.body)).toBe(201);
-    expect(await s3.keys(`blobs/${ada.room.id}/`)).toEqual([
+    expect(await bucket.s3.keys(`blobs/${ada.room.id}/`)).toEqual([
       `blobs/${ada.room.id}/${sha256(bytes)}`,
     ]);
-    proxy.fail(2);
+    bucket.proxy.fail(2);
     const served = await download(server, fileUrl(ada, response.body.file.id), {
       token: ada.token,
     });
@@ -43,15 +34,15 @@ describe('uploads with BLOB_STORE=s3', () => {
   });
 
   it('answer 503 overloaded when S3 keeps failing, leaving no file row, message or blob', async () => {
-    const server = await startServer(s3.env(proxy.endpoint));
+    const server = await startServer(bucket.s3.env(bucket.proxy.endpoint));
     const { members } = await roomWith(server, 'Ada');
     const ada = members[0] as Joined;
-    proxy.fail(Infinity);
+    bucket.proxy.fail(Infinity);
     let response;
     try {
       response = await uploadMultipart(server, ada, noise(20_000), 'lost.bin');
     } finally {
-      proxy.fail(0);
+      bucket.proxy.fail(0);
     }
     expect(response.status).toBe(503);
     expect(response.body.error.code).toBe('overloaded');
@@ -59,7 +50,7 @@ describe('uploads with BLOB_STORE=s3', () => {
     expect(await roomFiles(server, ada)).toEqual([]);
     const room = await api(server, 'GET', `/api/rooms/${ada.room.id}`, { token: ada.token });
     expect(room.body.messages.filter((m: { type: string }) => m.type === 'file')).toEqual([]);
-    expect(await s3.keys(`blobs/${ada.room.id}/`)).toEqual([]);
+    expect(await bucket.s3.keys(`blobs/${ada.room.id}/`)).toEqual([]);
 
     // S3 is back: the same upload goes through.
     const again = await uploadMultipart(server, ada, noise(20_000), 'found.bin');
@@ -68,7 +59,7 @@ describe('uploads with BLOB_STORE=s3', () => {
   });
 
   it("delete a room's blobs in S3 with the room, keeping another room's copy of the same bytes", async () => {
-    const server = await startServer(s3.env());
+    const server = await startServer(bucket.s3.env());
     const { members: inA } = await roomWith(server, 'Ada');
     const { members: inB } = await roomWith(server, 'Bo');
     const [ada, bo] = [inA[0], inB[0]] as [Joined, Joined];
@@ -76,7 +67,7 @@ describe('uploads with BLOB_STORE=s3', () => {
     expect((await uploadMultipart(server, ada, bytes, 'a.bin')).status).toBe(201);
     expect((await uploadMultipart(server, bo, bytes, 'b.bin')).status).toBe(201);
     await server.ctx.rooms.close(ada.room.id, 'deleted');
-    expect(await s3.keys(`blobs/${ada.room.id}/`)).toEqual([]);
+    expect(await bucket.s3.keys(`blobs/${ada.room.id}/`)).toEqual([]);
     const files = await roomFiles(server, bo);
     const served = await download(server, fileUrl(bo, files[0].id), { token: bo.token });
     expect(Buffer.compare(served.bytes, bytes)).toBe(0);

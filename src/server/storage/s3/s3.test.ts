@@ -5,8 +5,8 @@
  * `overloaded` once they run out.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faultyProxy, startS3, type FaultyProxy, type TestS3 } from '../../../../test/s3.js';
+import { describe, expect, it } from 'vitest';
+import { useS3 } from '../../../../test/s3.js';
 import { AppError } from '../../core/AppError.js';
 import { MemoryAccountant } from '../../core/MemoryAccountant.js';
 import { MemoryDocStore } from '../memory/MemoryDocStore.js';
@@ -17,19 +17,10 @@ import { describeStoreContract } from '../storeContract.js';
 import { S3BlobStore, type S3BlobStoreOptions } from './S3BlobStore.js';
 import { s3Target } from './s3Client.js';
 
-let s3: TestS3;
-let proxy: FaultyProxy;
-beforeAll(async () => {
-  s3 = await startS3();
-  proxy = await faultyProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.stop();
-});
+const bucket = useS3();
 
-const open = (endpoint = s3.endpoint, options: S3BlobStoreOptions = {}) =>
-  new S3BlobStore(s3Target(s3.settings(endpoint)), options);
+const open = (endpoint = bucket.s3.endpoint, options: S3BlobStoreOptions = {}) =>
+  new S3BlobStore(s3Target(bucket.s3.settings(endpoint)), options);
 
 describeStoreContract('memory + s3 blobs', async () => ({
   rooms: new MemoryRoomStore(),
@@ -54,14 +45,14 @@ describe('S3BlobStore in the bucket', () => {
       blobs.put(`${roomB}/${hash}`, bytes),
       blobs.put(`${roomB}/${hash}`, bytes),
     ]);
-    expect(await s3.keys(`blobs/${roomA}/`)).toEqual([`blobs/${roomA}/${hash}`]);
-    expect(await s3.keys(`blobs/${roomB}/`)).toEqual([`blobs/${roomB}/${hash}`]);
+    expect(await bucket.s3.keys(`blobs/${roomA}/`)).toEqual([`blobs/${roomA}/${hash}`]);
+    expect(await bucket.s3.keys(`blobs/${roomB}/`)).toEqual([`blobs/${roomB}/${hash}`]);
     expect(blobs.heldInMemory()).toBe(false);
     await blobs.deletePrefix(`${roomA}/`);
-    expect(await s3.keys(`blobs/${roomA}/`)).toEqual([]);
+    expect(await bucket.s3.keys(`blobs/${roomA}/`)).toEqual([]);
     expect(await blobs.get(`${roomB}/${hash}`)).toEqual(bytes);
     await blobs.deletePrefix(`${roomB}/`);
-    expect(await s3.keys(`blobs/${roomB}/`)).toEqual([]);
+    expect(await bucket.s3.keys(`blobs/${roomB}/`)).toEqual([]);
     await blobs.close();
   });
 
@@ -74,15 +65,15 @@ describe('S3BlobStore in the bucket', () => {
         contents.slice(i, i + 50).map((bytes) => blobs.put(`${room}/${sha(bytes)}`, bytes)),
       );
     }
-    expect(await s3.keys(`blobs/${room}/`)).toHaveLength(1005);
+    expect(await bucket.s3.keys(`blobs/${room}/`)).toHaveLength(1005);
     await blobs.deletePrefix(`${room}/`);
-    expect(await s3.keys(`blobs/${room}/`)).toEqual([]);
+    expect(await bucket.s3.keys(`blobs/${room}/`)).toEqual([]);
     await blobs.close();
   }, 60_000);
 
   it('refuses keys that are not <roomId>/<sha256>, and bytes that do not hash to the key, before asking S3', async () => {
-    const blobs = open(proxy.endpoint);
-    const seen = proxy.requests.length;
+    const blobs = open(bucket.proxy.endpoint);
+    const seen = bucket.proxy.requests.length;
     const bytes = Buffer.from('x');
     const hash = sha(bytes);
     for (const key of [
@@ -103,12 +94,12 @@ describe('S3BlobStore in the bucket', () => {
     );
     await expect(blobs.deletePrefix('')).rejects.toThrow(/not a room's prefix/);
     await expect(blobs.deletePrefix('a/b/')).rejects.toThrow(/not a room's prefix/);
-    expect(proxy.requests.length).toBe(seen);
+    expect(bucket.proxy.requests.length).toBe(seen);
     await blobs.close();
   });
 
   it('sends large blobs in parts and reads them back whole', async () => {
-    const blobs = open(proxy.endpoint, {
+    const blobs = open(bucket.proxy.endpoint, {
       multipartThresholdBytes: 5 * 1_048_576,
       partBytes: 5 * 1_048_576,
     });
@@ -116,9 +107,9 @@ describe('S3BlobStore in the bucket', () => {
     const bytes = Buffer.alloc(12 * 1_048_576 + 7);
     for (let i = 0; i < bytes.length; i += 4096) bytes[i] = i % 251;
     const key = `${room}/${sha(bytes)}`;
-    const seen = proxy.requests.length;
+    const seen = bucket.proxy.requests.length;
     await blobs.put(key, bytes);
-    const sent = proxy.requests.slice(seen);
+    const sent = bucket.proxy.requests.slice(seen);
     expect(sent.filter((r) => /^POST .*\?uploads/.test(r))).toHaveLength(1);
     expect(sent.filter((r) => /^PUT .*partNumber=/.test(r))).toHaveLength(3);
     expect(sent.filter((r) => /^POST .*uploadId=/.test(r))).toHaveLength(1);
@@ -129,50 +120,50 @@ describe('S3BlobStore in the bucket', () => {
 
   it('tries to abort a multipart upload whose part failed, and reports the failure as 503', async () => {
     const failures: Error[] = [];
-    const blobs = open(proxy.endpoint, {
+    const blobs = open(bucket.proxy.endpoint, {
       multipartThresholdBytes: 5 * 1_048_576,
       partBytes: 5 * 1_048_576,
       onError: (error) => failures.push(error),
     });
     const room = newRoom();
     const bytes = Buffer.alloc(6 * 1_048_576, 3);
-    const seen = proxy.requests.length;
+    const seen = bucket.proxy.requests.length;
     // Let CreateMultipartUpload through, then fail everything (each part's three tries).
-    proxy.fail(0);
+    bucket.proxy.fail(0);
     const putting = blobs.put(`${room}/${sha(bytes)}`, bytes);
-    await waitUntil(() => proxy.requests.slice(seen).some((r) => /\?uploads/.test(r)));
-    proxy.fail(Infinity);
+    await waitUntil(() => bucket.proxy.requests.slice(seen).some((r) => /\?uploads/.test(r)));
+    bucket.proxy.fail(Infinity);
     const error = await putting.catch((e: unknown) => e);
-    proxy.fail(0);
+    bucket.proxy.fail(0);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'overloaded', status: 503 });
     // The abort was asked for (s3rver answers it 405: it has no AbortMultipartUpload).
-    expect(proxy.requests.slice(seen).some((r) => /^DELETE .*uploadId=/.test(r))).toBe(true);
+    expect(bucket.proxy.requests.slice(seen).some((r) => /^DELETE .*uploadId=/.test(r))).toBe(true);
     expect(failures.length).toBeGreaterThanOrEqual(1);
-    expect(await s3.keys(`blobs/${room}/`)).toEqual([]);
+    expect(await bucket.s3.keys(`blobs/${room}/`)).toEqual([]);
     await blobs.close();
   });
 
   it('retries 5xx answers: two failures in a row still store the blob', async () => {
-    const blobs = open(proxy.endpoint);
+    const blobs = open(bucket.proxy.endpoint);
     const bytes = Buffer.from('stored on the third try');
     const key = `${newRoom()}/${sha(bytes)}`;
-    const seen = proxy.requests.length;
-    proxy.fail(2);
+    const seen = bucket.proxy.requests.length;
+    bucket.proxy.fail(2);
     await blobs.put(key, bytes);
-    expect(proxy.requests.slice(seen).filter((r) => r.startsWith('PUT '))).toHaveLength(3);
-    proxy.fail(2);
+    expect(bucket.proxy.requests.slice(seen).filter((r) => r.startsWith('PUT '))).toHaveLength(3);
+    bucket.proxy.fail(2);
     expect(await blobs.get(key)).toEqual(bytes);
     await blobs.close();
   });
 
   it('answers 503 overloaded once the retries run out, for reads and writes alike', async () => {
     const failures: Error[] = [];
-    const blobs = open(proxy.endpoint, { onError: (error) => failures.push(error) });
+    const blobs = open(bucket.proxy.endpoint, { onError: (error) => failures.push(error) });
     const bytes = Buffer.from('never stored');
     const key = `${newRoom()}/${sha(bytes)}`;
-    const seen = proxy.requests.length;
-    proxy.fail(Infinity);
+    const seen = bucket.proxy.requests.length;
+    bucket.proxy.fail(Infinity);
     try {
       for (const attempt of [
         () => blobs.put(key, bytes),
@@ -187,10 +178,10 @@ describe('S3BlobStore in the bucket', () => {
         });
       }
     } finally {
-      proxy.fail(0);
+      bucket.proxy.fail(0);
     }
     // Three tries each, then one report each.
-    expect(proxy.requests.length - seen).toBe(12);
+    expect(bucket.proxy.requests.length - seen).toBe(12);
     expect(failures).toHaveLength(4);
     expect(await blobs.has(key)).toBe(false);
     await blobs.close();
