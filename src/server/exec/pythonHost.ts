@@ -86,8 +86,15 @@ process.argv.splice(1);
 // Pyodide's memory is exported by its module, so its maximum cannot be lowered; Emscripten grows
 // it through this method, and a refusal becomes a MemoryError in Python.
 let memoryLimit = Number.POSITIVE_INFINITY;
-const grow = WebAssembly.Memory.prototype.grow; // eslint-disable-line @typescript-eslint/unbound-method
-WebAssembly.Memory.prototype.grow = function (this: WebAssembly.Memory, delta: number) {
+/** The part of WebAssembly.Memory used here (the server's build has no DOM typings). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(delta: number): number;
+}
+const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: { prototype: WasmMemory } } })
+  .WebAssembly;
+const grow = Memory.prototype.grow; // eslint-disable-line @typescript-eslint/unbound-method
+Memory.prototype.grow = function (this: WasmMemory, delta: number) {
   if (this.buffer.byteLength + delta * WASM_PAGE_BYTES > memoryLimit)
     throw new RangeError('memory limit reached');
   return grow.call(this, delta);
