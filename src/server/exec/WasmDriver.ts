@@ -9,7 +9,7 @@ import type {
   LanguageInfo,
 } from './ExecDriver.js';
 import { PythonProcesses } from './PythonProcesses.js';
-import { stripTypes } from './stripTypes.js';
+import { notCompiled, stripTypes } from './stripTypes.js';
 import type { WorkerResult, WorkerRun } from './wasmWorker.js';
 
 /** How long past its deadline a worker may take to stop by itself before it is terminated. */
@@ -62,14 +62,7 @@ export class WasmDriver implements ExecDriver {
     if (request.language === 'typescript') {
       const stripped = await stripTypes(code);
       if (!stripped.ok) {
-        return {
-          stdout: '',
-          stderr: stripped.stderr,
-          exitCode: 1,
-          timedOut: false,
-          truncated: false,
-          durationMs: elapsed(),
-        };
+        return notCompiled(stripped.stderr, elapsed());
       }
       code = stripped.code;
     }

@@ -1,4 +1,5 @@
 import { transform } from 'esbuild';
+import type { ExecResult } from './ExecDriver.js';
 
 /**
  * TypeScript to JavaScript by esbuild (types removed, nothing checked or run), or the compiler's
@@ -15,6 +16,11 @@ export async function stripTypes(
   } catch (error) {
     return { ok: false, stderr: `${esbuildMessage(error)}\n` };
   }
+}
+
+/** The result of a program that did not compile: the compiler's messages, exit code 1. */
+export function notCompiled(stderr: string, durationMs: number): ExecResult {
+  return { stdout: '', stderr, exitCode: 1, timedOut: false, truncated: false, durationMs };
 }
 
 function esbuildMessage(error: unknown): string {

@@ -6,7 +6,7 @@ import type {
   ExecResult,
   LanguageInfo,
 } from '../ExecDriver.js';
-import { stripTypes } from '../stripTypes.js';
+import { notCompiled, stripTypes } from '../stripTypes.js';
 import type { Rlimits, SandboxCommand } from './bwrapArgs.js';
 import { runSandboxed } from './runSandboxed.js';
 import { toolchains, type Toolchain } from './toolchains.js';
@@ -56,14 +56,7 @@ export class SandboxDriver implements ExecDriver {
     if (toolchain.toolchain.stripTypes) {
       const stripped = await stripTypes(code);
       if (!stripped.ok) {
-        return {
-          stdout: '',
-          stderr: stripped.stderr,
-          exitCode: 1,
-          timedOut: false,
-          truncated: false,
-          durationMs: elapsed(),
-        };
+        return notCompiled(stripped.stderr, elapsed());
       }
       code = stripped.code;
     }
