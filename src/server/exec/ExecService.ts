@@ -150,7 +150,7 @@ function pickDriver(ctx: RoomkitContext, options: ExecOptions): ExecDriver {
       `EXEC_DRIVER=${configured} is not available yet; running code with the wasm driver`,
     );
   }
-  return new WasmDriver(options.poolSize);
+  return new WasmDriver(options.poolSize, (message) => ctx.log.warn(message));
 }
 
 function summary(name: string, language: string, result: ExecResult): string {

@@ -4,13 +4,15 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compiledScript } from './compiledScript.js';
-import type { HostMessage, PythonResult, PythonRun } from './pythonHost.js';
+import type { HostMessage, HostMode, PythonResult, PythonRun } from './pythonHost.js';
 
 /** How long past its deadline a process may take to answer by itself before it is killed. */
 const KILL_GRACE_MS = 1000;
 const STOPPED_EXIT_CODE = 137;
 /** JavaScript heap of a Python process; Python's own objects live in WebAssembly memory. */
 const JS_HEAP_MB = 256;
+/** Making the snapshot is one load; on a loaded machine that can take a while. */
+const SNAPSHOT_TIMEOUT_MS = 120_000;
 
 const pyodideDir = dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
 
@@ -20,21 +22,39 @@ interface Warm {
   ready: Promise<void>;
 }
 
+export interface PythonRunResult extends PythonResult {
+  /** From handing the program over to its result: the wait for a process is not counted. */
+  durationMs: number;
+}
+
 /**
  * Python (Pyodide) for the wasm driver: each run gets a process of its own that loaded Pyodide
  * in advance, and the process ends with the run, so a run starts from a fresh interpreter
  * without paying for the load. Why a process and not a thread: Node's permission model, an
  * empty environment and the code-generation switch apply per process, and Pyodide reaches
  * `child_process`, the file system and sockets from inside its runtime (see pythonHost.ts).
+ *
+ * A load from Pyodide's files takes seconds of CPU; so the first process makes a memory
+ * snapshot of a started interpreter, held here in memory (never on disk), and every process
+ * after it starts from that snapshot in a fraction of the time. Processes are started one at a
+ * time: on a small machine, loads started together only delay each other.
  */
 export class PythonProcesses {
   private readonly warm: Warm[] = [];
   private readonly running = new Set<ChildProcess>();
   private versionText: Promise<string> | undefined;
+  private snapshot: Promise<Buffer | undefined> | undefined;
+  private refilling = false;
   private closed = false;
 
-  /** Processes start with the first Python run (most servers never run Python), then stay warm. */
-  constructor(private readonly poolSize: number) {}
+  /**
+   * Processes start with the first Python run (most servers never run Python), then stay warm.
+   * `warn` hears why the processes load without a snapshot, if one cannot be made.
+   */
+  constructor(
+    private readonly poolSize: number,
+    private readonly warn: (message: string) => void = () => {},
+  ) {}
 
   /** "3.14.2 (Pyodide 314.0.7)", from Pyodide's own files, without starting Python. */
   version(): Promise<string> {
@@ -48,10 +68,10 @@ export class PythonProcesses {
     return this.versionText;
   }
 
-  async run(run: PythonRun): Promise<PythonResult> {
+  async run(run: PythonRun): Promise<PythonRunResult> {
     if (this.closed) throw new Error('the Python processes are closed');
     const next = this.warm.shift() ?? this.start();
-    // Refilled once this run's process is up: on a small machine, loads compete for the cores.
+    // Refilled once this run's process is up, so the two loads do not compete.
     await next.ready.finally(() => this.refill());
     if (!next.child || this.closed) throw new Error('the Python processes are closed');
     return this.runOn(next.child, run);
@@ -66,19 +86,29 @@ export class PythonProcesses {
   }
 
   private refill(): void {
-    while (!this.closed && this.warm.length < this.poolSize) this.warm.push(this.start());
+    if (this.closed || this.refilling || this.warm.length >= this.poolSize) return;
+    const warm = this.start();
+    this.warm.push(warm);
+    this.refilling = true;
+    void warm.ready
+      .catch(() => {})
+      .finally(() => {
+        this.refilling = false;
+        this.refill();
+      });
   }
 
-  private runOn(child: ChildProcess, run: PythonRun): Promise<PythonResult> {
+  private runOn(child: ChildProcess, run: PythonRun): Promise<PythonRunResult> {
     this.running.add(child);
-    return new Promise<PythonResult>((resolve) => {
+    const handedOver = performance.now();
+    return new Promise<PythonRunResult>((resolve) => {
       const finish = (result: PythonResult) => {
         clearTimeout(timer);
         child.off('message', onMessage);
         child.off('exit', onExit);
         this.running.delete(child);
         child.kill('SIGKILL');
-        resolve(result);
+        resolve({ ...result, durationMs: Math.round(performance.now() - handedOver) });
       };
       const stopped = (stderr: string, timedOut: boolean): PythonResult => ({
         stdout: '',
@@ -105,29 +135,72 @@ export class PythonProcesses {
 
   private start(): Warm {
     const warm: Warm = { child: undefined, ready: Promise.resolve() };
-    warm.ready = compiledScript('pythonHost').then(
-      (url) =>
-        new Promise<void>((resolve, reject) => {
-          const script = fileURLToPath(url);
-          const pyodideUrl = pathToFileURL(join(pyodideDir, 'pyodide.mjs')).href;
-          const started = spawn(process.execPath, [...nodeFlags(script), script, pyodideUrl], {
-            env: {},
-            stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-            serialization: 'json',
-          });
-          warm.child = started;
-          started.unref();
-          started.channel?.unref();
-          if (this.closed) started.kill('SIGKILL');
-          started.once('message', (message: HostMessage) => {
-            if (message.type === 'ready') resolve();
-          });
-          started.once('exit', () => reject(new Error('the Python process did not start')));
-        }),
-    );
+    warm.ready = this.snapshotBytes().then(async (snapshot) => {
+      const started = await this.spawnHost(snapshot ? 'restore' : 'fresh');
+      return new Promise<void>((resolve, reject) => {
+        warm.child = started;
+        started.unref();
+        started.channel?.unref();
+        if (this.closed) started.kill('SIGKILL');
+        // A process that died before reading it does not fail the server.
+        started.stdin?.on('error', () => {});
+        started.stdin?.end(snapshot);
+        started.once('message', (message: HostMessage) => {
+          if (message.type === 'ready') resolve();
+        });
+        started.once('exit', () => reject(new Error('the Python process did not start')));
+      });
+    });
     // A process that failed to start is noticed when it is used.
     warm.ready.catch(() => {});
     return warm;
+  }
+
+  /** The snapshot, made once by a process of its own; undefined if that failed. */
+  private snapshotBytes(): Promise<Buffer | undefined> {
+    this.snapshot ??= this.spawnHost('snapshot')
+      .then(
+        (maker) =>
+          new Promise<Buffer>((resolve, reject) => {
+            // Killed with the others if the driver closes first.
+            this.running.add(maker);
+            if (this.closed) maker.kill('SIGKILL');
+            const chunks: Buffer[] = [];
+            maker.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+            const timer = setTimeout(() => maker.kill('SIGKILL'), SNAPSHOT_TIMEOUT_MS);
+            maker.once('error', reject);
+            maker.once('close', (code, signal) => {
+              clearTimeout(timer);
+              this.running.delete(maker);
+              const bytes = Buffer.concat(chunks);
+              if (code === 0 && bytes.length > 0) resolve(bytes);
+              else reject(new Error(`it ended with ${signal ?? `exit code ${code}`}`));
+            });
+          }),
+      )
+      .catch((error: unknown) => {
+        if (!this.closed)
+          this.warn(
+            `Python processes load without a snapshot (each takes seconds longer): ${(error as Error).message}`,
+          );
+        return undefined;
+      });
+    return this.snapshot;
+  }
+
+  private async spawnHost(mode: HostMode): Promise<ChildProcess> {
+    const script = fileURLToPath(await compiledScript('pythonHost'));
+    const pyodideUrl = pathToFileURL(join(pyodideDir, 'pyodide.mjs')).href;
+    return spawn(process.execPath, [...nodeFlags(script), script, pyodideUrl, mode], {
+      env: {},
+      stdio: [
+        mode === 'restore' ? 'pipe' : 'ignore',
+        mode === 'snapshot' ? 'pipe' : 'ignore',
+        'ignore',
+        'ipc',
+      ],
+      serialization: 'json',
+    });
   }
 }
 
@@ -146,5 +219,6 @@ function nodeFlags(script: string): string[] {
     '--disallow-code-generation-from-strings',
     `--max-old-space-size=${JS_HEAP_MB}`,
     '--no-warnings',
+    '--wasm-tiering-budget=20000000',
   ];
 }

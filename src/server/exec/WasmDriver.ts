@@ -37,9 +37,15 @@ export class WasmDriver implements ExecDriver {
   private readonly python: PythonProcesses;
   private closed = false;
 
-  /** Workers start with the first run (most servers and tests never run code), then stay warm. */
-  constructor(private readonly poolSize = 2) {
-    this.python = new PythonProcesses(poolSize);
+  /**
+   * Workers start with the first run (most servers and tests never run code), then stay warm.
+   * `warn` hears of a degraded start (Python without its snapshot).
+   */
+  constructor(
+    private readonly poolSize = 2,
+    warn?: (message: string) => void,
+  ) {
+    this.python = new PythonProcesses(poolSize, warn);
   }
 
   async languages(): Promise<LanguageInfo[]> {
@@ -54,10 +60,8 @@ export class WasmDriver implements ExecDriver {
   async run(request: ExecRequest, limits: ExecLimits): Promise<ExecResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    if (request.language === 'python') {
-      const result = await this.python.run({ code: request.code, stdin: request.stdin, ...limits });
-      return { ...result, durationMs: elapsed() };
-    }
+    if (request.language === 'python')
+      return this.python.run({ code: request.code, stdin: request.stdin, ...limits });
     let code = request.code;
     if (request.language === 'typescript') {
       const stripped = await stripTypes(code);

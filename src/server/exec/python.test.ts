@@ -116,6 +116,21 @@ describe('Python (API.md, "Code execution")', { timeout: 120_000 }, () => {
     });
   });
 
+  it('gives every run its own random numbers, though each starts from the same snapshot', async () => {
+    const { run } = await pythonRoom();
+    const program =
+      'import random, os, uuid\nprint(random.random(), random.getrandbits(64), os.urandom(8).hex(), uuid.uuid4())';
+    const outputs = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await run(program);
+      expect(response.body.exitCode).toBe(0);
+      outputs.push(response.body.stdout);
+    }
+    const fields = outputs.map((line) => line.trim().split(' '));
+    for (let field = 0; field < 4; field++)
+      expect(new Set(fields.map((values) => values[field])).size).toBe(3);
+  });
+
   it('has the standard library but loads no packages', async () => {
     const { run } = await pythonRoom();
     const stdlib = await run(

@@ -1,7 +1,9 @@
 /**
  * One Python process of the wasm driver: loads Pyodide (CPython in WebAssembly), waits for one
  * run, answers with its result and exits, so no run ever sees another's variables, modules or
- * files. The driver starts it with an empty environment, Node's permission model (it may read
+ * files. It loads from a memory snapshot of a freshly started interpreter, which another process
+ * of this file made once (see `HostMode`), so the fresh start of every run costs a fraction of a
+ * load. The driver starts it with an empty environment, Node's permission model (it may read
  * only Pyodide's files and this script: no other file, no writing, no child processes, no
  * threads, no native addons) and code generation from strings turned off, and kills it if a
  * run outlives its deadline; this file takes away what is left before the program runs: the
@@ -32,6 +34,14 @@ export interface PythonResult {
   truncated: boolean;
 }
 
+/**
+ * `snapshot`: load Pyodide, define the runner, write a memory snapshot of that state to stdout
+ * and exit (no program ever runs in it). `restore`: load from the snapshot read from stdin,
+ * which is several times faster than a load. `fresh`: load from Pyodide's files (when no
+ * snapshot could be made).
+ */
+export type HostMode = 'snapshot' | 'restore' | 'fresh';
+
 export type HostMessage =
   { type: 'ready'; version: string } | { type: 'result'; result: PythonResult };
 
@@ -44,10 +54,12 @@ const MAIN_FILE = '/home/pyodide/main.py';
 /**
  * Runs main.py as `__main__` in a namespace of its own and returns the exit code Python would
  * give: SystemExit's code, or 1 with the traceback (without this runner's frame) on stderr.
+ * Defined while the process loads (and kept in the snapshot), so a run only calls it.
  */
-const RUNNER = `
+const PRELOAD = `
+import sys, traceback
+
 def _roomkit_run():
-    import sys, traceback
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(write_through=True)
     with open(${JSON.stringify(MAIN_FILE)}, encoding="utf-8") as file:
@@ -72,14 +84,13 @@ def _roomkit_run():
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-
-_roomkit_run()
 `;
+const RUN = '_roomkit_run()';
 
 const send = process.send?.bind(process);
 if (!send) throw new Error('pythonHost runs only as a child process with an IPC channel');
-const pyodideUrl = process.argv[2];
-if (!pyodideUrl) throw new Error('pythonHost needs the URL of pyodide.mjs');
+const [pyodideUrl, mode] = process.argv.slice(2) as [string | undefined, HostMode | undefined];
+if (!pyodideUrl || !mode) throw new Error('usage: pythonHost <URL of pyodide.mjs> <mode>');
 // Emscripten names the program after argv[1] (os.environ["_"]): no host path for Python to see.
 process.argv.splice(1);
 
@@ -116,14 +127,32 @@ const pyodide = await loadPyodide({
   env: { HOME: '/home/pyodide' },
   stdout: () => {},
   stderr: () => {},
+  ...(mode === 'snapshot' ? { _makeSnapshot: true } : {}),
+  ...(mode === 'restore' ? { _loadSnapshot: await readAll(process.stdin) } : {}),
 });
-const version = pyodide.runPython('import sys; sys.version.split()[0]') as string;
-const runtime = lockDown(pyodide);
-process.once('message', (run: PythonRun) => {
-  const message: HostMessage = { type: 'result', result: execute(run) };
-  send(message, () => process.exit(0));
-});
-send({ type: 'ready', version } satisfies HostMessage);
+if (mode === 'snapshot') {
+  pyodide.runPython(PRELOAD);
+  const snapshot = pyodide.makeMemorySnapshot();
+  process.stdout.write(snapshot, () => process.exit(0));
+} else {
+  if (mode === 'fresh') pyodide.runPython(PRELOAD);
+  // Everything seeded while the snapshot was made would repeat in every run: the random module
+  // is seeded again from the system's entropy (str hashes keep the snapshot's seed).
+  pyodide.runPython('import random; random.seed()');
+  const version = pyodide.runPython('sys.version.split()[0]') as string;
+  const runtime = lockDown(pyodide);
+  process.once('message', (run: PythonRun) => {
+    const message: HostMessage = { type: 'result', result: execute(runtime, run) };
+    send(message, () => process.exit(0));
+  });
+  send({ type: 'ready', version } satisfies HostMessage);
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 /** What this file keeps of Pyodide's API once the program's view of it has been emptied. */
 type Runtime = Pick<
@@ -131,7 +160,7 @@ type Runtime = Pick<
   'runPython' | 'setStdin' | 'setStdout' | 'setStderr' | 'setInterruptBuffer'
 > & { writeFile: (path: string, data: string) => void };
 
-function execute(run: PythonRun): PythonResult {
+function execute(runtime: Runtime, run: PythonRun): PythonResult {
   const chunks: Record<'stdout' | 'stderr', Uint8Array[]> = { stdout: [], stderr: [] };
   let bytes = 0;
   let truncated = false;
@@ -178,7 +207,7 @@ function execute(run: PythonRun): PythonResult {
   let exitCode: number;
   memoryLimit = run.memoryBytes;
   try {
-    exitCode = runtime.runPython(RUNNER) as number;
+    exitCode = runtime.runPython(RUN) as number;
   } catch (error) {
     // Pyodide itself failed (a stack overflow inside the interpreter, os._exit): the process
     // is spent anyway, so the run just ends with what it had written.
