@@ -73,6 +73,7 @@ const nothing = {
   files: 0,
   doc_snapshots: 0,
   doc_updates: 0,
+  exec_runs: 0,
 };
 
 /** Rows of every room-keyed table that mention `roomId`, read straight from the database file. */
@@ -93,6 +94,7 @@ function rowsOf(roomId: string): typeof nothing {
       files: count('files', 'room_id'),
       doc_snapshots: count('doc_snapshots', 'room_id'),
       doc_updates: count('doc_updates', 'room_id'),
+      exec_runs: count('exec_runs', 'room_id'),
     };
   } finally {
     db.close();
@@ -129,6 +131,11 @@ describe('a persistent room survives a restart', () => {
     expect(uploaded).toMatchObject({ ok: true });
     const fileId = uploaded.file.id as string;
 
+    const ran = await emitAck(socket, 'exec:run', {
+      language: 'javascript',
+      code: 'throw new Error("not kept")',
+    });
+    expect(ran).toMatchObject({ ok: true });
     const editor = await openDoc(first, ada);
     editor.text.insert(0, 'console.log("kept");');
     await waitFor(() => rowsOf(room.id).doc_updates > 0 || undefined, 5000, 'doc stored');
@@ -142,6 +149,9 @@ describe('a persistent room survives a restart', () => {
     const eve = await joinRoom(first, ephemeral, 'Eve');
     const eveSocket = (await connectWithState(first, eve.token)).socket;
     await emitAck(eveSocket, 'message:send', { body: 'not for the disk' });
+    expect(
+      await emitAck(eveSocket, 'exec:run', { language: 'javascript', code: '1' }),
+    ).toMatchObject({ ok: true });
     const eveFile = await uploadSocket(eveSocket, 'secret.bin', noise(10_000, 'ephemeral'));
     expect(eveFile).toMatchObject({ ok: true });
     eveSocket.disconnect();
@@ -178,6 +188,12 @@ describe('a persistent room survives a restart', () => {
     expect(fetched.status).toBe(200);
     expect(Buffer.compare(fetched.bytes, bytes)).toBe(0);
 
+    // The execution log kept the run: who, what language, how it ended.
+    expect(rowsOf(room.id).exec_runs).toBe(1);
+    expect(await second.exec.recentRuns({ roomId: room.id, limit: 10 })).toEqual([
+      expect.objectContaining({ memberId: ada.member.id, language: 'javascript', exitCode: 1 }),
+    ]);
+
     const reopened = await openDoc(second, grace);
     expect(reopened.text.toJSON()).toBe('console.log("kept");');
 
@@ -198,6 +214,8 @@ describe('a persistent room that ends leaves nothing behind', () => {
       const member = await joinRoom(server, room, 'Ada');
       const { socket } = await connectWithState(server, member.token);
       await emitAck(socket, 'message:send', { body: `hello ${name}` });
+      await emitAck(socket, 'exec:run', { language: 'javascript', code: '1' });
+      expect(rowsOf(room.id).exec_runs).toBe(1);
       expect(await uploadSocket(socket, 'shared.bin', shared)).toMatchObject({ ok: true });
       const editor = await openDoc(server, member);
       editor.text.insert(0, `// ${name}`);
@@ -238,13 +256,14 @@ describe('a persistent room that ends leaves nothing behind', () => {
     const member = await joinRoom(server, room, 'Ada');
     const { socket } = await connectWithState(server, member.token);
     await emitAck(socket, 'message:send', { body: 'short-lived' });
+    await emitAck(socket, 'exec:run', { language: 'javascript', code: '1' });
     expect(await uploadSocket(socket, 'a.bin', noise(5_000, 'expiring'))).toMatchObject({
       ok: true,
     });
     const editor = await openDoc(server, member);
     editor.text.insert(0, 'soon gone');
     await waitFor(() => rowsOf(room.id).doc_updates > 0 || undefined, 5000, 'doc stored');
-    expect(rowsOf(room.id)).toMatchObject({ rooms: 1, members: 1, files: 1 });
+    expect(rowsOf(room.id)).toMatchObject({ rooms: 1, members: 1, files: 1, exec_runs: 1 });
 
     await clock.advance(65_000);
     await waitFor(() => socket.disconnected || undefined, 5000, 'room closed');

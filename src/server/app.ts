@@ -52,6 +52,7 @@ export interface RoomkitApp {
   ctx: RoomkitContext;
   sockets: SocketGateway;
   collab: CollabService;
+  exec: ExecService;
 }
 
 const JSON_BODY_LIMIT = 64 * 1024;
@@ -195,5 +196,5 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.addHook('onClose', async () => {
     await closeStores(stores);
   });
-  return { app, ctx, sockets, collab };
+  return { app, ctx, sockets, collab, exec };
 }

@@ -330,6 +330,7 @@ export class RoomService {
       await this.stores.files.deleteRoom(roomId);
       await this.stores.blobs.deletePrefix(`${roomId}/`);
       await this.stores.docs.deleteRoom(roomId);
+      await this.stores.execRuns.deleteRoom(roomId);
       await this.runHooks('closed', roomId, reason);
     } finally {
       this.closing.delete(roomId);

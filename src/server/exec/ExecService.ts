@@ -6,6 +6,7 @@ import { randomId } from '../core/ids.js';
 import { postMessage } from '../core/postMessage.js';
 import { RateLimiter } from '../core/RateLimiter.js';
 import type { Session } from '../core/RoomService.js';
+import type { ExecRunRecord } from '../storage/records.js';
 import type { ExecDriver, ExecLimits, ExecResult, LanguageInfo } from './ExecDriver.js';
 import { OffDriver } from './OffDriver.js';
 import { probeSandbox } from './sandbox/sandboxHost.js';
@@ -30,20 +31,6 @@ export const defaultExecOptions: ExecOptions = {
   poolSize: 2,
 };
 
-/** One line of the execution log: what ran and how it ended, never the code or its output. */
-export interface ExecLogEntry {
-  memberId: string;
-  roomId: string;
-  language: string;
-  durationMs: number;
-  exitCode: number;
-  timedOut: boolean;
-  truncated: boolean;
-  at: number;
-}
-
-const LOG_SIZE = 1000;
-
 /**
  * Code runs of a room (API.md, "Code execution"): rate-limited per member, queued with a bound,
  * run by the configured driver, and shown to the whole room as `exec:result` and a compact
@@ -54,7 +41,6 @@ export class ExecService {
   readonly options: ExecOptions;
   private readonly limiter: RateLimiter;
   private readonly queue: ReturnType<typeof pLimit>;
-  private readonly log: ExecLogEntry[] = [];
 
   constructor(
     private readonly ctx: RoomkitContext,
@@ -92,17 +78,21 @@ export class ExecService {
         { wallMs, memoryBytes, outputBytes },
       ),
     );
-    this.log.push({
-      memberId: member.id,
-      roomId: room.id,
-      language: language.id,
-      durationMs: result.durationMs,
-      exitCode: result.exitCode,
-      timedOut: result.timedOut,
-      truncated: result.truncated,
-      at: this.ctx.clock.now(),
-    });
-    if (this.log.length > LOG_SIZE) this.log.splice(0, this.log.length - LOG_SIZE);
+    // The log is for the admin panel: a store that fails costs the entry, not the run.
+    await this.ctx.stores.execRuns
+      .append({
+        roomId: room.id,
+        memberId: member.id,
+        language: language.id,
+        durationMs: result.durationMs,
+        exitCode: result.exitCode,
+        timedOut: result.timedOut,
+        truncated: result.truncated,
+        createdAt: this.ctx.clock.now(),
+      })
+      .catch((error: unknown) =>
+        this.ctx.log.error({ err: error, roomId: room.id }, 'execution log write failed'),
+      );
     this.ctx.bus.publish({
       roomId: room.id,
       name: 'exec:result',
@@ -119,9 +109,9 @@ export class ExecService {
     return result;
   }
 
-  /** The last runs on this instance, oldest first (for the admin panel). */
-  recentRuns(): ExecLogEntry[] {
-    return [...this.log];
+  /** The newest runs (of one room, or of every room), newest first: the execution log. */
+  recentRuns(options: { roomId?: string; limit: number }): Promise<ExecRunRecord[]> {
+    return this.ctx.stores.execRuns.recent(options);
   }
 
   close(): Promise<void> {

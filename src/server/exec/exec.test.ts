@@ -134,6 +134,39 @@ describe('code execution (API.md, "Code execution")', () => {
     },
   );
 
+  it('logs every run for the admin panel: who, where, the language and how it ended, never the code', async () => {
+    const server = await startServer();
+    const { room, members } = await roomWith(server, 'Ada', 'Grace');
+    const secret = 'secret-source-marker';
+    await run(server, room.id, members[0]!.token, {
+      language: 'javascript',
+      code: `console.log("${secret}")`,
+    });
+    await run(server, room.id, members[1]!.token, {
+      language: 'typescript',
+      code: `const x: number = 1; throw new Error("${secret}" + x)`,
+    });
+    const runs = await server.exec.recentRuns({ roomId: room.id, limit: 10 });
+    expect(runs).toEqual([
+      expect.objectContaining({
+        memberId: members[1]!.member.id,
+        language: 'typescript',
+        exitCode: 1,
+      }),
+      expect.objectContaining({
+        memberId: members[0]!.member.id,
+        language: 'javascript',
+        exitCode: 0,
+      }),
+    ]);
+    expect(JSON.stringify(runs)).not.toContain(secret);
+    expect(runs[0]).toMatchObject({ roomId: room.id, timedOut: false, truncated: false });
+    expect(runs[0]!.durationMs).toEqual(expect.any(Number));
+
+    await server.ctx.rooms.close(room.id, 'deleted');
+    expect(await server.exec.recentRuns({ roomId: room.id, limit: 10 })).toEqual([]);
+  });
+
   it('refuses an unknown language, a bad body and a missing session', async () => {
     const server = await startServer();
     const { room, members } = await roomWith(server, 'Ada');

@@ -1,5 +1,6 @@
 import type { BlobStore } from './BlobStore.js';
 import type { DocStore } from './DocStore.js';
+import type { ExecRunStore } from './ExecRunStore.js';
 import type { FileStore } from './FileStore.js';
 import type { MessageStore } from './MessageStore.js';
 import type { RoomStore } from './RoomStore.js';
@@ -12,6 +13,8 @@ export interface Stores {
   blobs: BlobStore;
   /** Each room's collaborative document (Yjs updates). */
   docs: DocStore;
+  /** The execution log. */
+  execRuns: ExecRunStore;
 }
 
 export async function closeStores(stores: Stores): Promise<void> {
@@ -21,5 +24,6 @@ export async function closeStores(stores: Stores): Promise<void> {
     stores.files.close(),
     stores.blobs.close(),
     stores.docs.close(),
+    stores.execRuns.close(),
   ]);
 }

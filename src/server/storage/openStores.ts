@@ -1,13 +1,10 @@
+import { memoryStores } from './memory/memoryStores.js';
 import { sql } from 'kysely';
 import { ConfigError, type Config } from '../config.js';
 import type { MemoryAccountant } from '../core/MemoryAccountant.js';
 import type { BlobStore } from './BlobStore.js';
 import { FsBlobStore } from './fs/FsBlobStore.js';
 import { MemoryBlobStore } from './memory/MemoryBlobStore.js';
-import { MemoryDocStore } from './memory/MemoryDocStore.js';
-import { MemoryFileStore } from './memory/MemoryFileStore.js';
-import { MemoryMessageStore } from './memory/MemoryMessageStore.js';
-import { MemoryRoomStore } from './memory/MemoryRoomStore.js';
 import { routedStores } from './routed/routedStores.js';
 import { S3BlobStore } from './s3/S3BlobStore.js';
 import { headBucket, s3Target } from './s3/s3Client.js';
@@ -49,13 +46,7 @@ export async function openStores(
   config: Config,
   options: OpenStoresOptions,
 ): Promise<OpenedStores> {
-  const memory = (): Stores => ({
-    rooms: new MemoryRoomStore(),
-    messages: new MemoryMessageStore(),
-    files: new MemoryFileStore(),
-    blobs: new MemoryBlobStore(options.accountant),
-    docs: new MemoryDocStore(options.accountant),
-  });
+  const memory = (): Stores => memoryStores(options.accountant);
   const s3 = config.blobStore === 's3' ? s3Target(config.s3) : undefined;
   const blobs = s3
     ? new S3BlobStore(s3, { onError: options.onError })

@@ -56,3 +56,15 @@ export interface FileRecord {
   sha256: string;
   blobKey: string;
 }
+
+/** One code run (the execution log): who ran what language and how it ended — never the code. */
+export interface ExecRunRecord {
+  roomId: string;
+  memberId: string;
+  language: string;
+  durationMs: number;
+  exitCode: number;
+  timedOut: boolean;
+  truncated: boolean;
+  createdAt: number;
+}

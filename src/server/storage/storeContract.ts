@@ -6,7 +6,14 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomJoinCode } from '../core/ids.js';
 import { closeStores, type Stores } from './Stores.js';
-import type { FileRecord, MemberRecord, MessageDraft, RoomRecord } from './records.js';
+import { EXEC_RUNS_PER_ROOM } from './ExecRunStore.js';
+import type {
+  ExecRunRecord,
+  FileRecord,
+  MemberRecord,
+  MessageDraft,
+  RoomRecord,
+} from './records.js';
 import { StoreConflictError } from './RoomStore.js';
 
 export type { Stores };
@@ -428,6 +435,72 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         const loadedB = await stores.docs.load(roomB);
         expect(loadedB.snapshot).toBeUndefined();
         expect(plain(loadedB.updates)).toEqual([[2], [3]]);
+      });
+    });
+
+    describe('ExecRunStore', () => {
+      let clock = 1_700_000_000_000;
+      const runRecord = (
+        roomId: string,
+        overrides: Partial<ExecRunRecord> = {},
+      ): ExecRunRecord => ({
+        roomId,
+        memberId: unique('member'),
+        language: 'python',
+        durationMs: 42,
+        exitCode: 0,
+        timedOut: false,
+        truncated: false,
+        createdAt: clock++,
+        ...overrides,
+      });
+
+      it("round-trips every field and lists a room's runs newest first", async () => {
+        const roomId = unique('room');
+        const first = runRecord(roomId, { language: 'javascript', exitCode: 3 });
+        const second = runRecord(roomId, {
+          exitCode: 137,
+          timedOut: true,
+          truncated: true,
+          durationMs: 5001,
+        });
+        await stores.execRuns.append(first);
+        await stores.execRuns.append(second);
+        expect(await stores.execRuns.recent({ roomId, limit: 10 })).toEqual([second, first]);
+        expect(await stores.execRuns.recent({ roomId, limit: 1 })).toEqual([second]);
+        expect(await stores.execRuns.recent({ roomId: unique('room'), limit: 10 })).toEqual([]);
+      });
+
+      it('lists the newest runs across rooms', async () => {
+        const [roomA, roomB] = [unique('room'), unique('room')];
+        const runs = [runRecord(roomA), runRecord(roomB), runRecord(roomA)];
+        for (const run of runs) await stores.execRuns.append(run);
+        const newest = await stores.execRuns.recent({ limit: 3 });
+        expect(newest).toEqual([runs[2], runs[1], runs[0]]);
+      });
+
+      it(`keeps a room's newest ${EXEC_RUNS_PER_ROOM} runs`, { timeout: 60_000 }, async () => {
+        const roomId = unique('room');
+        const other = unique('room');
+        await stores.execRuns.append(runRecord(other));
+        for (let i = 0; i < EXEC_RUNS_PER_ROOM + 5; i++)
+          await stores.execRuns.append(runRecord(roomId, { durationMs: i }));
+        const kept = await stores.execRuns.recent({ roomId, limit: EXEC_RUNS_PER_ROOM + 10 });
+        expect(kept).toHaveLength(EXEC_RUNS_PER_ROOM);
+        expect(kept[0]!.durationMs).toBe(EXEC_RUNS_PER_ROOM + 4);
+        expect(kept.at(-1)!.durationMs).toBe(5);
+        expect(await stores.execRuns.recent({ roomId: other, limit: 10 })).toHaveLength(1);
+      });
+
+      it("deletes a room's runs and nothing else", async () => {
+        const [roomId, kept] = [unique('room'), unique('room')];
+        await stores.execRuns.append(runRecord(roomId));
+        const keptRun = runRecord(kept);
+        await stores.execRuns.append(keptRun);
+        await stores.execRuns.deleteRoom(roomId);
+        await stores.execRuns.deleteRoom(unique('missing'));
+        expect(await stores.execRuns.recent({ roomId, limit: 10 })).toEqual([]);
+        expect(await stores.execRuns.recent({ roomId: kept, limit: 10 })).toEqual([keptRun]);
       });
     });
   });

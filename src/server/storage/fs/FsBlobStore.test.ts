@@ -3,16 +3,13 @@
  * only a driver on disk must get right — its layout, shared objects, refusing keys that are not
  * `<roomId>/<sha256>`, and never leaving half-written files.
  */
+import { memoryStores } from '../memory/memoryStores.js';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryAccountant } from '../../core/MemoryAccountant.js';
-import { MemoryDocStore } from '../memory/MemoryDocStore.js';
-import { MemoryFileStore } from '../memory/MemoryFileStore.js';
-import { MemoryMessageStore } from '../memory/MemoryMessageStore.js';
-import { MemoryRoomStore } from '../memory/MemoryRoomStore.js';
 import { describeStoreContract } from '../storeContract.js';
 import { FsBlobStore } from './FsBlobStore.js';
 
@@ -25,11 +22,8 @@ afterAll(async () => {
 });
 
 describeStoreContract('memory + fs blobs', async () => ({
-  rooms: new MemoryRoomStore(),
-  messages: new MemoryMessageStore(),
-  files: new MemoryFileStore(),
+  ...memoryStores(new MemoryAccountant(64 * 1024 * 1024)),
   blobs: new FsBlobStore(join(dir, 'contract')),
-  docs: new MemoryDocStore(new MemoryAccountant(64 * 1024 * 1024)),
 }));
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

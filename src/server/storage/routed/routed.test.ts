@@ -2,6 +2,7 @@
  * Routed stores with a database: persistent rooms' data in SQLite (and the filesystem blob
  * store), ephemeral rooms' in RAM — checked by looking into each side directly.
  */
+import { memoryStores } from '../memory/memoryStores.js';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,11 +10,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryAccountant } from '../../core/MemoryAccountant.js';
 import { FsBlobStore } from '../fs/FsBlobStore.js';
-import { MemoryBlobStore } from '../memory/MemoryBlobStore.js';
-import { MemoryDocStore } from '../memory/MemoryDocStore.js';
-import { MemoryFileStore } from '../memory/MemoryFileStore.js';
-import { MemoryMessageStore } from '../memory/MemoryMessageStore.js';
-import { MemoryRoomStore } from '../memory/MemoryRoomStore.js';
 import { openSqlDatabase } from '../sql/SqlDatabase.js';
 import { sqlStores } from '../sql/sqlStores.js';
 import { describeStoreContract, memberRecord, roomRecord } from '../storeContract.js';
@@ -31,13 +27,7 @@ afterAll(async () => {
 });
 
 const accountant = new MemoryAccountant(64 * 1024 * 1024);
-const memory = (): Stores => ({
-  rooms: new MemoryRoomStore(),
-  messages: new MemoryMessageStore(),
-  files: new MemoryFileStore(),
-  blobs: new MemoryBlobStore(accountant),
-  docs: new MemoryDocStore(accountant),
-});
+const memory = (): Stores => memoryStores(accountant);
 const durable = async (name: string): Promise<Stores> => ({
   ...sqlStores(await openSqlDatabase(`sqlite:${join(dir, name, 'roomkit.db')}`)),
   blobs: new FsBlobStore(join(dir, name, 'blobs')),

@@ -1,8 +1,9 @@
 import type { BlobStore } from '../BlobStore.js';
 import type { DocStore, StoredDoc } from '../DocStore.js';
+import type { ExecRunStore } from '../ExecRunStore.js';
 import type { FileStore } from '../FileStore.js';
 import type { MessagePage, MessageStore } from '../MessageStore.js';
-import type { FileRecord, MessageDraft, MessageRecord } from '../records.js';
+import type { ExecRunRecord, FileRecord, MessageDraft, MessageRecord } from '../records.js';
 import type { Stores } from '../Stores.js';
 import { RoomRouter } from './RoomRouter.js';
 import { RoutedRoomStore } from './RoutedRoomStore.js';
@@ -20,6 +21,7 @@ export function routedStores(memory: Stores, durable: Stores): Stores {
     files: new RoutedFileStore(router),
     blobs: new RoutedBlobStore(router),
     docs: new RoutedDocStore(router),
+    execRuns: new RoutedExecRunStore(router),
   };
 }
 
@@ -138,5 +140,35 @@ class RoutedDocStore implements DocStore {
 
   async close(): Promise<void> {
     await Promise.all([this.router.memory.docs.close(), this.router.durable.docs.close()]);
+  }
+}
+
+class RoutedExecRunStore implements ExecRunStore {
+  constructor(private readonly router: RoomRouter) {}
+
+  async append(run: ExecRunRecord): Promise<void> {
+    await (await this.router.storesFor(run.roomId)).execRuns.append(run);
+  }
+
+  /** Across rooms, the newest of both sides, by time (each side is newest first already). */
+  async recent(options: { roomId?: string; limit: number }): Promise<ExecRunRecord[]> {
+    if (options.roomId !== undefined)
+      return (await this.router.storesFor(options.roomId)).execRuns.recent(options);
+    const [memory, durable] = await Promise.all([
+      this.router.memory.execRuns.recent(options),
+      this.router.durable.execRuns.recent(options),
+    ]);
+    return [...memory, ...durable]
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, options.limit);
+  }
+
+  async deleteRoom(roomId: string): Promise<void> {
+    await this.router.memory.execRuns.deleteRoom(roomId);
+    await this.router.durable.execRuns.deleteRoom(roomId);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.router.memory.execRuns.close(), this.router.durable.execRuns.close()]);
   }
 }

@@ -4,15 +4,12 @@
  * keys checked before any request, large blobs in parts, retries of 5xx answers and a 503
  * `overloaded` once they run out.
  */
+import { memoryStores } from '../memory/memoryStores.js';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useS3 } from '../../../../test/s3.js';
 import { AppError } from '../../core/AppError.js';
 import { MemoryAccountant } from '../../core/MemoryAccountant.js';
-import { MemoryDocStore } from '../memory/MemoryDocStore.js';
-import { MemoryFileStore } from '../memory/MemoryFileStore.js';
-import { MemoryMessageStore } from '../memory/MemoryMessageStore.js';
-import { MemoryRoomStore } from '../memory/MemoryRoomStore.js';
 import { describeStoreContract } from '../storeContract.js';
 import { S3BlobStore, type S3BlobStoreOptions } from './S3BlobStore.js';
 import { s3Target } from './s3Client.js';
@@ -23,11 +20,8 @@ const open = (endpoint = bucket.s3.endpoint, options: S3BlobStoreOptions = {}) =
   new S3BlobStore(s3Target(bucket.s3.settings(endpoint)), options);
 
 describeStoreContract('memory + s3 blobs', async () => ({
-  rooms: new MemoryRoomStore(),
-  messages: new MemoryMessageStore(),
-  files: new MemoryFileStore(),
+  ...memoryStores(new MemoryAccountant(64 * 1024 * 1024)),
   blobs: open(),
-  docs: new MemoryDocStore(new MemoryAccountant(64 * 1024 * 1024)),
 }));
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

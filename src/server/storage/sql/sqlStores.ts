@@ -1,6 +1,7 @@
 import type { Stores } from '../Stores.js';
 import type { SqlDatabase } from './SqlDatabase.js';
 import { SqlDocStore } from './SqlDocStore.js';
+import { SqlExecRunStore } from './SqlExecRunStore.js';
 import { SqlFileStore } from './SqlFileStore.js';
 import { SqlMessageStore } from './SqlMessageStore.js';
 import { SqlRoomStore } from './SqlRoomStore.js';
@@ -12,5 +13,6 @@ export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs'> {
     messages: new SqlMessageStore(database),
     files: new SqlFileStore(database),
     docs: new SqlDocStore(database),
+    execRuns: new SqlExecRunStore(database),
   };
 }

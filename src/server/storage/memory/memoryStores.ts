@@ -1,0 +1,20 @@
+import type { MemoryAccountant } from '../../core/MemoryAccountant.js';
+import type { Stores } from '../Stores.js';
+import { MemoryBlobStore } from './MemoryBlobStore.js';
+import { MemoryDocStore } from './MemoryDocStore.js';
+import { MemoryExecRunStore } from './MemoryExecRunStore.js';
+import { MemoryFileStore } from './MemoryFileStore.js';
+import { MemoryMessageStore } from './MemoryMessageStore.js';
+import { MemoryRoomStore } from './MemoryRoomStore.js';
+
+/** Every store in RAM; blobs and documents are counted by `accountant`. */
+export function memoryStores(accountant: MemoryAccountant): Stores {
+  return {
+    rooms: new MemoryRoomStore(),
+    messages: new MemoryMessageStore(),
+    files: new MemoryFileStore(),
+    blobs: new MemoryBlobStore(accountant),
+    docs: new MemoryDocStore(accountant),
+    execRuns: new MemoryExecRunStore(),
+  };
+}
