@@ -1,12 +1,35 @@
-/**
- * Who is connected, counted per member across all their sockets and SSE streams. A member is
- * online while they have at least one connection. (Cluster mode keeps these counts in Redis.)
- */
-export class PresenceTracker {
+import type { Presence } from './Presence.js';
+
+/** Presence on one instance: connection counts per member, in RAM. */
+export class PresenceTracker implements Presence {
   private readonly rooms = new Map<string, Map<string, number>>();
 
-  /** Counts a connection; returns true when it is the member's first (they just came online). */
-  connect(roomId: string, memberId: string): boolean {
+  async connect(roomId: string, memberId: string): Promise<boolean> {
+    return this.add(roomId, memberId);
+  }
+
+  async disconnect(roomId: string, memberId: string): Promise<boolean> {
+    return this.remove(roomId, memberId);
+  }
+
+  async online(roomId: string): Promise<Set<string>> {
+    return new Set(this.rooms.get(roomId)?.keys());
+  }
+
+  async isOccupied(roomId: string): Promise<boolean> {
+    return this.rooms.has(roomId);
+  }
+
+  localConnections(): number {
+    let total = 0;
+    for (const members of this.rooms.values()) for (const count of members.values()) total += count;
+    return total;
+  }
+
+  async close(): Promise<void> {}
+
+  /** Counts a connection; true when it is the member's first here. */
+  add(roomId: string, memberId: string): boolean {
     let members = this.rooms.get(roomId);
     if (!members) {
       members = new Map();
@@ -17,8 +40,8 @@ export class PresenceTracker {
     return count === 1;
   }
 
-  /** Uncounts a connection; returns true when it was the member's last (they just went offline). */
-  disconnect(roomId: string, memberId: string): boolean {
+  /** Uncounts a connection; true when it was the member's last here. */
+  remove(roomId: string, memberId: string): boolean {
     const members = this.rooms.get(roomId);
     const count = members?.get(memberId);
     if (!members || count === undefined) return false;
@@ -31,18 +54,9 @@ export class PresenceTracker {
     return true;
   }
 
-  isOnline(roomId: string, memberId: string): boolean {
-    return this.rooms.get(roomId)?.has(memberId) ?? false;
-  }
-
-  /** Whether anyone at all is connected to the room. */
-  isOccupied(roomId: string): boolean {
-    return this.rooms.has(roomId);
-  }
-
-  connections(): number {
-    let total = 0;
-    for (const members of this.rooms.values()) for (const count of members.values()) total += count;
-    return total;
+  /** Every (room, member) with a connection here. */
+  *entries(): Iterable<[roomId: string, memberId: string]> {
+    for (const [roomId, members] of this.rooms)
+      for (const memberId of members.keys()) yield [roomId, memberId];
   }
 }

@@ -14,7 +14,7 @@ import type { Clock } from './Clock.js';
 import type { MemoryAccountant } from './MemoryAccountant.js';
 import { randomId, randomJoinCode } from './ids.js';
 import { nameKey } from './nameKey.js';
-import type { PresenceTracker } from './PresenceTracker.js';
+import type { Presence } from './Presence.js';
 import type { RoomEventBus } from './RoomEventBus.js';
 import type { SessionService } from './SessionService.js';
 import { fileView, memberView, messageView, roomView } from './views.js';
@@ -70,7 +70,7 @@ export class RoomService {
   constructor(
     private readonly stores: Stores,
     private readonly bus: RoomEventBus,
-    private readonly presence: PresenceTracker,
+    private readonly presence: Presence,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
     private readonly accountant: MemoryAccountant,
@@ -236,22 +236,23 @@ export class RoomService {
 
   async membersWithPresence(roomId: string): Promise<MemberPresence[]> {
     const members = await this.stores.rooms.listMembers(roomId);
-    return members.map((m) => ({ ...memberView(m), online: this.presence.isOnline(roomId, m.id) }));
+    const online = await this.presence.online(roomId);
+    return members.map((m) => ({ ...memberView(m), online: online.has(m.id) }));
   }
 
   /** Counts a live connection (socket or SSE) of a member; call the returned function on close. */
   async connect(session: Session): Promise<() => Promise<void>> {
     const { room, member } = session;
-    const wasOccupied = this.presence.isOccupied(room.id);
-    const cameOnline = this.presence.connect(room.id, member.id);
+    const wasOccupied = await this.presence.isOccupied(room.id);
+    const cameOnline = await this.presence.connect(room.id, member.id);
     if (!wasOccupied) await this.stores.rooms.updateRoom(room.id, { emptySince: null });
     if (cameOnline) await this.publishPresence(room.id);
     let released = false;
     return async () => {
       if (released) return;
       released = true;
-      const wentOffline = this.presence.disconnect(room.id, member.id);
-      if (!this.presence.isOccupied(room.id)) {
+      const wentOffline = await this.presence.disconnect(room.id, member.id);
+      if (!(await this.presence.isOccupied(room.id))) {
         await this.stores.rooms.updateRoom(room.id, { emptySince: this.clock.now() });
       }
       if (wentOffline) await this.publishPresence(room.id);
@@ -260,7 +261,7 @@ export class RoomService {
 
   /** Activity without a live connection (a REST call) restarts the empty-room grace period. */
   async touch(room: RoomRecord): Promise<void> {
-    if (!this.presence.isOccupied(room.id))
+    if (!(await this.presence.isOccupied(room.id)))
       await this.stores.rooms.updateRoom(room.id, { emptySince: this.clock.now() });
   }
 
@@ -273,8 +274,8 @@ export class RoomService {
       else if (
         !room.persistent &&
         room.emptySince !== null &&
-        !this.presence.isOccupied(room.id) &&
-        now - room.emptySince >= graceMs
+        now - room.emptySince >= graceMs &&
+        !(await this.presence.isOccupied(room.id))
       ) {
         await this.close(room.id, 'empty');
       }
@@ -301,8 +302,10 @@ export class RoomService {
       }
       // Persistent rooms hold nothing in RAM (their data is in the database), so ending them
       // would destroy what was meant to last and free nothing.
-      const idle = rooms
-        .filter((r) => !r.persistent && !this.isExpired(r) && !this.presence.isOccupied(r.id))
+      const candidates = rooms.filter((r) => !r.persistent && !this.isExpired(r));
+      const occupied = await Promise.all(candidates.map((r) => this.presence.isOccupied(r.id)));
+      const idle = candidates
+        .filter((_, i) => !occupied[i])
         .sort((a, b) => (a.emptySince ?? a.createdAt) - (b.emptySince ?? b.createdAt));
       for (const room of idle) {
         await this.close(room.id, 'evicted');

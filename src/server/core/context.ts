@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Stores } from '../storage/Stores.js';
 import type { Clock } from './Clock.js';
 import type { MemoryAccountant } from './MemoryAccountant.js';
-import type { PresenceTracker } from './PresenceTracker.js';
+import type { Presence } from './Presence.js';
 import type { RateLimit } from './RateLimiter.js';
 import type { RoomEventBus } from './RoomEventBus.js';
 import type { RoomService } from './RoomService.js';
@@ -48,7 +48,7 @@ export interface RoomkitContext {
   log: FastifyBaseLogger;
   bus: RoomEventBus;
   rooms: RoomService;
-  presence: PresenceTracker;
+  presence: Presence;
   accountant: MemoryAccountant;
   stores: Stores;
   limits: Limits;

@@ -32,7 +32,11 @@ function expectError(response: { status: number; body: any }, status: number, co
 
 /** Waits until the server has counted a closed connection (a sync point, not an assertion). */
 function serverSeesRoomEmpty(server: TestServer, roomId: string) {
-  return waitFor(() => !server.ctx.presence.isOccupied(roomId), 5000, 'the room to be empty');
+  return waitFor(
+    async () => !(await server.ctx.presence.isOccupied(roomId)),
+    5000,
+    'the room to be empty',
+  );
 }
 
 describe('POST /api/rooms', () => {

@@ -31,7 +31,7 @@ export function createMetrics(ctx: RoomkitContext): Registry {
     help: 'Open realtime connections (Socket.IO and SSE).',
     registers: [registry],
     collect() {
-      this.set(ctx.presence.connections());
+      this.set(ctx.presence.localConnections());
     },
   });
   new Gauge({
