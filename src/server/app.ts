@@ -18,6 +18,8 @@ import { systemClock, type Clock } from './core/Clock.js';
 import { defaultLimits, type Limits, type RoomkitContext } from './core/context.js';
 import { MemoryAccountant } from './core/MemoryAccountant.js';
 import { PresenceTracker } from './core/PresenceTracker.js';
+import { openCluster } from './cluster/openCluster.js';
+import { relayBus } from './cluster/relayBus.js';
 import { RoomEventBus } from './core/RoomEventBus.js';
 import { RoomService } from './core/RoomService.js';
 import { roomsRoutes } from './core/rooms.routes.js';
@@ -94,11 +96,27 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const bus = new RoomEventBus((error, event) =>
     app.log.error({ err: error, event: event.name }, 'bus listener failed'),
   );
-  const presence = new PresenceTracker();
-  const { stores, checks, staging } = await openStores(config, {
-    accountant,
-    onError: (error) => app.log.error({ err: error }, 'storage failed'),
-  });
+  const cluster =
+    config.redisUrl === undefined
+      ? undefined
+      : await openCluster({
+          redisUrl: config.redisUrl,
+          keyPrefix: config.redisKeyPrefix,
+          onError: (error) => app.log.error({ err: error }, 'redis failed'),
+        });
+  const presence = cluster?.presence ?? new PresenceTracker();
+  let opened;
+  try {
+    opened = await openStores(config, {
+      accountant,
+      onError: (error) => app.log.error({ err: error }, 'storage failed'),
+    });
+  } catch (error) {
+    await cluster?.close();
+    throw error;
+  }
+  const { stores, staging } = opened;
+  const checks = cluster ? { ...opened.checks, redis: cluster.check } : opened.checks;
   const rooms = new RoomService(
     stores,
     bus,
@@ -157,7 +175,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     done(null, payload);
   });
 
-  const sockets = new SocketGateway(app.server, ctx);
+  const sockets = new SocketGateway(app.server, ctx, { adapter: cluster?.adapter });
+  const stopRelay =
+    cluster &&
+    relayBus(sockets.io, bus, (error) => app.log.warn({ err: error }, 'cluster relay refused'));
   const registry = createMetrics(ctx);
   httpDurationMetric(app, registry);
 
@@ -187,11 +208,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   rooms.start();
   app.addHook('preClose', async () => {
     rooms.stop();
+    stopRelay?.();
     await sockets.close();
     // Closing the collab sockets unloads their documents; the last compactions are awaited.
     await collabSockets.close();
     await collab.close();
     await exec.close();
+    await presence.close();
+    await cluster?.close();
   });
   app.addHook('onClose', async () => {
     await closeStores(stores);

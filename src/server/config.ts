@@ -60,6 +60,10 @@ const envSchema = z
     S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     S3_FORCE_PATH_STYLE: bool.default(false),
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1–64 letters, digits or : _ . -')
+      .default('roomkit:'),
     MEMORY_BUDGET_BYTES: int(1_048_576).default(536_870_912),
     MAX_UPLOAD_BYTES: int(1).default(20_971_520),
     ROOM_TTL_SECONDS: int(0).default(3600),
@@ -95,6 +99,14 @@ const envSchema = z
         code: 'custom',
         path: ['SESSION_SECRET'],
         message: 'is required when DATABASE_URL is set (sessions must survive a restart)',
+      });
+    }
+    // Every instance must see every room: rooms live in the shared database.
+    if (env.REDIS_URL && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'is required when REDIS_URL is set (every instance must see every room)',
       });
     }
     if (env.BLOB_STORE === 's3' && !env.S3_BUCKET) {
@@ -133,6 +145,8 @@ export interface Config {
     forcePathStyle: boolean;
   };
   redisUrl: string | undefined;
+  /** Prepended to every Redis key and channel, so deployments (and test runs) can share a Redis. */
+  redisKeyPrefix: string;
   memoryBudgetBytes: number;
   maxUploadBytes: number;
   roomTtlSeconds: number;
@@ -208,6 +222,7 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
       forcePathStyle: env.S3_FORCE_PATH_STYLE,
     },
     redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     memoryBudgetBytes: env.MEMORY_BUDGET_BYTES,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
     roomTtlSeconds: env.ROOM_TTL_SECONDS,

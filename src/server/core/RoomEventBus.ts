@@ -4,16 +4,24 @@ type BusEventName = Exclude<ServerEventName, 'room:state'>;
 
 /**
  * One event on a room's bus. `to` narrows delivery to one member (call signals); otherwise every
- * member of the room gets it.
+ * member of the room gets it. `remote` marks an event that happened on another instance and was
+ * relayed here (cluster mode): Socket.IO's adapter has delivered it to this instance's sockets
+ * already, every other listener treats it as its own.
  */
 export type RoomEvent = {
-  [E in BusEventName]: { roomId: string; name: E; payload: ServerEventPayload<E>; to?: string };
+  [E in BusEventName]: {
+    roomId: string;
+    name: E;
+    payload: ServerEventPayload<E>;
+    to?: string;
+    remote?: boolean;
+  };
 }[BusEventName];
 
 export type RoomEventListener = (event: RoomEvent) => void;
 
 /**
- * The room event bus: features publish, transports (Socket.IO, SSE, later the cluster relay)
+ * The room event bus: features publish, transports (Socket.IO, SSE, the cluster relay)
  * subscribe. Delivery is synchronous and in publish order, so a transport sees a room's events
  * in the order they happened. A listener that throws is reported and does not stop the others.
  */

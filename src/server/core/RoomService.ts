@@ -76,7 +76,14 @@ export class RoomService {
     private readonly accountant: MemoryAccountant,
     private readonly options: RoomServiceOptions,
     private readonly onHookError: (error: unknown) => void = () => {},
-  ) {}
+  ) {
+    // A room another instance ended is gone here too.
+    bus.subscribe((event) => {
+      const reason = event.name === 'room:closed' ? event.payload.reason : undefined;
+      if (event.remote && reason !== undefined && reason in endedMessages)
+        this.ended.set(event.roomId, reason as CloseReason);
+    });
+  }
 
   on<K extends keyof RoomHooks>(hook: K, fn: RoomHooks[K]): void {
     this.hooks[hook].push(fn);

@@ -96,7 +96,8 @@ export function createMetrics(ctx: RoomkitContext): Registry {
     registers: [registry],
   });
   ctx.bus.subscribe((event) => {
-    if (event.name === 'message:new') messages.inc({ type: event.payload.message.type });
+    if (event.name === 'message:new' && !event.remote)
+      messages.inc({ type: event.payload.message.type });
   });
   return registry;
 }

@@ -40,7 +40,8 @@ export interface OpenedStores {
  *
  * - no database: every store in RAM; blobs in RAM, or where `BLOB_STORE` (`fs:<dir>`, `s3`) says;
  * - `sqlite:…` / `postgres://…`: the database is migrated, then persistent rooms live in it (their
- *   blobs in the configured blob store) and ephemeral rooms in RAM (routed/, docs/decisions/005).
+ *   blobs in the configured blob store) and ephemeral rooms in RAM (routed/, docs/decisions/005);
+ *   with `REDIS_URL` (several instances) every room lives in the database and blob store.
  */
 export async function openStores(
   config: Config,
@@ -66,8 +67,10 @@ export async function openStores(
     throw error;
   }
   const db = database.db;
+  const durable = { ...sqlStores(database), blobs };
   return {
-    stores: routedStores(memory(), { ...sqlStores(database), blobs }),
+    // Several instances must all see every room, so with Redis no room stays in one's RAM.
+    stores: config.redisUrl === undefined ? routedStores(memory(), durable) : durable,
     checks: {
       database: async () => {
         await sql`select 1`.execute(db);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
+import type { ServerSideEvents } from '../cluster/relayBus.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/events.js';
 import { socketAuthSchema } from '../../protocol/schemas.js';
 import { AppError, toErrorBody } from '../core/AppError.js';
@@ -31,26 +32,24 @@ type TrustedRequest = IncomingMessage & { roomkitTrustedOrigin?: boolean };
  * bus to the room's sockets.
  */
 export class SocketGateway {
-  readonly io: Server<
-    ClientToServerEvents,
-    ServerToClientEvents,
-    Record<string, never>,
-    SocketData
-  >;
+  readonly io: Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
   private readonly features: SocketFeature[] = [];
   private readonly eventLimit: RateLimiter;
   private readonly abuseLimit: RateLimiter;
   private readonly unsubscribe: () => void;
 
+  /** `adapter`: Socket.IO's cluster adapter in multi-instance mode (cluster/openCluster.ts). */
   constructor(
     httpServer: HttpServer,
     private readonly ctx: RoomkitContext,
+    options: { adapter?: ServerOptions['adapter'] } = {},
   ) {
     this.eventLimit = new RateLimiter('socket-events', ctx.limits.socketEvents);
     this.abuseLimit = new RateLimiter('socket-abuse', ctx.limits.socketAbuse);
     this.io = new Server(httpServer, {
       path: '/socket.io',
       serveClient: false,
+      ...(options.adapter ? { adapter: options.adapter } : {}),
       // One packet may carry one file (file:upload); each handler checks its own payload's size.
       maxHttpBufferSize: ctx.config.maxUploadBytes + 64 * 1024,
       connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
@@ -87,6 +86,8 @@ export class SocketGateway {
       });
     });
     this.unsubscribe = ctx.bus.subscribe((event) => {
+      // Another instance emitted it through the adapter, to these sockets too.
+      if (event.remote) return;
       const target =
         event.to === undefined ? this.io.to(event.roomId) : this.io.to(memberRoom(event.to));
       (target.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);

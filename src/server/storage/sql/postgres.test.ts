@@ -1,47 +1,24 @@
 /**
- * The Postgres driver against a real server (127.0.0.1:5432, or `ROOMKIT_TEST_POSTGRES`): each
- * run makes its own database `roomkit_test_<random>` and drops it afterwards. Besides the
+ * The Postgres driver against a real server (test/postgres.ts): each run makes its own database
+ * and drops it afterwards. Besides the
  * contract: two instances migrating one fresh database at once, and gap-free seqs when appends
  * come from two separate pools (two instances) at once.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { postgresAdmin, usePostgres } from '../../../../test/postgres.js';
 import { MemoryAccountant } from '../../core/MemoryAccountant.js';
 import { MemoryBlobStore } from '../memory/MemoryBlobStore.js';
 import { describeStoreContract } from '../storeContract.js';
 import { openSqlDatabase } from './SqlDatabase.js';
 import { sqlStores } from './sqlStores.js';
 
-const server = process.env.ROOMKIT_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
-const created: string[] = [];
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: `${server}/postgres` });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh, empty database; dropped after the run. */
-async function freshDatabase(): Promise<string> {
-  const name = `roomkit_test_${randomBytes(6).toString('hex')}`;
-  await admin((client) => client.query(`create database ${name}`));
-  created.push(name);
-  return `${server}/${name}`;
-}
+const freshDatabase = usePostgres();
+const admin = postgresAdmin;
 
 let contractUrl: string;
 beforeAll(async () => {
   contractUrl = await freshDatabase();
-});
-afterAll(async () => {
-  await admin(async (client) => {
-    for (const name of created) await client.query(`drop database if exists ${name} with (force)`);
-  });
 });
 
 describeStoreContract('postgres', async () => {

@@ -1,0 +1,90 @@
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis } from 'ioredis';
+import { randomId } from '../core/ids.js';
+import { RedisPresence } from './RedisPresence.js';
+
+export interface Cluster {
+  /** This process among the instances. */
+  instanceId: string;
+  /** Socket.IO's adapter: packets and server-side events through a Redis stream. */
+  adapter: ReturnType<typeof createAdapter>;
+  presence: RedisPresence;
+  /** For /readyz: resolves while Redis answers. */
+  check: (signal: AbortSignal) => Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  redisUrl: string;
+  keyPrefix: string;
+  /** Told about Redis failures; the instance keeps serving its own clients meanwhile. */
+  onError: (error: Error) => void;
+}
+
+/** How long start-up waits for Redis before it gives up with one clear line. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Multi-instance mode (`REDIS_URL`, API.md "Running"): Socket.IO's Redis Streams adapter, which
+ * resumes its stream after a Redis outage and keeps connection-state-recovery sessions in Redis,
+ * so a client recovers on whichever instance it reconnects to; and presence in Redis. Two
+ * connections: the adapter's (its blocking reads get a duplicate of it), and one for presence
+ * and checks that fails fast while Redis is away instead of queueing, so a Redis outage never
+ * stalls a connection — presence answers from this instance's view until Redis is back.
+ */
+export async function openCluster(options: ClusterOptions): Promise<Cluster> {
+  const instanceId = randomId();
+  const adapterClient = new Redis(options.redisUrl, {
+    lazyConnect: true,
+    connectionName: `roomkit-${instanceId}`,
+  });
+  const commands = new Redis(options.redisUrl, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectionName: `roomkit-${instanceId}-presence`,
+  });
+  for (const client of [adapterClient, commands]) client.on('error', options.onError);
+  try {
+    await withTimeout(
+      Promise.all([adapterClient.connect(), commands.connect()]),
+      CONNECT_TIMEOUT_MS,
+    );
+  } catch (error) {
+    adapterClient.disconnect();
+    commands.disconnect();
+    throw new Error(`REDIS_URL: cannot connect (${(error as Error).message})`, { cause: error });
+  }
+  const prefix = options.keyPrefix;
+  const presence = new RedisPresence(commands, {
+    instanceId,
+    keyPrefix: prefix,
+    onError: options.onError,
+  });
+  return {
+    instanceId,
+    adapter: createAdapter(adapterClient, {
+      streamName: `${prefix}socket.io`,
+      channelPrefix: `${prefix}socket.io`,
+      sessionKeyPrefix: `${prefix}sio:session:`,
+    }),
+    presence,
+    check: async () => {
+      await commands.ping();
+    },
+    // Presence is closed by its owner first (its last writes need the connection).
+    close: async () => {
+      await Promise.allSettled([adapterClient.quit(), commands.quit()]);
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,48 @@
+import type { Server } from 'socket.io';
+import { z } from 'zod';
+import type { RoomEvent, RoomEventBus } from '../core/RoomEventBus.js';
+
+/** The inter-server event that carries bus events between instances. */
+export const BUS_EVENT = 'roomkit:bus';
+
+/** Events between instances (Socket.IO's server-side events). */
+export interface ServerSideEvents {
+  [BUS_EVENT]: (event: RoomEvent) => void;
+}
+
+/** What another instance's event must at least be; the payload is that instance's own view. */
+const relayedEventSchema = z.looseObject({
+  roomId: z.string().min(1),
+  name: z.string().min(1),
+  payload: z.unknown(),
+  to: z.string().optional(),
+});
+
+/**
+ * Carries this instance's bus events to every other instance and theirs to this one's bus,
+ * through Socket.IO's adapter (`serverSideEmit`): one ordered stream per cluster with the sockets'
+ * own packets. A relayed event is published here with `remote: true` and never relayed again.
+ * Returns the function that stops relaying.
+ */
+export function relayBus(
+  io: Server<never, never, ServerSideEvents>,
+  bus: RoomEventBus,
+  onInvalid: (error: Error) => void,
+): () => void {
+  const unsubscribe = bus.subscribe((event) => {
+    if (event.remote) return;
+    const { remote: _remote, ...relayed } = event;
+    io.serverSideEmit(BUS_EVENT, relayed);
+  });
+  const onRelayed = (event: unknown) => {
+    const parsed = relayedEventSchema.safeParse(event);
+    if (!parsed.success)
+      return onInvalid(new Error(`relayed event refused: ${parsed.error.message}`));
+    bus.publish({ ...(parsed.data as RoomEvent), remote: true });
+  };
+  io.on(BUS_EVENT, onRelayed);
+  return () => {
+    unsubscribe();
+    io.off(BUS_EVENT, onRelayed);
+  };
+}

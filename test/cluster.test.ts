@@ -1,0 +1,172 @@
+/**
+ * Multi-instance mode (API.md "Running": REDIS_URL): two instances on one Postgres database and
+ * one Redis (each test run under its own key prefix), with real clients on different instances.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  api,
+  connectWithState,
+  createRoom,
+  emitAck,
+  join,
+  onCleanup,
+  openEvents,
+  startServer,
+  waitFor,
+  type TestServer,
+} from './helpers.js';
+import { usePostgres } from './postgres.js';
+
+const redisUrl = process.env.ROOMKIT_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+const freshDatabase = usePostgres();
+
+let env: Record<string, string>;
+beforeEach(async () => {
+  const prefix = `roomkit-test-${randomBytes(4).toString('hex')}:`;
+  env = {
+    DATABASE_URL: await freshDatabase(),
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    SESSION_SECRET: 'cluster-test-secret-of-32-characters!!',
+  };
+  onCleanup(async () => {
+    // What the run left in Redis (streams, sessions, presence) goes with it.
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+});
+
+/** Two instances of one deployment. */
+async function twoInstances(): Promise<[TestServer, TestServer]> {
+  const a = await startServer(env);
+  const b = await startServer(env);
+  return [a, b];
+}
+
+describe('two instances over Redis', () => {
+  it('deliver a message sent on one to sockets and event streams on the other, seq gap-free', async () => {
+    const [a, b] = await twoInstances();
+    const room = await createRoom(a, { persistent: false });
+    const ada = await join(a, room, 'Ada');
+    // The room made on A exists on B: every room lives in the shared database.
+    const grace = await join(b, room, 'Grace');
+    const onA = await connectWithState(a, ada.token);
+    const onB = await connectWithState(b, grace.token);
+    const stream = openEvents(b, room.id, grace.token);
+    await stream.opened;
+
+    const sent = [];
+    for (let i = 0; i < 10; i++) {
+      const ack = await emitAck(onA.socket, 'message:send', { body: `from A ${i}` });
+      expect(ack).toMatchObject({ ok: true });
+      sent.push(ack.message);
+    }
+    const fromB = await emitAck(onB.socket, 'message:send', { body: 'from B' });
+    expect(fromB.message.seq).toBe(sent.at(-1).seq + 1);
+
+    const bodies = (events: { name: string; payload?: any; data?: any }[]) =>
+      events
+        .filter((e) => e.name === 'message:new')
+        .map((e) => (e.payload ?? e.data).message)
+        .filter((m: { type: string }) => m.type === 'text');
+    const expected = [...sent.map((m) => m.body), 'from B'];
+    await waitFor(() => bodies(onB.events).length === 11 || undefined, 5000, 'messages on B');
+    await waitFor(() => bodies(stream.events).length === 11 || undefined, 5000, 'SSE on B');
+    await waitFor(() => bodies(onA.events).length === 11 || undefined, 5000, 'messages on A');
+    for (const events of [onA.events, onB.events, stream.events]) {
+      const messages = bodies(events);
+      expect(messages.map((m: { body: string }) => m.body)).toEqual(expected);
+      // Each arrived once, in seq order without gaps.
+      const seqs = messages.map((m: { seq: number }) => m.seq);
+      expect(seqs).toEqual(seqs.map((_: number, i: number) => seqs[0]! + i));
+    }
+  });
+
+  it('share presence: a member online on one instance is online on the other', async () => {
+    const [a, b] = await twoInstances();
+    const room = await createRoom(a, { persistent: false });
+    const ada = await join(a, room, 'Ada');
+    const grace = await join(b, room, 'Grace');
+    const onA = await connectWithState(a, ada.token);
+    const onB = await connectWithState(b, grace.token);
+    // Grace's snapshot, made on B, shows Ada (connected to A) online.
+    const adaInState = onB.state.members.find((m: { id: string }) => m.id === ada.member.id);
+    expect(adaInState.online).toBe(true);
+    // And A hears that Grace came online on B.
+    await waitFor(
+      () =>
+        onA.events.some(
+          (e) =>
+            e.name === 'presence' &&
+            e.payload.members.some(
+              (m: { id: string; online: boolean }) => m.id === grace.member.id && m.online,
+            ),
+        ) || undefined,
+      5000,
+      'Grace online on A',
+    );
+    expect(await a.ctx.presence.isOccupied(room.id)).toBe(true);
+
+    // Ada goes; B sees her offline, and the room is still occupied (Grace) for both.
+    onA.socket.disconnect();
+    await waitFor(
+      async () => !(await b.ctx.presence.online(room.id)).has(ada.member.id) || undefined,
+      5000,
+      'Ada offline on B',
+    );
+    expect(await a.ctx.presence.isOccupied(room.id)).toBe(true);
+    onB.socket.disconnect();
+    await waitFor(
+      async () => !(await a.ctx.presence.isOccupied(room.id)) || undefined,
+      5000,
+      'the room empty on A',
+    );
+  });
+
+  it('end a room everywhere: members on the other instance are told and disconnected', async () => {
+    const [a, b] = await twoInstances();
+    const room = await createRoom(a, { persistent: false });
+    const ada = await join(a, room, 'Ada');
+    const grace = await join(b, room, 'Grace');
+    await connectWithState(a, ada.token);
+    const onB = await connectWithState(b, grace.token);
+    const stream = openEvents(b, room.id, grace.token);
+    await stream.opened;
+
+    await a.ctx.rooms.close(room.id, 'deleted');
+    await waitFor(() => onB.socket.disconnected || undefined, 5000, 'Grace disconnected on B');
+    expect(onB.events.find((e) => e.name === 'room:closed')?.payload).toEqual({
+      reason: 'deleted',
+    });
+    await waitFor(
+      () => stream.events.find((e) => e.name === 'room:closed') ?? undefined,
+      5000,
+      'room:closed on the event stream',
+    );
+    const gone = await api(b, 'GET', `/api/rooms/${room.id}`, { token: grace.token });
+    expect(gone.status).toBe(410);
+    expect(gone.body.error.code).toBe('room_expired');
+  });
+
+  it('disconnect a member who left through the other instance', async () => {
+    const [a, b] = await twoInstances();
+    const room = await createRoom(a, { persistent: false });
+    const ada = await join(a, room, 'Ada');
+    await join(a, room, 'Grace');
+    const onA = await connectWithState(a, ada.token);
+    const left = await api(b, 'POST', `/api/rooms/${room.id}/leave`, { token: ada.token });
+    expect(left.status).toBe(204);
+    await waitFor(() => onA.socket.disconnected || undefined, 5000, 'Ada disconnected on A');
+  });
+
+  it('report Redis in /readyz', async () => {
+    const [a] = await twoInstances();
+    const ready = await api(a, 'GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks).toMatchObject({ database: 'ok', redis: 'ok' });
+  });
+});
