@@ -17,6 +17,7 @@ import {
   waitFor,
   type TestServer,
 } from './helpers.js';
+import type { AppOptions } from '../src/server/app.js';
 import { usePostgres } from './postgres.js';
 
 const redisUrl = process.env.ROOMKIT_TEST_REDIS ?? 'redis://127.0.0.1:6379';
@@ -41,9 +42,9 @@ beforeEach(async () => {
 });
 
 /** Two instances of one deployment. */
-async function twoInstances(): Promise<[TestServer, TestServer]> {
-  const a = await startServer(env);
-  const b = await startServer(env);
+async function twoInstances(options: AppOptions = {}): Promise<[TestServer, TestServer]> {
+  const a = await startServer(env, options);
+  const b = await startServer(env, options);
   return [a, b];
 }
 
@@ -161,6 +162,24 @@ describe('two instances over Redis', () => {
     const left = await api(b, 'POST', `/api/rooms/${room.id}/leave`, { token: ada.token });
     expect(left.status).toBe(204);
     await waitFor(() => onA.socket.disconnected || undefined, 5000, 'Ada disconnected on A');
+  });
+
+  it('hold a member to one rate limit whichever instance they use', async () => {
+    const [a, b] = await twoInstances({ limits: { messages: { points: 3, seconds: 60 } } });
+    const room = await createRoom(a, { persistent: false });
+    const ada = await join(a, room, 'Ada');
+    const grace = await join(b, room, 'Grace');
+    const send = (server: TestServer, token: string, body: string) =>
+      api(server, 'POST', `/api/rooms/${room.id}/messages`, { token, body: { body } });
+    expect((await send(a, ada.token, 'one')).status).toBe(201);
+    expect((await send(b, ada.token, 'two')).status).toBe(201);
+    expect((await send(a, ada.token, 'three')).status).toBe(201);
+    const limited = await send(b, ada.token, 'four');
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Grace has her own budget.
+    expect((await send(a, grace.token, 'hello')).status).toBe(201);
   });
 
   it('report Redis in /readyz', async () => {

@@ -141,6 +141,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     accountant,
     stores,
     limits: { ...defaultLimits, ...options.limits },
+    sharedLimits: cluster && { redis: cluster.redis, keyPrefix: config.redisKeyPrefix },
   };
 
   registerErrorHandler(app);

@@ -16,7 +16,7 @@ export class ChatService {
   private readonly limiter: RateLimiter;
 
   constructor(private readonly ctx: RoomkitContext) {
-    this.limiter = new RateLimiter('messages', ctx.limits.messages);
+    this.limiter = new RateLimiter('messages', ctx.limits.messages, ctx.sharedLimits);
     ctx.rooms.on('joined', (room, member) => this.system(room.id, `${member.displayName} joined`));
     ctx.rooms.on('left', (room, member) => this.system(room.id, `${member.displayName} left`));
   }

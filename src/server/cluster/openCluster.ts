@@ -9,6 +9,8 @@ export interface Cluster {
   /** Socket.IO's adapter: packets and server-side events through a Redis stream. */
   adapter: ReturnType<typeof createAdapter>;
   presence: RedisPresence;
+  /** For short commands (presence, rate limits): fails fast while Redis is away. */
+  redis: Redis;
   /** For /readyz: resolves while Redis answers. */
   check: (signal: AbortSignal) => Promise<void>;
   close(): Promise<void>;
@@ -69,6 +71,7 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
       sessionKeyPrefix: `${prefix}sio:session:`,
     }),
     presence,
+    redis: commands,
     check: async () => {
       await commands.ping();
     },

@@ -1,4 +1,10 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { AppError } from './AppError.js';
 
 export interface RateLimit {
@@ -8,22 +14,35 @@ export interface RateLimit {
   seconds: number;
 }
 
+/** Where limits that hold across instances keep their counts (multi-instance mode). */
+export interface SharedLimitStore {
+  redis: Redis;
+  keyPrefix: string;
+}
+
 /**
- * A named limit per key (a member, a socket, an address). Cluster mode swaps the memory
- * limiter for a Redis one so that the limit holds across instances.
+ * A named limit per key (a member, a socket, an address). Given a `shared` store, the counts
+ * live in Redis, so the limit holds across instances; while Redis is away each instance counts
+ * on its own in RAM (the insurance limiter) rather than refusing or waving everything through.
  */
 export class RateLimiter {
-  private readonly limiter: RateLimiterMemory;
+  private readonly limiter: RateLimiterAbstract;
 
   constructor(
     readonly name: string,
     limit: RateLimit,
+    shared?: SharedLimitStore,
   ) {
-    this.limiter = new RateLimiterMemory({
-      keyPrefix: name,
-      points: limit.points,
-      duration: limit.seconds,
-    });
+    const options = { keyPrefix: name, points: limit.points, duration: limit.seconds };
+    this.limiter = shared
+      ? new RateLimiterRedis({
+          ...options,
+          keyPrefix: `${shared.keyPrefix}limit:${name}`,
+          storeClient: shared.redis,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: new RateLimiterMemory(options),
+        })
+      : new RateLimiterMemory(options);
   }
 
   /** Takes `points` for `key`, or throws 429 `rate_limited` with a Retry-After. */

@@ -4,7 +4,7 @@ import type { Stores } from '../storage/Stores.js';
 import type { Clock } from './Clock.js';
 import type { MemoryAccountant } from './MemoryAccountant.js';
 import type { Presence } from './Presence.js';
-import type { RateLimit } from './RateLimiter.js';
+import type { RateLimit, SharedLimitStore } from './RateLimiter.js';
 import type { RoomEventBus } from './RoomEventBus.js';
 import type { RoomService } from './RoomService.js';
 
@@ -52,4 +52,9 @@ export interface RoomkitContext {
   accountant: MemoryAccountant;
   stores: Stores;
   limits: Limits;
+  /**
+   * In multi-instance mode, where limits per member or per address keep their counts so they
+   * hold across instances (limits per connection stay in RAM).
+   */
+  sharedLimits: SharedLimitStore | undefined;
 }

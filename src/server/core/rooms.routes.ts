@@ -8,8 +8,8 @@ import type { RoomkitContext } from './context.js';
 
 /** Rooms and members over HTTP (API.md, "Rooms and members"). */
 export function roomsRoutes(ctx: RoomkitContext) {
-  const createLimit = new RateLimiter('create-room', ctx.limits.createRoom);
-  const joinLimit = new RateLimiter('join-room', ctx.limits.joinRoom);
+  const createLimit = new RateLimiter('create-room', ctx.limits.createRoom, ctx.sharedLimits);
+  const joinLimit = new RateLimiter('join-room', ctx.limits.joinRoom, ctx.sharedLimits);
 
   return async function routes(app: FastifyInstance): Promise<void> {
     app.post('/api/rooms', async (request, reply) => {

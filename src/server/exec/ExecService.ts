@@ -48,7 +48,7 @@ export class ExecService {
   ) {
     this.options = { ...defaultExecOptions, ...options };
     this.driver = pickDriver(ctx, this.options);
-    this.limiter = new RateLimiter('exec', ctx.limits.exec);
+    this.limiter = new RateLimiter('exec', ctx.limits.exec, ctx.sharedLimits);
     this.queue = pLimit(this.options.concurrency);
   }
 

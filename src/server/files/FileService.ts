@@ -53,7 +53,7 @@ export class FileService {
       ctx.accountant,
       Math.floor(ctx.config.memoryBudgetBytes * THUMB_CACHE_SHARE),
     );
-    this.limiter = new RateLimiter('uploads', ctx.limits.uploads);
+    this.limiter = new RateLimiter('uploads', ctx.limits.uploads, ctx.sharedLimits);
     ctx.rooms.on('closed', (roomId) => this.thumbnails.deletePrefix(`${roomId}/`));
   }
 
