@@ -20,6 +20,7 @@ import {
   startServer,
   waitFor,
   type ApiResponse,
+  type TestServer,
 } from './helpers.js';
 
 /** The error envelope of API.md, with its status, as every client sees it. */
@@ -369,6 +370,34 @@ describe('HTTP rate limits', () => {
     });
     expectError(refused, 429, 'rate_limited');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe('addresses behind a proxy', () => {
+  const createFrom = (server: TestServer, forwardedFor: string) =>
+    api(server, 'POST', '/api/rooms', { body: {}, headers: { 'x-forwarded-for': forwardedFor } });
+
+  it('ignores X-Forwarded-For without TRUST_PROXY: a client cannot pick a new address', async () => {
+    const server = await startServer({}, { limits: { createRoom: { points: 1, seconds: 60 } } });
+    expect((await createFrom(server, '203.0.113.1')).status).toBe(201);
+    expectError(await createFrom(server, '203.0.113.2'), 429, 'rate_limited');
+  });
+
+  it('counts each client behind a trusted proxy on its own', async () => {
+    const server = await startServer(
+      { TRUST_PROXY: 'loopback' },
+      { limits: { createRoom: { points: 1, seconds: 60 } } },
+    );
+    expect((await createFrom(server, '203.0.113.1')).status).toBe(201);
+    expectError(await createFrom(server, '203.0.113.1'), 429, 'rate_limited');
+    expect((await createFrom(server, '203.0.113.2')).status).toBe(201);
+    // A hop count believes that many proxies and no more.
+    const oneHop = await startServer(
+      { TRUST_PROXY: '1' },
+      { limits: { createRoom: { points: 1, seconds: 60 } } },
+    );
+    expect((await createFrom(oneHop, '198.51.100.7, 203.0.113.9')).status).toBe(201);
+    expectError(await createFrom(oneHop, '198.51.100.8, 203.0.113.9'), 429, 'rate_limited');
   });
 });
 

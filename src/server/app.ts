@@ -67,6 +67,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const accountant = new MemoryAccountant(config.memoryBudgetBytes);
   const app = Fastify({
     bodyLimit: JSON_BODY_LIMIT,
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : (config.trustProxy ?? false),
     logger: {
       level: config.logLevel,
       // Logs carry no message content and no credentials: tokens may ride in URLs (SSE).

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       port: 8080,
       host: '0.0.0.0',
       publicUrl: undefined,
+      trustProxy: undefined,
       databaseUrl: undefined,
       blobStore: 'memory',
       redisUrl: undefined,
@@ -102,6 +103,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads TRUST_PROXY as a hop count or a list of addresses', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '', SESSION_SECRET: '' }).port).toBe(8080);
   });
@@ -123,6 +133,7 @@ describe('loadConfig', () => {
     ['REDIS_URL', { REDIS_URL: 'http://x' }],
     ['DATABASE_URL', { REDIS_URL: 'redis://cache:6379' }],
     ['REDIS_KEY_PREFIX', { REDIS_KEY_PREFIX: 'has spaces' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'everyone' }],
     ['PUBLIC_URL', { PUBLIC_URL: 'javascript:alert(1)' }],
     ['ICE_SERVERS', { ICE_SERVERS: 'notjson' }],
     ['ICE_SERVERS', { ICE_SERVERS: '{"urls":"stun:x"}' }],

@@ -45,6 +45,13 @@ const envSchema = z
     PORT: int(0, 65_535).default(8080),
     HOST: z.string().min(1).default('0.0.0.0'),
     PUBLIC_URL: url(['http:', 'https:']).optional(),
+    TRUST_PROXY: z
+      .string()
+      .regex(
+        /^(\d{1,2}|[0-9A-Fa-f.:/,\s]+|loopback|linklocal|uniquelocal)$/,
+        'must be a number of proxy hops, or addresses/CIDRs (comma-separated), or loopback',
+      )
+      .optional(),
     DATABASE_URL: z
       .string()
       .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> or postgres://…')
@@ -134,6 +141,11 @@ export interface Config {
   port: number;
   host: string;
   publicUrl: string | undefined;
+  /**
+   * Which proxies' X-Forwarded-For/-Proto/-Host are believed (Fastify's trustProxy): a hop count
+   * or addresses; undefined believes none, so a client cannot make up its own address.
+   */
+  trustProxy: number | string[] | undefined;
   databaseUrl: string | undefined;
   blobStore: string;
   s3: {
@@ -211,6 +223,7 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
     port: env.PORT,
     host: env.HOST,
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     databaseUrl: env.DATABASE_URL,
     blobStore: env.BLOB_STORE ?? defaultBlobStore,
     s3: {
@@ -237,4 +250,13 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
     turnSecret: env.TURN_SECRET,
     logLevel: env.LOG_LEVEL,
   };
+}
+
+function parseTrustProxy(value: string | undefined): number | string[] | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
