@@ -138,6 +138,13 @@ describe('loadConfig', () => {
     ['ICE_SERVERS', { ICE_SERVERS: 'notjson' }],
     ['ICE_SERVERS', { ICE_SERVERS: '{"urls":"stun:x"}' }],
     ['EXEC_DRIVER', { EXEC_DRIVER: 'docker' }],
+    ['EXEC_DRIVER', { EXEC_DRIVER: 'piston' }],
+    ['EXEC_DRIVER', { EXEC_DRIVER: 'piston:' }],
+    ['EXEC_DRIVER', { EXEC_DRIVER: 'piston:piston:2000' }],
+    ['EXEC_DRIVER', { EXEC_DRIVER: 'piston:ftp://piston:2000' }],
+    ['EXEC_DRIVER', { EXEC_DRIVER: 'piston:http://' }],
+    ['EXEC_DRIVER', { EXEC_DRIVER: 'piston:http://a b:2000' }],
+    ['EXEC_DRIVER', { EXEC_DRIVER: 'piston:http://user:secret@piston:2000' }],
     ['MEMORY_BUDGET_BYTES', { MEMORY_BUDGET_BYTES: '10' }],
     ['SESSION_SECRET', { SESSION_SECRET: 'too-short' }],
     ['SESSION_SECRET', { DATABASE_URL: 'sqlite:./data/roomkit.db' }],
@@ -152,6 +159,9 @@ describe('loadConfig', () => {
   it('never repeats a secret’s value in its error', () => {
     expect(configError({ SESSION_SECRET: 'hunter2-hunter2' }).message).not.toContain('hunter2');
     expect(configError({ ADMIN_TOKEN: 'letmein' }).message).not.toContain('letmein');
+    expect(
+      configError({ EXEC_DRIVER: 'piston:http://user:hunter3@piston:2000' }).message,
+    ).not.toContain('hunter3');
   });
 });
 

@@ -28,6 +28,17 @@ const url = (protocols: string[]) =>
     `must be a URL (${protocols.join(' or ')})`,
   );
 
+/** `piston:http://piston:2000`: where Piston serves `/api/v2/`; fetch refuses credentials in a URL. */
+const isPistonUrl = (value: string) => {
+  if (!value.startsWith('piston:')) return false;
+  try {
+    const url = new URL(value.slice('piston:'.length));
+    return ['http:', 'https:'].includes(url.protocol) && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+};
+
 const jsonList = z.string().transform((value, ctx) => {
   try {
     const parsed: unknown = JSON.parse(value);
@@ -80,9 +91,9 @@ const envSchema = z
     INTEGRATORS_FILE: z.string().min(1).optional(),
     EXEC_DRIVER: z
       .string()
-      .regex(
-        /^(wasm|sandbox|off|piston:https?:\/\/.+)$/,
-        'must be wasm, sandbox, piston:<url> or off',
+      .refine(
+        (value) => ['wasm', 'sandbox', 'off'].includes(value) || isPistonUrl(value),
+        'must be wasm, sandbox, off or piston:<url> with an http(s) URL without credentials',
       )
       .default('wasm'),
     FETCH_ALLOW_HOSTS: z

@@ -9,6 +9,7 @@ import type { Session } from '../core/RoomService.js';
 import type { ExecRunRecord } from '../storage/records.js';
 import type { ExecDriver, ExecLimits, ExecResult, LanguageInfo } from './ExecDriver.js';
 import { OffDriver } from './OffDriver.js';
+import { PistonDriver } from './piston/PistonDriver.js';
 import { probeSandbox } from './sandbox/sandboxHost.js';
 import { SandboxDriver } from './sandbox/SandboxDriver.js';
 import { WasmDriver } from './WasmDriver.js';
@@ -123,21 +124,23 @@ export class ExecService {
 /**
  * The configured driver, or the wasm driver when it cannot run here: `sandbox` is checked with
  * a trial run (bwrap installed, user namespaces allowed) so a host without them still serves.
+ * `piston:<url>` is not checked at start: Piston may come up after the server, and while it is
+ * unreachable runs fail with 502 `upstream_failed` rather than running elsewhere.
  */
 function pickDriver(ctx: RoomkitContext, options: ExecOptions): ExecDriver {
   const configured = ctx.config.execDriver;
   if (configured === 'off') return new OffDriver();
+  if (configured.startsWith('piston:')) {
+    return new PistonDriver(configured.slice('piston:'.length), {
+      warn: (message) => ctx.log.warn({ execDriver: 'piston' }, message),
+    });
+  }
   if (configured === 'sandbox') {
     const sandbox = probeSandbox();
     if (sandbox.ok) return new SandboxDriver(sandbox.bwrap);
     ctx.log.warn(
       { execDriver: configured, reason: sandbox.reason },
       `EXEC_DRIVER=sandbox cannot run here: ${sandbox.reason}; falling back to the wasm driver`,
-    );
-  } else if (configured !== 'wasm') {
-    ctx.log.warn(
-      { execDriver: configured },
-      `EXEC_DRIVER=${configured} is not available yet; running code with the wasm driver`,
     );
   }
   return new WasmDriver(options.poolSize, (message) => ctx.log.warn(message));

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
+import { CappedOutput } from '../CappedOutput.js';
 import type { ExecResult } from '../ExecDriver.js';
 import {
   bwrapArgs,
@@ -50,7 +51,7 @@ export function runSandboxed(run: SandboxRun): Promise<Omit<ExecResult, 'duratio
       ...bwrapSpawnOptions(),
       stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
     });
-    const output = new Output(run.outputBytes);
+    const output = new CappedOutput(run.outputBytes);
     let started = false;
     let sandboxInit: number | undefined;
     let stopped: 'time' | 'output' | 'abort' | undefined;
@@ -165,41 +166,4 @@ export function runSandboxed(run: SandboxRun): Promise<Omit<ExecResult, 'duratio
       }, CLOSE_GRACE_MS);
     });
   });
-}
-
-/** stdout and stderr under one byte budget, cut on a character boundary. */
-class Output {
-  stdout = '';
-  stderr = '';
-  truncated = false;
-  private bytes = 0;
-
-  constructor(private readonly limit: number) {}
-
-  /** Adds what fits; false once the budget is spent. */
-  add(stream: 'stdout' | 'stderr', text: string): boolean {
-    if (this.truncated) return false;
-    const size = Buffer.byteLength(text);
-    if (this.bytes + size <= this.limit) {
-      this[stream] += text;
-      this.bytes += size;
-      return true;
-    }
-    const cut = Buffer.from(text)
-      .subarray(0, this.limit - this.bytes)
-      .toString('utf8')
-      .replace(/\uFFFD$/, '');
-    this[stream] += cut;
-    this.bytes += Buffer.byteLength(cut);
-    this.truncated = true;
-    return false;
-  }
-
-  /** The driver's own note on stderr, if the budget still has room for it. */
-  note(text: string): void {
-    if (!this.truncated && this.bytes + Buffer.byteLength(text) <= this.limit) {
-      this.stderr += text;
-      this.bytes += Buffer.byteLength(text);
-    }
-  }
 }
