@@ -193,13 +193,11 @@ describe.skipIf(!nginx)('behind nginx, as docs/operations.md configures it', () 
     editors[0]!.doc.getText('code').insert(0, 'print("ada")\n');
     editors[1]!.doc.getText('code').insert(0, '# grace\n');
     await waitFor(
-      () => editors.every(({ doc }) => doc.getText('code').toString().length === 21) || undefined,
+      () => editors.every(({ doc }) => doc.getText('code').toJSON().length === 21) || undefined,
       5000,
       'the editors to converge',
     );
-    expect(editors[0]!.doc.getText('code').toString()).toBe(
-      editors[1]!.doc.getText('code').toString(),
-    );
+    expect(editors[0]!.doc.getText('code').toJSON()).toBe(editors[1]!.doc.getText('code').toJSON());
 
     // Health checks go through too (a balancer's own checks would ask each instance directly).
     const ready = await api(front, 'GET', '/readyz');
