@@ -25,6 +25,8 @@ export interface ClusterOptions {
 
 /** How long start-up waits for Redis before it gives up with one clear line. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** How long a shutdown waits for Redis to acknowledge QUIT. */
+const QUIT_TIMEOUT_MS = 1_000;
 
 /**
  * Multi-instance mode (`REDIS_URL`, API.md "Running"): Socket.IO's Redis Streams adapter, which
@@ -77,9 +79,25 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
     },
     // Presence is closed by its owner first (its last writes need the connection).
     close: async () => {
-      await Promise.allSettled([adapterClient.quit(), commands.quit()]);
+      await Promise.all([adapterClient, commands].map((client) => leave(client)));
     },
   };
+}
+
+/**
+ * Ends a connection politely (QUIT, so Redis frees it at once) when it is up, and at once when it
+ * is not: a shutdown never waits for a Redis that is away.
+ */
+async function leave(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    try {
+      await withTimeout(client.quit(), QUIT_TIMEOUT_MS);
+      return;
+    } catch {
+      // Fall through: no answer in time.
+    }
+  }
+  client.disconnect();
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
