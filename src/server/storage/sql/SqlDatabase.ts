@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrate } from './migrations.js';
+import { withUnavailableErrors } from './unavailableDatabase.js';
 import type { Database, SqlDialect } from './schema.js';
 
 /** How long one SQL statement may run on Postgres before it is cancelled. */
@@ -11,6 +12,8 @@ const STATEMENT_TIMEOUT_MS = 10_000;
 /** How long SQLite waits for another connection's write lock before failing with SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 const POSTGRES_POOL_SIZE = 10;
+/** How long taking a new Postgres connection may take. */
+const CONNECT_TIMEOUT_MS = 5_000;
 /** Postgres type id of int8 (bigint, bigserial, count(*)). */
 const INT8_OID = 20;
 
@@ -73,7 +76,9 @@ export async function openSqlDatabase(
   const db =
     target.dialect === 'sqlite'
       ? new Kysely<Database>({ dialect: sqliteDialect(target.path) })
-      : new Kysely<Database>({ dialect: postgresDialect(target.url, onError) });
+      : new Kysely<Database>({
+          dialect: withUnavailableErrors(postgresDialect(target.url, onError)),
+        });
   const database = new SqlDatabase(db, target.dialect);
   try {
     await migrate(db as Kysely<unknown>, target.dialect);
@@ -104,9 +109,16 @@ function postgresDialect(url: string, onError: (error: Error) => void): Postgres
     connectionString: url,
     max: POSTGRES_POOL_SIZE,
     statement_timeout: STATEMENT_TIMEOUT_MS,
+    // A server that does not answer (gone, or the network is) fails the query instead of
+    // holding it: a new connection within 5 s, an answer within the statement timeout + 5 s.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: STATEMENT_TIMEOUT_MS + 5_000,
     types,
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+  // A client losing its connection must not crash the process, idle in the pool (the pool's
+  // 'error') or checked out between two statements (its own 'error', which pg emits with no
+  // listener otherwise); the query in flight fails by itself, and the next one reconnects.
   pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
   return new PostgresDialect({ pool });
 }
