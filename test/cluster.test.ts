@@ -10,6 +10,7 @@ import {
   connectWithState,
   createRoom,
   emitAck,
+  freePort,
   join,
   onCleanup,
   openEvents,
@@ -180,6 +181,13 @@ describe('two instances over Redis', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     // Grace has her own budget.
     expect((await send(a, grace.token, 'hello')).status).toBe(201);
+  });
+
+  it('refuse to start without Redis, in one line naming it', async () => {
+    const port = await freePort();
+    await expect(startServer({ ...env, REDIS_URL: `redis://127.0.0.1:${port}` })).rejects.toThrow(
+      /^REDIS_URL: cannot connect \(/,
+    );
   });
 
   it('report Redis in /readyz', async () => {

@@ -1,5 +1,6 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
+import { ConfigError } from '../config.js';
 import { randomId } from '../core/ids.js';
 import { RedisPresence } from './RedisPresence.js';
 
@@ -57,7 +58,9 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
   } catch (error) {
     adapterClient.disconnect();
     commands.disconnect();
-    throw new Error(`REDIS_URL: cannot connect (${(error as Error).message})`, { cause: error });
+    throw new ConfigError(`REDIS_URL: cannot connect (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   const prefix = options.keyPrefix;
   const presence = new RedisPresence(commands, {

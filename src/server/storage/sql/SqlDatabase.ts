@@ -4,7 +4,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrate } from './migrations.js';
-import { withUnavailableErrors } from './unavailableDatabase.js';
+import { ConfigError } from '../../config.js';
+import { isDatabaseUnavailable, withUnavailableErrors } from './unavailableDatabase.js';
 import type { Database, SqlDialect } from './schema.js';
 
 /** How long one SQL statement may run on Postgres before it is cancelled. */
@@ -84,6 +85,12 @@ export async function openSqlDatabase(
     await migrate(db as Kysely<unknown>, target.dialect);
   } catch (error) {
     await database.destroy();
+    // Out of reach at start: the operator's to fix, so one line that names the setting.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    if (isDatabaseUnavailable(cause))
+      throw new ConfigError(`DATABASE_URL: cannot connect (${(cause as Error).message})`, {
+        cause,
+      });
     throw error;
   }
   return database;
