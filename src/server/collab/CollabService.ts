@@ -20,8 +20,16 @@ const SYNC_STEP1 = 0;
 const SYNC_STEP2 = 1;
 const SYNC_UPDATE = 2;
 
-/** Updates appended to a room's log before it is compacted into one snapshot. */
+/**
+ * Updates appended to a room's log before it is compacted into one snapshot, once the log is
+ * also as large as the snapshot (or COMPACT_AT_MOST_EVERY updates long).
+ */
 const COMPACT_EVERY = 200;
+/**
+ * Updates after which the log is compacted even while it is smaller than the snapshot, so that
+ * loading a document never replays more than this many updates after the snapshot.
+ */
+const COMPACT_AT_MOST_EVERY = 1000;
 /**
  * What an applied update may add to the encoded document beyond its own bytes (an item split in
  * two by an insertion in its middle is written as two structs). Keeps the running size estimate
@@ -65,7 +73,7 @@ export class CollabRefusal extends Error {
 }
 
 export interface CollabOptions {
-  /** Updates appended before the log is compacted (default 200). */
+  /** Updates appended before the log may be compacted (default 200). */
   compactEvery?: number;
 }
 
@@ -73,6 +81,8 @@ export interface CollabOptions {
 class LiveDoc {
   readonly doc = new Y.Doc();
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  /** The code, read by the size check of every update. */
+  readonly text: Y.Text = this.doc.getText(CODE_TEXT);
   /** Open connections, each with the awareness client ids it speaks for. */
   readonly peers = new Map<CollabPeer, Set<number>>();
   /** The member each open connection belongs to. */
@@ -89,16 +99,14 @@ class LiveDoc {
   /** Updates in the stored log since its snapshot, and their bytes. */
   sinceCompaction = 0;
   logBytes = 0;
+  /** Bytes of the stored snapshot (0 without one). */
+  snapshotBytes = 0;
   /** Encoded size of the document, measured at load and compaction, estimated in between. */
   estimatedBytes = 0;
 
   constructor(readonly roomId: string) {
     // The server is no participant: it has no cursor of its own.
     this.awareness.setLocalState(null);
-  }
-
-  get text(): Y.Text {
-    return this.doc.getText(CODE_TEXT);
   }
 
   destroy(): void {
@@ -117,9 +125,10 @@ class LiveDoc {
  * is closed with `document_too_large` and nobody else sees it), a connection may only speak for
  * its own awareness client ids, and a doc update is not echoed back to its sender.
  *
- * Every applied update is appended to the room's log; every `compactEvery` updates (or 2 MiB of
- * them), and when the last connection leaves, the whole state (`Y.encodeStateAsUpdate`) replaces
- * the log — about 20× faster than `Y.mergeUpdates` over a long log. The room's store operations
+ * Every applied update is appended to the room's log; once the log holds `compactEvery` updates
+ * and as many bytes as the snapshot (or 1000 updates, or 2 MiB), and when the last connection
+ * leaves, the whole state (`Y.encodeStateAsUpdate`) replaces the log — about 20× faster than
+ * `Y.mergeUpdates` over a long log. The room's store operations
  * run one after another (a queue per room), so a compaction never drops an update appended after
  * it was encoded, and a reload waits for the compaction before it. Memory: the stored bytes are
  * what the budget counts (MemoryDocStore); the live doc is not counted again.
@@ -130,6 +139,7 @@ export class CollabService {
   /** Rooms that ended, so a connection racing the end cannot bring their document back. */
   private readonly ended = new LRUCache<string, true>({ max: 10_000 });
   private readonly compactEvery: number;
+  private readonly compactAtMostEvery: number;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -137,6 +147,7 @@ export class CollabService {
     options: CollabOptions = {},
   ) {
     this.compactEvery = options.compactEvery ?? COMPACT_EVERY;
+    this.compactAtMostEvery = Math.max(this.compactEvery, COMPACT_AT_MOST_EVERY);
     this.unsubscribe = ctx.bus.subscribe((event) => {
       if (event.name === 'room:closed') this.drop(event.roomId);
     });
@@ -233,6 +244,7 @@ export class CollabService {
     for (const update of stored.updates) logBytes += update.byteLength;
     live.sinceCompaction = stored.updates.length;
     live.logBytes = logBytes;
+    live.snapshotBytes = stored.snapshot?.byteLength ?? 0;
     live.estimatedBytes = bytes;
     live.doc.on('update', (update: Uint8Array, origin: unknown) =>
       this.onUpdate(live, update, origin),
@@ -311,11 +323,20 @@ export class CollabService {
     }
     Y.applyUpdate(live.doc, update, peer);
     if (check.exactBytes !== undefined) live.estimatedBytes = check.exactBytes;
-    // By bytes too: typing and deleting a megabyte again and again keeps the document small
-    // but would grow the log without end.
-    if (live.sinceCompaction >= this.compactEvery || live.logBytes > COLLAB_DOC_MAX_BYTES) {
-      this.compact(live);
-    }
+    if (this.dueForCompaction(live)) this.compact(live);
+  }
+
+  /**
+   * Compaction encodes the whole document, so its cost grows with the document: waiting until
+   * the log is as large as the snapshot keeps the cost per appended byte constant (every 200
+   * updates of a large document, it took most of the server's time per edit), while a load
+   * still applies at most about twice the document. By bytes too: typing and deleting a
+   * megabyte again and again keeps the document small but would grow the log without end.
+   */
+  private dueForCompaction(live: LiveDoc): boolean {
+    if (live.logBytes > COLLAB_DOC_MAX_BYTES) return true;
+    if (live.sinceCompaction < this.compactEvery) return false;
+    return live.logBytes >= live.snapshotBytes || live.sinceCompaction >= this.compactAtMostEvery;
   }
 
   /**
@@ -423,6 +444,7 @@ export class CollabService {
     const snapshot = Y.encodeStateAsUpdate(live.doc);
     live.sinceCompaction = 0;
     live.logBytes = 0;
+    live.snapshotBytes = snapshot.byteLength;
     live.estimatedBytes = snapshot.byteLength;
     this.write(live, (roomId) => this.ctx.stores.docs.replace(roomId, snapshot));
   }
@@ -456,12 +478,26 @@ interface AwarenessChanges {
   removed: number[];
 }
 
+/**
+ * A sync message, written straight into one buffer of its exact size: it is built for every
+ * update, and lib0's encoder would allocate a working buffer and copy out of it.
+ */
 function syncMessage(type: number, payload: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MESSAGE_SYNC);
-  encoding.writeVarUint(encoder, type);
-  encoding.writeVarUint8Array(encoder, payload);
-  return encoding.toUint8Array(encoder);
+  let header = 2;
+  for (let length = payload.byteLength; length > 0x7f; length = Math.floor(length / 128)) header++;
+  header++;
+  const message = new Uint8Array(header + payload.byteLength);
+  message[0] = MESSAGE_SYNC;
+  message[1] = type;
+  let at = 2;
+  let length = payload.byteLength;
+  while (length > 0x7f) {
+    message[at++] = (length & 0x7f) | 0x80;
+    length = Math.floor(length / 128);
+  }
+  message[at++] = length;
+  message.set(payload, at);
+  return message;
 }
 
 function awarenessMessage(update: Uint8Array): Uint8Array {
