@@ -10,6 +10,7 @@ import {
   type CollabCloseReason,
 } from '../../protocol/collab.js';
 import type { RoomkitContext } from '../core/context.js';
+import type { MemoryAccountant } from '../core/MemoryAccountant.js';
 
 /** y-websocket message types (the first varuint of every message). */
 const MESSAGE_SYNC = 0;
@@ -40,6 +41,16 @@ const UPDATE_OVERHEAD_BYTES = 32;
 const MAX_AWARENESS_BYTES = 64 * 1024;
 /** Awareness client ids one connection may speak for (a tab has one; a few spare for reloads). */
 const MAX_AWARENESS_CLIENTS = 8;
+/**
+ * Bytes of JS heap a live `Y.Doc` takes per byte of its encoded size, for the memory budget.
+ * Measured by bench/collab/liveDocFactor.ts (40 Y.Docs applying each client update as the
+ * server does, heap after a full GC, divided by `Y.encodeStateAsUpdate`'s length; Node 20,
+ * Yjs 13): one paste about 1, code pasted line by line 3.6, one person typing with corrections
+ * 7.6, 20 editors inserting at random places 10.5, one person typing keystroke by keystroke 12
+ * (Yjs joins the keystrokes into one string that V8 keeps as a chain of one-character pieces).
+ * 8 is typing as people do: it overcounts a pasted document and undercounts bare keystrokes.
+ */
+export const LIVE_DOC_BYTES_PER_ENCODED_BYTE = 8;
 
 /** One end of a collab connection, as the transport hands it in. */
 export interface CollabPeer {
@@ -103,15 +114,35 @@ class LiveDoc {
   snapshotBytes = 0;
   /** Encoded size of the document, measured at load and compaction, estimated in between. */
   estimatedBytes = 0;
+  /** Whether the memory accountant holds this doc under `memoryKey`. */
+  private counted = false;
 
-  constructor(readonly roomId: string) {
+  constructor(
+    readonly roomId: string,
+    private readonly accountant: MemoryAccountant,
+  ) {
     // The server is no participant: it has no cursor of its own.
     this.awareness.setLocalState(null);
+  }
+
+  get memoryKey(): string {
+    return `collab:${this.roomId}`;
+  }
+
+  /** Counts the doc in the memory budget at its current size estimate (replacing the last count). */
+  count(): void {
+    if (this.destroyed) return;
+    this.counted = true;
+    this.accountant.hold(
+      this.memoryKey,
+      Math.ceil(this.estimatedBytes * LIVE_DOC_BYTES_PER_ENCODED_BYTE),
+    );
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    if (this.counted) this.accountant.release(this.memoryKey);
     this.awareness.destroy();
     this.doc.destroy();
   }
@@ -121,17 +152,20 @@ class LiveDoc {
  * The collaborative code document of each room (API.md, "Collaborative code"): one live `Y.Doc`
  * per room while anyone is connected, loaded from the DocStore and unloaded (after compaction)
  * when the last connection leaves. It speaks y-websocket's protocol, as y-websocket's own server
- * does, with three differences: an update that would pass the size caps is refused (the sender
- * is closed with `document_too_large` and nobody else sees it), a connection may only speak for
- * its own awareness client ids, and a doc update is not echoed back to its sender.
+ * does, with four differences: an update that would pass the size caps is refused (the sender
+ * is closed with `document_too_large` and nobody else sees it), so is an update that adds
+ * content while memory is critical (`overloaded`; deleting still works), a connection may only
+ * speak for its own awareness client ids, and a doc update is not echoed back to its sender.
  *
  * Every applied update is appended to the room's log; once the log holds `compactEvery` updates
  * and as many bytes as the snapshot (or 1000 updates, or 2 MiB), and when the last connection
  * leaves, the whole state (`Y.encodeStateAsUpdate`) replaces the log — about 20× faster than
  * `Y.mergeUpdates` over a long log. The room's store operations
  * run one after another (a queue per room), so a compaction never drops an update appended after
- * it was encoded, and a reload waits for the compaction before it. Memory: the stored bytes are
- * what the budget counts (MemoryDocStore); the live doc is not counted again.
+ * it was encoded, and a reload waits for the compaction before it. Memory: the budget counts the
+ * stored bytes (MemoryDocStore, `doc:<roomId>`) and, while the doc is open, the live doc
+ * (`collab:<roomId>`: its estimated encoded size × LIVE_DOC_BYTES_PER_ENCODED_BYTE), released
+ * when it is unloaded or dropped (docs/decisions/006).
  */
 export class CollabService {
   private readonly docs = new Map<string, LiveDoc>();
@@ -216,7 +250,7 @@ export class CollabService {
   private acquire(roomId: string): LiveDoc {
     const open = this.docs.get(roomId);
     if (open) return open;
-    const live = new LiveDoc(roomId);
+    const live = new LiveDoc(roomId, this.ctx.accountant);
     this.docs.set(roomId, live);
     live.ready = this.enqueue(roomId, () => this.load(live));
     live.ready.catch((error: unknown) => {
@@ -246,6 +280,7 @@ export class CollabService {
     live.logBytes = logBytes;
     live.snapshotBytes = stored.snapshot?.byteLength ?? 0;
     live.estimatedBytes = bytes;
+    live.count();
     live.doc.on('update', (update: Uint8Array, origin: unknown) =>
       this.onUpdate(live, update, origin),
     );
@@ -316,13 +351,20 @@ export class CollabService {
     }
     if (type !== SYNC_STEP2 && type !== SYNC_UPDATE) throw new Error(`sync message type ${type}`);
     const update = decoding.readVarUint8Array(decoder);
+    if (this.ctx.accountant.level === 'critical' && addsContent(update)) {
+      peer.close('overloaded');
+      return;
+    }
     const check = this.checkSize(live, update);
     if (!check.fits) {
       peer.close('document_too_large');
       return;
     }
     Y.applyUpdate(live.doc, update, peer);
-    if (check.exactBytes !== undefined) live.estimatedBytes = check.exactBytes;
+    if (check.exactBytes !== undefined) {
+      live.estimatedBytes = check.exactBytes;
+      live.count();
+    }
     if (this.dueForCompaction(live)) this.compact(live);
   }
 
@@ -436,6 +478,7 @@ export class CollabService {
     live.sinceCompaction++;
     live.logBytes += update.byteLength;
     live.estimatedBytes += update.byteLength + UPDATE_OVERHEAD_BYTES;
+    live.count();
     this.write(live, (roomId) => this.ctx.stores.docs.appendUpdate(roomId, update));
   }
 
@@ -446,6 +489,7 @@ export class CollabService {
     live.logBytes = 0;
     live.snapshotBytes = snapshot.byteLength;
     live.estimatedBytes = snapshot.byteLength;
+    live.count();
     this.write(live, (roomId) => this.ctx.stores.docs.replace(roomId, snapshot));
   }
 
@@ -470,6 +514,14 @@ export class CollabService {
     });
     return run;
   }
+}
+
+/**
+ * Whether a Yjs update brings content (any struct); one that only deletes does not, and frees
+ * memory rather than taking it.
+ */
+function addsContent(update: Uint8Array): boolean {
+  return Y.decodeUpdate(update).structs.length > 0;
 }
 
 interface AwarenessChanges {

@@ -28,7 +28,8 @@ export interface Reservation {
 }
 
 /**
- * Knows every byte of room data held in RAM (files, thumbnails, cached images) against
+ * Knows every byte of room data held in RAM (files, thumbnails, cached images, collab documents
+ * stored and open) against
  * MEMORY_BUDGET_BYTES. Levels: warning from 75 % of the budget, critical from 90 % (API.md,
  * "Health"). Uploads reserve their size before they are read, so parallel uploads can never
  * together exceed the budget; when held bytes reach critical, the pressure listeners run (caches

@@ -9,10 +9,10 @@ interface Entry {
 
 /**
  * Room documents in RAM. Every stored byte is counted by the memory accountant under
- * `doc:<roomId>` (snapshot plus log): this is the document's one entry in the budget, present
- * for as long as the room lives whether or not anyone has it open (the live Y.Doc of
- * CollabService is not counted again). Stored bytes are copies in their own allocation, so a
- * WebSocket frame they were sliced from is never pinned.
+ * `doc:<roomId>` (snapshot plus log), for as long as the room lives whether or not anyone has
+ * it open (CollabService counts the live Y.Doc apart, under `collab:<roomId>`, while it is
+ * open). Stored bytes are copies in their own allocation, so a WebSocket frame they were sliced
+ * from is never pinned.
  */
 export class MemoryDocStore implements DocStore {
   private readonly rooms = new Map<string, Entry>();
