@@ -114,6 +114,8 @@ class LiveDoc {
   snapshotBytes = 0;
   /** Encoded size of the document, measured at load and compaction, estimated in between. */
   estimatedBytes = 0;
+  /** The doc's key in the memory accountant, made once (it is used on every update). */
+  readonly memoryKey: string;
   /** Whether the memory accountant holds this doc under `memoryKey`. */
   private counted = false;
 
@@ -121,12 +123,9 @@ class LiveDoc {
     readonly roomId: string,
     private readonly accountant: MemoryAccountant,
   ) {
+    this.memoryKey = `collab:${roomId}`;
     // The server is no participant: it has no cursor of its own.
     this.awareness.setLocalState(null);
-  }
-
-  get memoryKey(): string {
-    return `collab:${this.roomId}`;
   }
 
   /** Counts the doc in the memory budget at its current size estimate (replacing the last count). */
@@ -504,14 +503,12 @@ export class CollabService {
   /** Runs `op` after every store operation queued before it for the room. */
   private enqueue<T>(roomId: string, op: () => Promise<T>): Promise<T> {
     const run = (this.queues.get(roomId) ?? Promise.resolve()).then(op);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(roomId, tail);
-    void tail.then(() => {
+    // The last operation of the room's queue takes the queue with it when it settles.
+    const settled = () => {
       if (this.queues.get(roomId) === tail) this.queues.delete(roomId);
-    });
+    };
+    const tail: Promise<void> = run.then(settled, settled);
+    this.queues.set(roomId, tail);
     return run;
   }
 }

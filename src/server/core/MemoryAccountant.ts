@@ -48,9 +48,10 @@ export class MemoryAccountant {
 
   /** Records `bytes` under `key` (replacing what the key held before). */
   hold(key: string, bytes: number): void {
-    this.release(key);
+    // Called on every stored or applied collab update: one lookup and one write, no delete.
+    const previous = this.held.get(key) ?? 0;
     this.held.set(key, bytes);
-    this.used += bytes;
+    this.used += bytes - previous;
     if (this.level === 'critical') for (const listener of this.pressureListeners) listener();
   }
 

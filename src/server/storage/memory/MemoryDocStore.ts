@@ -5,6 +5,8 @@ interface Entry {
   snapshot: Uint8Array | undefined;
   updates: Uint8Array[];
   bytes: number;
+  /** `doc:<roomId>`, the accountant's key, made once rather than on every append. */
+  key: string;
 }
 
 /**
@@ -30,18 +32,23 @@ export class MemoryDocStore implements DocStore {
   async appendUpdate(roomId: string, update: Uint8Array): Promise<void> {
     let entry = this.rooms.get(roomId);
     if (!entry) {
-      entry = { snapshot: undefined, updates: [], bytes: 0 };
+      entry = { snapshot: undefined, updates: [], bytes: 0, key: `doc:${roomId}` };
       this.rooms.set(roomId, entry);
     }
     entry.updates.push(copy(update));
     entry.bytes += update.byteLength;
-    this.count(roomId, entry);
+    this.count(entry);
   }
 
   async replace(roomId: string, snapshot: Uint8Array): Promise<void> {
-    const entry: Entry = { snapshot: copy(snapshot), updates: [], bytes: snapshot.byteLength };
+    const entry: Entry = {
+      snapshot: copy(snapshot),
+      updates: [],
+      bytes: snapshot.byteLength,
+      key: this.rooms.get(roomId)?.key ?? `doc:${roomId}`,
+    };
     this.rooms.set(roomId, entry);
-    this.count(roomId, entry);
+    this.count(entry);
   }
 
   async deleteRoom(roomId: string): Promise<void> {
@@ -54,8 +61,8 @@ export class MemoryDocStore implements DocStore {
     this.rooms.clear();
   }
 
-  private count(roomId: string, entry: Entry): void {
-    this.accountant?.hold(`doc:${roomId}`, entry.bytes);
+  private count(entry: Entry): void {
+    this.accountant?.hold(entry.key, entry.bytes);
   }
 }
 
