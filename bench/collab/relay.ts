@@ -182,7 +182,8 @@ ${warmupMs / 1000} s of typing before each ${windowMs / 1000} s window; a fresh 
 whose editors are 20 members with their tokens; a new document name for the bare server). The
 bare server is @y/websocket-server's \`setupWSConnection\` on node:http + ws, in memory, without
 auth, size caps or storage, and (unlike Roomkit) it sends each update back to its author too.
-Roomkit also appends every update to the room's document log and compacts it every 200 updates.
+Roomkit also appends every update to the room's document log, compacts it once it holds 200
+updates and as many bytes as the snapshot, and counts the live document in its memory budget.
 Server CPU is its process's user + system time over the window (100 % = one core), divided by
 the deliveries counted in the same window.
 
@@ -219,17 +220,22 @@ ${verdict(efficiency)}** (${rk.cpuMicrosEach.toFixed(1)} µs against ${base.cpuM
 };
 
 /**
- * Why Roomkit spends more CPU per delivered update than the bare server: read from its code path
- * and from CPU profiles of both servers under this load (BENCH_CPU_PROF_DIR).
+ * Why Roomkit's CPU per delivered update can come out above the bare server's: from CPU profiles
+ * of both servers under this load (BENCH_CPU_PROF_DIR) and from runs on the machine above.
  */
-const WHERE_THE_TIME_GOES = `Where the time goes. At this load both servers are idle most of the time (a
-CPU profile of each, \`BENCH_CPU_PROF_DIR=/tmp/prof npm run bench -- relay\`, is over 80 % idle), and
-most of their busy time is the same work: \`ws\` framing and the kernel's \`writev\` of each
-message to each editor, and Yjs decoding and applying each update. Roomkit's extra CPU per
-delivery is what it does once per update on top of relaying it — a copy of the update appended
-to the room's log in the document store (one queued promise per update, the room's write
-queue), the size-cap check, and every 200 updates a compaction that encodes the whole document
-(\`Y.encodeStateAsUpdate\`: about 7 ms for the 60 KB a round's document reaches, timed in a
-separate process on the machine above; one every 2 s here, about 2 µs per delivery) — spread
-over the 19 deliveries of each update. That work is what makes a room's code survive a restart
-with a persistent store; the bare server keeps nothing and does none of it.`;
+const WHERE_THE_TIME_GOES = `Where the time goes. On this 2-core machine the CPU ratio moves by several percent from run
+to run while other work runs beside it (load average above): a profiled \`--quick\` run just
+before this one measured 1.06×, this one the figure above, and the same benchmark before the
+changes that went with it 0.83× (compactions every 200 updates, prom-client's event-loop timer
+waking the process 100 times a second, a completion callback per sent message). In a CPU profile
+of Roomkit over a measured window (\`BENCH_CPU_PROF_DIR=/tmp/prof npm run bench -- relay --quick\`,
+its samples in the measured window summed by package), its busy time is mostly the work the bare server does
+too: the kernel's \`writev\` of each message to each editor 25 %, Node's stream and socket code
+23 %, Yjs applying and encoding updates 18 %, \`ws\` framing 11 %, lib0 7 %. Roomkit's own code
+takes 8 % (its message handler, rate limit, size check, memory-budget entries and sends), its
+compactions about 5 % (\`Y.encodeStateAsUpdate\` of the whole document, once the log is as
+large as the snapshot), the store's append under 1 %, and checking the 20 editors' tokens and
+announcing their presence when they connect about 3 % (jose, socket.io-parser). That is the
+price of what the bare server does not do — size caps, rate limits, a stored log that outlives
+the editors, a memory budget — and it is partly paid back by not sending each update back to
+its author, which the bare server does.`;

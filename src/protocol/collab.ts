@@ -46,6 +46,12 @@ export const collabCloseCodes = {
    * helps (the provider's own backoff), and the sync on reconnect sends whatever was refused.
    */
   rate_limited: 1013,
+  /**
+   * The edit would have grown the document while the server's memory is critical; it was not
+   * applied. Like `rate_limited`, reconnecting after a pause helps: the provider's backoff
+   * retries, and the sync on reconnect sends the edit again, applied once memory is relieved.
+   */
+  overloaded: 1013,
   /** The server failed; reconnecting may help. */
   internal_error: 1011,
   /** The server is shutting down; reconnecting later (to another instance) may help. */

@@ -10,6 +10,7 @@ import {
   type CollabCloseReason,
 } from '../../protocol/collab.js';
 import type { RoomkitContext } from '../core/context.js';
+import type { MemoryAccountant } from '../core/MemoryAccountant.js';
 
 /** y-websocket message types (the first varuint of every message). */
 const MESSAGE_SYNC = 0;
@@ -20,8 +21,16 @@ const SYNC_STEP1 = 0;
 const SYNC_STEP2 = 1;
 const SYNC_UPDATE = 2;
 
-/** Updates appended to a room's log before it is compacted into one snapshot. */
+/**
+ * Updates appended to a room's log before it is compacted into one snapshot, once the log is
+ * also as large as the snapshot (or COMPACT_AT_MOST_EVERY updates long).
+ */
 const COMPACT_EVERY = 200;
+/**
+ * Updates after which the log is compacted even while it is smaller than the snapshot, so that
+ * loading a document never replays more than this many updates after the snapshot.
+ */
+const COMPACT_AT_MOST_EVERY = 1000;
 /**
  * What an applied update may add to the encoded document beyond its own bytes (an item split in
  * two by an insertion in its middle is written as two structs). Keeps the running size estimate
@@ -32,6 +41,16 @@ const UPDATE_OVERHEAD_BYTES = 32;
 const MAX_AWARENESS_BYTES = 64 * 1024;
 /** Awareness client ids one connection may speak for (a tab has one; a few spare for reloads). */
 const MAX_AWARENESS_CLIENTS = 8;
+/**
+ * Bytes of JS heap a live `Y.Doc` takes per byte of its encoded size, for the memory budget.
+ * Measured by bench/collab/liveDocFactor.ts (40 Y.Docs applying each client update as the
+ * server does, heap after a full GC, divided by `Y.encodeStateAsUpdate`'s length; Node 20,
+ * Yjs 13): one paste about 1, code pasted line by line 3.6, one person typing with corrections
+ * 7.6, 20 editors inserting at random places 10.5, one person typing keystroke by keystroke 12
+ * (Yjs joins the keystrokes into one string that V8 keeps as a chain of one-character pieces).
+ * 8 is typing as people do: it overcounts a pasted document and undercounts bare keystrokes.
+ */
+export const LIVE_DOC_BYTES_PER_ENCODED_BYTE = 8;
 
 /** One end of a collab connection, as the transport hands it in. */
 export interface CollabPeer {
@@ -65,7 +84,7 @@ export class CollabRefusal extends Error {
 }
 
 export interface CollabOptions {
-  /** Updates appended before the log is compacted (default 200). */
+  /** Updates appended before the log may be compacted (default 200). */
   compactEvery?: number;
 }
 
@@ -73,6 +92,8 @@ export interface CollabOptions {
 class LiveDoc {
   readonly doc = new Y.Doc();
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  /** The code, read by the size check of every update. */
+  readonly text: Y.Text = this.doc.getText(CODE_TEXT);
   /** Open connections, each with the awareness client ids it speaks for. */
   readonly peers = new Map<CollabPeer, Set<number>>();
   /** The member each open connection belongs to. */
@@ -89,21 +110,38 @@ class LiveDoc {
   /** Updates in the stored log since its snapshot, and their bytes. */
   sinceCompaction = 0;
   logBytes = 0;
+  /** Bytes of the stored snapshot (0 without one). */
+  snapshotBytes = 0;
   /** Encoded size of the document, measured at load and compaction, estimated in between. */
   estimatedBytes = 0;
+  /** The doc's key in the memory accountant, made once (it is used on every update). */
+  readonly memoryKey: string;
+  /** Whether the memory accountant holds this doc under `memoryKey`. */
+  private counted = false;
 
-  constructor(readonly roomId: string) {
+  constructor(
+    readonly roomId: string,
+    private readonly accountant: MemoryAccountant,
+  ) {
+    this.memoryKey = `collab:${roomId}`;
     // The server is no participant: it has no cursor of its own.
     this.awareness.setLocalState(null);
   }
 
-  get text(): Y.Text {
-    return this.doc.getText(CODE_TEXT);
+  /** Counts the doc in the memory budget at its current size estimate (replacing the last count). */
+  count(): void {
+    if (this.destroyed) return;
+    this.counted = true;
+    this.accountant.hold(
+      this.memoryKey,
+      Math.ceil(this.estimatedBytes * LIVE_DOC_BYTES_PER_ENCODED_BYTE),
+    );
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    if (this.counted) this.accountant.release(this.memoryKey);
     this.awareness.destroy();
     this.doc.destroy();
   }
@@ -113,16 +151,20 @@ class LiveDoc {
  * The collaborative code document of each room (API.md, "Collaborative code"): one live `Y.Doc`
  * per room while anyone is connected, loaded from the DocStore and unloaded (after compaction)
  * when the last connection leaves. It speaks y-websocket's protocol, as y-websocket's own server
- * does, with three differences: an update that would pass the size caps is refused (the sender
- * is closed with `document_too_large` and nobody else sees it), a connection may only speak for
- * its own awareness client ids, and a doc update is not echoed back to its sender.
+ * does, with four differences: an update that would pass the size caps is refused (the sender
+ * is closed with `document_too_large` and nobody else sees it), so is an update that adds
+ * content while memory is critical (`overloaded`; deleting still works), a connection may only
+ * speak for its own awareness client ids, and a doc update is not echoed back to its sender.
  *
- * Every applied update is appended to the room's log; every `compactEvery` updates (or 2 MiB of
- * them), and when the last connection leaves, the whole state (`Y.encodeStateAsUpdate`) replaces
- * the log — about 20× faster than `Y.mergeUpdates` over a long log. The room's store operations
+ * Every applied update is appended to the room's log; once the log holds `compactEvery` updates
+ * and as many bytes as the snapshot (or 1000 updates, or 2 MiB), and when the last connection
+ * leaves, the whole state (`Y.encodeStateAsUpdate`) replaces the log — about 20× faster than
+ * `Y.mergeUpdates` over a long log. The room's store operations
  * run one after another (a queue per room), so a compaction never drops an update appended after
- * it was encoded, and a reload waits for the compaction before it. Memory: the stored bytes are
- * what the budget counts (MemoryDocStore); the live doc is not counted again.
+ * it was encoded, and a reload waits for the compaction before it. Memory: the budget counts the
+ * stored bytes (MemoryDocStore, `doc:<roomId>`) and, while the doc is open, the live doc
+ * (`collab:<roomId>`: its estimated encoded size × LIVE_DOC_BYTES_PER_ENCODED_BYTE), released
+ * when it is unloaded or dropped (docs/decisions/006).
  */
 export class CollabService {
   private readonly docs = new Map<string, LiveDoc>();
@@ -130,6 +172,7 @@ export class CollabService {
   /** Rooms that ended, so a connection racing the end cannot bring their document back. */
   private readonly ended = new LRUCache<string, true>({ max: 10_000 });
   private readonly compactEvery: number;
+  private readonly compactAtMostEvery: number;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -137,6 +180,7 @@ export class CollabService {
     options: CollabOptions = {},
   ) {
     this.compactEvery = options.compactEvery ?? COMPACT_EVERY;
+    this.compactAtMostEvery = Math.max(this.compactEvery, COMPACT_AT_MOST_EVERY);
     this.unsubscribe = ctx.bus.subscribe((event) => {
       if (event.name === 'room:closed') this.drop(event.roomId);
     });
@@ -205,7 +249,7 @@ export class CollabService {
   private acquire(roomId: string): LiveDoc {
     const open = this.docs.get(roomId);
     if (open) return open;
-    const live = new LiveDoc(roomId);
+    const live = new LiveDoc(roomId, this.ctx.accountant);
     this.docs.set(roomId, live);
     live.ready = this.enqueue(roomId, () => this.load(live));
     live.ready.catch((error: unknown) => {
@@ -233,7 +277,9 @@ export class CollabService {
     for (const update of stored.updates) logBytes += update.byteLength;
     live.sinceCompaction = stored.updates.length;
     live.logBytes = logBytes;
+    live.snapshotBytes = stored.snapshot?.byteLength ?? 0;
     live.estimatedBytes = bytes;
+    live.count();
     live.doc.on('update', (update: Uint8Array, origin: unknown) =>
       this.onUpdate(live, update, origin),
     );
@@ -304,18 +350,34 @@ export class CollabService {
     }
     if (type !== SYNC_STEP2 && type !== SYNC_UPDATE) throw new Error(`sync message type ${type}`);
     const update = decoding.readVarUint8Array(decoder);
+    if (this.ctx.accountant.level === 'critical' && addsContent(update)) {
+      peer.close('overloaded');
+      return;
+    }
     const check = this.checkSize(live, update);
     if (!check.fits) {
       peer.close('document_too_large');
       return;
     }
     Y.applyUpdate(live.doc, update, peer);
-    if (check.exactBytes !== undefined) live.estimatedBytes = check.exactBytes;
-    // By bytes too: typing and deleting a megabyte again and again keeps the document small
-    // but would grow the log without end.
-    if (live.sinceCompaction >= this.compactEvery || live.logBytes > COLLAB_DOC_MAX_BYTES) {
-      this.compact(live);
+    if (check.exactBytes !== undefined) {
+      live.estimatedBytes = check.exactBytes;
+      live.count();
     }
+    if (this.dueForCompaction(live)) this.compact(live);
+  }
+
+  /**
+   * Compaction encodes the whole document, so its cost grows with the document: waiting until
+   * the log is as large as the snapshot keeps the cost per appended byte constant (every 200
+   * updates of a large document, it took most of the server's time per edit), while a load
+   * still applies at most about twice the document. By bytes too: typing and deleting a
+   * megabyte again and again keeps the document small but would grow the log without end.
+   */
+  private dueForCompaction(live: LiveDoc): boolean {
+    if (live.logBytes > COLLAB_DOC_MAX_BYTES) return true;
+    if (live.sinceCompaction < this.compactEvery) return false;
+    return live.logBytes >= live.snapshotBytes || live.sinceCompaction >= this.compactAtMostEvery;
   }
 
   /**
@@ -415,6 +477,7 @@ export class CollabService {
     live.sinceCompaction++;
     live.logBytes += update.byteLength;
     live.estimatedBytes += update.byteLength + UPDATE_OVERHEAD_BYTES;
+    live.count();
     this.write(live, (roomId) => this.ctx.stores.docs.appendUpdate(roomId, update));
   }
 
@@ -423,7 +486,9 @@ export class CollabService {
     const snapshot = Y.encodeStateAsUpdate(live.doc);
     live.sinceCompaction = 0;
     live.logBytes = 0;
+    live.snapshotBytes = snapshot.byteLength;
     live.estimatedBytes = snapshot.byteLength;
+    live.count();
     this.write(live, (roomId) => this.ctx.stores.docs.replace(roomId, snapshot));
   }
 
@@ -438,16 +503,22 @@ export class CollabService {
   /** Runs `op` after every store operation queued before it for the room. */
   private enqueue<T>(roomId: string, op: () => Promise<T>): Promise<T> {
     const run = (this.queues.get(roomId) ?? Promise.resolve()).then(op);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(roomId, tail);
-    void tail.then(() => {
+    // The last operation of the room's queue takes the queue with it when it settles.
+    const settled = () => {
       if (this.queues.get(roomId) === tail) this.queues.delete(roomId);
-    });
+    };
+    const tail: Promise<void> = run.then(settled, settled);
+    this.queues.set(roomId, tail);
     return run;
   }
+}
+
+/**
+ * Whether a Yjs update brings content (any struct); one that only deletes does not, and frees
+ * memory rather than taking it.
+ */
+function addsContent(update: Uint8Array): boolean {
+  return Y.decodeUpdate(update).structs.length > 0;
 }
 
 interface AwarenessChanges {
@@ -456,12 +527,26 @@ interface AwarenessChanges {
   removed: number[];
 }
 
+/**
+ * A sync message, written straight into one buffer of its exact size: it is built for every
+ * update, and lib0's encoder would allocate a working buffer and copy out of it.
+ */
 function syncMessage(type: number, payload: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MESSAGE_SYNC);
-  encoding.writeVarUint(encoder, type);
-  encoding.writeVarUint8Array(encoder, payload);
-  return encoding.toUint8Array(encoder);
+  let header = 2;
+  for (let length = payload.byteLength; length > 0x7f; length = Math.floor(length / 128)) header++;
+  header++;
+  const message = new Uint8Array(header + payload.byteLength);
+  message[0] = MESSAGE_SYNC;
+  message[1] = type;
+  let at = 2;
+  let length = payload.byteLength;
+  while (length > 0x7f) {
+    message[at++] = (length & 0x7f) | 0x80;
+    length = Math.floor(length / 128);
+  }
+  message[at++] = length;
+  message.set(payload, at);
+  return message;
 }
 
 function awarenessMessage(update: Uint8Array): Uint8Array {

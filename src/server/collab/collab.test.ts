@@ -378,7 +378,7 @@ describe('persistence', () => {
     expect(fresh.doc.getMap('meta').get('language')).toBe('typescript');
   });
 
-  it('many small updates are compacted every 200, and the log empties when the last one leaves', async () => {
+  it('a small document is compacted after 200 updates, and the log empties when the last one leaves', async () => {
     const server = await startServer();
     const { room, adaDoc, graceDoc } = await pair(server);
     for (let i = 0; i < 250; i++) adaDoc.text.insert(adaDoc.text.length, 'x');
@@ -402,6 +402,28 @@ describe('persistence', () => {
     const again = new Y.Doc();
     Y.applyUpdate(again, compacted.snapshot!);
     expect(again.getText('code').toJSON()).toBe('x'.repeat(250));
+  });
+
+  it('compacts a large document once its log is as large as the snapshot, not every 200 updates', async () => {
+    const server = await startServer();
+    const { room, adaDoc, graceDoc } = await pair(server);
+    adaDoc.text.insert(0, 'p'.repeat(20_000));
+    for (let i = 0; i < 199; i++) adaDoc.text.insert(adaDoc.text.length, 'x');
+    await waitFor(() => graceDoc.text.length === 20_199, 5000, 'first 200 relayed');
+    await server.collab.flush();
+    // Nothing stored before: the first 200 updates are folded into a snapshot of about 20 KB.
+    expect((await server.ctx.stores.docs.load(room.id)).updates).toEqual([]);
+
+    for (let i = 0; i < 250; i++) adaDoc.text.insert(adaDoc.text.length, 'y');
+    await waitFor(() => graceDoc.text.length === 20_449, 5000, 'next 250 relayed');
+    await server.collab.flush();
+    // A few KB of one-character updates: logged, not worth encoding the whole document for.
+    const stored = await server.ctx.stores.docs.load(room.id);
+    expect(stored.updates).toHaveLength(250);
+    const restored = new Y.Doc();
+    Y.applyUpdate(restored, stored.snapshot!);
+    for (const update of stored.updates) Y.applyUpdate(restored, update);
+    expect(restored.getText('code').toJSON()).toBe(graceDoc.text.toJSON());
   });
 
   it('compacts by bytes too: typing and deleting a lot keeps the stored log small', async () => {
@@ -433,6 +455,70 @@ describe('persistence', () => {
     expect(server.ctx.accountant.usedBytes - before).toBeGreaterThanOrEqual(100_000);
     await server.ctx.rooms.close(room.id, 'deleted');
     expect(server.ctx.accountant.usedBytes).toBeLessThanOrEqual(before);
+  });
+});
+
+describe('memory', () => {
+  it('counts the live document while it is open, and only the stored bytes once the last editor left', async () => {
+    const server = await startServer();
+    const { room, adaDoc, graceDoc } = await pair(server);
+    const before = server.ctx.accountant.usedBytes;
+    for (let i = 0; i < 100; i++) adaDoc.text.insert(adaDoc.text.length, `line ${i} of the code\n`);
+    await waitFor(() => graceDoc.text.toJSON().endsWith('line 99 of the code\n'), 5000, 'typed');
+    await server.collab.flush();
+    const stored = await server.ctx.stores.docs.load(room.id);
+    const storedBytes =
+      (stored.snapshot?.byteLength ?? 0) + stored.updates.reduce((sum, u) => sum + u.byteLength, 0);
+    // The stored bytes, and the live document at least as large again.
+    expect(server.ctx.accountant.usedBytes - before).toBeGreaterThanOrEqual(2 * storedBytes);
+
+    adaDoc.provider.destroy();
+    graceDoc.provider.destroy();
+    await waitFor(() => server.collab.openDocs === 0, 5000, 'doc unloaded');
+    await server.collab.flush();
+    const compacted = await server.ctx.stores.docs.load(room.id);
+    expect(compacted.updates).toEqual([]);
+    expect(server.ctx.accountant.usedBytes - before).toBe(compacted.snapshot!.byteLength);
+  });
+
+  it('refuses edits that add content while memory is critical (1013 overloaded), keeps deletions, and takes the edit once memory is relieved', async () => {
+    const clock = new ManualClock();
+    const server = await startServer({ MEMORY_BUDGET_BYTES: String(1024 * 1024) }, { clock });
+    const { room, members } = await roomWith(server, 'Ada', 'Grace');
+    const [ada, grace] = members as [Joined, Joined];
+    const adaDoc = await openSynced(server, ada);
+    const graceDoc = await openSynced(server, grace);
+    adaDoc.text.insert(0, 'hello world');
+    await waitFor(() => graceDoc.text.toJSON() === 'hello world', 5000, 'first edit');
+
+    // Another room, with its editor connected (so it is not evicted), takes the memory: its
+    // paste is accepted, and leaves the level critical.
+    const other = await createRoom(server, { ttlSeconds: 60 });
+    const bob = await join(server, other, 'Bob');
+    const bobDoc = await openSynced(server, bob);
+    bobDoc.text.insert(0, 'b'.repeat(600_000));
+    await waitFor(() => server.ctx.accountant.level === 'critical', 10_000, 'critical');
+    expect(bobDoc.closes).toEqual([]);
+
+    adaDoc.text.insert(adaDoc.text.length, '!');
+    await waitFor(() => adaDoc.closes.length > 0, 5000, 'Ada refused');
+    expect(adaDoc.closes[0]).toEqual({ code: 1013, reason: 'overloaded' });
+    // Deleting frees memory, so it goes through.
+    graceDoc.text.delete(0, 6);
+    await sleep(500);
+    expect(graceDoc.text.toJSON()).toBe('world');
+    expect(graceDoc.closes).toEqual([]);
+    expect(server.ctx.accountant.level).toBe('critical');
+
+    // The other room expires, and with it its document: the provider's retry now gets Ada's
+    // edit in, and editing goes on.
+    await clock.advance(61_000);
+    await waitFor(() => server.ctx.accountant.level === 'ok', 5000, 'memory relieved');
+    await waitFor(() => graceDoc.text.toJSON() === 'world!', 10_000, "Ada's edit after relief");
+    graceDoc.text.insert(0, 'hello ');
+    await waitFor(() => adaDoc.text.toJSON() === 'hello world!', 5000, 'editing again');
+    const fresh = openDoc(server, room.id, ada.token);
+    await waitFor(() => fresh.text.toJSON() === 'hello world!', 5000, "the room's document");
   });
 });
 

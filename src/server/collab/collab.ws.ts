@@ -103,11 +103,11 @@ export function attachCollabSockets(
       },
     };
     const peer: CollabPeer = {
+      // No completion callback: one per message per peer costs a closure and a call on every
+      // relayed update, and a failed write ends the connection anyway (ws destroys the socket,
+      // and 'close' below cleans up).
       send: (message) => {
-        if (ws.readyState !== WebSocket.OPEN) return;
-        ws.send(message, (error) => {
-          if (error) ctx.log.debug({ err: error }, 'collab send failed');
-        });
+        if (ws.readyState === WebSocket.OPEN) ws.send(message);
       },
       close: (reason) => client.close(reason),
     };

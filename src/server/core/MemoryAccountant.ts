@@ -28,7 +28,8 @@ export interface Reservation {
 }
 
 /**
- * Knows every byte of room data held in RAM (files, thumbnails, cached images) against
+ * Knows every byte of room data held in RAM (files, thumbnails, cached images, collab documents
+ * stored and open) against
  * MEMORY_BUDGET_BYTES. Levels: warning from 75 % of the budget, critical from 90 % (API.md,
  * "Health"). Uploads reserve their size before they are read, so parallel uploads can never
  * together exceed the budget; when held bytes reach critical, the pressure listeners run (caches
@@ -47,9 +48,10 @@ export class MemoryAccountant {
 
   /** Records `bytes` under `key` (replacing what the key held before). */
   hold(key: string, bytes: number): void {
-    this.release(key);
+    // Called on every stored or applied collab update: one lookup and one write, no delete.
+    const previous = this.held.get(key) ?? 0;
     this.held.set(key, bytes);
-    this.used += bytes;
+    this.used += bytes - previous;
     if (this.level === 'critical') for (const listener of this.pressureListeners) listener();
   }
 

@@ -8,7 +8,10 @@ import type { RoomkitContext } from '../core/context.js';
  */
 export function createMetrics(ctx: RoomkitContext): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // The event-loop lag histogram samples on a timer; prom-client's default of every 10 ms
+  // cost an idle server about 6 ms of CPU a second (100 wake-ups), more than the rest of it
+  // together. Every 100 ms still catches any stall long enough to matter.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
 
   new Gauge({
     name: 'roomkit_rooms',

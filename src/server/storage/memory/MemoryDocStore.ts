@@ -5,14 +5,16 @@ interface Entry {
   snapshot: Uint8Array | undefined;
   updates: Uint8Array[];
   bytes: number;
+  /** `doc:<roomId>`, the accountant's key, made once rather than on every append. */
+  key: string;
 }
 
 /**
  * Room documents in RAM. Every stored byte is counted by the memory accountant under
- * `doc:<roomId>` (snapshot plus log): this is the document's one entry in the budget, present
- * for as long as the room lives whether or not anyone has it open (the live Y.Doc of
- * CollabService is not counted again). Stored bytes are copies in their own allocation, so a
- * WebSocket frame they were sliced from is never pinned.
+ * `doc:<roomId>` (snapshot plus log), for as long as the room lives whether or not anyone has
+ * it open (CollabService counts the live Y.Doc apart, under `collab:<roomId>`, while it is
+ * open). Stored bytes are copies in their own allocation, so a WebSocket frame they were sliced
+ * from is never pinned.
  */
 export class MemoryDocStore implements DocStore {
   private readonly rooms = new Map<string, Entry>();
@@ -30,18 +32,23 @@ export class MemoryDocStore implements DocStore {
   async appendUpdate(roomId: string, update: Uint8Array): Promise<void> {
     let entry = this.rooms.get(roomId);
     if (!entry) {
-      entry = { snapshot: undefined, updates: [], bytes: 0 };
+      entry = { snapshot: undefined, updates: [], bytes: 0, key: `doc:${roomId}` };
       this.rooms.set(roomId, entry);
     }
     entry.updates.push(copy(update));
     entry.bytes += update.byteLength;
-    this.count(roomId, entry);
+    this.count(entry);
   }
 
   async replace(roomId: string, snapshot: Uint8Array): Promise<void> {
-    const entry: Entry = { snapshot: copy(snapshot), updates: [], bytes: snapshot.byteLength };
+    const entry: Entry = {
+      snapshot: copy(snapshot),
+      updates: [],
+      bytes: snapshot.byteLength,
+      key: this.rooms.get(roomId)?.key ?? `doc:${roomId}`,
+    };
     this.rooms.set(roomId, entry);
-    this.count(roomId, entry);
+    this.count(entry);
   }
 
   async deleteRoom(roomId: string): Promise<void> {
@@ -54,8 +61,8 @@ export class MemoryDocStore implements DocStore {
     this.rooms.clear();
   }
 
-  private count(roomId: string, entry: Entry): void {
-    this.accountant?.hold(`doc:${roomId}`, entry.bytes);
+  private count(entry: Entry): void {
+    this.accountant?.hold(entry.key, entry.bytes);
   }
 }
 

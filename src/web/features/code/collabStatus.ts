@@ -36,7 +36,9 @@ export const initialCollabStatus: CollabStatus = { phase: 'connecting', loaded: 
 
 /**
  * The close codes of API.md ("Collaborative code") that no reconnection can fix. y-websocket
- * treats the whole 4400–4499 range the same way (the HTTP 4xx convention).
+ * treats the whole 4400–4499 range the same way (the HTTP 4xx convention). The others, 1013
+ * `rate_limited` and `overloaded` among them, are left to the provider's reconnection: the page
+ * shows "Offline" meanwhile, and the sync on reconnect sends the refused edit again.
  */
 export function describeClose(code: number): CollabStop | null {
   switch (code) {
