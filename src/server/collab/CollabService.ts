@@ -164,7 +164,7 @@ class LiveDoc {
  * it was encoded, and a reload waits for the compaction before it. Memory: the budget counts the
  * stored bytes (MemoryDocStore, `doc:<roomId>`) and, while the doc is open, the live doc
  * (`collab:<roomId>`: its estimated encoded size × LIVE_DOC_BYTES_PER_ENCODED_BYTE), released
- * when it is unloaded or dropped (docs/decisions/006).
+ * when it is unloaded or dropped (docs/decisions/007).
  */
 export class CollabService {
   private readonly docs = new Map<string, LiveDoc>();
