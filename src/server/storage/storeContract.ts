@@ -367,7 +367,8 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
       const plain = (list: Uint8Array[]) => list.map((update) => [...update]);
 
       it('loads nothing for a room with nothing stored', async () => {
-        expect(await stores.docs.load(unique('room'))).toEqual({ updates: [] });
+        expect(await stores.docs.load(unique('room'))).toMatchObject({ updates: [] });
+        expect((await stores.docs.load(unique('room'))).snapshot).toBeUndefined();
       });
 
       it('round-trips updates byte for byte, in the order they were appended', async () => {
@@ -410,6 +411,32 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         expect(plain(loaded.updates)).toEqual([[4]]);
       });
 
+      it("replace with a load's cursor keeps the updates appended after that load", async () => {
+        const roomId = unique('room');
+        await stores.docs.appendUpdate(roomId, bytes(1));
+        await stores.docs.appendUpdate(roomId, bytes(2));
+        const loaded = await stores.docs.load(roomId);
+        // Another instance appends while this one folds what it loaded into a snapshot.
+        await stores.docs.appendUpdate(roomId, bytes(3));
+        await stores.docs.replace(roomId, bytes(1, 2), loaded.cursor);
+        let after = await stores.docs.load(roomId);
+        expect([...(after.snapshot as Uint8Array)]).toEqual([1, 2]);
+        expect(plain(after.updates)).toEqual([[3]]);
+        // And again from there: cursors keep counting.
+        await stores.docs.appendUpdate(roomId, bytes(4));
+        const second = await stores.docs.load(roomId);
+        await stores.docs.appendUpdate(roomId, bytes(5));
+        await stores.docs.replace(roomId, bytes(1, 2, 3, 4), second.cursor);
+        after = await stores.docs.load(roomId);
+        expect([...(after.snapshot as Uint8Array)]).toEqual([1, 2, 3, 4]);
+        expect(plain(after.updates)).toEqual([[5]]);
+        // A room with nothing stored has a cursor too, and replace with it keeps nothing old.
+        const fresh = unique('room');
+        const empty = await stores.docs.load(fresh);
+        await stores.docs.replace(fresh, bytes(9), empty.cursor);
+        expect(plain((await stores.docs.load(fresh)).updates)).toEqual([]);
+      });
+
       it("deletes a room's document and nothing else", async () => {
         const roomId = unique('room');
         const kept = unique('room');
@@ -418,7 +445,8 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         await stores.docs.appendUpdate(kept, bytes(3));
         await stores.docs.deleteRoom(roomId);
         await stores.docs.deleteRoom(unique('missing'));
-        expect(await stores.docs.load(roomId)).toEqual({ updates: [] });
+        expect(await stores.docs.load(roomId)).toMatchObject({ updates: [] });
+        expect((await stores.docs.load(roomId)).snapshot).toBeUndefined();
         expect(plain((await stores.docs.load(kept)).updates)).toEqual([[3]]);
       });
 

@@ -4,6 +4,8 @@ import type { DocStore, StoredDoc } from '../DocStore.js';
 interface Entry {
   snapshot: Uint8Array | undefined;
   updates: Uint8Array[];
+  /** Updates ever removed from the front of `updates` (cursors count from the first append). */
+  removed: number;
   bytes: number;
   /** `doc:<roomId>`, the accountant's key, made once rather than on every append. */
   key: string;
@@ -23,16 +25,17 @@ export class MemoryDocStore implements DocStore {
 
   async load(roomId: string): Promise<StoredDoc> {
     const entry = this.rooms.get(roomId);
-    if (!entry) return { updates: [] };
+    if (!entry) return { updates: [], cursor: 0 };
+    const cursor = entry.removed + entry.updates.length;
     return entry.snapshot === undefined
-      ? { updates: [...entry.updates] }
-      : { snapshot: entry.snapshot, updates: [...entry.updates] };
+      ? { updates: [...entry.updates], cursor }
+      : { snapshot: entry.snapshot, updates: [...entry.updates], cursor };
   }
 
   async appendUpdate(roomId: string, update: Uint8Array): Promise<void> {
     let entry = this.rooms.get(roomId);
     if (!entry) {
-      entry = { snapshot: undefined, updates: [], bytes: 0, key: `doc:${roomId}` };
+      entry = { snapshot: undefined, updates: [], removed: 0, bytes: 0, key: `doc:${roomId}` };
       this.rooms.set(roomId, entry);
     }
     entry.updates.push(copy(update));
@@ -40,12 +43,20 @@ export class MemoryDocStore implements DocStore {
     this.count(entry);
   }
 
-  async replace(roomId: string, snapshot: Uint8Array): Promise<void> {
+  async replace(roomId: string, snapshot: Uint8Array, cursor?: number): Promise<void> {
+    const old = this.rooms.get(roomId);
+    const removed = old ? old.removed + old.updates.length : 0;
+    // The updates appended after the load whose cursor this is stay.
+    const kept =
+      old && cursor !== undefined ? old.updates.slice(Math.max(0, cursor - old.removed)) : [];
+    let bytes = snapshot.byteLength;
+    for (const update of kept) bytes += update.byteLength;
     const entry: Entry = {
       snapshot: copy(snapshot),
-      updates: [],
-      bytes: snapshot.byteLength,
-      key: this.rooms.get(roomId)?.key ?? `doc:${roomId}`,
+      updates: kept,
+      removed: removed - kept.length,
+      bytes,
+      key: old?.key ?? `doc:${roomId}`,
     };
     this.rooms.set(roomId, entry);
     this.count(entry);

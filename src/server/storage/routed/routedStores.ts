@@ -129,8 +129,8 @@ class RoutedDocStore implements DocStore {
     await (await this.router.storesFor(roomId)).docs.appendUpdate(roomId, update);
   }
 
-  async replace(roomId: string, snapshot: Uint8Array): Promise<void> {
-    await (await this.router.storesFor(roomId)).docs.replace(roomId, snapshot);
+  async replace(roomId: string, snapshot: Uint8Array, cursor?: number): Promise<void> {
+    await (await this.router.storesFor(roomId)).docs.replace(roomId, snapshot, cursor);
   }
 
   async deleteRoom(roomId: string): Promise<void> {

@@ -27,11 +27,14 @@ export class SqlDocStore implements DocStore {
         .executeTakeFirst();
       const updates = await trx
         .selectFrom('doc_updates')
-        .select('data')
+        .select(['id', 'data'])
         .where('room_id', '=', roomId)
         .orderBy('id')
         .execute();
-      const stored: StoredDoc = { updates: updates.map((row) => row.data) };
+      const stored: StoredDoc = {
+        updates: updates.map((row) => row.data),
+        cursor: Number(updates.at(-1)?.id ?? 0),
+      };
       if (snapshot) stored.snapshot = snapshot.snapshot;
       return stored;
     });
@@ -41,9 +44,12 @@ export class SqlDocStore implements DocStore {
     await this.db.insertInto('doc_updates').values({ room_id: roomId, data: update }).execute();
   }
 
-  async replace(roomId: string, snapshot: Uint8Array): Promise<void> {
+  async replace(roomId: string, snapshot: Uint8Array, cursor?: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('doc_updates').where('room_id', '=', roomId).execute();
+      let stale = trx.deleteFrom('doc_updates').where('room_id', '=', roomId);
+      // Ids rise in insertion order, so the updates a load returned are those up to its cursor.
+      if (cursor !== undefined) stale = stale.where('id', '<=', cursor);
+      await stale.execute();
       await trx
         .insertInto('doc_snapshots')
         .values({ room_id: roomId, snapshot })
