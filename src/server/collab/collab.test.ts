@@ -541,6 +541,7 @@ describe('the room ends', () => {
     expect(graceDoc.closes[0]).toEqual({ code: 4410, reason: 'room_closed' });
     await server.collab.flush();
     expect(await server.ctx.stores.docs.load(room.id)).toMatchObject({ updates: [] });
+    expect((await server.ctx.stores.docs.load(room.id)).snapshot).toBeUndefined();
     expect(server.collab.openDocs).toBe(0);
 
     const late = rawClient(server, tokenPath(room.id, ada.token));

@@ -130,6 +130,7 @@ describe('routing by persistence', () => {
     await stores.docs.deleteRoom(room.id);
     expect((await disk.messages.listAfter(room.id, 0, 10)).messages).toEqual([]);
     expect(await disk.docs.load(room.id)).toMatchObject({ updates: [] });
+    expect((await disk.docs.load(room.id)).snapshot).toBeUndefined();
     // A write racing the end lands in RAM, never in the database.
     await stores.messages.append(draft(room.id, 'late'));
     expect((await disk.messages.listAfter(room.id, 0, 10)).messages).toEqual([]);
