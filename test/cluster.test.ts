@@ -4,6 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { WebSocket } from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   api,
@@ -41,6 +44,27 @@ beforeEach(async () => {
     await redis.quit();
   });
 });
+
+/** A stock y-websocket provider on `server` for `member`, synced; destroyed after the test. */
+async function openEditor(server: TestServer, member: { token: string; room: { id: string } }) {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(
+    `${server.url.replace(/^http/, 'ws')}/collab`,
+    member.room.id,
+    doc,
+    {
+      params: { token: member.token },
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      disableBc: true,
+    },
+  );
+  onCleanup(() => {
+    provider.destroy();
+    doc.destroy();
+  });
+  await waitFor(() => provider.synced || undefined, 5000, 'the editor synced');
+  return { doc, provider, text: doc.getText('code') };
+}
 
 /** Two instances of one deployment. */
 async function twoInstances(options: AppOptions = {}): Promise<[TestServer, TestServer]> {
@@ -188,6 +212,61 @@ describe('two instances over Redis', () => {
     await expect(startServer({ ...env, REDIS_URL: `redis://127.0.0.1:${port}` })).rejects.toThrow(
       /^REDIS_URL: cannot connect \(/,
     );
+  });
+
+  it('converge a code document edited on both instances, for late joiners and after restarts', async () => {
+    const [a, b] = await twoInstances({ collabHeartbeatMs: 60_000 });
+    const room = await createRoom(a, { persistent: true });
+    const ada = await join(a, room, 'Ada');
+    const grace = await join(b, room, 'Grace');
+    const onA = await openEditor(a, ada);
+    const onB = await openEditor(b, grace);
+
+    onA.text.insert(0, 'print("from A")\n');
+    await waitFor(() => onB.text.toJSON().includes('from A') || undefined, 5000, 'A on B');
+    onB.text.insert(onB.text.length, 'print("from B")\n');
+    await waitFor(() => onA.text.toJSON().includes('from B') || undefined, 5000, 'B on A');
+    // Typed at once on both: Yjs merges, and both end the same.
+    for (let i = 0; i < 20; i++) {
+      onA.text.insert(0, `# a${i}\n`);
+      onB.text.insert(onB.text.length, `# b${i}\n`);
+    }
+    await waitFor(
+      () =>
+        (onA.text.toJSON() === onB.text.toJSON() &&
+          onA.text.toJSON().includes('# a19') &&
+          onA.text.toJSON().includes('# b19')) ||
+        undefined,
+      5000,
+      'the two to converge',
+    );
+
+    // Cursors cross too: Grace on B sees Ada's state, labelled with Ada's name.
+    onA.provider.awareness.setLocalStateField('cursor', { line: 1 });
+    await waitFor(
+      () =>
+        [...onB.provider.awareness.getStates().values()].find(
+          (state) => (state as { user?: { name?: string } }).user?.name === 'Ada',
+        ),
+      5000,
+      "Ada's cursor on B",
+    );
+
+    // A third editor on B, while B already has the document open, gets all of it.
+    const late = await openEditor(b, await join(b, room, 'Eve'));
+    expect(late.text.toJSON()).toBe(onA.text.toJSON());
+
+    // Everybody leaves; the stored document is the whole of it, whichever instance reads it.
+    const final = onA.text.toJSON();
+    for (const editor of [onA, onB, late]) editor.provider.destroy();
+    await waitFor(
+      () => (a.collab.openDocs === 0 && b.collab.openDocs === 0) || undefined,
+      5000,
+      'unloaded',
+    );
+    await Promise.all([a.collab.flush(), b.collab.flush()]);
+    const reopened = await openEditor(a, ada);
+    expect(reopened.text.toJSON()).toBe(final);
   });
 
   it('report Redis in /readyz', async () => {

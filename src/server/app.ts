@@ -200,7 +200,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   sockets.use(chatEvents(chat));
   sockets.use(filesEvents(files));
   sockets.use(execEvents(exec));
-  const collab = new CollabService(ctx);
+  const collab = new CollabService(ctx, { channel: cluster?.channel });
   const collabSockets = attachCollabSockets(app.server, ctx, collab, {
     heartbeatMs: options.collabHeartbeatMs,
   });

@@ -2,6 +2,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
 import { ConfigError } from '../config.js';
 import { randomId } from '../core/ids.js';
+import { RedisChannel } from './RedisChannel.js';
 import { RedisPresence } from './RedisPresence.js';
 
 export interface Cluster {
@@ -10,6 +11,8 @@ export interface Cluster {
   /** Socket.IO's adapter: packets and server-side events through a Redis stream. */
   adapter: ReturnType<typeof createAdapter>;
   presence: RedisPresence;
+  /** Messages between instances that are not room events (Yjs updates). */
+  channel: RedisChannel;
   /** For short commands (presence, rate limits): fails fast while Redis is away. */
   redis: Redis;
   /** For /readyz: resolves while Redis answers. */
@@ -32,8 +35,9 @@ const QUIT_TIMEOUT_MS = 1_000;
 /**
  * Multi-instance mode (`REDIS_URL`, API.md "Running"): Socket.IO's Redis Streams adapter, which
  * resumes its stream after a Redis outage and keeps connection-state-recovery sessions in Redis,
- * so a client recovers on whichever instance it reconnects to; and presence in Redis. Two
- * connections: the adapter's (its blocking reads get a duplicate of it), and one for presence
+ * so a client recovers on whichever instance it reconnects to; presence in Redis; and a pub/sub
+ * channel for the collaborative documents. Three connections: the adapter's (its blocking reads
+ * get a duplicate of it), the channel's subscriber, and one for presence, rate limits, publishing
  * and checks that fails fast while Redis is away instead of queueing, so a Redis outage never
  * stalls a connection — presence answers from this instance's view until Redis is back.
  */
@@ -49,15 +53,16 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
     maxRetriesPerRequest: 1,
     connectionName: `roomkit-${instanceId}-presence`,
   });
-  for (const client of [adapterClient, commands]) client.on('error', options.onError);
+  const subscriber = new Redis(options.redisUrl, {
+    lazyConnect: true,
+    connectionName: `roomkit-${instanceId}-channel`,
+  });
+  const clients = [adapterClient, commands, subscriber];
+  for (const client of clients) client.on('error', options.onError);
   try {
-    await withTimeout(
-      Promise.all([adapterClient.connect(), commands.connect()]),
-      CONNECT_TIMEOUT_MS,
-    );
+    await withTimeout(Promise.all(clients.map((client) => client.connect())), CONNECT_TIMEOUT_MS);
   } catch (error) {
-    adapterClient.disconnect();
-    commands.disconnect();
+    for (const client of clients) client.disconnect();
     throw new ConfigError(`REDIS_URL: cannot connect (${(error as Error).message})`, {
       cause: error,
     });
@@ -76,13 +81,18 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
       sessionKeyPrefix: `${prefix}sio:session:`,
     }),
     presence,
+    channel: new RedisChannel(commands, subscriber, {
+      instanceId,
+      keyPrefix: prefix,
+      onError: options.onError,
+    }),
     redis: commands,
     check: async () => {
       await commands.ping();
     },
     // Presence is closed by its owner first (its last writes need the connection).
     close: async () => {
-      await Promise.all([adapterClient, commands].map((client) => leave(client)));
+      await Promise.all(clients.map((client) => leave(client)));
     },
   };
 }

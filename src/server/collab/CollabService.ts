@@ -9,6 +9,7 @@ import {
   COLLAB_DOC_MAX_BYTES,
   type CollabCloseReason,
 } from '../../protocol/collab.js';
+import type { ClusterChannel } from '../core/ClusterChannel.js';
 import type { RoomkitContext } from '../core/context.js';
 import type { MemoryAccountant } from '../core/MemoryAccountant.js';
 
@@ -86,7 +87,21 @@ export class CollabRefusal extends Error {
 export interface CollabOptions {
   /** Updates appended before the log may be compacted (default 200). */
   compactEvery?: number;
+  /**
+   * Multi-instance mode: the documents' updates and awareness go to the other instances through
+   * this channel, and theirs come back, so editors converge whichever instance each is on.
+   */
+  channel?: ClusterChannel;
 }
+
+/** The channel topic, and its message types (a varuint, the room id, then the payload). */
+const CLUSTER_TOPIC = 'collab';
+const CLUSTER_UPDATE = 0;
+const CLUSTER_AWARENESS = 1;
+/** "Send me what I lack": the payload is a state vector; who has more answers with an update. */
+const CLUSTER_SYNC = 2;
+/** The origin of what another instance sent: applied and shown here, stored and sent on there. */
+const FROM_CLUSTER = Symbol('from another instance');
 
 /** A room's document while anyone has it open. */
 class LiveDoc {
@@ -174,6 +189,8 @@ export class CollabService {
   private readonly compactEvery: number;
   private readonly compactAtMostEvery: number;
   private readonly unsubscribe: () => void;
+  private readonly channel: ClusterChannel | undefined;
+  private readonly unsubscribeChannel: (() => void)[] = [];
 
   constructor(
     private readonly ctx: RoomkitContext,
@@ -184,6 +201,16 @@ export class CollabService {
     this.unsubscribe = ctx.bus.subscribe((event) => {
       if (event.name === 'room:closed') this.drop(event.roomId);
     });
+    this.channel = options.channel;
+    if (this.channel) {
+      this.unsubscribeChannel.push(
+        this.channel.subscribe(CLUSTER_TOPIC, (message) => this.fromCluster(message)),
+        // Updates sent while the instances could not reach each other are lost: ask again.
+        this.channel.onResume(() => {
+          for (const live of this.docs.values()) if (live.loaded) this.askCluster(live);
+        }),
+      );
+    }
     // RoomService deleted the stored doc already; this runs after any write still queued.
     ctx.rooms.on('closed', async (roomId) => {
       this.drop(roomId);
@@ -242,6 +269,7 @@ export class CollabService {
   /** Stops listening to the bus and waits for the queued writes. Connections are closed first. */
   async close(): Promise<void> {
     this.unsubscribe();
+    for (const unsubscribe of this.unsubscribeChannel.splice(0)) unsubscribe();
     for (const live of [...this.docs.values()]) this.unload(live);
     await this.flush();
   }
@@ -287,6 +315,8 @@ export class CollabService {
       this.onAwareness(live, changes, origin),
     );
     live.loaded = true;
+    // What another instance applied but has not stored yet (or stored after this load read).
+    this.askCluster(live);
   }
 
   private leave(live: LiveDoc, peer: CollabPeer): void {
@@ -456,9 +486,12 @@ export class CollabService {
       live.owners.delete(client);
     }
     const changed = [...changes.added, ...changes.updated, ...changes.removed];
-    const message = awarenessMessage(
-      awarenessProtocol.encodeAwarenessUpdate(live.awareness, changed),
-    );
+    const update = awarenessProtocol.encodeAwarenessUpdate(live.awareness, changed);
+    const message = awarenessMessage(update);
+    // This instance's own changes (a peer's, or a peer gone) go to the others; states timed
+    // out here are left to time out there by themselves.
+    if (origin !== FROM_CLUSTER && origin !== 'timeout')
+      this.channel?.publish(CLUSTER_TOPIC, clusterMessage(CLUSTER_AWARENESS, live.roomId, update));
     // To everyone, the sender included, as y-websocket does: a client that hears nothing for
     // 30 s reconnects, and its own renewed state (every 15 s) is what it hears in a quiet room.
     for (const each of live.peers.keys()) each.send(message);
@@ -478,10 +511,17 @@ export class CollabService {
     live.logBytes += update.byteLength;
     live.estimatedBytes += update.byteLength + UPDATE_OVERHEAD_BYTES;
     live.count();
+    // Another instance's update is stored, and sent on, by that instance.
+    if (origin === FROM_CLUSTER) return;
+    this.channel?.publish(CLUSTER_TOPIC, clusterMessage(CLUSTER_UPDATE, live.roomId, update));
     this.write(live, (roomId) => this.ctx.stores.docs.appendUpdate(roomId, update));
   }
 
-  /** Folds the room's log into one snapshot of the document as it is now. */
+  /**
+   * Folds the room's log into one snapshot of the document as it is now. With other instances
+   * appending to the same log, the snapshot also takes in what the log holds (some of it may
+   * not have reached this instance yet) and only the updates it read are removed.
+   */
   private compact(live: LiveDoc): void {
     const snapshot = Y.encodeStateAsUpdate(live.doc);
     live.sinceCompaction = 0;
@@ -489,7 +529,72 @@ export class CollabService {
     live.snapshotBytes = snapshot.byteLength;
     live.estimatedBytes = snapshot.byteLength;
     live.count();
-    this.write(live, (roomId) => this.ctx.stores.docs.replace(roomId, snapshot));
+    const docs = this.ctx.stores.docs;
+    if (!this.channel) {
+      this.write(live, (roomId) => docs.replace(roomId, snapshot));
+      return;
+    }
+    this.write(live, async (roomId) => {
+      const stored = await docs.load(roomId);
+      const merged = new Y.Doc();
+      try {
+        Y.transact(merged, () => {
+          Y.applyUpdate(merged, snapshot);
+          if (stored.snapshot) Y.applyUpdate(merged, stored.snapshot);
+          for (const update of stored.updates) Y.applyUpdate(merged, update);
+        });
+        await docs.replace(roomId, Y.encodeStateAsUpdate(merged), stored.cursor);
+      } finally {
+        merged.destroy();
+      }
+    });
+  }
+
+  /** Asks the other instances for whatever of the room's document this one lacks. */
+  private askCluster(live: LiveDoc): void {
+    this.channel?.publish(
+      CLUSTER_TOPIC,
+      clusterMessage(CLUSTER_SYNC, live.roomId, Y.encodeStateVector(live.doc)),
+    );
+  }
+
+  /**
+   * Another instance's message: an update or awareness change to show here, or a request for
+   * what it lacks, answered with an update of everything beyond its state vector. Rooms nobody
+   * has open here are not concerned (their editors, when they come, load from the store and ask).
+   */
+  private fromCluster(message: Uint8Array): void {
+    let roomId: string | undefined;
+    try {
+      const decoder = decoding.createDecoder(message);
+      const type = decoding.readVarUint(decoder);
+      roomId = decoding.readVarString(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      const live = this.docs.get(roomId);
+      if (!live?.loaded || live.dropped) return;
+      if (type === CLUSTER_UPDATE) Y.applyUpdate(live.doc, payload, FROM_CLUSTER);
+      else if (type === CLUSTER_AWARENESS)
+        awarenessProtocol.applyAwarenessUpdate(live.awareness, payload, FROM_CLUSTER);
+      else if (type === CLUSTER_SYNC) {
+        const missing = Y.encodeStateAsUpdate(live.doc, payload);
+        // Two bytes is Yjs' empty update: nothing to send.
+        if (missing.byteLength > 2)
+          this.channel?.publish(CLUSTER_TOPIC, clusterMessage(CLUSTER_UPDATE, roomId, missing));
+        // And who is here, for the newcomer's cursors.
+        const clients = [...live.awareness.getStates().keys()];
+        if (clients.length > 0)
+          this.channel?.publish(
+            CLUSTER_TOPIC,
+            clusterMessage(
+              CLUSTER_AWARENESS,
+              roomId,
+              awarenessProtocol.encodeAwarenessUpdate(live.awareness, clients),
+            ),
+          );
+      }
+    } catch (error) {
+      this.ctx.log.warn({ err: error, roomId }, 'collab message from another instance refused');
+    }
   }
 
   private write(live: LiveDoc, op: (roomId: string) => Promise<void>): void {
@@ -531,6 +636,14 @@ interface AwarenessChanges {
  * A sync message, written straight into one buffer of its exact size: it is built for every
  * update, and lib0's encoder would allocate a working buffer and copy out of it.
  */
+function clusterMessage(type: number, roomId: string, payload: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, type);
+  encoding.writeVarString(encoder, roomId);
+  encoding.writeVarUint8Array(encoder, payload);
+  return encoding.toUint8Array(encoder);
+}
+
 function syncMessage(type: number, payload: Uint8Array): Uint8Array {
   let header = 2;
   for (let length = payload.byteLength; length > 0x7f; length = Math.floor(length / 128)) header++;
