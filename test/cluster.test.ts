@@ -23,9 +23,11 @@ import {
 } from './helpers.js';
 import type { AppOptions } from '../src/server/app.js';
 import { usePostgres } from './postgres.js';
+import { useS3 } from './s3.js';
 
 const redisUrl = process.env.ROOMKIT_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 const freshDatabase = usePostgres();
+const bucket = useS3();
 
 let env: Record<string, string>;
 beforeEach(async () => {
@@ -267,6 +269,36 @@ describe('two instances over Redis', () => {
     await Promise.all([a.collab.flush(), b.collab.flush()]);
     const reopened = await openEditor(a, ada);
     expect(reopened.text.toJSON()).toBe(final);
+  });
+
+  it('complete a direct upload on another instance than the one that handed it out, once', async () => {
+    const s3Env = { ...env, ...bucket.s3.env() };
+    const a = await startServer(s3Env);
+    const b = await startServer(s3Env);
+    const room = await createRoom(a, { persistent: false });
+    const ada = await join(a, room, 'Ada');
+    const grace = await join(b, room, 'Grace');
+    const bytes = Buffer.from('a file sent straight to object storage\n'.repeat(100));
+    const asked = await api(a, 'POST', `/api/rooms/${room.id}/uploads`, {
+      token: ada.token,
+      body: { name: 'notes.txt', size: bytes.length, mime: 'text/plain' },
+    });
+    expect(asked.status).toBe(201);
+    const sent = await fetch(asked.body.url, {
+      method: asked.body.method,
+      headers: asked.body.headers,
+      body: bytes,
+    });
+    expect(sent.ok).toBe(true);
+    const completePath = `/api/rooms/${room.id}/uploads/${asked.body.uploadId}/complete`;
+    // Not Grace's to complete, on either instance; it stays open for Ada.
+    expect((await api(b, 'POST', completePath, { token: grace.token })).status).toBe(403);
+    const completed = await api(b, 'POST', completePath, { token: ada.token });
+    expect(completed.status).toBe(201);
+    expect(completed.body.file).toMatchObject({ name: 'notes.txt', size: bytes.length });
+    // Used up, on every instance.
+    expect((await api(a, 'POST', completePath, { token: ada.token })).status).toBe(404);
+    expect((await api(b, 'POST', completePath, { token: ada.token })).status).toBe(404);
   });
 
   it('report Redis in /readyz', async () => {

@@ -19,6 +19,7 @@ import { defaultLimits, type Limits, type RoomkitContext } from './core/context.
 import { MemoryAccountant } from './core/MemoryAccountant.js';
 import { PresenceTracker } from './core/PresenceTracker.js';
 import { openCluster } from './cluster/openCluster.js';
+import { RedisPendingUploads } from './cluster/RedisPendingUploads.js';
 import { relayBus } from './cluster/relayBus.js';
 import { RoomEventBus } from './core/RoomEventBus.js';
 import { RoomService } from './core/RoomService.js';
@@ -189,7 +190,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const chat = new ChatService(ctx);
   const files = new FileService(ctx);
-  const uploads = new PresignedUploads(ctx, files, staging);
+  const uploads = new PresignedUploads(
+    ctx,
+    files,
+    staging,
+    cluster && new RedisPendingUploads(cluster.redis, config.redisKeyPrefix),
+  );
   const exec = new ExecService(ctx, options.exec);
   await app.register(healthRoutes(ctx, registry, checks));
   await app.register(roomsRoutes(ctx));

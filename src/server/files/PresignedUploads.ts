@@ -3,6 +3,7 @@ import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { randomId } from '../core/ids.js';
 import type { Session } from '../core/RoomService.js';
+import { MemoryPendingUploads, type PendingUploadStore } from '../storage/PendingUploadStore.js';
 import type { PresignedRequest, UploadStaging } from '../storage/UploadStaging.js';
 import type { FileService } from './FileService.js';
 import type { PresignedUploadRequest } from './presignedUploads.schema.js';
@@ -14,14 +15,6 @@ const COMPLETE_GRACE_SECONDS = 5 * 60;
 /** Direct uploads one member may have open at once (each may fill MAX_UPLOAD_BYTES in S3). */
 export const MAX_PENDING_PER_MEMBER = 4;
 const SWEEP_MS = 60_000;
-
-interface Pending {
-  roomId: string;
-  memberId: string;
-  name: string;
-  size: number;
-  expiresAt: number;
-}
 
 /** What `POST /api/rooms/:roomId/uploads` answers. */
 export interface PresignedUpload extends PresignedRequest {
@@ -35,21 +28,21 @@ export interface PresignedUpload extends PresignedRequest {
  * bytes straight to object storage, then completes; the server reads the staged object back
  * (never more than was declared) and passes it through `FileService.upload`, the path every
  * upload takes, and deletes the staged object whatever the outcome. An upload id belongs to one
- * member of one room and completes once. Open uploads are kept in this process's memory: with
- * several instances, a client must complete on the instance that gave it the id.
+ * member of one room and completes once. Open uploads are kept in a `PendingUploadStore`: this
+ * process's memory, or Redis with several instances, so any instance can complete any upload.
  */
 export class PresignedUploads {
-  private readonly pending = new Map<string, Pending>();
   private readonly stopSweep: () => void;
 
   constructor(
     private readonly ctx: RoomkitContext,
     private readonly files: FileService,
     private readonly staging: UploadStaging | undefined,
+    private readonly pending: PendingUploadStore = new MemoryPendingUploads(),
   ) {
     this.stopSweep = ctx.clock.every(SWEEP_MS, () => this.sweep());
-    ctx.rooms.on('closed', (roomId) => {
-      for (const [id, upload] of this.pending) if (upload.roomId === roomId) this.discard(id);
+    ctx.rooms.on('closed', async (roomId) => {
+      await this.discard(await this.pending.takeRoom(roomId));
     });
   }
 
@@ -59,11 +52,9 @@ export class PresignedUploads {
     if (request.size > this.ctx.config.maxUploadBytes) throw this.files.tooLarge();
     this.files.refuseWhenBusy(request.size);
     const now = this.ctx.clock.now();
-    const open = [...this.pending.values()].filter(
-      (upload) => upload.memberId === session.member.id && upload.expiresAt > now,
-    );
+    const open = await this.pending.openOf(session.member.id, now);
     if (open.length >= MAX_PENDING_PER_MEMBER) {
-      const retryAfter = Math.ceil((Math.min(...open.map((u) => u.expiresAt)) - now) / 1000);
+      const retryAfter = Math.ceil((Math.min(...open) - now) / 1000);
       throw new AppError(
         'rate_limited',
         `At most ${MAX_PENDING_PER_MEMBER} direct uploads may be open at once; complete one first.`,
@@ -79,7 +70,7 @@ export class PresignedUploads {
       UPLOAD_URL_SECONDS,
     );
     const expiresAt = now + (UPLOAD_URL_SECONDS + COMPLETE_GRACE_SECONDS) * 1000;
-    this.pending.set(uploadId, {
+    await this.pending.add(uploadId, {
       roomId: session.room.id,
       memberId: session.member.id,
       name: request.name,
@@ -100,17 +91,19 @@ export class PresignedUploads {
     abandoned: () => boolean,
   ): Promise<{ file: FileInfo; message: Message }> {
     const staging = this.requireStaging();
-    const upload = this.pending.get(uploadId);
-    if (upload === undefined || upload.roomId !== session.room.id) {
-      throw new AppError(
+    const upload = await this.pending.take(uploadId);
+    const notFound = () =>
+      new AppError(
         'not_found',
         'No such upload in this room: it was completed already, has expired, or never existed.',
       );
-    }
-    if (upload.memberId !== session.member.id) {
+    if (upload === undefined) throw notFound();
+    if (upload.roomId !== session.room.id || upload.memberId !== session.member.id) {
+      // Not this caller's to use up: it stays open for its owner.
+      await this.pending.add(uploadId, upload);
+      if (upload.roomId !== session.room.id) throw notFound();
       throw new AppError('forbidden', 'This upload belongs to another member.');
     }
-    this.pending.delete(uploadId);
     try {
       if (upload.expiresAt <= this.ctx.clock.now()) {
         throw new AppError('not_found', 'This upload has expired; ask for a new one.');
@@ -144,9 +137,7 @@ export class PresignedUploads {
   /** Forgets every open upload and deletes what was staged for them. */
   async close(): Promise<void> {
     this.stopSweep();
-    const ids = [...this.pending.keys()];
-    this.pending.clear();
-    await Promise.all(ids.map((id) => this.deleteStaged(id)));
+    await this.discard(await this.pending.takeAll());
   }
 
   private requireStaging(): UploadStaging {
@@ -159,14 +150,16 @@ export class PresignedUploads {
     return this.staging;
   }
 
-  private sweep(): void {
-    const now = this.ctx.clock.now();
-    for (const [id, upload] of this.pending) if (upload.expiresAt <= now) this.discard(id);
+  private async sweep(): Promise<void> {
+    try {
+      await this.discard(await this.pending.takeExpired(this.ctx.clock.now()));
+    } catch (error) {
+      this.ctx.log.warn({ err: error }, 'expired direct uploads could not be swept');
+    }
   }
 
-  private discard(uploadId: string): void {
-    this.pending.delete(uploadId);
-    void this.deleteStaged(uploadId);
+  private async discard(uploadIds: string[]): Promise<void> {
+    await Promise.all(uploadIds.map((id) => this.deleteStaged(id)));
   }
 
   /** A failed delete leaves an object under `uploads/` for the bucket's lifecycle rule. */
