@@ -14,6 +14,10 @@ export interface RedisPresenceOptions {
   keyPrefix: string;
   /** Told when Redis fails; presence then answers from this instance's own view. */
   onError: (error: Error) => void;
+  /** How long an entry lasts without renewal (default 30 s). */
+  entryTtlMs?: number;
+  /** How often entries are renewed (default 10 s). */
+  renewEveryMs?: number;
 }
 
 /**
@@ -30,12 +34,14 @@ export interface RedisPresenceOptions {
 export class RedisPresence implements Presence {
   private readonly local = new PresenceTracker();
   private readonly renewal: NodeJS.Timeout;
+  private readonly ttlMs: number;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: RedisPresenceOptions,
   ) {
-    this.renewal = setInterval(() => void this.renew(), RENEW_EVERY_MS);
+    this.ttlMs = options.entryTtlMs ?? ENTRY_TTL_MS;
+    this.renewal = setInterval(() => void this.renew(), options.renewEveryMs ?? RENEW_EVERY_MS);
     this.renewal.unref();
   }
 
@@ -44,8 +50,8 @@ export class RedisPresence implements Presence {
     const others = await this.attempt(async () => {
       const results = await this.redis
         .multi()
-        .zadd(this.key(roomId), Date.now() + ENTRY_TTL_MS, this.entry(memberId))
-        .pexpire(this.key(roomId), ENTRY_TTL_MS)
+        .zadd(this.key(roomId), Date.now() + this.ttlMs, this.entry(memberId))
+        .pexpire(this.key(roomId), this.ttlMs)
         .zrangebyscore(this.key(roomId), Date.now(), '+inf')
         .exec();
       return this.otherInstances(results?.[2]?.[1], memberId);
@@ -97,10 +103,10 @@ export class RedisPresence implements Presence {
 
   private async renew(): Promise<void> {
     const pipeline = this.redis.pipeline();
-    const expires = Date.now() + ENTRY_TTL_MS;
+    const expires = Date.now() + this.ttlMs;
     for (const [roomId, memberId] of this.local.entries()) {
       pipeline.zadd(this.key(roomId), expires, this.entry(memberId));
-      pipeline.pexpire(this.key(roomId), ENTRY_TTL_MS);
+      pipeline.pexpire(this.key(roomId), this.ttlMs);
       // Expired entries of crashed instances go too, so a set never grows without end.
       pipeline.zremrangebyscore(this.key(roomId), '-inf', Date.now());
     }
