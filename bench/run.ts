@@ -4,6 +4,7 @@
  * Each suite writes its figures into its own section of docs/benchmarks.md; `--quick` runs a
  * short smoke pass and writes nothing.
  */
+import { clusterSuite } from './cluster.bench.js';
 import { collabSuite } from './collab.bench.js';
 import { execSuite } from './exec.bench.js';
 import { filesSuite } from './files.bench.js';
@@ -11,7 +12,7 @@ import type { BenchBlock, BenchContext, Benchmark, Suite } from './lib/bench.js'
 import { BENCHMARKS_MD, machine, writeResults } from './lib/report.js';
 
 // Each suite's benchmarks take its own context; the runner only hands prepare()'s result back.
-const suites: Suite[] = [filesSuite, collabSuite, execSuite];
+const suites: Suite[] = [filesSuite, collabSuite, execSuite, clusterSuite];
 
 function select(names: string[]): Map<Suite, Benchmark[]> {
   const all = suites.flatMap((suite) =>
