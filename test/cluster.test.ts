@@ -2,12 +2,9 @@
  * Multi-instance mode (API.md "Running": REDIS_URL): two instances on one Postgres database and
  * one Redis (each test run under its own key prefix), with real clients on different instances.
  */
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { WebSocket } from 'ws';
-import { WebsocketProvider } from 'y-websocket';
-import * as Y from 'yjs';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useClusterEnv } from './cluster.js';
+import { openEditor } from './editors.js';
 import {
   api,
   connectWithState,
@@ -15,63 +12,21 @@ import {
   emitAck,
   freePort,
   join,
-  onCleanup,
   openEvents,
   startServer,
   waitFor,
   type TestServer,
 } from './helpers.js';
 import type { AppOptions } from '../src/server/app.js';
-import { usePostgres } from './postgres.js';
 import { useS3 } from './s3.js';
 
-const redisUrl = process.env.ROOMKIT_TEST_REDIS ?? 'redis://127.0.0.1:6379';
-const freshDatabase = usePostgres();
 const bucket = useS3();
-
-let env: Record<string, string>;
-beforeEach(async () => {
-  const prefix = `roomkit-test-${randomBytes(4).toString('hex')}:`;
-  env = {
-    DATABASE_URL: await freshDatabase(),
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: prefix,
-    SESSION_SECRET: 'cluster-test-secret-of-32-characters!!',
-  };
-  onCleanup(async () => {
-    // What the run left in Redis (streams, sessions, presence) goes with it.
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
-});
-
-/** A stock y-websocket provider on `server` for `member`, synced; destroyed after the test. */
-async function openEditor(server: TestServer, member: { token: string; room: { id: string } }) {
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(
-    `${server.url.replace(/^http/, 'ws')}/collab`,
-    member.room.id,
-    doc,
-    {
-      params: { token: member.token },
-      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-      disableBc: true,
-    },
-  );
-  onCleanup(() => {
-    provider.destroy();
-    doc.destroy();
-  });
-  await waitFor(() => provider.synced || undefined, 5000, 'the editor synced');
-  return { doc, provider, text: doc.getText('code') };
-}
+const clusterEnv = useClusterEnv();
 
 /** Two instances of one deployment. */
 async function twoInstances(options: AppOptions = {}): Promise<[TestServer, TestServer]> {
-  const a = await startServer(env, options);
-  const b = await startServer(env, options);
+  const a = await startServer(clusterEnv(), options);
+  const b = await startServer(clusterEnv(), options);
   return [a, b];
 }
 
@@ -211,9 +166,9 @@ describe('two instances over Redis', () => {
 
   it('refuse to start without Redis, in one line naming it', async () => {
     const port = await freePort();
-    await expect(startServer({ ...env, REDIS_URL: `redis://127.0.0.1:${port}` })).rejects.toThrow(
-      /^REDIS_URL: cannot connect \(/,
-    );
+    await expect(
+      startServer({ ...clusterEnv(), REDIS_URL: `redis://127.0.0.1:${port}` }),
+    ).rejects.toThrow(/^REDIS_URL: cannot connect \(/);
   });
 
   it('converge a code document edited on both instances, for late joiners and after restarts', async () => {
@@ -272,7 +227,7 @@ describe('two instances over Redis', () => {
   });
 
   it('complete a direct upload on another instance than the one that handed it out, once', async () => {
-    const s3Env = { ...env, ...bucket.s3.env() };
+    const s3Env = { ...clusterEnv(), ...bucket.s3.env() };
     const a = await startServer(s3Env);
     const b = await startServer(s3Env);
     const room = await createRoom(a, { persistent: false });

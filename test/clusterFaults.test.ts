@@ -5,7 +5,6 @@
  * after the client's own catch-up by seq, from what its socket received.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   api,
@@ -21,6 +20,7 @@ import {
   waitFor,
   type Collected,
 } from './helpers.js';
+import { redisPrefix, testRedisUrl } from './cluster.js';
 import { usePostgres } from './postgres.js';
 
 const freshDatabase = usePostgres();
@@ -62,6 +62,36 @@ function received(collected: Collected): Map<number, string> {
     if (message.type === 'text') seen.set(message.seq, message.body);
   }
   return seen;
+}
+
+/**
+ * What a client has after reconnecting with its lastSeq: what it had, the replayed messages and
+ * those of the snapshot (`room:state`), by seq.
+ */
+function heard(
+  before: Map<number, string>,
+  reconnected: Collected & { state: { messages: { seq: number; body: string; type: string }[] } },
+): Map<number, string> {
+  const all = new Map([...before, ...received(reconnected)]);
+  for (const message of reconnected.state.messages)
+    if (message.type === 'text') all.set(message.seq, message.body);
+  return all;
+}
+
+/**
+ * `heard`, once everything acknowledged is in (the replay follows room:state), or after 5 s with
+ * whatever is missing, for the assertion to show.
+ */
+async function heardAll(
+  before: Map<number, string>,
+  reconnected: Parameters<typeof heard>[1],
+  acknowledged: { seq: number; body: string }[],
+): Promise<Map<number, string>> {
+  const complete = () => {
+    const all = heard(before, reconnected);
+    return acknowledged.every((m) => all.get(m.seq) === m.body) ? all : undefined;
+  };
+  return waitFor(complete, 5000, 'the catch-up').catch(() => heard(before, reconnected));
 }
 
 async function historyOf(server: { url: string }, roomId: string, token: string) {
@@ -151,13 +181,7 @@ describe('multi-instance faults', () => {
       }
       onB.socket.disconnect();
       const caughtUp = await connectWithState(b, grace.token, { lastSeq });
-      const all = new Map([...live, ...received(caughtUp)]);
-      for (const message of caughtUp.state.messages as {
-        seq: number;
-        body: string;
-        type: string;
-      }[])
-        if (message.type === 'text') all.set(message.seq, message.body);
+      const all = await heardAll(live, caughtUp, acknowledged);
       const lost = acknowledged.filter((m) => all.get(m.seq) !== m.body);
       expect(lost).toEqual([]);
 
@@ -173,11 +197,10 @@ describe('multi-instance faults', () => {
     'an instance killed with SIGKILL: its clients reconnect to the other and miss nothing',
     { timeout: 90_000 },
     async () => {
-      const prefix = `roomkit-test-${randomBytes(4).toString('hex')}:`;
       const env = {
         DATABASE_URL: await freshDatabase(),
-        REDIS_URL: process.env.ROOMKIT_TEST_REDIS ?? 'redis://127.0.0.1:6379',
-        REDIS_KEY_PREFIX: prefix,
+        REDIS_URL: testRedisUrl,
+        REDIS_KEY_PREFIX: redisPrefix(),
         SESSION_SECRET: 'faults-test-secret-of-32-characters!!!',
         LOG_LEVEL: 'warn',
       };
@@ -213,9 +236,7 @@ describe('multi-instance faults', () => {
       // Ada's client comes back through the balancer, to B, with its token and last seq.
       onA.socket.disconnect();
       const back = await connectWithState(b, ada.token, { lastSeq });
-      const all = new Map([...received(onA), ...received(back)]);
-      for (const message of back.state.messages as { seq: number; body: string; type: string }[])
-        if (message.type === 'text') all.set(message.seq, message.body);
+      const all = await heardAll(received(onA), back, acknowledged);
       expect(acknowledged.filter((m) => all.get(m.seq) !== m.body)).toEqual([]);
       // And she can go on talking.
       const next = await emitAck(back.socket, 'message:send', { body: 'still here' });

@@ -5,15 +5,12 @@
  * (.ci/run installs it).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { WebsocketProvider } from 'y-websocket';
-import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { useClusterEnv } from './cluster.js';
+import { openEditor } from './editors.js';
 import { download, fileUrl, noise, uploadMultipart } from './fileHelpers.js';
 import {
   api,
@@ -28,13 +25,11 @@ import {
   waitFor,
   type TestServer,
 } from './helpers.js';
-import { usePostgres } from './postgres.js';
 
 const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(
   (path) => spawnSync(path, ['-v']).status === 0,
 );
-const redisUrl = process.env.ROOMKIT_TEST_REDIS ?? 'redis://127.0.0.1:6379';
-const freshDatabase = usePostgres();
+const clusterEnv = useClusterEnv({ TRUST_PROXY: 'loopback' });
 
 /** The ```nginx block of docs/operations.md. */
 async function documentedConfig(): Promise<string> {
@@ -107,27 +102,9 @@ async function startNginx(upstreams: TestServer[]): Promise<string> {
   return url;
 }
 
-let env: Record<string, string>;
-beforeEach(async () => {
-  const prefix = `roomkit-test-${randomBytes(4).toString('hex')}:`;
-  env = {
-    DATABASE_URL: await freshDatabase(),
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: prefix,
-    SESSION_SECRET: 'nginx-test-secret-of-32-characters!!!!',
-    TRUST_PROXY: 'loopback',
-  };
-  onCleanup(async () => {
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
-});
-
 describe.skipIf(!nginx)('behind nginx, as docs/operations.md configures it', () => {
   it('carries a chat, an upload and a co-edit to two instances', { timeout: 60_000 }, async () => {
-    const instances = [await startServer(env), await startServer(env)];
+    const instances = [await startServer(clusterEnv()), await startServer(clusterEnv())];
     const front = { url: await startNginx(instances) };
 
     const room = await createRoom(front, { persistent: false });
@@ -171,25 +148,7 @@ describe.skipIf(!nginx)('behind nginx, as docs/operations.md configures it', () 
     expect(Buffer.compare(fetched.bytes, bytes)).toBe(0);
 
     // A co-edit over y-websocket.
-    const editors = [ada, grace].map((member) => {
-      const doc = new Y.Doc();
-      const provider = new WebsocketProvider(
-        `${front.url.replace(/^http/, 'ws')}/collab`,
-        room.id,
-        doc,
-        {
-          params: { token: member.token },
-          WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-          disableBc: true,
-        },
-      );
-      onCleanup(() => {
-        provider.destroy();
-        doc.destroy();
-      });
-      return { doc, provider };
-    });
-    for (const { provider } of editors) await waitFor(() => provider.synced, 5000, 'synced');
+    const editors = [await openEditor(front, ada), await openEditor(front, grace)];
     editors[0]!.doc.getText('code').insert(0, 'print("ada")\n');
     editors[1]!.doc.getText('code').insert(0, '# grace\n');
     await waitFor(

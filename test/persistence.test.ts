@@ -10,9 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { WebsocketProvider } from 'y-websocket';
-import * as Y from 'yjs';
 import { ManualClock } from '../src/server/core/Clock.js';
 import { download, fileUrl, noise, uploadSocket } from './fileHelpers.js';
 import {
@@ -21,12 +18,10 @@ import {
   createRoom,
   emitAck,
   join as joinRoom,
-  onCleanup,
   startServer,
   waitFor,
-  type Joined,
-  type TestServer,
 } from './helpers.js';
+import { openEditor } from './editors.js';
 
 let dir: string;
 let env: Record<string, string>;
@@ -42,28 +37,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Opens the room's document with a stock WebsocketProvider and waits until it is synced. */
-async function openDoc(server: TestServer, member: Joined) {
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(
-    `${server.url.replace(/^http/, 'ws')}/collab`,
-    member.room.id,
-    doc,
-    {
-      params: { token: member.token },
-      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-      disableBc: true,
-    },
-  );
-  const close = () => {
-    provider.destroy();
-    doc.destroy();
-  };
-  onCleanup(close);
-  await waitFor(() => provider.synced, 5000, 'provider synced');
-  return { doc, text: doc.getText('code'), close };
-}
 
 const nothing = {
   rooms: 0,
@@ -136,7 +109,7 @@ describe('a persistent room survives a restart', () => {
       code: 'throw new Error("not kept")',
     });
     expect(ran).toMatchObject({ ok: true });
-    const editor = await openDoc(first, ada);
+    const editor = await openEditor(first, ada);
     editor.text.insert(0, 'console.log("kept");');
     await waitFor(() => rowsOf(room.id).doc_updates > 0 || undefined, 5000, 'doc stored');
     editor.close();
@@ -194,7 +167,7 @@ describe('a persistent room survives a restart', () => {
       expect.objectContaining({ memberId: ada.member.id, language: 'javascript', exitCode: 1 }),
     ]);
 
-    const reopened = await openDoc(second, grace);
+    const reopened = await openEditor(second, grace);
     expect(reopened.text.toJSON()).toBe('console.log("kept");');
 
     // The ephemeral room did not survive, and says so.
@@ -217,7 +190,7 @@ describe('a persistent room that ends leaves nothing behind', () => {
       await emitAck(socket, 'exec:run', { language: 'javascript', code: '1' });
       expect(rowsOf(room.id).exec_runs).toBe(1);
       expect(await uploadSocket(socket, 'shared.bin', shared)).toMatchObject({ ok: true });
-      const editor = await openDoc(server, member);
+      const editor = await openEditor(server, member);
       editor.text.insert(0, `// ${name}`);
       await waitFor(() => rowsOf(room.id).doc_updates > 0 || undefined, 5000, 'doc stored');
       editor.close();
@@ -260,7 +233,7 @@ describe('a persistent room that ends leaves nothing behind', () => {
     expect(await uploadSocket(socket, 'a.bin', noise(5_000, 'expiring'))).toMatchObject({
       ok: true,
     });
-    const editor = await openDoc(server, member);
+    const editor = await openEditor(server, member);
     editor.text.insert(0, 'soon gone');
     await waitFor(() => rowsOf(room.id).doc_updates > 0 || undefined, 5000, 'doc stored');
     expect(rowsOf(room.id)).toMatchObject({ rooms: 1, members: 1, files: 1, exec_runs: 1 });

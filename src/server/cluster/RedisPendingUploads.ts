@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { AppError } from '../core/AppError.js';
+import { AppError, unavailable } from '../core/AppError.js';
 import type { PendingUpload, PendingUploadStore } from '../storage/PendingUploadStore.js';
 
 /** Kept this long past its expiry, so a late `take` still finds it and says "expired". */
@@ -114,13 +114,6 @@ async function unavailableWithout<T>(op: () => Promise<T>): Promise<T> {
     return await op();
   } catch (error) {
     if (error instanceof AppError) throw error;
-    const unavailable = new AppError(
-      'overloaded',
-      'Direct uploads are unavailable for a moment; try again shortly.',
-      undefined,
-      { 'Retry-After': '5' },
-    );
-    unavailable.cause = error;
-    throw unavailable;
+    throw unavailable('Direct uploads are unavailable for a moment; try again shortly.', 5, error);
   }
 }

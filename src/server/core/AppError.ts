@@ -26,6 +26,18 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * 503 `overloaded` for a dependency that is not answering (the database, the file store, Redis):
+ * the client is told when to try again; `cause` is kept for the log.
+ */
+export function unavailable(message: string, retryAfterSeconds: number, cause: unknown): AppError {
+  const error = new AppError('overloaded', message, undefined, {
+    'Retry-After': String(retryAfterSeconds),
+  });
+  error.cause = cause;
+  return error;
+}
+
 /** Any thrown value as an error body; unknown failures never leak their text. */
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof AppError) return error.toBody();

@@ -1,6 +1,6 @@
 import { HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { Config } from '../../config.js';
-import { AppError } from '../../core/AppError.js';
+import { AppError, unavailable } from '../../core/AppError.js';
 
 /** Tries per request, the first included; 5xx, throttling and network failures are retried. */
 export const S3_MAX_ATTEMPTS = 3;
@@ -64,12 +64,5 @@ export function isNotFound(error: unknown): boolean {
 export function storeUnavailable(error: unknown, report?: (error: Error) => void): AppError {
   if (error instanceof AppError) return error;
   report?.(error instanceof Error ? error : new Error(String(error)));
-  const unavailable = new AppError(
-    'overloaded',
-    'The file store is not answering; try again in a minute.',
-    undefined,
-    { 'Retry-After': '30' },
-  );
-  unavailable.cause = error;
-  return unavailable;
+  return unavailable('The file store is not answering; try again in a minute.', 30, error);
 }

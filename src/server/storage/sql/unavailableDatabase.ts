@@ -5,7 +5,7 @@ import type {
   QueryCompiler,
   TransactionSettings,
 } from 'kysely';
-import { AppError } from '../../core/AppError.js';
+import { unavailable } from '../../core/AppError.js';
 
 /** Node's codes for a connection that could not be made or was lost. */
 const NETWORK_CODES = new Set([
@@ -36,22 +36,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return PG_CONNECTION_MESSAGES.test(error.message);
 }
 
-function unavailable(cause: unknown): AppError {
-  const error = new AppError(
-    'overloaded',
-    'The database is unavailable; try again shortly.',
-    undefined,
-    { 'Retry-After': '5' },
-  );
-  error.cause = cause;
-  return error;
-}
-
 async function mapped<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (error) {
-    throw isDatabaseUnavailable(error) ? unavailable(error) : error;
+    throw isDatabaseUnavailable(error)
+      ? unavailable('The database is unavailable; try again shortly.', 5, error)
+      : error;
   }
 }
 
