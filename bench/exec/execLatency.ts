@@ -262,7 +262,7 @@ function whereTheTimeGoes(row: LanguageRow): string {
     );
   } else {
     parts.push(
-      `Where the time goes: the driver takes ${formatMs(row.reported.p50)} inside the server (${formatMs(row.alone.p50)} alone in the benchmark process); the other ${formatMs(outside)} of the ${formatMs(row.warm.p50)} is the HTTP round trip, the session check, the queue and the announcement to the room`,
+      `Where the time goes: the driver takes ${formatMs(row.reported.p50)} inside the server (${formatMs(row.alone.p50)} alone in the benchmark process); the other ${formatMs(outside)} of the ${formatMs(row.warm.p50)} is the wait for the driver (\`durationMs\` counts the program only, not the wait for a process), the queue, the HTTP round trip, the session check and the announcement to the room`,
     );
   }
   if (row.paced.p50 < row.warm.p50 / 2) {
@@ -278,6 +278,8 @@ function whereTheTimeGoes(row: LanguageRow): string {
 const DRIVER_NOTES: Record<string, string> = {
   'wasm:python':
     'The wasm driver gives every Python run a fresh process that loaded Pyodide in advance and keeps ' +
-    'as many loaded as its pool (2, `PythonProcesses`); a run that finds none loaded waits for one to ' +
-    'load — about what the cold column shows — and back-to-back runs use them up faster than they load.',
+    'as many loaded as its pool (2, `PythonProcesses`); processes after the first start from a memory ' +
+    'snapshot of a loaded interpreter (about half a second of CPU each, one at a time), so back-to-back ' +
+    'runs use them up faster than they load and each waits for the next process. Reusing a process for ' +
+    'several runs from a reset interpreter would remove the wait; it is not built.',
 };
