@@ -30,13 +30,21 @@ async function twoInstances(options: AppOptions = {}): Promise<[TestServer, Test
   return [a, b];
 }
 
+/**
+ * A room made on A (ephemeral, so it also shows that such rooms live in the shared database),
+ * with Ada joined on A and Grace on B.
+ */
+async function roomAcross(a: TestServer, b: TestServer) {
+  const room = await createRoom(a, { persistent: false });
+  const ada = await join(a, room, 'Ada');
+  const grace = await join(b, room, 'Grace');
+  return { room, ada, grace };
+}
+
 describe('two instances over Redis', () => {
   it('deliver a message sent on one to sockets and event streams on the other, seq gap-free', async () => {
     const [a, b] = await twoInstances();
-    const room = await createRoom(a, { persistent: false });
-    const ada = await join(a, room, 'Ada');
-    // The room made on A exists on B: every room lives in the shared database.
-    const grace = await join(b, room, 'Grace');
+    const { room, ada, grace } = await roomAcross(a, b);
     const onA = await connectWithState(a, ada.token);
     const onB = await connectWithState(b, grace.token);
     const stream = openEvents(b, room.id, grace.token);
@@ -71,9 +79,7 @@ describe('two instances over Redis', () => {
 
   it('share presence: a member online on one instance is online on the other', async () => {
     const [a, b] = await twoInstances();
-    const room = await createRoom(a, { persistent: false });
-    const ada = await join(a, room, 'Ada');
-    const grace = await join(b, room, 'Grace');
+    const { room, ada, grace } = await roomAcross(a, b);
     const onA = await connectWithState(a, ada.token);
     const onB = await connectWithState(b, grace.token);
     // Grace's snapshot, made on B, shows Ada (connected to A) online.
@@ -112,9 +118,7 @@ describe('two instances over Redis', () => {
 
   it('end a room everywhere: members on the other instance are told and disconnected', async () => {
     const [a, b] = await twoInstances();
-    const room = await createRoom(a, { persistent: false });
-    const ada = await join(a, room, 'Ada');
-    const grace = await join(b, room, 'Grace');
+    const { room, ada, grace } = await roomAcross(a, b);
     await connectWithState(a, ada.token);
     const onB = await connectWithState(b, grace.token);
     const stream = openEvents(b, room.id, grace.token);
@@ -148,9 +152,7 @@ describe('two instances over Redis', () => {
 
   it('hold a member to one rate limit whichever instance they use', async () => {
     const [a, b] = await twoInstances({ limits: { messages: { points: 3, seconds: 60 } } });
-    const room = await createRoom(a, { persistent: false });
-    const ada = await join(a, room, 'Ada');
-    const grace = await join(b, room, 'Grace');
+    const { room, ada, grace } = await roomAcross(a, b);
     const send = (server: TestServer, token: string, body: string) =>
       api(server, 'POST', `/api/rooms/${room.id}/messages`, { token, body: { body } });
     expect((await send(a, ada.token, 'one')).status).toBe(201);
@@ -230,9 +232,7 @@ describe('two instances over Redis', () => {
     const s3Env = { ...clusterEnv(), ...bucket.s3.env() };
     const a = await startServer(s3Env);
     const b = await startServer(s3Env);
-    const room = await createRoom(a, { persistent: false });
-    const ada = await join(a, room, 'Ada');
-    const grace = await join(b, room, 'Grace');
+    const { room, ada, grace } = await roomAcross(a, b);
     const bytes = Buffer.from('a file sent straight to object storage\n'.repeat(100));
     const asked = await api(a, 'POST', `/api/rooms/${room.id}/uploads`, {
       token: ada.token,

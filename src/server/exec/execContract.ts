@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { api, roomWith, type TestServer } from '../../../test/helpers.js';
 import type { ExecDriver, ExecLimits, ExecResult } from './ExecDriver.js';
 import { execSnippets } from './execSnippets.js';
 
@@ -225,4 +226,36 @@ export async function processesWith(marker: string): Promise<string[]> {
     }),
   );
   return found;
+}
+
+/**
+ * Through the real app with `server`'s driver (which offers bash): a room's member runs a bash
+ * program with stdin and a non-zero exit, and an unknown language is refused.
+ */
+export async function expectRunsInARoom(server: TestServer): Promise<void> {
+  const { room, members } = await roomWith(server, 'Ada');
+  const response = await api<ExecResult>(server, 'POST', `/api/rooms/${room.id}/exec`, {
+    token: members[0]!.token,
+    body: {
+      language: 'bash',
+      code: 'read -r name; echo "hello $name"; exit 2',
+      stdin: 'Ada\n',
+    },
+  });
+  expect(response.status).toBe(200);
+  expect(response.body).toMatchObject({
+    stdout: 'hello Ada\n',
+    stderr: '',
+    exitCode: 2,
+    timedOut: false,
+    truncated: false,
+  });
+  const unknown = await api<{ error: { code: string } }>(
+    server,
+    'POST',
+    `/api/rooms/${room.id}/exec`,
+    { token: members[0]!.token, body: { language: 'cobol', code: 'DISPLAY "HI"' } },
+  );
+  expect(unknown.status).toBe(400);
+  expect(unknown.body.error.code).toBe('invalid_request');
 }

@@ -7,16 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  api,
-  freePort,
-  roomWith,
-  spawnRoomkit,
-  sleep,
-  startServer,
-} from '../../../../test/helpers.js';
+import { api, freePort, spawnRoomkit, sleep, startServer } from '../../../../test/helpers.js';
 import type { ExecLimits } from '../ExecDriver.js';
-import { describeExecContract, processesWith } from '../execContract.js';
+import { describeExecContract, expectRunsInARoom, processesWith } from '../execContract.js';
 import { SandboxDriver } from './SandboxDriver.js';
 import { probeSandbox } from './sandboxHost.js';
 
@@ -146,29 +139,7 @@ describe.skipIf(!sandbox.ok)('sandbox driver', { timeout: 60_000 }, () => {
       expect(ids).toEqual(expect.arrayContaining(['bash']));
       for (const language of languages.body) expect(language.driver).toBe('sandbox');
 
-      const { room, members } = await roomWith(server, 'Ada');
-      const response = await api(server, 'POST', `/api/rooms/${room.id}/exec`, {
-        token: members[0]!.token,
-        body: {
-          language: 'bash',
-          code: 'read -r name; echo "hello $name"; exit 2',
-          stdin: 'Ada\n',
-        },
-      });
-      expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({
-        stdout: 'hello Ada\n',
-        stderr: '',
-        exitCode: 2,
-        timedOut: false,
-        truncated: false,
-      });
-      const unknown = await api(server, 'POST', `/api/rooms/${room.id}/exec`, {
-        token: members[0]!.token,
-        body: { language: 'cobol', code: 'DISPLAY "HI"' },
-      });
-      expect(unknown.status).toBe(400);
-      expect(unknown.body.error.code).toBe('invalid_request');
+      await expectRunsInARoom(server);
     });
   });
 });
