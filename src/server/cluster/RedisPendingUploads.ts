@@ -42,6 +42,13 @@ export class RedisPendingUploads implements PendingUploadStore {
     });
   }
 
+  peek(uploadId: string): Promise<PendingUpload | undefined> {
+    return unavailableWithout(async () => {
+      const json = await this.redis.get(this.key(uploadId));
+      return json === null ? undefined : pendingSchema.parse(JSON.parse(json));
+    });
+  }
+
   take(uploadId: string): Promise<PendingUpload | undefined> {
     return unavailableWithout(() => this.takeOne(uploadId));
   }

@@ -91,19 +91,20 @@ export class PresignedUploads {
     abandoned: () => boolean,
   ): Promise<{ file: FileInfo; message: Message }> {
     const staging = this.requireStaging();
-    const upload = await this.pending.take(uploadId);
     const notFound = () =>
       new AppError(
         'not_found',
         'No such upload in this room: it was completed already, has expired, or never existed.',
       );
-    if (upload === undefined) throw notFound();
-    if (upload.roomId !== session.room.id || upload.memberId !== session.member.id) {
-      // Not this caller's to use up: it stays open for its owner.
-      await this.pending.add(uploadId, upload);
-      if (upload.roomId !== session.room.id) throw notFound();
+    // Looked at before it is taken: an upload that is not this caller's stays open for its owner.
+    const open = await this.pending.peek(uploadId);
+    if (open === undefined || open.roomId !== session.room.id) throw notFound();
+    if (open.memberId !== session.member.id) {
       throw new AppError('forbidden', 'This upload belongs to another member.');
     }
+    // Taken by exactly one caller, should its owner complete it twice at once.
+    const upload = await this.pending.take(uploadId);
+    if (upload === undefined) throw notFound();
     try {
       if (upload.expiresAt <= this.ctx.clock.now()) {
         throw new AppError('not_found', 'This upload has expired; ask for a new one.');

@@ -16,6 +16,8 @@ export interface PendingUpload {
  */
 export interface PendingUploadStore {
   add(uploadId: string, upload: PendingUpload): Promise<void>;
+  /** The upload, left open; undefined if unknown or taken already. */
+  peek(uploadId: string): Promise<PendingUpload | undefined>;
   /** The upload, removed; undefined if unknown or taken already. */
   take(uploadId: string): Promise<PendingUpload | undefined>;
   /** When each of the member's uploads that are open at `now` expires. */
@@ -34,6 +36,11 @@ export class MemoryPendingUploads implements PendingUploadStore {
 
   async add(uploadId: string, upload: PendingUpload): Promise<void> {
     this.pending.set(uploadId, { ...upload });
+  }
+
+  async peek(uploadId: string): Promise<PendingUpload | undefined> {
+    const upload = this.pending.get(uploadId);
+    return upload && { ...upload };
   }
 
   async take(uploadId: string): Promise<PendingUpload | undefined> {
