@@ -6,8 +6,6 @@ import { RedisChannel } from './RedisChannel.js';
 import { RedisPresence } from './RedisPresence.js';
 
 export interface Cluster {
-  /** This process among the instances. */
-  instanceId: string;
   /** Socket.IO's adapter: packets and server-side events through a Redis stream. */
   adapter: ReturnType<typeof createAdapter>;
   presence: RedisPresence;
@@ -74,7 +72,6 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
     onError: options.onError,
   });
   return {
-    instanceId,
     adapter: createAdapter(adapterClient, {
       streamName: `${prefix}socket.io`,
       channelPrefix: `${prefix}socket.io`,

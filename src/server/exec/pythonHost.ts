@@ -16,6 +16,7 @@ import childProcess from 'node:child_process';
 import dgram from 'node:dgram';
 import { constants as fsConstants } from 'node:fs';
 import net from 'node:net';
+import { buffer } from 'node:stream/consumers';
 import type { loadPyodide as LoadPyodide, PyodideAPI } from 'pyodide';
 
 export interface PythonRun {
@@ -128,7 +129,7 @@ const pyodide = await loadPyodide({
   stdout: () => {},
   stderr: () => {},
   ...(mode === 'snapshot' ? { _makeSnapshot: true } : {}),
-  ...(mode === 'restore' ? { _loadSnapshot: await readAll(process.stdin) } : {}),
+  ...(mode === 'restore' ? { _loadSnapshot: await buffer(process.stdin) } : {}),
 });
 if (mode === 'snapshot') {
   pyodide.runPython(PRELOAD);
@@ -146,12 +147,6 @@ if (mode === 'snapshot') {
     send(message, () => process.exit(0));
   });
   send({ type: 'ready', version } satisfies HostMessage);
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /** What this file keeps of Pyodide's API once the program's view of it has been emptied. */
