@@ -3,7 +3,7 @@
  * one Redis (each test run under its own key prefix), with real clients on different instances.
  */
 import { describe, expect, it } from 'vitest';
-import { useClusterEnv } from './cluster.js';
+import { roomAcross, useClusterEnv } from './cluster.js';
 import { openEditor } from './editors.js';
 import {
   api,
@@ -28,17 +28,6 @@ async function twoInstances(options: AppOptions = {}): Promise<[TestServer, Test
   const a = await startServer(clusterEnv(), options);
   const b = await startServer(clusterEnv(), options);
   return [a, b];
-}
-
-/**
- * A room made on A (ephemeral, so it also shows that such rooms live in the shared database),
- * with Ada joined on A and Grace on B.
- */
-async function roomAcross(a: TestServer, b: TestServer) {
-  const room = await createRoom(a, { persistent: false });
-  const ada = await join(a, room, 'Ada');
-  const grace = await join(b, room, 'Grace');
-  return { room, ada, grace };
 }
 
 describe('two instances over Redis', () => {

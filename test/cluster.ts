@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { beforeEach } from 'vitest';
-import { onCleanup } from './helpers.js';
+import { createRoom, join, onCleanup } from './helpers.js';
 import { usePostgres } from './postgres.js';
 
 export const testRedisUrl = process.env.ROOMKIT_TEST_REDIS ?? 'redis://127.0.0.1:6379';
@@ -40,4 +40,15 @@ export function useClusterEnv(extra: Record<string, string> = {}): () => Record<
     };
   });
   return () => env;
+}
+
+/**
+ * A room made on A (ephemeral, so it also shows that such rooms live in the shared database),
+ * with Ada joined on A and Grace on B.
+ */
+export async function roomAcross(a: { url: string }, b: { url: string }) {
+  const room = await createRoom(a, { persistent: false });
+  const ada = await join(a, room, 'Ada');
+  const grace = await join(b, room, 'Grace');
+  return { room, ada, grace };
 }

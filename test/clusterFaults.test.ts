@@ -9,10 +9,8 @@ import { describe, expect, it } from 'vitest';
 import {
   api,
   connectWithState,
-  createRoom,
   emitAck,
   freePort,
-  join,
   onCleanup,
   sleep,
   spawnRoomkit,
@@ -20,7 +18,7 @@ import {
   waitFor,
   type Collected,
 } from './helpers.js';
-import { redisPrefix, testRedisUrl } from './cluster.js';
+import { redisPrefix, roomAcross, testRedisUrl } from './cluster.js';
 import { usePostgres } from './postgres.js';
 
 const freshDatabase = usePostgres();
@@ -115,9 +113,7 @@ describe('multi-instance faults', () => {
         SESSION_SECRET: 'faults-test-secret-of-32-characters!!!',
       };
       const [a, b] = [await startServer(env), await startServer(env)];
-      const room = await createRoom(a, { persistent: false });
-      const ada = await join(a, room, 'Ada');
-      const grace = await join(b, room, 'Grace');
+      const { room, ada, grace } = await roomAcross(a, b);
       const onA = await connectWithState(a, ada.token);
       const onB = await connectWithState(b, grace.token);
 
@@ -213,9 +209,7 @@ describe('multi-instance faults', () => {
         ready: true,
         port: portB,
       });
-      const room = await createRoom(a, { persistent: false });
-      const ada = await join(a, room, 'Ada');
-      const grace = await join(b, room, 'Grace');
+      const { ada, grace } = await roomAcross(a, b);
       const onA = await connectWithState(a, ada.token);
       const onB = await connectWithState(b, grace.token);
 

@@ -2,20 +2,18 @@
  * Presence shared through the real Redis (127.0.0.1:6379, or ROOMKIT_TEST_REDIS), two instances'
  * views side by side, with short expiry so a crashed instance's fading is seen in a test's time.
  */
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { redisPrefix, testRedisUrl } from '../../../test/cluster.js';
 import { onCleanup, waitFor } from '../../../test/helpers.js';
 import { RedisPresence } from './RedisPresence.js';
 
-const redisUrl = process.env.ROOMKIT_TEST_REDIS ?? 'redis://127.0.0.1:6379';
-
 function instances() {
-  const keyPrefix = `roomkit-test-${randomBytes(4).toString('hex')}:`;
+  const keyPrefix = redisPrefix();
   const errors: Error[] = [];
   // As openCluster makes them: connected first, then failing fast while Redis is away.
   const open = async (instanceId: string) => {
-    const redis = new Redis(redisUrl, {
+    const redis = new Redis(testRedisUrl, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -35,12 +33,6 @@ function instances() {
     });
     return { redis, presence };
   };
-  onCleanup(async () => {
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
   return { open, errors };
 }
 
