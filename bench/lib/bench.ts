@@ -9,6 +9,29 @@ export interface BenchBlock {
   /** The docs/benchmarks.md block it fills, e.g. `files:upload`. */
   id: string;
   markdown: string;
+  /**
+   * The ratios the block compares, drawn by the runner as a bar chart (docs/benchmarks/<id>.svg,
+   * embedded under the block's text) and kept in bench/results/<suite>.json.
+   */
+  chart?: RatioChart;
+  /** The figures behind the block, as numbers, for bench/results/<suite>.json. */
+  results?: Record<string, unknown>;
+}
+
+/**
+ * One bar per comparison: Roomkit's figure divided by its baseline's or peer's, measured in the
+ * same run. A bar at 1.00× means "as the baseline"; `goal` draws the line a bar must stay on the
+ * right side of.
+ */
+export interface RatioChart {
+  title: string;
+  /** What the ratio is, e.g. "CPU per delivery, Roomkit ÷ bare Socket.IO". */
+  metric: string;
+  /** Whether a smaller ratio is the better one (CPU, latency, memory) or a larger (throughput). */
+  better: 'lower' | 'higher';
+  /** The goal as a ratio, when the issue or design names one. */
+  goal?: number;
+  bars: { label: string; ratio: number }[];
 }
 
 export interface Benchmark<C extends BenchContext = BenchContext> {
