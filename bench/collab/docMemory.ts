@@ -226,6 +226,40 @@ document above the first reading (the store's entry for the room, its session's 
 code compiled meanwhile). Reading after one garbage collection instead of two counted another
 14 KiB per document outside the heap: the buffers of the compaction on leaving, dead but not
 yet subtracted.`;
-    return [{ id: 'collab:docmemory', markdown }];
+    const perDocument = (m: Measured, after: Reading) => ({
+      heapBytes: per(m, 'heap', after),
+      externalBytes: per(m, 'external', after),
+      countedBytes: per(m, 'counted', after),
+      rssBytes: per(m, 'rss', after),
+    });
+    return [
+      {
+        id: 'collab:docmemory',
+        markdown,
+        chart: {
+          title: 'Memory per open document: Roomkit vs @y/websocket-server',
+          metric: 'per open document, Roomkit ÷ the bare server with its documents open',
+          better: 'lower',
+          bars: [
+            {
+              label: 'JS heap, open',
+              ratio: per(rk, 'heap', rk.open) / per(base, 'heap', base.open),
+            },
+            { label: 'RSS, open', ratio: per(rk, 'rss', rk.open) / per(base, 'rss', base.open) },
+            {
+              label: 'JS heap, after the editors left',
+              ratio: per(rk, 'heap', rk.left) / per(base, 'heap', base.open),
+            },
+          ],
+        },
+        results: {
+          documents,
+          codeBytes: rk.codeBytes,
+          roomkitOpen: perDocument(rk, rk.open),
+          roomkitLeft: perDocument(rk, rk.left),
+          bareOpen: perDocument(base, base.open),
+        },
+      },
+    ];
   },
 };

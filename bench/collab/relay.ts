@@ -211,7 +211,42 @@ ${verdict(efficiency)}** (${rk.cpuMicrosEach.toFixed(1)} µs against ${base.cpuM
         summarize(concat(base.latencies)).p50,
       )}.`;
       const explained = efficiency < GOAL - 0.005 ? `\n\n${WHERE_THE_TIME_GOES}` : '';
-      return [{ id: 'collab:relay', markdown: markdown + explained }];
+      const figures = (t: Totals) => {
+        const latency = summarize(concat(t.latencies));
+        return {
+          editsPerSecond: (t.sent / t.windowMs) * 1000,
+          deliveredPerSecond: t.deliveredPerSecond,
+          deliveredShare: t.deliveredShare,
+          p50Ms: latency.p50,
+          p99Ms: latency.p99,
+          cpuMicrosPerDelivery: t.cpuMicrosEach,
+          clientElu: t.clientElu,
+        };
+      };
+      return [
+        {
+          id: 'collab:relay',
+          markdown: markdown + explained,
+          chart: {
+            title: `Collab relay, ${EDITORS} editors: Roomkit vs @y/websocket-server`,
+            metric:
+              'Roomkit against the reference server (throughput: Roomkit ÷ bare; CPU: bare ÷ Roomkit)',
+            better: 'higher',
+            goal: GOAL,
+            bars: [
+              { label: 'share of owed updates delivered', ratio: throughput },
+              { label: 'CPU efficiency per delivered update', ratio: efficiency },
+            ],
+          },
+          results: {
+            roomkit: figures(rk),
+            bare: figures(base),
+            throughput,
+            efficiency,
+            goal: GOAL,
+          },
+        },
+      ];
     } finally {
       await roomkit.stop();
       await bare.stop();

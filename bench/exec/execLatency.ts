@@ -248,7 +248,35 @@ ${table(
 )}
 
 ${[...goals, ...notes].join('\n\n')}`;
-    return [{ id: 'exec:latency', markdown }];
+    return [
+      {
+        id: 'exec:latency',
+        markdown,
+        chart: {
+          title: 'Exec: warm run latency through Roomkit vs the driver alone',
+          metric: 'warm p50, over HTTP through Roomkit ÷ the driver called directly',
+          better: 'lower',
+          bars: rows.map((row) => ({
+            label: `${row.language.name} on ${row.driver}`,
+            ratio: row.warm.p50 / row.alone.p50,
+          })),
+        },
+        results: {
+          goalsMs: GOALS,
+          rows: rows.map((row) => ({
+            driver: row.driver,
+            language: row.language.id,
+            coldMs: row.cold,
+            warmP50Ms: row.warm.p50,
+            warmP99Ms: row.warm.p99,
+            pacedP50Ms: row.paced.p50,
+            reportedP50Ms: row.reported.p50,
+            aloneFirstMs: row.aloneCold,
+            aloneP50Ms: row.alone.p50,
+          })),
+        },
+      },
+    ];
   },
 };
 

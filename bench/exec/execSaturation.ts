@@ -155,7 +155,32 @@ ${table(
     ],
   ]),
 )}`;
-    return [{ id: 'exec:saturation', markdown }];
+    return [
+      {
+        id: 'exec:saturation',
+        markdown,
+        chart: {
+          title: 'Exec at saturation: runs per second through Roomkit vs the driver alone',
+          metric: 'runs/s, Roomkit ÷ the same driver called directly',
+          better: 'higher',
+          bars: rows.map((row) => ({
+            label: `${row.language} on ${row.driver}`,
+            ratio: perSecond(row.roomkit) / perSecond(row.alone),
+          })),
+        },
+        results: {
+          rows: rows.map((row) => ({
+            driver: row.driver,
+            language: row.language,
+            aloneRunsPerSecond: perSecond(row.alone),
+            roomkitRunsPerSecond: perSecond(row.roomkit),
+            roomkitP50Ms: row.roomkit.latency.p50,
+            roomkitP99Ms: row.roomkit.latency.p99,
+            cpuMicrosPerRun: row.cpuMicrosEach,
+          })),
+        },
+      },
+    ];
   },
 };
 

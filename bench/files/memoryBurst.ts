@@ -229,6 +229,33 @@ glibc gives each libvips thread an arena of its own and returns little of it, wh
 RSS (MiB) every ${(SAMPLE_MS * 10) / 1000} s from the start of the burst:
 
 ${runs.map((r) => `- ${r.allocator}: ${r.timeline}`).join('\n')}`;
-    return [{ id: 'files:memory', markdown }];
+    return [
+      {
+        id: 'files:memory',
+        markdown,
+        chart: {
+          title: 'Upload burst: peak RSS against the memory budget',
+          metric: `peak RSS ÷ MEMORY_BUDGET_BYTES (${formatBytes(BUDGET)}); the goal is budget + 64 MiB`,
+          better: 'lower',
+          goal: LIMIT / BUDGET,
+          bars: runs.flatMap((r) => [
+            { label: `${r.allocator}: peak`, ratio: r.peak / BUDGET },
+            { label: `${r.allocator}: peak − idle`, ratio: (r.peak - r.idle) / BUDGET },
+          ]),
+        },
+        results: {
+          budgetBytes: BUDGET,
+          limitBytes: LIMIT,
+          runs: runs.map((r) => ({
+            allocator: r.allocator,
+            idleBytes: r.idle,
+            peakBytes: r.peak,
+            settledBytes: r.settled,
+            accountantPeakBytes: r.accountantPeak,
+            durationMs: r.done.durationMs,
+          })),
+        },
+      },
+    ];
   },
 };

@@ -5,11 +5,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RatioChart } from './bench.js';
+import { formatTimes, meetsGoal, renderChart } from './chart.js';
 
 export const BENCHMARKS_MD = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
+/** One JSON file per suite: every block's chart and figures, with the run that made them. */
+export const RESULTS_DIR = fileURLToPath(new URL('../results', import.meta.url));
 
 const FILE_HEADER = `# Benchmarks
 
@@ -17,6 +22,29 @@ Figures measured by \`npm run bench\` on the machine named in each section. Ever
 compares Roomkit with a bare baseline or a peer measured in the same run, so the ratios carry
 over between machines better than the absolute figures do. Each section
 between \`bench:\` comment markers is generated; edit the code in bench/, not the figures.
+
+## How to read this
+
+- **Ratios are the figures to trust.** Roomkit and its comparison run as separate processes on
+  the same machine, driven by the same load generator, in alternating rounds (A B A B …), so
+  whatever else the machine is doing weighs on both. Absolute figures move with the machine; the
+  line under each heading names it, its load average, the commit and the exact command.
+- **Each chart is one comparison.** A bar is Roomkit's figure divided by its baseline's (a bare
+  server doing the same job with nothing else, or a peer such as ipx or the reference y-websocket
+  server); the black line is 1.00×, the dashed line the goal. Green bars hold their goal, red ones
+  miss it, grey ones have none. The caption says whether lower or higher is better.
+- **CPU per operation is steadier than throughput.** It is the server process's own CPU time over
+  the measured window divided by the work done, so it does not depend on how much CPU the
+  load generator or the rest of the machine took. Latency percentiles are nearest-rank; with 20
+  samples or fewer, p99 is the slowest one.
+- **The generator is checked too.** Where a client could be the limit, its event-loop
+  utilisation (ELU) is reported: near 1.00 means the client, not the server, set the pace.
+- **A missed goal says where the time goes**, from a CPU profile of the server under that load
+  (\`BENCH_CPU_PROF_DIR=/tmp/prof npm run bench -- <name>\`, then
+  \`node --import tsx bench/lib/profileSummary.ts <profile>\`).
+- \`npm run bench -- --quick\` is a smoke run of every benchmark (a few minutes) and writes
+  nothing; \`npm run bench -- <suite or benchmark>\` measures and rewrites just those sections,
+  their charts in docs/benchmarks/ and their figures in bench/results/<suite>.json.
 `;
 
 export interface Machine {
@@ -56,13 +84,21 @@ export function revision(): string {
   }
 }
 
-/** "Run 2025-01-31 12:00 UTC on Intel Xeon, 2 cores, …, Node v20.x, Linux …; commit …; load …". */
+/** The command that started this run, as typed: `npm run bench -- collab`. */
+export function command(args = process.argv.slice(2)): string {
+  return args.length === 0 ? 'npm run bench' : `npm run bench -- ${args.join(' ')}`;
+}
+
+/**
+ * "Run 2025-01-31 12:00 UTC by `npm run bench -- collab` on Intel Xeon, 2 cores, …, Node v20.x,
+ * Linux …; commit …; load …".
+ */
 export function runLine(date = new Date()): string {
   const m = machine();
   const when = date.toISOString().slice(0, 16).replace('T', ' ');
   // Other work on the machine moves absolute figures; the load average makes it visible.
   const load = os.loadavg()[0]?.toFixed(2) ?? '?';
-  return `_Run ${when} UTC on ${m.cpu}, ${m.cores} cores, ${m.memory}, Node ${m.node}, ${m.os}; commit ${revision()}; 1-minute load average at the start ${load}._`;
+  return `_Run ${when} UTC by \`${command()}\` on ${m.cpu}, ${m.cores} cores, ${m.memory}, Node ${m.node}, ${m.os}; commit ${revision()}; 1-minute load average at the start ${load}._`;
 }
 
 export type Cell = string | number;
@@ -108,11 +144,48 @@ export interface Section {
   /** The suite block's own heading and introduction, written when the block is created. */
   intro: string;
   /** One block per benchmark that ran, by id (`files:upload`…). */
-  blocks: { id: string; markdown: string }[];
+  blocks: { id: string; markdown: string; chart?: RatioChart; results?: Record<string, unknown> }[];
 }
 
-/** Writes the blocks of one run into docs/benchmarks.md, creating the file if need be. */
-export async function writeResults(section: Section, file = BENCHMARKS_MD): Promise<void> {
+/** Where a block's chart goes: docs/benchmarks/<id>.svg, `:` made `-`. */
+export const chartFile = (id: string) => `benchmarks/${id.replace(/[^a-z0-9]+/gi, '-')}.svg`;
+
+/** What bench/results/<suite>.json holds for each block. */
+export interface BlockResult {
+  id: string;
+  /** ISO time of the run that measured it, and how it was started. */
+  date: string;
+  command: string;
+  commit: string;
+  machine: Machine;
+  loadAverage: number;
+  chart?: RatioChart;
+  results?: Record<string, unknown>;
+}
+
+export interface SuiteResults {
+  suite: string;
+  blocks: BlockResult[];
+}
+
+/**
+ * Writes the blocks of one run into docs/benchmarks.md (creating the file if need be), each
+ * block's chart into docs/benchmarks/, and its figures into bench/results/<suite>.json; then
+ * regenerates the page's summary of goals from every suite's results.
+ */
+export async function writeResults(
+  section: Section,
+  file = BENCHMARKS_MD,
+  resultsDir = RESULTS_DIR,
+): Promise<void> {
+  const docsDir = path.dirname(file);
+  for (const block of section.blocks) {
+    if (block.chart === undefined) continue;
+    const target = path.join(docsDir, chartFile(block.id));
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, renderChart(block.chart));
+  }
+  await writeSuiteResults(section, resultsDir);
   let text = existsSync(file) ? await readFile(file, 'utf8') : FILE_HEADER;
   if (!text.includes(start(section.suite))) {
     text = upsertBlock(text, section.suite, section.intro);
@@ -123,8 +196,89 @@ export async function writeResults(section: Section, file = BENCHMARKS_MD): Prom
     if (introEnd > from)
       text = `${text.slice(0, from)}\n${section.intro.trim()}\n\n${text.slice(introEnd)}`;
   }
-  for (const { id, markdown } of section.blocks) {
-    text = upsertBlock(text, id, markdown, section.suite);
+  for (const { id, markdown, chart } of section.blocks) {
+    const image = chart ? `\n\n![${chart.title}](${chartFile(id)})` : '';
+    text = upsertBlock(text, id, `${markdown.trim()}${image}`, section.suite);
   }
+  text = upsertSummary(text, await readAllResults(resultsDir));
+  await mkdir(docsDir, { recursive: true });
   await writeFile(file, text.endsWith('\n') ? text : `${text}\n`);
+}
+
+async function writeSuiteResults(section: Section, resultsDir: string): Promise<void> {
+  const target = path.join(resultsDir, `${section.suite}.json`);
+  const previous: SuiteResults = existsSync(target)
+    ? (JSON.parse(await readFile(target, 'utf8')) as SuiteResults)
+    : { suite: section.suite, blocks: [] };
+  const run = {
+    date: new Date().toISOString(),
+    command: command(),
+    commit: revision(),
+    machine: machine(),
+    loadAverage: Number(os.loadavg()[0]?.toFixed(2)),
+  };
+  const fresh = new Map(
+    section.blocks.map((block) => [
+      block.id,
+      { id: block.id, ...run, chart: block.chart, results: block.results },
+    ]),
+  );
+  // Blocks this run did not measure keep their earlier figures, in their earlier order.
+  const blocks = previous.blocks.map((block) => fresh.get(block.id) ?? block);
+  for (const [id, block] of fresh) {
+    if (!previous.blocks.some((b) => b.id === id)) blocks.push(block);
+  }
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(target, `${JSON.stringify({ suite: section.suite, blocks }, null, 2)}\n`);
+}
+
+async function readAllResults(resultsDir: string): Promise<SuiteResults[]> {
+  if (!existsSync(resultsDir)) return [];
+  const files = (await readdir(resultsDir)).filter((name) => name.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(
+      async (name) =>
+        JSON.parse(await readFile(path.join(resultsDir, name), 'utf8')) as SuiteResults,
+    ),
+  );
+}
+
+/**
+ * The page's first generated block: every ratio that has a goal, held or missed, with the link
+ * to the section that explains it, from the results of every suite (each from its latest run).
+ */
+export function upsertSummary(text: string, suites: SuiteResults[]): string {
+  const rows: Cell[][] = [];
+  for (const suite of suites) {
+    for (const block of suite.blocks) {
+      const chart = block.chart;
+      if (chart?.goal === undefined) continue;
+      for (const bar of chart.bars) {
+        const verdict = meetsGoal(chart, bar.ratio);
+        rows.push([
+          `${chart.title}: ${bar.label}`,
+          chart.metric,
+          `**${formatTimes(bar.ratio)}**`,
+          `${chart.better === 'lower' ? '≤' : '≥'} ${formatTimes(chart.goal)}`,
+          verdict === undefined ? '–' : verdict ? 'held' : '**missed**',
+          block.date.slice(0, 10),
+        ]);
+      }
+    }
+  }
+  if (rows.length === 0) return text;
+  const content = `## Goals at a glance
+
+Every ratio below has a goal; each comes from the latest run of its benchmark (the date column),
+and its section further down gives the figures, the method and, for a missed goal, where the time
+goes. bench/results/ holds the same figures as JSON.
+
+${table(['comparison', 'ratio', 'measured', 'goal', 'verdict', 'run'], rows, ['l', 'l', 'r', 'r', 'l', 'l'])}`;
+  if (text.includes(start('summary'))) return upsertBlock(text, 'summary', content);
+  // Before the first suite's block.
+  const first = text.indexOf('<!-- bench:');
+  const block = `${start('summary')}\n${content}\n${end('summary')}\n\n`;
+  return first === -1
+    ? `${text.trimEnd()}\n\n${block}`
+    : text.slice(0, first) + block + text.slice(first);
 }
