@@ -259,7 +259,7 @@ export const clusterDelivery: Benchmark = {
   async run(ctx: BenchContext): Promise<BenchBlock[]> {
     const rounds = ctx.quick ? 1 : 3;
     const warmupMs = ctx.quick ? 500 : 1000;
-    const windowMs = ctx.quick ? 2000 : 6000;
+    const windowMs = ctx.quick ? 1000 : 6000;
     const backing = await openBacking();
     const servers: ServerHandle[] = [];
     try {
@@ -293,7 +293,7 @@ export const clusterDelivery: Benchmark = {
       ];
       const [bare, single, cross] = configurations as [Configuration, Configuration, Configuration];
       const idle = new Map<ServerHandle, number>();
-      const idleMs = ctx.quick ? 1000 : 3000;
+      const idleMs = ctx.quick ? 300 : 3000;
       const idleBefore = await Promise.all(servers.map((s) => s.stats()));
       await sleep(idleMs);
       const idleAfter = await Promise.all(servers.map((s) => s.stats()));

@@ -127,7 +127,7 @@ export const docMemory: Benchmark = {
   name: 'docmemory',
   title: 'Memory per open collab document vs a bare y-websocket server',
   async run(ctx: BenchContext): Promise<BenchBlock[]> {
-    const documents = ctx.quick ? 30 : 200;
+    const documents = ctx.quick ? 10 : 200;
     const results: Measured[] = [];
     const roomkit = await startServer({ kind: 'roomkit' });
     try {

@@ -112,8 +112,8 @@ export const collabRelay: Benchmark = {
   title: `Collab relay: ${EDITORS} editors on one document vs a bare y-websocket server`,
   async run(ctx: BenchContext): Promise<BenchBlock[]> {
     const rounds = ctx.quick ? 1 : 3;
-    const windowMs = ctx.quick ? 3000 : 8000;
-    const warmupMs = ctx.quick ? 1000 : 2000;
+    const windowMs = ctx.quick ? 1500 : 8000;
+    const warmupMs = ctx.quick ? 500 : 2000;
     const roomkit = await startServer({ kind: 'roomkit' });
     const bare = await startServer({ kind: 'bare-yjs' });
     try {

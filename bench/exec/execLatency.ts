@@ -70,7 +70,7 @@ async function measureDriver(
   driver: string,
   notes: string[],
 ): Promise<LanguageRow[]> {
-  const samples = { count: ctx.quick ? 5 : 40, minCount: 3, maxMs: ctx.quick ? 4_000 : 15_000 };
+  const samples = { count: ctx.quick ? 3 : 40, minCount: 3, maxMs: ctx.quick ? 1_000 : 15_000 };
   const coldSamples = ctx.quick ? 1 : 3;
   // Warm runs through one server; what it lists is what gets measured.
   const warm = await withRoomkit(driver, async (server, roomId, token) => {
@@ -97,7 +97,7 @@ async function measureDriver(
         check(run, EXPECTED, `${driver} ${language.id}`);
         return run;
       };
-      await sampleBounded({ count: WARMUP, minCount: 1, maxMs: WARMUP_MS }, once);
+      await sampleBounded({ count: ctx.quick ? 1 : WARMUP, minCount: 1, maxMs: WARMUP_MS }, once);
       const runs = await sampleBounded(samples, once);
       const warmSummary = summarize(runs.map((r) => r.ms));
       // Long enough for whatever a run used up (a worker, a process) to be replaced.

@@ -55,9 +55,9 @@ async function series(
     await added;
     return { addedMs: now() - started, ackMs };
   };
-  for (let i = 0; i < WARMUP; i++) await once(-1 - i);
+  for (let i = 0; i < (ctx.quick ? 1 : WARMUP); i++) await once(-1 - i);
   const samples = await sampleBounded(
-    { count: ctx.quick ? 4 : 20, minCount: 3, maxMs: ctx.quick ? 8_000 : 30_000 },
+    { count: ctx.quick ? 2 : 20, minCount: ctx.quick ? 1 : 3, maxMs: ctx.quick ? 2_000 : 30_000 },
     once,
   );
   const result = {
@@ -151,7 +151,7 @@ async function processingAlone(ctx: FilesContext): Promise<Summary> {
   await once();
   const summary = summarize(
     await sampleBounded(
-      { count: ctx.quick ? 3 : 10, minCount: 3, maxMs: ctx.quick ? 5_000 : 15_000 },
+      { count: ctx.quick ? 1 : 10, minCount: ctx.quick ? 1 : 3, maxMs: ctx.quick ? 0 : 15_000 },
       once,
     ),
   );
