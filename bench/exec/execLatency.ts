@@ -309,5 +309,9 @@ const DRIVER_NOTES: Record<string, string> = {
     'as many loaded as its pool (2, `PythonProcesses`); processes after the first start from a memory ' +
     'snapshot of a loaded interpreter (about half a second of CPU each, one at a time), so back-to-back ' +
     'runs use them up faster than they load and each waits for the next process. Reusing a process for ' +
-    'several runs from a reset interpreter would remove the wait; it is not built.',
+    'several runs from a reset interpreter would remove the wait, and is deliberately not done: ' +
+    "Pyodide's `js` module hands Python the host process's JavaScript globals, so a run could leave " +
+    'code behind in the process (a patched `process.send`, a timer) that the next run — another ' +
+    "member's program and output — would pass through. A fresh process per run is the isolation " +
+    'boundary; what is left to gain is in the load itself (the snapshot restore, about half a second of CPU).',
 };
