@@ -7,6 +7,8 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setupWSConnection } from '@y/websocket-server/utils';
 import Fastify from 'fastify';
+import { createIPX, createIPXNodeServer, ipxFSStorage } from 'ipx';
+import sharp, { type SharpOptions } from 'sharp';
 import { Server } from 'socket.io';
 import { WebSocketServer } from 'ws';
 import { buildApp } from '../../src/server/app.js';
@@ -144,6 +146,28 @@ async function startBareYjs(): Promise<Running> {
   };
 }
 
+async function startIpx(dir: string, avifEffort: number | undefined): Promise<Running> {
+  // As Roomkit runs it (src/server/files/processImage.ts), so that the two differ only in what
+  // the benchmarks compare; with a new input per request, the cache would hold memory, not hits.
+  sharp.cache(false);
+  const ipx = createIPX({
+    storage: ipxFSStorage({ dir }),
+    // ipx copies sharpOptions onto each pipeline's options, where sharp's avif() leaves an
+    // effort it is not given as it found it.
+    ...(avifEffort !== undefined && { sharpOptions: { heifEffort: avifEffort } as SharpOptions }),
+  });
+  const http = createServer(createIPXNodeServer(ipx));
+  const port = await listen(http);
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
+
 function start(spec: ServerSpec): Promise<Running> {
   switch (spec.kind) {
     case 'roomkit':
@@ -156,6 +180,8 @@ function start(spec: ServerSpec): Promise<Running> {
       return startBareFastify(Buffer.from(spec.body), spec.contentType);
     case 'bare-yjs':
       return startBareYjs();
+    case 'ipx':
+      return startIpx(spec.dir, spec.avifEffort);
   }
 }
 

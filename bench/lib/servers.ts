@@ -28,7 +28,14 @@ export type ServerSpec =
    * A bare y-websocket server: @y/websocket-server's `setupWSConnection` (the reference server of
    * the y-websocket protocol, documents in memory, no auth) on node:http + ws, any path a doc.
    */
-  | { kind: 'bare-yjs' };
+  | { kind: 'bare-yjs' }
+  /**
+   * ipx, the image server of Nuxt Image, as its README runs it: `createIPXNodeServer` over
+   * `ipxFSStorage({ dir })`, URLs like `/w_480,f_webp,q_75/<file>`. It has no effort modifier,
+   * so AVIF is encoded at sharp's default effort unless `avifEffort` is given (through ipx's
+   * `sharpOptions`, as sharp's own `heifEffort`).
+   */
+  | { kind: 'ipx'; dir: string; avifEffort?: number };
 
 export interface ServerStats {
   rss: number;
