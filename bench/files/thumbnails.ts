@@ -1,15 +1,25 @@
 /**
  * Benchmark 2: thumbnails per second on cache misses — Roomkit's `/thumb?w=400&format=…` for N
- * distinct files vs sharp alone on the same stored bytes at the same concurrency (the limit),
- * for WebP and AVIF — and the measured basis of docs/decisions/003-thumbnail-formats.md: time,
- * size and fidelity of AVIF at efforts 0/2/4 against WebP and JPEG for a 400 px and a 1280 px
- * thumbnail of the 12 MP photo.
+ * distinct files vs sharp alone on the same stored bytes at the same concurrency (the limit) and
+ * vs ipx (the image server behind Nuxt Image) over a folder of the same bytes, for WebP and AVIF —
+ * and the measured basis of docs/decisions/003-thumbnail-formats.md: time, size and fidelity of
+ * AVIF at efforts 0/2/4 against WebP and JPEG for a 400 px and a 1280 px thumbnail of the 12 MP
+ * photo.
  */
-import { availableParallelism } from 'node:os';
-import sharp, { type Sharp } from 'sharp';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp, { type AvifOptions, type Sharp, type WebpOptions } from 'sharp';
 import { THUMB_WIDTHS } from '../../src/protocol/constants.js';
 import { processImage } from '../../src/server/files/processImage.js';
-import { pool, sampleBounded, type BenchBlock, type Benchmark } from '../lib/bench.js';
+import {
+  pool,
+  sampleBounded,
+  type BenchBlock,
+  type Benchmark,
+  type RatioChart,
+} from '../lib/bench.js';
 import type { FilesContext } from './filesContext.js';
 import { runLine, table } from '../lib/report.js';
 import { filesUrl, getBytes, roomWith, uploadOverHttp, type Member } from '../lib/roomkitClient.js';
@@ -25,18 +35,26 @@ import {
 } from '../lib/stats.js';
 
 const REQUESTED_WIDTH = 400;
-/** Requests (or sharp jobs) in flight at once, on both sides. */
+/** Requests (or sharp jobs) in flight at once, on every side. */
 const CONCURRENCY = 4;
 /** Width of Roomkit's image queue (FileService's pLimit: one per core), for a second sharp row. */
 const ROOMKIT_QUEUE = Math.max(1, availableParallelism());
 const ROUNDS = 2;
 
-/** Roomkit's thumbnail encoders (src/server/files/FileService.ts), for the sharp baseline. */
-const roomkitEncoders = {
-  webp: (image: Sharp) => image.webp({ quality: 75 }),
-  avif: (image: Sharp) => image.avif({ quality: 50, effort: 0 }),
-} as const;
-type Format = keyof typeof roomkitEncoders;
+/** Roomkit's thumbnail encoder settings (src/server/files/FileService.ts), for sharp and ipx. */
+const ROOMKIT_ENCODERS = {
+  webp: { quality: 75 },
+  avif: { quality: 50, effort: 0 },
+} satisfies { webp: WebpOptions; avif: AvifOptions };
+type Format = keyof typeof ROOMKIT_ENCODERS;
+/** What sharp encodes AVIF at when not told (ipx cannot tell it). */
+const SHARP_DEFAULT_AVIF_EFFORT = 4;
+
+const IPX_VERSION = (
+  JSON.parse(
+    readFileSync(new URL('../../node_modules/ipx/package.json', import.meta.url), 'utf8'),
+  ) as { version: string }
+).version;
 
 /** One side's thumbnails of one round, or of all rounds added up. */
 interface Batch {
@@ -45,6 +63,8 @@ interface Batch {
   latencies: number[];
   /** CPU time of the process that made them, every thread included. */
   cpuMicros: number;
+  /** CPU time of the benchmark process as the client that fetched them (0 for sharp alone). */
+  clientCpuMicros: number;
   bytes: number;
   width: number;
 }
@@ -54,6 +74,7 @@ const emptyBatch = (): Batch => ({
   elapsedMs: 0,
   latencies: [],
   cpuMicros: 0,
+  clientCpuMicros: 0,
   bytes: 0,
   width: 0,
 });
@@ -63,6 +84,7 @@ function add(total: Batch, batch: Batch): void {
   total.elapsedMs += batch.elapsedMs;
   total.latencies.push(...batch.latencies);
   total.cpuMicros += batch.cpuMicros;
+  total.clientCpuMicros += batch.clientCpuMicros;
   total.bytes = batch.bytes;
   total.width = batch.width;
 }
@@ -99,40 +121,67 @@ async function uploadDistinct(
   return files.slice(0, count);
 }
 
-/** Each file's thumbnail from Roomkit, CONCURRENCY requests in flight. */
-async function roomkitBatch(
+/** One GET per request, CONCURRENCY in flight, each answer checked for its format. */
+async function httpBatch(
   server: ServerHandle,
-  files: UploadedFile[],
+  requests: { url: string; headers?: Record<string, string> }[],
   format: Format,
 ): Promise<Batch> {
   const latencies: number[] = [];
   let last = Buffer.alloc(0);
   const before = await server.stats();
+  const clientBefore = process.cpuUsage();
   const started = now();
   await pool(
     CONCURRENCY,
-    files.map(({ member, fileId }) => async () => {
-      const url = `${filesUrl(server.url, member)}/${fileId}/thumb?w=${REQUESTED_WIDTH}&format=${format}`;
+    requests.map(({ url, headers }) => async () => {
       const t = now();
-      const response = await fetch(url, { headers: { authorization: `Bearer ${member.token}` } });
+      const response = await fetch(url, { headers });
       const body = Buffer.from(await response.arrayBuffer());
       latencies.push(now() - t);
       if (response.status !== 200 || response.headers.get('content-type') !== `image/${format}`) {
-        throw new Error(`thumb: ${response.status} ${response.headers.get('content-type')}`);
+        throw new Error(`${url}: ${response.status} ${response.headers.get('content-type')}`);
       }
       last = body;
     }),
   );
   const elapsedMs = now() - started;
+  const client = process.cpuUsage(clientBefore);
   const after = await server.stats();
   return {
-    n: files.length,
+    n: requests.length,
     elapsedMs,
     latencies,
     cpuMicros: after.cpuMicros - before.cpuMicros,
+    clientCpuMicros: client.user + client.system,
     bytes: last.byteLength,
     width: (await sharp(last).metadata()).width ?? 0,
   };
+}
+
+/** Each file's thumbnail from Roomkit. */
+function roomkitBatch(server: ServerHandle, files: UploadedFile[], format: Format) {
+  return httpBatch(
+    server,
+    files.map(({ member, fileId }) => ({
+      url: `${filesUrl(server.url, member)}/${fileId}/thumb?w=${REQUESTED_WIDTH}&format=${format}`,
+      headers: { authorization: `Bearer ${member.token}` },
+    })),
+    format,
+  );
+}
+
+/** ipx's modifiers for Roomkit's thumbnail: the width it serves, its format and quality. */
+const ipxModifiers = (width: number, format: Format) =>
+  `w_${width},f_${format},q_${ROOMKIT_ENCODERS[format].quality}`;
+
+/** The same files' thumbnails from ipx, which holds each as `<fileId>.jpg`. */
+function ipxBatch(ipx: ServerHandle, files: UploadedFile[], width: number, format: Format) {
+  return httpBatch(
+    ipx,
+    files.map(({ fileId }) => ({ url: `${ipx.url}/${ipxModifiers(width, format)}/${fileId}.jpg` })),
+    format,
+  );
 }
 
 /** `n` thumbnails of the stored bytes by sharp in this process, `concurrency` at a time. */
@@ -144,9 +193,10 @@ async function sharpBatch(
   concurrency: number,
 ): Promise<Batch> {
   const job = () =>
-    roomkitEncoders[format](
-      sharp(stored, { animated: false }).resize({ width, withoutEnlargement: true }),
-    ).toBuffer();
+    sharp(stored, { animated: false })
+      .resize({ width, withoutEnlargement: true })
+      .toFormat(format, ROOMKIT_ENCODERS[format])
+      .toBuffer();
   const latencies: number[] = [];
   let bytes = 0;
   // Nothing else runs in this process meanwhile, so its CPU time is sharp's (and the pool's).
@@ -162,11 +212,68 @@ async function sharpBatch(
   );
   const elapsedMs = now() - started;
   const cpu = process.cpuUsage(cpuBefore);
-  return { n, elapsedMs, latencies, cpuMicros: cpu.user + cpu.system, bytes, width };
+  return {
+    n,
+    elapsedMs,
+    latencies,
+    cpuMicros: cpu.user + cpu.system,
+    clientCpuMicros: 0,
+    bytes,
+    width,
+  };
 }
+
+/**
+ * CPU time (ms, median of a few) of what ipx does with a source before sharp sees it, on every
+ * request: read the file, then copy the bytes (`Buffer.from` in its getSourceData).
+ */
+async function ipxSourceCost(file: string): Promise<{ readMs: number; copyMs: number }> {
+  const cpuMs = (before: NodeJS.CpuUsage) => {
+    const cpu = process.cpuUsage(before);
+    return (cpu.user + cpu.system) / 1000;
+  };
+  const reads: number[] = [];
+  const copies: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    let before = process.cpuUsage();
+    const bytes = await readFile(file);
+    reads.push(cpuMs(before));
+    before = process.cpuUsage();
+    if (Buffer.from(bytes).byteLength !== bytes.byteLength) throw new Error('short copy');
+    copies.push(cpuMs(before));
+  }
+  return { readMs: median(reads), copyMs: median(copies) };
+}
+
+type SideKey = 'sharp' | 'sharpQueue' | 'roomkit' | 'ipx' | 'ipxSameEffort';
+
+interface Side {
+  key: SideKey;
+  label: string;
+  run: (batch: UploadedFile[]) => Promise<Batch>;
+  total: Batch;
+}
+
+/** A side's totals as figures: per second, latency, CPU per thumbnail. */
+function figures(total: Batch) {
+  const latency = summarize(total.latencies);
+  return {
+    n: total.n,
+    thumbsPerSecond: (total.n / total.elapsedMs) * 1000,
+    p50Ms: latency.p50,
+    p99Ms: latency.p99,
+    bytes: total.bytes,
+    cpuMsEach: total.cpuMicros / total.n / 1000,
+    /** Of one core, over the side's time: near 1, the client rather than the server set the pace. */
+    clientCpuShare: total.clientCpuMicros / 1000 / total.elapsedMs,
+  };
+}
+type Figures = ReturnType<typeof figures>;
 
 async function throughput(ctx: FilesContext): Promise<BenchBlock> {
   const server = await startServer({ kind: 'roomkit' });
+  const peers: ServerHandle[] = [];
+  let dir: string | undefined = undefined;
   try {
     const files = await uploadDistinct(
       ctx,
@@ -183,34 +290,73 @@ async function throughput(ctx: FilesContext): Promise<BenchBlock> {
     );
     const width = THUMB_WIDTHS.find((w) => w >= REQUESTED_WIDTH) as number;
     sharp.cache(false); // as Roomkit runs it (src/server/files/processImage.ts)
-    // Warm both sides up on work the measurement does not ask for (another width).
+
+    // ipx gets what Roomkit stored, one file per Roomkit file. It keeps no results, so every
+    // request is a miss even for one file; distinct files keep it so should that change.
+    const folder = await mkdtemp(path.join(tmpdir(), 'roomkit-bench-ipx-'));
+    dir = folder;
+    await Promise.all(
+      files.map(({ fileId }) => writeFile(path.join(folder, `${fileId}.jpg`), stored)),
+    );
+    const ipx = await startServer({ kind: 'ipx', dir: folder });
+    peers.push(ipx);
+    const ipxSameEffort = await startServer({
+      kind: 'ipx',
+      dir: folder,
+      avifEffort: ROOMKIT_ENCODERS.avif.effort,
+    });
+    peers.push(ipxSameEffort);
+
+    // Warm every side up on work the measurement does not ask for (another width).
     await getBytes(
       `${filesUrl(server.url, first.member)}/${first.fileId}/thumb?w=64&format=webp`,
       first.member.token,
     );
+    for (const peer of peers) {
+      const response = await fetch(`${peer.url}/w_64,f_webp/${first.fileId}.jpg`);
+      if (!response.ok) throw new Error(`ipx warm-up: ${response.status}`);
+      await response.arrayBuffer();
+    }
     await sharpBatch(stored, 1, 64, 'webp', 1);
 
     const rows: (string | number)[][] = [];
+    const measured: ({ format: Format; side: SideKey; label: string } & Figures)[] = [];
     for (const format of ['webp', 'avif'] as const) {
-      const sides = [
+      const sides: Side[] = [
         {
+          key: 'sharp',
           label: `sharp alone: \`resize(${width}).${format}()\` (the limit)`,
-          run: (batch: UploadedFile[]) =>
-            sharpBatch(stored, batch.length, width, format, CONCURRENCY),
+          run: (batch) => sharpBatch(stored, batch.length, width, format, CONCURRENCY),
           total: emptyBatch(),
         },
         {
+          key: 'sharpQueue',
           label: `sharp alone, ${ROOMKIT_QUEUE} at a time (as wide as Roomkit's queue)`,
-          run: (batch: UploadedFile[]) =>
-            sharpBatch(stored, batch.length, width, format, ROOMKIT_QUEUE),
+          run: (batch) => sharpBatch(stored, batch.length, width, format, ROOMKIT_QUEUE),
           total: emptyBatch(),
         },
         {
+          key: 'roomkit',
           label: `Roomkit \`/thumb?w=${REQUESTED_WIDTH}&format=${format}\``,
-          run: (batch: UploadedFile[]) => roomkitBatch(server, batch, format),
+          run: (batch) => roomkitBatch(server, batch, format),
+          total: emptyBatch(),
+        },
+        {
+          key: 'ipx',
+          label: `ipx \`/${ipxModifiers(width, format)}/<file>\`${format === 'avif' ? ` (effort ${SHARP_DEFAULT_AVIF_EFFORT}, as shipped)` : ''}`,
+          run: (batch) => ipxBatch(ipx, batch, width, format),
           total: emptyBatch(),
         },
       ];
+      // WebP has no setting ipx cannot pass; AVIF's effort needs ipx's sharpOptions.
+      if (format === 'avif') {
+        sides.push({
+          key: 'ipxSameEffort',
+          label: `ipx, same URL, effort ${ROOMKIT_ENCODERS.avif.effort} (as Roomkit)`,
+          run: (batch) => ipxBatch(ipxSameEffort, batch, width, format),
+          total: emptyBatch(),
+        });
+      }
       // Rounds on disjoint files, the order reversed each round, so that a slow spell of the
       // machine does not land on one side only.
       const size = Math.ceil(files.length / rounds);
@@ -219,30 +365,67 @@ async function throughput(ctx: FilesContext): Promise<BenchBlock> {
         const order = round % 2 === 0 ? sides : [...sides].reverse();
         for (const side of order) add(side.total, await side.run(batch));
       }
-      const [limit, , roomkit] = sides.map((side) => side.total) as [Batch, Batch, Batch];
-      if (roomkit.width !== width) {
-        throw new Error(`Roomkit served ${roomkit.width} px, expected ${width}`);
-      }
       for (const { label, total } of sides) {
-        const latency = summarize(total.latencies);
-        const perSecond = (total.n / total.elapsedMs) * 1000;
+        if (total.width !== width)
+          throw new Error(`${label} served ${total.width} px, not ${width}`);
+      }
+      const limit = figures((sides[0] as Side).total);
+      for (const { key, label, total } of sides) {
+        const f = figures(total);
+        measured.push({ format, side: key, label, ...f });
         ctx.log(
-          `  ${label}: ${formatRate(perSecond)}/s, p50 ${formatMs(latency.p50)}, p99 ${formatMs(latency.p99)}`,
+          `  ${label}: ${formatRate(f.thumbsPerSecond)}/s, p50 ${formatMs(f.p50Ms)}, p99 ${formatMs(f.p99Ms)}, CPU each ${formatMs(f.cpuMsEach)}`,
         );
         rows.push([
           label,
-          total.n,
-          formatRate(perSecond),
-          formatMs(latency.p50),
-          formatMs(latency.p99),
-          formatBytes(total.bytes),
-          formatMs(total.cpuMicros / total.n / 1000),
-          total === limit
-            ? '1.00× (limit)'
-            : formatRatio(total.n / total.elapsedMs, limit.n / limit.elapsedMs),
+          f.n,
+          formatRate(f.thumbsPerSecond),
+          formatMs(f.p50Ms),
+          formatMs(f.p99Ms),
+          formatBytes(f.bytes),
+          formatMs(f.cpuMsEach),
+          key === 'sharp' ? '1.00× (limit)' : formatRatio(f.thumbsPerSecond, limit.thumbsPerSecond),
         ]);
       }
     }
+
+    const pick = (format: Format, side: SideKey) =>
+      measured.find((m) => m.format === format && m.side === side) as Figures;
+    const comparisons = [
+      { label: 'WebP: Roomkit ÷ sharp alone (the limit)', format: 'webp', peer: 'sharp' },
+      { label: 'WebP: Roomkit ÷ ipx', format: 'webp', peer: 'ipx' },
+      { label: 'AVIF: Roomkit ÷ sharp alone (the limit)', format: 'avif', peer: 'sharp' },
+      {
+        label: `AVIF: Roomkit ÷ ipx as shipped (effort ${SHARP_DEFAULT_AVIF_EFFORT})`,
+        format: 'avif',
+        peer: 'ipx',
+      },
+      {
+        label: `AVIF: Roomkit ÷ ipx at effort ${ROOMKIT_ENCODERS.avif.effort}`,
+        format: 'avif',
+        peer: 'ipxSameEffort',
+      },
+    ] as const;
+    const ratios = comparisons.map(({ label, format, peer }) => {
+      const roomkit = pick(format, 'roomkit');
+      const other = pick(format, peer);
+      return {
+        label,
+        throughput: roomkit.thumbsPerSecond / other.thumbsPerSecond,
+        cpu: roomkit.cpuMsEach / other.cpuMsEach,
+        p50: roomkit.p50Ms / other.p50Ms,
+      };
+    });
+    const sourceCost = await ipxSourceCost(path.join(folder, `${first.fileId}.jpg`));
+    const servedOverHttp = measured.filter((m) => m.side !== 'sharp' && m.side !== 'sharpQueue');
+    const clientShare = Math.max(...servedOverHttp.map((m) => m.clientCpuShare));
+    const chart: RatioChart = {
+      title: 'Thumbnails per second on cache misses',
+      metric: 'thumbnails per second, Roomkit ÷ sharp alone or ipx',
+      better: 'higher',
+      bars: ratios.map(({ label, throughput }) => ({ label, ratio: throughput })),
+    };
+
     const markdown = `### Thumbnails per second (cache misses)
 
 ${runLine()}
@@ -257,11 +440,89 @@ concurrency, so the second sharp row runs ${ROOMKIT_QUEUE} at a time as well. CP
 thumbnails (libvips' threads included) divided by their number: unlike thumbs/s, it does not
 depend on what else the machine was doing.
 
-${table(['path', 'n', 'thumbs/s', 'p50', 'p99', 'size', 'CPU each', 'ratio to sharp'], rows)}`;
-    return { id: 'files:thumbs', markdown };
+The peer is ipx ${IPX_VERSION}, the image server behind Nuxt Image, run as its README shows
+(\`createIPXNodeServer\` over \`ipxFSStorage\`) in a child process of its own, over a folder
+holding the same stored bytes once per Roomkit file, fetched by the same client, at the same
+concurrency, in the same rounds. Both use the one sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), libvips' cache off.
+The URL asks for what Roomkit serves — ${width} px, the format, Roomkit's quality — and for WebP
+the settings are then the same. For AVIF they are not: ipx has no effort modifier, so as shipped
+it encodes at sharp's default effort ${SHARP_DEFAULT_AVIF_EFFORT}, where Roomkit uses ${ROOMKIT_ENCODERS.avif.effort} (docs/decisions/003); the
+last row sets effort ${ROOMKIT_ENCODERS.avif.effort} through ipx's \`sharpOptions\` (sharp's own \`heifEffort\`), so that
+it compares the servers rather than the encoders. ipx keeps no results — no server-side cache,
+only Cache-Control (max-age 60 s), Last-Modified and ETag headers (an If-None-Match is answered
+by encoding again, to compute the ETag) — so it has no cached GET to set against Roomkit's (see
+"Cached thumbnail GET"). The client (\`fetch\` in the benchmark process) used at most
+${(clientShare * 100).toFixed(0)} % of one core while a server worked${clientShare > 0.25 ? ', enough to have slowed it' : ': it did not set the pace'}.
+
+${table(['path', 'n', 'thumbs/s', 'p50', 'p99', 'size', 'CPU each', 'ratio to sharp'], rows)}
+
+${table(
+  ['Roomkit ÷ …', 'thumbs/s', 'CPU each', 'p50'],
+  ratios.map(({ label, throughput, cpu, p50 }) => [
+    label,
+    `${throughput.toFixed(2)}×`,
+    `${cpu.toFixed(2)}×`,
+    `${p50.toFixed(2)}×`,
+  ]),
+)}
+
+${whereIpxTimeGoes(pick('webp', 'roomkit'), pick('webp', 'ipx'), pick('webp', 'sharp'), pick('webp', 'sharpQueue'), sourceCost, stored.byteLength)}`;
+    return {
+      id: 'files:thumbs',
+      markdown,
+      chart,
+      results: {
+        files: files.length,
+        rounds,
+        concurrency: CONCURRENCY,
+        roomkitQueue: ROOMKIT_QUEUE,
+        width,
+        storedBytes: stored.byteLength,
+        ipx: IPX_VERSION,
+        sharp: sharp.versions.sharp,
+        vips: sharp.versions.vips,
+        sides: measured,
+        ratios,
+        ipxSourceCpuMs: sourceCost,
+      },
+    };
   } finally {
+    for (const peer of peers) await peer.stop();
     await server.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where ipx's CPU per WebP thumbnail beyond Roomkit's goes (the settings are the same): what it
+ * does with the source on every request, and the width of its pipeline (no queue).
+ */
+function whereIpxTimeGoes(
+  roomkit: Figures,
+  ipx: Figures,
+  sharpWide: Figures,
+  sharpQueued: Figures,
+  source: { readMs: number; copyMs: number },
+  storedBytes: number,
+): string {
+  const extra = ipx.cpuMsEach - roomkit.cpuMsEach;
+  if (extra <= 0) {
+    return `With the same WebP settings ipx spent no more CPU per thumbnail than Roomkit (${formatMs(ipx.cpuMsEach)} against ${formatMs(roomkit.cpuMsEach)}).`;
+  }
+  const wider = sharpWide.cpuMsEach - sharpQueued.cpuMsEach;
+  return `Where ipx's time goes. With the same WebP settings and the same sharp, ipx spends
+${formatMs(extra)} more CPU per thumbnail than Roomkit. A CPU profile of its process
+(\`BENCH_CPU_PROF_DIR=/tmp/prof npm run bench -- thumbs --quick\`, then
+\`node --import tsx bench/lib/profileSummary.ts <profile>\`) finds its main thread idle but for
+start-up and one frame, the copy below: the rest lies under JavaScript. On every request ipx
+reads the source from disk and then copies it (\`Buffer.from\` in its getSourceData):
+${formatMs(source.readMs)} and ${formatMs(source.copyMs)} of CPU for the ${formatBytes(storedBytes)} file, measured in the benchmark process —
+fresh memory is what costs, page by page. Roomkit, run here with its in-memory blob store (its
+default without a database file), reads nothing; on its \`fs:\` store it would pay the read too,
+not the copy. And ipx runs every request's pipeline at once (${CONCURRENCY} here) where Roomkit's
+queue runs ${ROOMKIT_QUEUE}: sharp alone spends ${formatMs(wider)} more per thumbnail at ${CONCURRENCY} at a time than at
+${ROOMKIT_QUEUE}, libvips' threads contending for the cores. Read, copy and width come to ${formatMs(source.readMs + source.copyMs + wider)} a
+thumbnail, against the ${formatMs(extra)} measured.`;
 }
 
 /** PSNR (dB) of `encoded` against the exact pixels it was made from. */
@@ -296,6 +557,7 @@ async function formats(ctx: FilesContext): Promise<BenchBlock> {
     },
   ];
   const sections: string[] = [];
+  const results: Record<string, unknown>[] = [];
   for (const width of [400, 1280]) {
     const resized = () => sharp(stored, { animated: false }).resize({ width });
     const reference = await resized().raw().toBuffer();
@@ -321,6 +583,18 @@ async function formats(ctx: FilesContext): Promise<BenchBlock> {
       ctx.log(
         `  ${width} px ${label}: ${formatMs(median(times))}, ${encode ? formatBytes(output.byteLength) : 'raw'}`,
       );
+    }
+    // JSON has no NaN or Infinity: a figure that does not apply (or is unbounded) is null.
+    const figure = (value: number) => (Number.isFinite(value) ? value : null);
+    for (const m of measured) {
+      results.push({
+        width,
+        encoder: m.label,
+        n: m.n,
+        ms: m.ms,
+        bytes: figure(m.size),
+        psnr: figure(m.psnr),
+      });
     }
     const webp = measured.find((m) => m.label.startsWith('WebP')) as (typeof measured)[number];
     sections.push(
@@ -349,12 +623,21 @@ shrink-on-load, resize, encode — and is the median of up to 5 runs after a war
 the decoded thumbnail with the resized pixels it was encoded from (higher is closer).
 
 ${sections.join('\n\n')}`;
-  return { id: 'files:formats', markdown };
+  return {
+    id: 'files:formats',
+    markdown,
+    results: {
+      sharp: sharp.versions.sharp,
+      vips: sharp.versions.vips,
+      storedBytes: stored.byteLength,
+      encoders: results,
+    },
+  };
 }
 
 export const thumbnails: Benchmark<FilesContext> = {
   name: 'thumbs',
-  title: 'Thumbnails per second vs sharp alone; AVIF effort vs WebP',
+  title: 'Thumbnails per second vs sharp alone and ipx; AVIF effort vs WebP',
   async run(ctx: FilesContext): Promise<BenchBlock[]> {
     return [await throughput(ctx), await formats(ctx)];
   },
