@@ -3,7 +3,7 @@
  * bare node:http server returning the same Buffer, with the same client at the same concurrency.
  * Goal: Roomkit ≥ 0.9× the bare server's req/s.
  */
-import type { BenchBlock, Benchmark } from '../lib/bench.js';
+import type { BenchBlock, Benchmark, RatioChart } from '../lib/bench.js';
 import type { FilesContext } from './filesContext.js';
 import { defaultLoadWorkers, runHttpLoad } from '../lib/httpLoad.js';
 import { runLine, table } from '../lib/report.js';
@@ -114,19 +114,34 @@ export const cachedThumbnail: Benchmark<FilesContext> = {
         Totals,
         Totals,
       ];
-      const row = (label: string, t: Totals) => {
+      /** One server's totals as figures, for the table and the results. */
+      const figures = (t: Totals) => {
         const latency = summarize(concat(t.latencies));
+        return {
+          requests: t.requests,
+          reqPerSec: t.perSecond,
+          p50Ms: latency.p50,
+          p99Ms: latency.p99,
+          bytesPerSec: (t.bytes / t.windowMs) * 1000,
+          serverCpuShare: t.cpuMicros / 1000 / t.windowMs,
+          cpuMicrosEach: t.cpuMicrosEach,
+          clientElu: t.clientElu,
+          errors: t.errors,
+        };
+      };
+      const row = (label: string, t: Totals) => {
+        const f = figures(t);
         return [
           label,
-          formatRate(t.perSecond),
-          formatMs(latency.p50),
-          formatMs(latency.p99),
-          `${(t.bytes / t.windowMs / 1048.576).toFixed(0)} MiB/s`,
-          `${((t.cpuMicros / 1000 / t.windowMs) * 100).toFixed(0)} %`,
-          `${t.cpuMicrosEach.toFixed(0)} µs`,
-          t.clientElu.toFixed(2),
-          t.errors,
-          formatRatio(t.perSecond, bareTotals.perSecond),
+          formatRate(f.reqPerSec),
+          formatMs(f.p50Ms),
+          formatMs(f.p99Ms),
+          `${(f.bytesPerSec / 1_048_576).toFixed(0)} MiB/s`,
+          `${(f.serverCpuShare * 100).toFixed(0)} %`,
+          `${f.cpuMicrosEach.toFixed(0)} µs`,
+          f.clientElu.toFixed(2),
+          f.errors,
+          formatRatio(f.reqPerSec, bareTotals.perSecond),
         ];
       };
       const ratio = roomkitTotals.perSecond / bareTotals.perSecond;
@@ -186,7 +201,37 @@ which can be skipped for a member-only file. Earlier profiles led to the fixes a
 security headers computed once, cookies parsed only when a request has no token, synchronous
 response hooks, and a thumbnail cache hit that no longer reads the original from the blob
 store. ${budgetLine(bareTotals, fastifyTotals)}`;
-      return [{ id: 'files:cached', markdown }];
+      const chart: RatioChart = {
+        title: 'Cached thumbnail GET',
+        metric: 'requests per second, Roomkit ÷ bare server',
+        better: 'higher',
+        goal: GOAL,
+        bars: [
+          { label: 'Roomkit ÷ bare node:http', ratio },
+          {
+            label: 'Roomkit ÷ bare Fastify',
+            ratio: roomkitTotals.perSecond / fastifyTotals.perSecond,
+          },
+        ],
+      };
+      const results = {
+        thumbBytes: thumb.byteLength,
+        missMs,
+        connections: CONNECTIONS,
+        loadWorkers: workers,
+        rounds: ROUNDS,
+        durationMs,
+        warmupMs,
+        goal: GOAL,
+        ratio,
+        held,
+        servers: {
+          bare: figures(bareTotals),
+          fastify: figures(fastifyTotals),
+          roomkit: figures(roomkitTotals),
+        },
+      };
+      return [{ id: 'files:cached', markdown, chart, results }];
     } finally {
       await bare?.stop();
       await fastify?.stop();
