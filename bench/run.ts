@@ -1,15 +1,16 @@
 /**
  * Every benchmark suite: `npm run bench` runs them all; `npm run bench -- <suite or benchmark
  * name…> [--quick]` runs some (`npm run bench -- collab`, `npm run bench -- cached latency`).
- * Each suite writes its figures into its own section of docs/benchmarks.md; `--quick` runs a
- * short smoke pass and writes nothing.
+ * Each suite writes its figures into its own section of docs/benchmarks.md, its charts into
+ * docs/benchmarks/ and its figures into bench/results/; `--quick` runs a short smoke pass and
+ * writes nothing; `--redraw` draws the charts and the summary again from bench/results.
  */
 import { clusterSuite } from './cluster.bench.js';
 import { collabSuite } from './collab.bench.js';
 import { execSuite } from './exec.bench.js';
 import { filesSuite } from './files.bench.js';
 import type { BenchBlock, BenchContext, Benchmark, Suite } from './lib/bench.js';
-import { BENCHMARKS_MD, machine, writeResults } from './lib/report.js';
+import { BENCHMARKS_MD, machine, redrawCharts, writeResults } from './lib/report.js';
 
 // Each suite's benchmarks take its own context; the runner only hands prepare()'s result back.
 const suites: Suite[] = [filesSuite, collabSuite, execSuite, clusterSuite];
@@ -42,6 +43,11 @@ function select(names: string[]): Map<Suite, Benchmark[]> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--redraw')) {
+    const drawn = await redrawCharts();
+    console.log(`redrew ${drawn.length} charts and the summary from bench/results`);
+    return;
+  }
   const quick = args.includes('--quick');
   const selected = select(args.filter((arg) => !arg.startsWith('--')));
   const m = machine();

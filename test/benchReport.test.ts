@@ -3,13 +3,13 @@
  * figures as JSON, merged run after run. (The benchmarks themselves never run in tests.)
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RatioChart } from '../bench/lib/bench.js';
 import { meetsGoal, renderChart } from '../bench/lib/chart.js';
-import { writeResults, type SuiteResults } from '../bench/lib/report.js';
+import { redrawCharts, writeResults, type SuiteResults } from '../bench/lib/report.js';
 
 const chart = (ratio: number): RatioChart => ({
   title: 'Fan-out <vs> "bare" & co',
@@ -95,6 +95,23 @@ describe('benchmark report', () => {
     ) as SuiteResults;
     expect(json.blocks.map((b) => b.id)).toEqual(['chat:fanout', 'chat:idle']);
     expect(json.blocks[0]?.chart?.bars[0]?.ratio).toBe(1.1);
+  });
+
+  it('draws the charts again from the stored figures, measuring nothing', async () => {
+    await writeResults(
+      {
+        suite: 'chat',
+        intro: '## Chat',
+        blocks: [{ id: 'chat:fanout', markdown: 'x', chart: chart(1.43) }],
+      },
+      page,
+      results,
+    );
+    const svg = path.join(dir, 'docs', 'benchmarks', 'chat-fanout.svg');
+    const drawn = await readFile(svg, 'utf8');
+    await unlink(svg);
+    expect(await redrawCharts(page, results)).toEqual([svg]);
+    expect(await readFile(svg, 'utf8')).toBe(drawn);
   });
 
   it('leaves the page without a summary while no chart has a goal', async () => {

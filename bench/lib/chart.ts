@@ -88,20 +88,18 @@ export function renderChart(chart: RatioChart): string {
       `<text x="${(barEnd + 6).toFixed(1)}" y="${top + 31}" fill="#212121" font-weight="600" stroke="#ffffff" stroke-width="4" paint-order="stroke">${formatTimes(bar.ratio)}${clipped ? ' →' : ''}</text>`,
     );
   });
-  // The two labels sit under the axis on either side of their lines, so they never overlap.
-  const goalRight = chart.goal === undefined || chart.goal >= 1;
-  const label = (at: number, right: boolean) =>
-    `x="${(right ? at + 4 : at - 4).toFixed(1)}" y="${plotBottom + 30}" text-anchor="${right ? 'start' : 'end'}"`;
+  // The baseline's label under the axis, the goal's above the plot: they never overlap.
+  const one = x(1).toFixed(1);
   parts.push(
-    `<line x1="${x(1).toFixed(1)}" y1="${TOP - 4}" x2="${x(1).toFixed(1)}" y2="${plotBottom + 20}" stroke="#212121" stroke-width="1.5"/>`,
-    `<text ${label(x(1), !goalRight)} fill="#212121" font-size="11">1.00× = baseline</text>`,
+    `<line x1="${one}" y1="${TOP - 2}" x2="${one}" y2="${plotBottom + 20}" stroke="#212121" stroke-width="1.5"/>`,
+    `<text x="${(x(1) + 4).toFixed(1)}" y="${plotBottom + 30}" fill="#212121" font-size="11">1.00× = baseline</text>`,
   );
   if (chart.goal !== undefined) {
-    const at = x(chart.goal);
+    const at = x(chart.goal).toFixed(1);
     const text = `goal ${chart.better === 'lower' ? '≤' : '≥'} ${formatTimes(chart.goal)}`;
     parts.push(
-      `<line x1="${at.toFixed(1)}" y1="${TOP - 4}" x2="${at.toFixed(1)}" y2="${plotBottom + 20}" stroke="#f9a825" stroke-width="2" stroke-dasharray="6 4"/>`,
-      `<text ${label(at, goalRight)} fill="#e65100" font-size="11">${escape(text)}</text>`,
+      `<line x1="${at}" y1="${TOP - 2}" x2="${at}" y2="${plotBottom + 20}" stroke="#f9a825" stroke-width="2" stroke-dasharray="6 4"/>`,
+      `<text x="${at}" y="${TOP - 6}" text-anchor="middle" fill="#e65100" font-size="11">${escape(text)}</text>`,
     );
   }
   parts.push('</svg>');

@@ -205,6 +205,28 @@ export async function writeResults(
   await writeFile(file, text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/**
+ * Draws every chart and the summary again from bench/results, measuring nothing: for a change
+ * to how charts are drawn.
+ */
+export async function redrawCharts(
+  file = BENCHMARKS_MD,
+  resultsDir = RESULTS_DIR,
+): Promise<string[]> {
+  const drawn: string[] = [];
+  const suites = await readAllResults(resultsDir);
+  for (const block of suites.flatMap((suite) => suite.blocks)) {
+    if (block.chart === undefined) continue;
+    const target = path.join(path.dirname(file), chartFile(block.id));
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, renderChart(block.chart));
+    drawn.push(target);
+  }
+  const text = await readFile(file, 'utf8');
+  await writeFile(file, upsertSummary(text, suites));
+  return drawn;
+}
+
 async function writeSuiteResults(section: Section, resultsDir: string): Promise<void> {
   const target = path.join(resultsDir, `${section.suite}.json`);
   const previous: SuiteResults = existsSync(target)
