@@ -279,8 +279,13 @@ export class RoomService {
     };
   }
 
-  /** Activity without a live connection (a REST call) restarts the empty-room grace period. */
+  /**
+   * Activity without a live connection (a REST call) restarts the empty-room grace period. A
+   * persistent room has none (it never ends for being empty), and an occupied room's starts when
+   * its last connection closes, so neither is written.
+   */
   async touch(room: RoomRecord): Promise<void> {
+    if (room.persistent) return;
     if (!(await this.presence.isOccupied(room.id)))
       await this.stores.rooms.updateRoom(room.id, { emptySince: this.clock.now() });
   }

@@ -655,6 +655,34 @@ describe('empty-room clean-up', () => {
     );
   });
 
+  it('never removes a persistent room for being empty, used over REST or not', async () => {
+    const clock = new ManualClock();
+    const server = await startServer(
+      {
+        ...grace,
+        DATABASE_URL: 'sqlite::memory:',
+        SESSION_SECRET: 'rooms-test-secret-of-32-chars!!!',
+      },
+      { clock },
+    );
+    const room = await createRoom(server, { persistent: true });
+    const ada = await join(server, room, 'Ada');
+    const send = (body: string) =>
+      api(server, 'POST', `/api/rooms/${room.id}/messages`, { token: ada.token, body: { body } });
+
+    expect((await send('nobody is connected')).status).toBe(201);
+    await clock.advance(400 * SECOND);
+    expect((await send('still here')).status).toBe(201);
+    await clock.advance(400 * SECOND);
+    const state = await api(server, 'GET', `/api/rooms/${room.id}`, { token: ada.token });
+    expect(state.status).toBe(200);
+    expect(state.body.messages.map((m: any) => m.body)).toEqual([
+      'Ada joined',
+      'nobody is connected',
+      'still here',
+    ]);
+  });
+
   it('keeps a room alive through any one of several members being connected', async () => {
     const clock = new ManualClock();
     const server = await startServer(grace, { clock });
