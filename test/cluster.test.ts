@@ -139,6 +139,47 @@ describe('two instances over Redis', () => {
     await waitFor(() => onA.socket.disconnected || undefined, 5000, 'Ada disconnected on A');
   });
 
+  it('refuse the token of a member who left through A on B at once, though B checked it a moment before', async () => {
+    const [a, b] = await twoInstances();
+    const { room, ada, grace } = await roomAcross(a, b);
+    const send = (server: TestServer, token: string, body: string) =>
+      api(server, 'POST', `/api/rooms/${room.id}/messages`, { token, body: { body } });
+    // B has just checked both sessions, and would use those checks for a while.
+    expect((await send(b, ada.token, 'before')).status).toBe(201);
+    expect((await send(b, grace.token, 'hello')).status).toBe(201);
+    const adaOnB = await connectWithState(b, ada.token);
+
+    const left = await api(a, 'POST', `/api/rooms/${room.id}/leave`, { token: ada.token });
+    expect(left.status).toBe(204);
+    // The socket may be cut first (member:left): then nothing is acknowledged.
+    const overSocket = new Promise<unknown>((resolve) => {
+      if (adaOnB.socket.disconnected) return resolve(undefined);
+      adaOnB.socket.once('disconnect', () => resolve(undefined));
+      adaOnB.socket.emit('message:send', { body: 'after, over the socket' }, resolve);
+    });
+    const [rest, socket] = await Promise.all([send(b, ada.token, 'after, over REST'), overSocket]);
+    expect(rest.status).toBe(401);
+    expect(rest.body.error.code).toBe('unauthorized');
+    if (socket !== undefined) expect(socket).toMatchObject({ error: { code: 'unauthorized' } });
+    // Grace's session, checked on B in the same room, still holds.
+    expect((await send(b, grace.token, 'still here')).status).toBe(201);
+
+    const history = await api(b, 'GET', `/api/rooms/${room.id}/messages`, { token: grace.token });
+    const texts = history.body.messages.filter((m: { type: string }) => m.type === 'text');
+    expect(texts.map((m: { body: string }) => m.body)).toEqual(['before', 'hello', 'still here']);
+  });
+
+  it('refuse every session of a room ended on A on B at once', async () => {
+    const [a, b] = await twoInstances();
+    const { room, grace } = await roomAcross(a, b);
+    const send = (body: string) =>
+      api(b, 'POST', `/api/rooms/${room.id}/messages`, { token: grace.token, body: { body } });
+    expect((await send('before')).status).toBe(201);
+    await a.ctx.rooms.close(room.id, 'deleted');
+    // 410 once B has heard the room ended, 404 if the room's end has not reached it yet.
+    expect([404, 410]).toContain((await send('after')).status);
+  });
+
   it('hold a member to one rate limit whichever instance they use', async () => {
     const [a, b] = await twoInstances({ limits: { messages: { points: 3, seconds: 60 } } });
     const { room, ada, grace } = await roomAcross(a, b);

@@ -246,7 +246,55 @@ message (${postgres.cpuEach.toFixed(0)} µs against ${memory.cpuEach.toFixed(0)}
 against Postgres alone: ${formatRatio(cluster.perSecond, postgres.perSecond)} the messages per second, ${formatRatio(cluster.cpuEach, postgres.cpuEach)} the CPU per message.
 
 ${WHERE_THE_TIME_GOES}`;
-      return [{ id: 'cluster:persistence', markdown }];
+      const figures = (mode: Mode) => {
+        const t = mode.totals;
+        const acks = summarize(concat(t.acks));
+        return {
+          mode: mode.label,
+          messagesPerSecond: t.perSecond,
+          ackP50Ms: acks.p50,
+          ackP99Ms: acks.p99,
+          cpuMicrosPerMessage: t.cpuEach,
+          postgresCpuMicrosPerMessage:
+            t.written === undefined ? null : t.postgresCpuMicros / t.acked,
+          commitsPerMessage: t.written === undefined ? null : t.written.commits / t.ackedEver,
+          rowsInsertedPerMessage: t.written === undefined ? null : t.written.inserted / t.ackedEver,
+          rowsUpdatedPerMessage: t.written === undefined ? null : t.written.updated / t.ackedEver,
+          clientElu: t.clientElu,
+        };
+      };
+      return [
+        {
+          id: 'cluster:persistence',
+          markdown,
+          chart: {
+            title: 'Messages per second on one instance, against memory mode',
+            metric: 'messages/s acknowledged, Roomkit with a database ÷ Roomkit in memory mode',
+            better: 'higher',
+            bars: [
+              { label: 'Postgres', ratio: postgres.perSecond / memory.perSecond },
+              { label: 'Postgres + Redis', ratio: cluster.perSecond / memory.perSecond },
+            ],
+          },
+          results: {
+            senders: SENDERS,
+            inFlightEach: IN_FLIGHT,
+            rounds,
+            windowMs,
+            modes: modes.map(figures),
+            ratios: {
+              postgresOverMemory: {
+                messagesPerSecond: postgres.perSecond / memory.perSecond,
+                cpuPerMessage: postgres.cpuEach / memory.cpuEach,
+              },
+              clusterOverPostgres: {
+                messagesPerSecond: cluster.perSecond / postgres.perSecond,
+                cpuPerMessage: cluster.cpuEach / postgres.cpuEach,
+              },
+            },
+          },
+        },
+      ];
     } finally {
       for (const mode of modes) await mode.server.stop();
       await backing.close();
@@ -255,17 +303,23 @@ ${WHERE_THE_TIME_GOES}`;
 };
 
 /**
- * Why a message costs the instance so much more CPU with Postgres: from a CPU profile of a
- * Postgres-mode instance under this load (BENCH_CPU_PROF_DIR), a 5 s window at saturation.
+ * Why a message costs the instance more CPU with Postgres: from a CPU profile of a Postgres-mode
+ * instance under this load (BENCH_CPU_PROF_DIR, `--quick`), its busiest 2 s at saturation.
  */
-const WHERE_THE_TIME_GOES = `Where the time goes. In a CPU profile of a Postgres-mode instance under the same load (${SENDERS}
-senders, ${IN_FLIGHT} in flight each; \`BENCH_CPU_PROF_DIR\`, 5 s at saturation, self time summed by package with
-bench/lib/profileSummary.ts) the main thread is busy 93 % of the window, and most of it is the
-round trips to Postgres: the \`writev\` and \`write\` system calls that send each statement over
-the loopback TCP connection 33 % (on this virtual machine a system call that wakes another
-process is expensive), Kysely building and compiling each statement 16 %, Node's stream code
-13 %, pg, pg-protocol and pg-pool 10 %. Roomkit's own code is under 5 %, and Socket.IO, the
-rate limit and validation about 6 % together: the same work as in memory mode. Every message is
-a transaction of its own (the room's seq counter, the message, the commit), so the cost per
-message is a handful of statements, each a query built by Kysely and a round trip; batching
-appends, or prepared statements, would be where to win it back.`;
+const WHERE_THE_TIME_GOES = `Where the time goes. A message now makes one round trip to Postgres: the member's session is
+read at most every 2 s per member and instance (decision 001) instead of twice per event, and the
+append is one statement (the room's counter and the message in one \`WITH\`), so Postgres counts
+about one commit per message where it counted three. In a CPU profile of a Postgres-mode instance
+under the same load (${SENDERS} senders, ${IN_FLIGHT} in flight each; \`BENCH_CPU_PROF_DIR\` with \`--quick\`; the self
+time of its busiest 2 s after start-up, summed by package as bench/lib/profileSummary.ts does)
+the main thread is busy 71 % of the time. The rest it waits for Postgres, which shares the two
+cores with the instance and the benchmark's clients, and each of whose commits waits for its WAL
+to reach the disk (\`fdatasync\`, 1–3 ms on this virtual machine). Of the busy time, the
+\`writev\` system calls are 35 %, about half sending statements to Postgres and half the
+Socket.IO frames (the ack and \`message:new\`): messages complete one by one rather than in
+batches as in memory mode, and on this virtual machine a system call that wakes another process
+is expensive. Node's stream and timer code is 18 %, Socket.IO and ws 13 %, pg, pg-protocol,
+pg-pool and Kysely 12 %, Roomkit's own code 9 %. What is left is Postgres's and the system
+calls': a prepared statement for the append (in a separate test on this machine, Postgres's CPU
+per append falls from about 200 µs to 75 µs) and fewer, larger writes (several rooms' appends in
+one statement) are where to win more.`;

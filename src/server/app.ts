@@ -21,9 +21,11 @@ import { PresenceTracker } from './core/PresenceTracker.js';
 import { openCluster } from './cluster/openCluster.js';
 import { RedisPendingUploads } from './cluster/RedisPendingUploads.js';
 import { relayBus } from './cluster/relayBus.js';
+import { relayRevocations } from './cluster/relayRevocations.js';
 import { RoomEventBus } from './core/RoomEventBus.js';
 import { RoomService } from './core/RoomService.js';
 import { roomsRoutes } from './core/rooms.routes.js';
+import { SessionCache } from './core/SessionCache.js';
 import { SessionService } from './core/SessionService.js';
 import { healthRoutes } from './health/health.routes.js';
 import { createMetrics, httpDurationMetric } from './health/metrics.js';
@@ -122,11 +124,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }
   const { stores, staging } = opened;
   const checks = cluster ? { ...opened.checks, redis: cluster.check } : opened.checks;
+  const checkedSessions = new SessionCache();
   const rooms = new RoomService(
     stores,
     bus,
     presence,
     new SessionService(config.sessionSecret),
+    checkedSessions,
     clock,
     accountant,
     {
@@ -182,9 +186,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   const sockets = new SocketGateway(app.server, ctx, { adapter: cluster?.adapter });
-  const stopRelay =
-    cluster &&
-    relayBus(sockets.io, bus, (error) => app.log.warn({ err: error }, 'cluster relay refused'));
+  const relayRefused = (error: Error) => app.log.warn({ err: error }, 'cluster relay refused');
+  const stopRelay = cluster && relayBus(sockets.io, bus, relayRefused);
+  const stopRevocations = cluster && relayRevocations(sockets.io, checkedSessions, relayRefused);
   const registry = createMetrics(ctx);
   httpDurationMetric(app, registry);
 
@@ -220,6 +224,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.addHook('preClose', async () => {
     rooms.stop();
     stopRelay?.();
+    stopRevocations?.();
     await sockets.close();
     // Closing the collab sockets unloads their documents; the last compactions are awaited.
     await collabSockets.close();

@@ -16,6 +16,7 @@ import { randomId, randomJoinCode } from './ids.js';
 import { nameKey } from './nameKey.js';
 import type { Presence } from './Presence.js';
 import type { RoomEventBus } from './RoomEventBus.js';
+import type { SessionCache } from './SessionCache.js';
 import type { SessionService } from './SessionService.js';
 import { fileView, memberView, messageView, roomView } from './views.js';
 
@@ -72,6 +73,7 @@ export class RoomService {
     private readonly bus: RoomEventBus,
     private readonly presence: Presence,
     private readonly sessions: SessionService,
+    private readonly checked: SessionCache,
     private readonly clock: Clock,
     private readonly accountant: MemoryAccountant,
     private readonly options: RoomServiceOptions,
@@ -204,24 +206,35 @@ export class RoomService {
     return this.session(claims.roomId, claims.memberId);
   }
 
-  /** The current room and member of an established session (roles and names may have changed). */
+  /**
+   * The current room and member of an established session (roles may have changed), as read
+   * from the store at most SESSION_CHECK_MS ago on this instance: leaving, a role change and the
+   * room's end revoke what was read before them (decision 001).
+   */
   async session(roomId: string, memberId: string): Promise<Session> {
-    const room = await this.getLiveRoom(roomId);
-    const member = await this.stores.rooms.getMember(room.id, memberId);
-    if (!member) throw new AppError('unauthorized', 'This member is no longer in the room.');
-    return { room, member };
+    const checked = this.checked.get(roomId, memberId);
+    if (checked && !this.isExpired(checked.room)) return checked;
+    return this.checked.check(roomId, memberId, async () => {
+      const room = await this.getLiveRoom(roomId);
+      const member = await this.stores.rooms.getMember(room.id, memberId);
+      if (!member) throw new AppError('unauthorized', 'This member is no longer in the room.');
+      return { room, member };
+    });
   }
 
   async leave(roomId: string, memberId: string): Promise<void> {
     const room = await this.stores.rooms.getRoom(roomId);
     const member = room && (await this.stores.rooms.getMember(roomId, memberId));
     if (!room || !member || !(await this.stores.rooms.removeMember(roomId, memberId))) return;
+    this.checked.forget(roomId);
     this.bus.publish({ roomId, name: 'member:left', payload: { memberId } });
     if (member.role === 'owner') {
       // The longest-present member inherits the room, so it never stays without an owner.
       const [heir] = await this.stores.rooms.listMembers(roomId);
       if (heir) await this.stores.rooms.updateMember(roomId, heir.id, { role: 'owner' });
     }
+    // Answered only once no instance takes the member's token, nor the heir's old role.
+    await this.checked.revoke(roomId);
     await this.runHooks('left', room, member);
     await this.publishPresence(roomId);
   }
@@ -266,8 +279,13 @@ export class RoomService {
     };
   }
 
-  /** Activity without a live connection (a REST call) restarts the empty-room grace period. */
+  /**
+   * Activity without a live connection (a REST call) restarts the empty-room grace period. A
+   * persistent room has none (it never ends for being empty), and an occupied room's starts when
+   * its last connection closes, so neither is written.
+   */
   async touch(room: RoomRecord): Promise<void> {
+    if (room.persistent) return;
     if (!(await this.presence.isOccupied(room.id)))
       await this.stores.rooms.updateRoom(room.id, { emptySince: this.clock.now() });
   }
@@ -334,8 +352,10 @@ export class RoomService {
     try {
       if (!(await this.stores.rooms.getRoom(roomId))) return;
       this.ended.set(roomId, reason);
+      this.checked.forget(roomId);
       this.bus.publish({ roomId, name: 'room:closed', payload: { reason } });
       await this.stores.rooms.deleteRoom(roomId);
+      await this.checked.revoke(roomId);
       await this.stores.messages.deleteRoom(roomId);
       await this.stores.files.deleteRoom(roomId);
       await this.stores.blobs.deletePrefix(`${roomId}/`);

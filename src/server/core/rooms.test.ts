@@ -429,10 +429,15 @@ describe('POST /api/rooms/:roomId/leave', () => {
     const { room, members } = await roomWith(server, 'Ada', 'Grace', 'Linus');
     const [ada, grace, linus] = members as [any, any, any];
     const watcher = await connectWithState(server, linus.token);
+    const send = (body: string) =>
+      api(server, 'POST', `/api/rooms/${room.id}/messages`, { token: grace.token, body: { body } });
+    // Grace's session has just been checked, as a member.
+    expect((await send('before')).body.message.sender.role).toBe('member');
 
     expect(
       (await api(server, 'POST', `/api/rooms/${room.id}/leave`, { token: ada.token })).status,
     ).toBe(204);
+    expect((await send('after')).body.message.sender.role).toBe('owner');
 
     const presence = await waitFor(
       () =>
@@ -453,6 +458,59 @@ describe('POST /api/rooms/:roomId/leave', () => {
     // The new owner's own view says so too.
     const graceView = await connectWithState(server, grace.token);
     expect(graceView.state.member.role).toBe('owner');
+  });
+
+  it('refuses every request made after the leave was answered, with sends and leaves racing it', async () => {
+    const server = await startServer();
+    const { room, members } = await roomWith(server, 'Ada', 'Grace');
+    const [ada, grace] = members as [any, any];
+    const adaSocket = await connectWithState(server, ada.token);
+    let answered = false;
+    const after: number[] = [];
+    let acknowledged = 0;
+    const send = async (body: string) => {
+      const startedAfter = answered;
+      const response = await api(server, 'POST', `/api/rooms/${room.id}/messages`, {
+        token: ada.token,
+        body: { body },
+      });
+      if (response.status === 201) acknowledged++;
+      if (startedAfter) after.push(response.status);
+    };
+    // A socket is cut when its member leaves (member:left): what it sent then goes unanswered.
+    const { socket } = adaSocket;
+    const overSocket = async (body: string) => {
+      const ack = await new Promise<any>((resolve) => {
+        if (socket.disconnected) return resolve(undefined);
+        socket.once('disconnect', () => resolve(undefined));
+        socket.emit('message:send', { body }, resolve);
+      });
+      if (ack?.ok) acknowledged++;
+    };
+    const lanes = Array.from({ length: 6 }, async (_, lane) => {
+      for (let i = 0; i < 15; i++) {
+        await (lane % 2 === 0 ? send : overSocket)(`lane ${lane} #${i}`);
+      }
+    });
+    const leaves = Array.from({ length: 3 }, () =>
+      api(server, 'POST', `/api/rooms/${room.id}/leave`, { token: ada.token }),
+    );
+    const leaveStatuses = (await Promise.all(leaves)).map((r) => r.status);
+    answered = true;
+    await Promise.all(lanes);
+
+    // One leave did it; another may have found the member gone already.
+    expect(leaveStatuses).toContain(204);
+    for (const status of leaveStatuses) expect([204, 401]).toContain(status);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((status) => status === 401)).toBe(true);
+    // Every message acknowledged is stored, and nothing else of Ada's.
+    const history = await api(server, 'GET', `/api/rooms/${room.id}/messages?limit=200`, {
+      token: grace.token,
+    });
+    const stored = history.body.messages;
+    expect(stored.filter((m: any) => m.sender?.id === ada.member.id)).toHaveLength(acknowledged);
+    expect(stored.filter((m: any) => m.body === 'Ada left')).toHaveLength(1);
   });
 
   it('lets the next person to join an abandoned room become its owner', async () => {
@@ -595,6 +653,34 @@ describe('empty-room clean-up', () => {
       410,
       'room_expired',
     );
+  });
+
+  it('never removes a persistent room for being empty, used over REST or not', async () => {
+    const clock = new ManualClock();
+    const server = await startServer(
+      {
+        ...grace,
+        DATABASE_URL: 'sqlite::memory:',
+        SESSION_SECRET: 'rooms-test-secret-of-32-chars!!!',
+      },
+      { clock },
+    );
+    const room = await createRoom(server, { persistent: true });
+    const ada = await join(server, room, 'Ada');
+    const send = (body: string) =>
+      api(server, 'POST', `/api/rooms/${room.id}/messages`, { token: ada.token, body: { body } });
+
+    expect((await send('nobody is connected')).status).toBe(201);
+    await clock.advance(400 * SECOND);
+    expect((await send('still here')).status).toBe(201);
+    await clock.advance(400 * SECOND);
+    const state = await api(server, 'GET', `/api/rooms/${room.id}`, { token: ada.token });
+    expect(state.status).toBe(200);
+    expect(state.body.messages.map((m: any) => m.body)).toEqual([
+      'Ada joined',
+      'nobody is connected',
+      'still here',
+    ]);
   });
 
   it('keeps a room alive through any one of several members being connected', async () => {

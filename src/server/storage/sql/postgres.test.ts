@@ -1,8 +1,8 @@
 /**
  * The Postgres driver against a real server (test/postgres.ts): each run makes its own database
  * and drops it afterwards. Besides the
- * contract: two instances migrating one fresh database at once, and gap-free seqs when appends
- * come from two separate pools (two instances) at once.
+ * contract: two instances migrating one fresh database at once, gap-free seqs when appends
+ * come from two separate pools (two instances) at once, and none lost to an append that fails.
  */
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,28 @@ describe('postgres database', () => {
       expect(fromB.messages.map((m) => m.body)).toEqual(['from a']);
     } finally {
       await Promise.all([a.destroy(), b.destroy()]);
+    }
+  });
+
+  it('gives no seq to an append that fails', async () => {
+    const database = await openSqlDatabase(await freshDatabase());
+    try {
+      const { messages } = sqlStores(database);
+      const draft = (id: string) => ({
+        id,
+        roomId: 'room',
+        type: 'text' as const,
+        body: id,
+        sender: null,
+        createdAt: 1,
+      });
+      await messages.append(draft('m1'));
+      // A message id is unique: the insert fails after the room's counter was bumped.
+      await expect(messages.append(draft('m1'))).rejects.toThrow();
+      const { message } = await messages.append(draft('m2'));
+      expect(message.seq).toBe(2);
+    } finally {
+      await database.destroy();
     }
   });
 
