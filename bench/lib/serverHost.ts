@@ -4,6 +4,7 @@
  * goes away.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setupWSConnection } from '@y/websocket-server/utils';
 import Fastify from 'fastify';
@@ -144,6 +145,64 @@ async function startBareYjs(): Promise<Running> {
   };
 }
 
+async function startBareSse(): Promise<Running> {
+  const rooms = new Map<string, Set<ServerResponse>>();
+  const seqs = new Map<string, number>();
+  const route = /^\/api\/rooms\/([^/]+)\/(events|messages)$/;
+  const http = createServer((request, response) => {
+    const [, roomId = '', what] =
+      route.exec(new URL(request.url ?? '/', 'http://x').pathname) ?? [];
+    if (request.method === 'GET' && what === 'events') {
+      response.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+      });
+      response.write('event: room:state\ndata: {}\n\n');
+      const streams = rooms.get(roomId) ?? new Set();
+      rooms.set(roomId, streams);
+      streams.add(response);
+      response.on('close', () => streams.delete(response));
+      return;
+    }
+    if (request.method !== 'POST' || what !== 'messages') {
+      response.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const { body } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { body: string };
+      const seq = (seqs.get(roomId) ?? 0) + 1;
+      seqs.set(roomId, seq);
+      // Roomkit's message view in shape and size (ids of its length).
+      const message = {
+        id: `m${String(seq).padStart(21, '0')}`,
+        roomId,
+        seq,
+        type: 'text',
+        body,
+        sender: { id: 'sender0000000000000000', displayName: 'Sender', role: 'member' },
+        createdAt: new Date().toISOString(),
+      };
+      const frame = Buffer.from(
+        `id: ${seq}\nevent: message:new\ndata: ${JSON.stringify({ message })}\n\n`,
+      );
+      for (const stream of rooms.get(roomId) ?? []) stream.write(frame);
+      response.writeHead(201, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ message }));
+    });
+  });
+  const port = await listen(http);
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
+
 function start(spec: ServerSpec): Promise<Running> {
   switch (spec.kind) {
     case 'roomkit':
@@ -156,6 +215,8 @@ function start(spec: ServerSpec): Promise<Running> {
       return startBareFastify(Buffer.from(spec.body), spec.contentType);
     case 'bare-yjs':
       return startBareYjs();
+    case 'bare-sse':
+      return startBareSse();
   }
 }
 

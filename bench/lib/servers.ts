@@ -28,7 +28,14 @@ export type ServerSpec =
    * A bare y-websocket server: @y/websocket-server's `setupWSConnection` (the reference server of
    * the y-websocket protocol, documents in memory, no auth) on node:http + ws, any path a doc.
    */
-  | { kind: 'bare-yjs' };
+  | { kind: 'bare-yjs' }
+  /**
+   * A bare Server-Sent Events server on `node:http`, Roomkit's routes in shape:
+   * `GET /api/rooms/:roomId/events` opens a stream (a `room:state` frame first), and
+   * `POST /api/rooms/:roomId/messages { body }` answers 201 `{ message }` and writes one
+   * `message:new` frame, serialized once, to each of the room's open streams. No auth, no store.
+   */
+  | { kind: 'bare-sse' };
 
 export interface ServerStats {
   rss: number;
