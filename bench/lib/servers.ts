@@ -162,6 +162,18 @@ function profileArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
+/**
+ * Nanoseconds the process's main thread has spent runnable but waiting for a CPU
+ * (/proc/<pid>/schedstat, Linux with schedstats), or NaN where that cannot be read.
+ */
+export function runQueueWaitNs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function readProcMemory(pid: number): { rss: number; peak: number } | undefined {
   let status: string;
   try {
