@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { pool, sleep, type BenchBlock, type BenchContext, type Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
-import { startServer, type ServerHandle } from '../lib/servers.js';
+import { runQueueWaitNs, startServer, type ServerHandle } from '../lib/servers.js';
 import { concat, formatMs, formatRate, summarize } from '../lib/stats.js';
 import { startWorker } from '../lib/workers.js';
 import type {
@@ -67,6 +67,8 @@ interface Round {
   received: number;
   windowMs: number;
   cpuMicros: number;
+  /** Time the server's main thread was ready to run but had no CPU, over the window. */
+  waitMs: number;
   /** The busiest client thread's event-loop utilisation: the sender's or a receivers' thread. */
   elu: number;
   latencies: Float64Array;
@@ -76,7 +78,7 @@ interface Round {
 class Totals {
   readonly rounds: Round[] = [];
 
-  private sum(field: 'sent' | 'received' | 'windowMs' | 'cpuMicros'): number {
+  private sum(field: 'sent' | 'received' | 'windowMs' | 'cpuMicros' | 'waitMs'): number {
     return this.rounds.reduce((total, round) => total + round[field], 0);
   }
 
@@ -95,6 +97,11 @@ class Totals {
   /** Server CPU time over the windows, as a share of one core. */
   get serverCpu(): number {
     return this.sum('cpuMicros') / 1000 / this.sum('windowMs');
+  }
+
+  /** Milliseconds per second the server's main thread waited for a CPU. */
+  get waitPerSecond(): number {
+    return (this.sum('waitMs') / this.sum('windowMs')) * 1000;
   }
 
   get cpuMicrosEach(): number {
@@ -326,6 +333,7 @@ async function round(
     const measuring = (async () => {
       await sleep(go.measureFrom - wallNow());
       const before = await side.server.stats();
+      const waitBefore = runQueueWaitNs(side.server.pid);
       const elu = performance.eventLoopUtilization();
       await sleep(go.measureTo - wallNow());
       const after = await side.server.stats();
@@ -334,11 +342,12 @@ async function round(
           0,
           after.cpuMicros - before.cpuMicros - idleMicrosPerMs * timing.windowMs,
         ),
+        waitMs: (runQueueWaitNs(side.server.pid) - waitBefore) / 1e6,
         senderElu: performance.eventLoopUtilization(elu).utilization,
       };
     })();
     const sent = await send(sender, rooms, rate, { startAt, ...go });
-    const { cpuMicros, senderElu } = await measuring;
+    const { cpuMicros, waitMs, senderElu } = await measuring;
     const done = await results;
     await sender.settle(5000);
     if (sender.failed !== undefined)
@@ -349,6 +358,7 @@ async function round(
       received: done.reduce((sum, d) => sum + d.received, 0),
       windowMs: timing.windowMs,
       cpuMicros,
+      waitMs,
       elu: Math.max(senderElu, ...done.map((d) => d.elu)),
       latencies: concat(done.map((d) => d.latencies)),
     };
@@ -371,8 +381,10 @@ const share = (r: Round) => r.received / (r.sent * RECEIVERS);
 const heldAt = (steps: Round[], rate: number) =>
   steps.some((r) => r.rate === rate && share(r) >= SATURATED);
 
+const waitPerSecond = (r: Round) => (r.waitMs / r.windowMs) * 1000;
+
 const describe = (r: Round) =>
-  `${formatRate((r.received / r.windowMs) * 1000)} delivered/s of ${formatRate(((r.sent * RECEIVERS) / r.windowMs) * 1000)} owed (${(share(r) * 100).toFixed(1)} %), p50 ${formatMs(summarize(r.latencies).p50)}, p99 ${formatMs(summarize(r.latencies).p99)}, CPU ${(r.cpuMicros / r.received).toFixed(1)} µs/delivery, client ELU ${r.elu.toFixed(2)}`;
+  `${formatRate((r.received / r.windowMs) * 1000)} delivered/s of ${formatRate(((r.sent * RECEIVERS) / r.windowMs) * 1000)} owed (${(share(r) * 100).toFixed(1)} %), p50 ${formatMs(summarize(r.latencies).p50)}, p99 ${formatMs(summarize(r.latencies).p99)}, CPU ${(r.cpuMicros / r.received).toFixed(1)} µs/delivery (${((r.cpuMicros / 1000 / r.windowMs) * 100).toFixed(0)} % of a core, waiting for one ${waitPerSecond(r).toFixed(0)} ms/s), client ELU ${r.elu.toFixed(2)}`;
 
 export const sseFanout: Benchmark = {
   name: 'sse-fanout',
@@ -474,7 +486,17 @@ export const sseFanout: Benchmark = {
         if (searching.size === 0) break;
       }
 
-      return [report(ctx, { sides, totals, saturation, rounds, timing, saturationTiming })];
+      return [
+        report(ctx, {
+          sides,
+          totals,
+          saturation,
+          rounds,
+          timing,
+          saturationTiming,
+          retried: !ctx.quick,
+        }),
+      ];
     } finally {
       await clients?.stop();
       await roomkit?.stop();
@@ -492,6 +514,7 @@ function report(
     rounds: number;
     timing: { warmupMs: number; windowMs: number; drainMs: number };
     saturationTiming: { warmupMs: number; windowMs: number };
+    retried: boolean;
   },
 ): BenchBlock {
   const [sse, socketio, baseline] = run.sides as [Side, Side, Side];
@@ -534,6 +557,7 @@ function report(
       formatMs(latency.p99),
       formatMs(latency.max),
       `${(totals.serverCpu * 100).toFixed(0)} %`,
+      `${totals.waitPerSecond.toFixed(0)} ms/s`,
       `${totals.cpuMicrosEach.toFixed(1)} µs`,
       totals.clientElu.toFixed(2),
     ];
@@ -548,7 +572,7 @@ function report(
     return [
       `${(share(r) * 100).toFixed(1)} %${tries.length > 1 ? ', best of 2 tries' : ''}`,
       formatMs(summarize(r.latencies).p99),
-      `${((r.cpuMicros / 1000 / r.windowMs) * 100).toFixed(0)} %, ${r.elu.toFixed(2)}`,
+      `${((r.cpuMicros / 1000 / r.windowMs) * 100).toFixed(0)} %, ${waitPerSecond(r).toFixed(0)} ms/s, ${r.elu.toFixed(2)}`,
     ];
   };
   const satRows = satRates.map((rate) => [
@@ -557,6 +581,25 @@ function report(
     ...satCells(sse, rate),
     ...satCells(socketio, rate),
   ]);
+  /** What ran out at the first rate a transport did not hold: the server, the clients or the machine. */
+  const limitText = () => {
+    const short = [sse, socketio].flatMap((side) => {
+      const steps = run.saturation.get(side) ?? [];
+      const failed = steps.filter((r) => !heldAt(steps, r.rate));
+      return failed.length > 0 ? [failed.sort((x, y) => share(y) - share(x))[0]!] : [];
+    });
+    if (short.length === 0) return '';
+    const cpu = Math.max(...short.map((r) => r.cpuMicros / 1000 / r.windowMs));
+    const elu = Math.max(...short.map((r) => r.elu));
+    const wait = Math.max(...short.map(waitPerSecond));
+    const figures = `at most ${(cpu * 100).toFixed(0)} % of a core for the server, client ELU at most ${elu.toFixed(2)}, the server waiting up to ${wait.toFixed(0)} ms a second for a CPU`;
+    if (cpu >= 0.85) return `Where a transport fell short, the server was the limit (${figures}).`;
+    if (elu >= 0.85)
+      return `Where a transport fell short, a client thread was the limit (${figures}).`;
+    return `Where a transport fell short, neither the server nor the clients were busy throughout (${figures}): on
+this 2-core machine, shared with other work, the limit was the share of the machine each got,
+not the transport, so these rates say little about either transport's capacity.`;
+  };
   const p99s = (side: Side) =>
     t(side)
       .rounds.map((r) => formatMs(summarize(r.latencies).p99))
@@ -596,6 +639,7 @@ ${table(
     'p99',
     'max',
     'server CPU',
+    'server waiting for a CPU',
     'CPU / delivery',
     'client ELU',
   ],
@@ -614,8 +658,9 @@ ${p99s(sse)}; Socket.IO ${p99s(socketio)}.
 
 Saturation: the same rooms and sender, the rate raised step by step (${run.saturationTiming.windowMs / 1000} s windows after
 ${run.saturationTiming.warmupMs / 1000} s of sending, fresh rooms each step, SSE and Socket.IO alternating) until fewer than
-${SATURATED * 100} % of the owed deliveries arrive within ${drainMs / 1000} s of the window's end. Each transport's
-step cells: delivered share, p99, server CPU and client ELU.
+${SATURATED * 100} % of the owed deliveries arrive within ${drainMs / 1000} s of the window's end${run.retried ? ' (a step that falls short is tried a second time before the search stops)' : ''}. Each transport's cells: delivered share, p99, and
+the server's CPU (share of one core), the time its main thread waited for a CPU (per second)
+and the busiest client thread's ELU.
 
 ${table(
   [
@@ -623,16 +668,16 @@ ${table(
     'owed deliveries/s',
     'SSE delivered',
     'SSE p99',
-    'SSE server CPU, client ELU',
+    'SSE server CPU, waiting, client ELU',
     'Socket.IO delivered',
     'Socket.IO p99',
-    'Socket.IO server CPU, client ELU',
+    'Socket.IO server CPU, waiting, client ELU',
   ],
   satRows,
 )}
 
 Highest rate delivered in full (≥ ${SATURATED * 100} %): SSE ${satText(sat.sse)}, Socket.IO
-${satText(sat.socketio)}.`;
+${satText(sat.socketio)}. ${limitText()}`;
   const explained = [
     cpuRatio > EXPECTED + 0.005 ? CPU_TIME_GOES : '',
     p99Ratio > EXPECTED + 0.005 ? P99_TIME_GOES : '',
@@ -670,6 +715,7 @@ ${satText(sat.socketio)}.`;
               p99Ms: latency.p99,
               maxMs: latency.max,
               serverCpu: totals.serverCpu,
+              serverWaitMsPerSecond: totals.waitPerSecond,
               cpuMicrosPerDelivery: totals.cpuMicrosEach,
               clientElu: totals.clientElu,
             },
@@ -689,6 +735,7 @@ ${satText(sat.socketio)}.`;
               deliveredPerSecond: (r.received / r.windowMs) * 1000,
               p99Ms: summarize(r.latencies).p99,
               serverCpu: r.cpuMicros / 1000 / r.windowMs,
+              serverWaitMsPerSecond: waitPerSecond(r),
               clientElu: r.elu,
             })),
           },
