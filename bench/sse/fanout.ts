@@ -592,13 +592,14 @@ function report(
     const cpu = Math.max(...short.map((r) => r.cpuMicros / 1000 / r.windowMs));
     const elu = Math.max(...short.map((r) => r.elu));
     const wait = Math.max(...short.map(waitPerSecond));
-    const figures = `at most ${(cpu * 100).toFixed(0)} % of a core for the server, client ELU at most ${elu.toFixed(2)}, the server waiting up to ${wait.toFixed(0)} ms a second for a CPU`;
-    if (cpu >= 0.85) return `Where a transport fell short, the server was the limit (${figures}).`;
-    if (elu >= 0.85)
-      return `Where a transport fell short, a client thread was the limit (${figures}).`;
-    return `Where a transport fell short, neither the server nor the clients were busy throughout (${figures}): on
-this 2-core machine, shared with other work, the limit was the share of the machine each got,
-not the transport, so these rates say little about either transport's capacity.`;
+    const figures = `at most ${(cpu * 100).toFixed(0)} % of a core for the server, client ELU at most
+${elu.toFixed(2)}, the server's main thread waiting up to ${wait.toFixed(0)} ms a second for a CPU`;
+    const where = '\nWhere a transport fell short,';
+    if (cpu >= 0.85) return `${where} the server was the limit (${figures}).`;
+    if (elu >= 0.85) return `${where} a client thread was the limit (${figures}).`;
+    return `${where} neither the server nor the clients were busy throughout (${figures}):
+on this 2-core machine, shared with other work, the limit was the share of the machine each
+process got, not the transport, so these rates say little about either transport's capacity.`;
   };
   const p99s = (side: Side) =>
     t(side)
@@ -658,9 +659,9 @@ ${p99s(sse)}; Socket.IO ${p99s(socketio)}.
 
 Saturation: the same rooms and sender, the rate raised step by step (${run.saturationTiming.windowMs / 1000} s windows after
 ${run.saturationTiming.warmupMs / 1000} s of sending, fresh rooms each step, SSE and Socket.IO alternating) until fewer than
-${SATURATED * 100} % of the owed deliveries arrive within ${drainMs / 1000} s of the window's end${run.retried ? ' (a step that falls short is tried a second time before the search stops)' : ''}. Each transport's cells: delivered share, p99, and
-the server's CPU (share of one core), the time its main thread waited for a CPU (per second)
-and the busiest client thread's ELU.
+${SATURATED * 100} % of the owed deliveries arrive within ${drainMs / 1000} s of the window's end${run.retried ? ' (a step that falls\nshort is tried a second time before the search stops)' : ''}. Each transport's cells: delivered share,
+p99, and the server's CPU (share of one core), the time its main thread waited for a CPU (per
+second) and the busiest client thread's ELU.
 
 ${table(
   [
@@ -677,10 +678,10 @@ ${table(
 )}
 
 Highest rate delivered in full (≥ ${SATURATED * 100} %): SSE ${satText(sat.sse)}, Socket.IO
-${satText(sat.socketio)}. ${limitText()}`;
+${satText(sat.socketio)}.${limitText()}`;
   const explained = [
     cpuRatio > EXPECTED + 0.005 ? CPU_TIME_GOES : '',
-    p99Ratio > EXPECTED + 0.005 ? P99_TIME_GOES : '',
+    p99Ratio > EXPECTED + 0.005 ? p99TimeGoes(t(sse), t(socketio)) : '',
   ].filter((text) => text !== '');
   return {
     id: 'sse:fanout',
@@ -761,10 +762,23 @@ rounds at 400 messages/s, its CPU per delivery from 0.93× to 0.86× Socket.IO's
 machine, shared with other work, the ratio moves by 10–20 % from run to run (load average
 above); a ratio above the expectation here is that spread, not a cost the profiles show.`;
 
-/** Why SSE's p99 can come out above Socket.IO's: the tail is waiting for a CPU, not work. */
-const P99_TIME_GOES = `Where the time goes (p99). The tail is not the transport's work: at ${RATE} messages a second the
-server is busy a fraction of a core, and both transports' p50 is a few milliseconds. Their p99s
-are the moments the server or the receivers waited for a CPU on a 2-core machine shared with
-other work (load average above), and move from round to round by more than the difference
-between the transports (the round-by-round p99s above); in the profiles nothing on either
-path takes more than a few microseconds per delivery.`;
+/**
+ * Why SSE's p99 can come out above Socket.IO's, from the run's own figures: the tail follows the
+ * server's wait for a CPU, round by round, not the transport.
+ */
+function p99TimeGoes(sse: Totals, socketio: Totals): string {
+  const worst = (totals: Totals) => {
+    const round = totals.rounds.reduce((a, b) =>
+      summarize(b.latencies).p99 > summarize(a.latencies).p99 ? b : a,
+    );
+    return `${formatMs(summarize(round.latencies).p99)}, waiting ${waitPerSecond(round).toFixed(0)} ms/s`;
+  };
+  return `Where the time goes (p99). Not in the transport's work: at ${RATE} messages a second the server
+uses a fraction of a core, both transports' p50 is a few milliseconds, and in CPU profiles of
+either path nothing takes more than a few microseconds per delivery. The tail is the server
+waiting for a CPU on a 2-core machine shared with other work (load average above): its main
+thread waited ${sse.waitPerSecond.toFixed(0)} ms a second for one in the SSE rounds and ${socketio.waitPerSecond.toFixed(0)} ms in the Socket.IO rounds,
+and each transport's worst p99 came in a round of long waits (SSE ${worst(sse)};
+Socket.IO ${worst(socketio)}). The p99s move from round to round by more than the
+difference between the transports (above).`;
+}
