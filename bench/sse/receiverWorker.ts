@@ -1,9 +1,9 @@
 /**
  * Worker side of fanout.ts, kept for the whole benchmark: each round it opens its share of the
- * receivers, each listening to one room either as a
- * Server-Sent Events stream (a raw `node:http` GET, the frames cut and parsed here) or as a
- * websocket-only socket.io-client socket. Every chat message's body carries its wall-clock send
- * time (`m17@1732262400123.456`), so each receiver times the delivery from the payload itself.
+ * receivers, each listening to one room either as a Server-Sent Events stream (a raw `node:http`
+ * GET, the frames cut and parsed here) or as a websocket-only socket.io-client socket. Every
+ * chat message's body carries its wall-clock send time (`m17@1732262400123.456`), so each
+ * receiver times the delivery from the payload itself.
  */
 import { request, type ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
