@@ -9,11 +9,12 @@ import { clusterSuite } from './cluster.bench.js';
 import { collabSuite } from './collab.bench.js';
 import { execSuite } from './exec.bench.js';
 import { filesSuite } from './files.bench.js';
+import { sseSuite } from './sse.bench.js';
 import type { BenchBlock, BenchContext, Benchmark, Suite } from './lib/bench.js';
 import { BENCHMARKS_MD, machine, redrawCharts, writeResults } from './lib/report.js';
 
 // Each suite's benchmarks take its own context; the runner only hands prepare()'s result back.
-const suites: Suite[] = [filesSuite, collabSuite, execSuite, clusterSuite];
+const suites: Suite[] = [filesSuite, collabSuite, execSuite, clusterSuite, sseSuite];
 
 function select(names: string[]): Map<Suite, Benchmark[]> {
   const all = suites.flatMap((suite) =>

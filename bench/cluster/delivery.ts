@@ -8,12 +8,11 @@
  * most 5 ms at p99.
  */
 import { performance } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
 import type { Socket } from 'socket.io-client';
 import { sleep, type BenchBlock, type BenchContext, type Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
 import { connect, roomWith } from '../lib/roomkitClient.js';
-import { startServer, type ServerHandle } from '../lib/servers.js';
+import { runQueueWaitNs, startServer, type ServerHandle } from '../lib/servers.js';
 import { concat, formatMs, formatRate, summarize } from '../lib/stats.js';
 import { openBacking, type Backing } from './clusterBacking.js';
 
@@ -31,18 +30,6 @@ const COUNTED_MESSAGES = 100;
 
 /** Wall-clock milliseconds, sub-millisecond: the same clock for the sender and the receivers. */
 const wallNow = () => performance.timeOrigin + performance.now();
-
-/**
- * Nanoseconds the process's main thread has spent runnable but waiting for a CPU
- * (/proc/<pid>/schedstat, Linux with schedstats), or NaN where that cannot be read.
- */
-function runQueueWaitNs(pid: number): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** One configuration's figures, added up over the rounds. */
 class Totals {

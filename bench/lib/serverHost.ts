@@ -4,15 +4,11 @@
  * goes away.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setupWSConnection } from '@y/websocket-server/utils';
-import Fastify from 'fastify';
-import { createIPX, createIPXNodeServer, ipxFSStorage } from 'ipx';
-import sharp, { type SharpOptions } from 'sharp';
+import type { SharpOptions } from 'sharp';
 import { Server } from 'socket.io';
 import { WebSocketServer } from 'ws';
-import { buildApp } from '../../src/server/app.js';
-import { loadConfig } from '../../src/server/config.js';
 import type { MemoryAccountant } from '../../src/server/core/MemoryAccountant.js';
 import {
   RELAXED,
@@ -30,7 +26,12 @@ interface Running {
 
 const reply = (message: HostReply) => process.send?.(message);
 
+// Each process loads only what its server needs: Roomkit's app alone takes seconds to load under
+// tsx, which a baseline should not wait for.
+
 async function startRoomkit(env: Record<string, string>): Promise<Running> {
+  const { buildApp } = await import('../../src/server/app.js');
+  const { loadConfig } = await import('../../src/server/config.js');
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env, HOST: '127.0.0.1', PORT: '0' });
   const { app, ctx } = await buildApp(config, {
     webRoot: false,
@@ -47,6 +48,19 @@ async function startRoomkit(env: Record<string, string>): Promise<Running> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return { port, accountant: ctx.accountant, close: () => app.close() };
+}
+
+/** A plain node:http server listening, closed with every connection it still has. */
+async function listening(http: HttpServer): Promise<Running> {
+  const port = await listen(http);
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
 }
 
 function listen(server: HttpServer): Promise<number> {
@@ -104,18 +118,11 @@ async function startBareHttp(body: Buffer, contentType: string): Promise<Running
     response.writeHead(200, { 'content-type': contentType, 'content-length': body.byteLength });
     response.end(body);
   });
-  const port = await listen(http);
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
-  };
+  return listening(http);
 }
 
 async function startBareFastify(body: Buffer, contentType: string): Promise<Running> {
+  const { default: Fastify } = await import('fastify');
   const app = Fastify();
   app.get('/api/rooms/:roomId/files/:fileId/thumb', (_request, reply) => {
     void reply.header('content-type', contentType);
@@ -127,6 +134,7 @@ async function startBareFastify(body: Buffer, contentType: string): Promise<Runn
 }
 
 async function startBareYjs(): Promise<Running> {
+  const { setupWSConnection } = await import('@y/websocket-server/utils');
   const http = createServer((_request, response) => response.writeHead(404).end());
   // As Roomkit's collab sockets: no compression.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
@@ -147,6 +155,8 @@ async function startBareYjs(): Promise<Running> {
 }
 
 async function startIpx(dir: string, avifEffort: number | undefined): Promise<Running> {
+  const { createIPX, createIPXNodeServer, ipxFSStorage } = await import('ipx');
+  const { default: sharp } = await import('sharp');
   // As Roomkit runs it (src/server/files/processImage.ts), so that the two differ only in what
   // the benchmarks compare; with a new input per request, the cache would hold memory, not hits.
   sharp.cache(false);
@@ -157,15 +167,57 @@ async function startIpx(dir: string, avifEffort: number | undefined): Promise<Ru
     ...(avifEffort !== undefined && { sharpOptions: { heifEffort: avifEffort } as SharpOptions }),
   });
   const http = createServer(createIPXNodeServer(ipx));
-  const port = await listen(http);
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
-  };
+  return listening(http);
+}
+
+async function startBareSse(): Promise<Running> {
+  const rooms = new Map<string, Set<ServerResponse>>();
+  const seqs = new Map<string, number>();
+  const route = /^\/api\/rooms\/([^/]+)\/(events|messages)$/;
+  const http = createServer((request, response) => {
+    const [, roomId = '', what] =
+      route.exec(new URL(request.url ?? '/', 'http://x').pathname) ?? [];
+    if (request.method === 'GET' && what === 'events') {
+      response.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+      });
+      response.write('event: room:state\ndata: {}\n\n');
+      const streams = rooms.get(roomId) ?? new Set();
+      rooms.set(roomId, streams);
+      streams.add(response);
+      response.on('close', () => streams.delete(response));
+      return;
+    }
+    if (request.method !== 'POST' || what !== 'messages') {
+      response.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const { body } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { body: string };
+      const seq = (seqs.get(roomId) ?? 0) + 1;
+      seqs.set(roomId, seq);
+      // Roomkit's message view in shape and size (ids of its length).
+      const message = {
+        id: `m${String(seq).padStart(21, '0')}`,
+        roomId,
+        seq,
+        type: 'text',
+        body,
+        sender: { id: 'sender0000000000000000', displayName: 'Sender', role: 'member' },
+        createdAt: new Date().toISOString(),
+      };
+      const frame = Buffer.from(
+        `id: ${seq}\nevent: message:new\ndata: ${JSON.stringify({ message })}\n\n`,
+      );
+      for (const stream of rooms.get(roomId) ?? []) stream.write(frame);
+      response.writeHead(201, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ message }));
+    });
+  });
+  return listening(http);
 }
 
 function start(spec: ServerSpec): Promise<Running> {
@@ -182,6 +234,8 @@ function start(spec: ServerSpec): Promise<Running> {
       return startBareYjs();
     case 'ipx':
       return startIpx(spec.dir, spec.avifEffort);
+    case 'bare-sse':
+      return startBareSse();
   }
 }
 

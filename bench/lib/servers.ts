@@ -35,7 +35,14 @@ export type ServerSpec =
    * so AVIF is encoded at sharp's default effort unless `avifEffort` is given (through ipx's
    * `sharpOptions`, as sharp's own `heifEffort`).
    */
-  | { kind: 'ipx'; dir: string; avifEffort?: number };
+  | { kind: 'ipx'; dir: string; avifEffort?: number }
+  /**
+   * A bare Server-Sent Events server on `node:http`, Roomkit's routes in shape:
+   * `GET /api/rooms/:roomId/events` opens a stream (a `room:state` frame first), and
+   * `POST /api/rooms/:roomId/messages { body }` answers 201 `{ message }` and writes one
+   * `message:new` frame, serialized once, to each of the room's open streams. No auth, no store.
+   */
+  | { kind: 'bare-sse' };
 
 export interface ServerStats {
   rss: number;
@@ -160,6 +167,18 @@ export async function startServer(
 function profileArgs(): string[] {
   const dir = process.env.BENCH_CPU_PROF_DIR;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+/**
+ * Nanoseconds the process's main thread has spent runnable but waiting for a CPU
+ * (/proc/<pid>/schedstat, Linux with schedstats), or NaN where that cannot be read.
+ */
+export function runQueueWaitNs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function readProcMemory(pid: number): { rss: number; peak: number } | undefined {

@@ -10,6 +10,11 @@ import { requireSession } from '../http/sessionAuth.js';
 const REPLAY_PAGE = 200;
 const lastEventIdSchema = z.coerce.number().int().min(0);
 
+/** One event as an SSE frame; only messages carry an id (their `seq`, the resume point). */
+function frame(name: string, data: unknown, id?: number): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
 export interface SseOptions {
   /** How often a `: ping` comment keeps proxies from closing an idle stream. */
   heartbeatMs: number;
@@ -28,6 +33,18 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
     app.addHook('preClose', async () => {
       for (const end of [...open]) end();
     });
+
+    // The bus hands one event object to every stream of the room in turn, so its frame is
+    // serialized and encoded once for the room rather than once per stream (which made SSE cost
+    // more per delivery than Socket.IO, whose broadcast encodes once too).
+    let last: { event: RoomEvent; frame: Buffer } | undefined = undefined;
+    const frameOf = (event: RoomEvent): Buffer => {
+      if (last?.event !== event) {
+        const id = event.name === 'message:new' ? event.payload.message.seq : undefined;
+        last = { event, frame: Buffer.from(frame(event.name, event.payload, id)) };
+      }
+      return last.frame;
+    };
 
     app.get<{ Params: { roomId: string }; Querystring: Record<string, string> }>(
       '/api/rooms/:roomId/events',
@@ -56,11 +73,8 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
         let lastSeq = resumeFrom ?? 0;
         let ready = false;
         const pending: RoomEvent[] = [];
-        const write = (name: string, data: unknown, id?: number) => {
-          if (!res.writableEnded)
-            res.write(
-              `${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`,
-            );
+        const write = (chunk: string | Buffer) => {
+          if (!res.writableEnded) res.write(chunk);
         };
         const deliver = (event: RoomEvent) => {
           if (event.to !== undefined && event.to !== memberId) return;
@@ -68,10 +82,8 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
             // A message already sent in the snapshot or the replay is not sent twice.
             if (event.payload.message.seq <= lastSeq) return;
             lastSeq = event.payload.message.seq;
-            write(event.name, event.payload, lastSeq);
-          } else {
-            write(event.name, event.payload);
           }
+          write(frameOf(event));
           if (
             event.name === 'room:closed' ||
             (event.name === 'member:left' && event.payload.memberId === memberId)
@@ -94,7 +106,7 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
             request.log.error({ err: error }, 'presence release failed'),
           );
         const shutdown = () => {
-          write('room:closing', { secondsLeft: 0, reason: 'server_shutdown' });
+          write(frame('room:closing', { secondsLeft: 0, reason: 'server_shutdown' }));
           res.end();
         };
         open.add(shutdown);
@@ -111,10 +123,10 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
           if (closed) await releasePresence();
           const state = await ctx.rooms.state(session);
           if (resumeFrom === undefined) {
-            write('room:state', state);
+            write(frame('room:state', state));
             lastSeq = state.messages.at(-1)?.seq ?? 0;
           } else {
-            write('room:state', { ...state, messages: [] });
+            write(frame('room:state', { ...state, messages: [] }));
             // A resume point past the newest message (stale or made up) must not hide the
             // messages that come next.
             lastSeq = Math.min(lastSeq, state.messages.at(-1)?.seq ?? 0);
@@ -122,7 +134,7 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
               const page = await ctx.stores.messages.listAfter(roomId, lastSeq, REPLAY_PAGE);
               for (const message of page.messages) {
                 lastSeq = message.seq;
-                write('message:new', { message: messageView(message) }, lastSeq);
+                write(frame('message:new', { message: messageView(message) }, lastSeq));
               }
               if (!page.hasMore) break;
             }

@@ -228,6 +228,47 @@ describe('events', () => {
     expect(raw.frames[0]).not.toHaveProperty('id');
   });
 
+  it('gives every stream of a room the same frames, and each room its own', async () => {
+    const server = await startServer();
+    const a = await roomWith(server, 'Ada', 'Grace', 'Linus');
+    const b = await roomWith(server, 'Eve', 'Bob');
+    const streams = async (room: { room: { id: string }; members: Joined[] }) =>
+      Promise.all(room.members.map((m) => openRaw(server, room.room.id, { token: m.token })));
+    const inA = await streams(a);
+    const inB = await streams(b);
+    const all = [...inA, ...inB];
+    await waitFor(() => all.every((s) => s.frames.length > 0), 5000, 'room:state on every stream');
+
+    // Sent at once, so the two rooms' events reach the streams interleaved.
+    const sent = await Promise.all(
+      [1, 2, 3].flatMap((i) => [
+        send(server, a.members[i % 3]!, `a${i}`),
+        send(server, b.members[i % 2]!, `b${i}`),
+      ]),
+    );
+    await join(server, a.room, 'Grace Hopper');
+    const expected = (roomId: string) =>
+      sent
+        .map((r) => r.body.message)
+        .filter((m) => m.roomId === roomId)
+        .sort((x, y) => x.seq - y.seq)
+        .map((m) => ({ id: String(m.seq), event: 'message:new', data: { message: m } }));
+    const texts = (s: (typeof all)[number]) =>
+      s.events('message:new').filter((f) => f.data.message.type === 'text');
+    await waitFor(() => all.every((s) => texts(s).length === 3), 5000, 'every text everywhere');
+    await waitFor(() => inA.every((s) => s.events('member:joined').length === 1));
+
+    for (const s of inA) expect(texts(s)).toEqual(expected(a.room.id));
+    for (const s of inB) expect(texts(s)).toEqual(expected(b.room.id));
+    // From the first message on (before it, each stream saw the later ones connect), a room's
+    // streams read the same frames.
+    const fromFirstText = (s: (typeof all)[number]) =>
+      s.frames.slice(s.frames.indexOf(texts(s)[0]!));
+    for (const s of inA.slice(1)) expect(fromFirstText(s)).toEqual(fromFirstText(inA[0]!));
+    for (const s of inB.slice(1)) expect(fromFirstText(s)).toEqual(fromFirstText(inB[0]!));
+    expect(inB.every((s) => s.events('member:joined').length === 0)).toBe(true);
+  });
+
   it('carries the same room events as the socket: joins, presence, typing, leaves', async () => {
     const server = await startServer();
     const { room, members } = await roomWith(server, 'Ada');
