@@ -4,6 +4,7 @@
  * Each suite writes its figures into its own section of docs/benchmarks.md; `--quick` runs a
  * short smoke pass and writes nothing.
  */
+import { chatSuite } from './chat.bench.js';
 import { clusterSuite } from './cluster.bench.js';
 import { collabSuite } from './collab.bench.js';
 import { execSuite } from './exec.bench.js';
@@ -12,7 +13,7 @@ import type { BenchBlock, BenchContext, Benchmark, Suite } from './lib/bench.js'
 import { BENCHMARKS_MD, machine, writeResults } from './lib/report.js';
 
 // Each suite's benchmarks take its own context; the runner only hands prepare()'s result back.
-const suites: Suite[] = [filesSuite, collabSuite, execSuite, clusterSuite];
+const suites: Suite[] = [filesSuite, collabSuite, execSuite, clusterSuite, chatSuite];
 
 function select(names: string[]): Map<Suite, Benchmark[]> {
   const all = suites.flatMap((suite) =>

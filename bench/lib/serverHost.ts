@@ -9,6 +9,7 @@ import { setupWSConnection } from '@y/websocket-server/utils';
 import Fastify from 'fastify';
 import { Server } from 'socket.io';
 import { WebSocketServer } from 'ws';
+import { startChatSocketIo } from '../baselines/chatSocketIo.js';
 import { buildApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config.js';
 import type { MemoryAccountant } from '../../src/server/core/MemoryAccountant.js';
@@ -156,6 +157,8 @@ function start(spec: ServerSpec): Promise<Running> {
       return startBareFastify(Buffer.from(spec.body), spec.contentType);
     case 'bare-yjs':
       return startBareYjs();
+    case 'bare-chat':
+      return startChatSocketIo();
   }
 }
 

@@ -28,7 +28,13 @@ export type ServerSpec =
    * A bare y-websocket server: @y/websocket-server's `setupWSConnection` (the reference server of
    * the y-websocket protocol, documents in memory, no auth) on node:http + ws, any path a doc.
    */
-  | { kind: 'bare-yjs' };
+  | { kind: 'bare-yjs' }
+  /**
+   * A bare node:http + Socket.IO chat server with Roomkit's chat events and message shape
+   * (bench/baselines/chatSocketIo.ts): the room comes from `auth: { room, name }`, nothing is
+   * checked or stored.
+   */
+  | { kind: 'bare-chat' };
 
 export interface ServerStats {
   rss: number;
