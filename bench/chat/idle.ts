@@ -24,7 +24,7 @@ const GB = 1e9;
  * free space a fresh heap has left from start-up (which the first few hundred members fill
  * without the RSS growing), stay out of the figure.
  */
-const WARM_ROOMS = { quick: 10, full: 50 };
+const WARM_ROOMS = { quick: 5, full: 50 };
 /** Sockets being connected at once. */
 const CONCURRENT_CONNECTS = 32;
 /** After a full collection, how long the RSS is left to settle before it is read. */
@@ -108,9 +108,13 @@ async function close(open: Pick<Open, 'server' | 'sockets'>): Promise<void> {
   await open.server.stop();
 }
 
-/** A fresh server with `warmRooms` and then `rooms` rooms of members connected, and its readings. */
-async function openRound(side: Side, warmRooms: number, rooms: number): Promise<Open> {
-  const server = await side.server();
+/** `warmRooms` and then `rooms` rooms of members connected to a fresh server, and its readings. */
+async function openRound(
+  side: Side,
+  server: ServerHandle,
+  warmRooms: number,
+  rooms: number,
+): Promise<Open> {
   const sockets: Socket[] = [];
   try {
     sockets.push(...(await side.members(server, warmRooms)));
@@ -139,7 +143,7 @@ export const chatIdle: Benchmark = {
   title: 'Idle chat members: server memory per connected member vs bare Socket.IO',
   async run(ctx: BenchContext): Promise<BenchBlock[]> {
     const rounds = ctx.quick ? 1 : 3;
-    const wanted = ctx.quick ? 300 : 2000;
+    const wanted = ctx.quick ? 200 : 2000;
     // Every round's members stay connected until the replay window has passed (full runs), and
     // each client socket takes a file descriptor here; leave room for everything else.
     const warmRooms = ctx.quick ? WARM_ROOMS.quick : WARM_ROOMS.full;
@@ -175,17 +179,21 @@ export const chatIdle: Benchmark = {
       },
     ];
     const open: Open[] = [];
+    const order = Array.from({ length: rounds }, () => sides).flat();
+    // The next round's server starts while this round's members connect: another process's
+    // start-up does not move this one's RSS, and it saves a start-up per round.
+    let next: Promise<ServerHandle> | undefined = order[0]?.server();
     try {
-      for (let r = 1; r <= rounds; r++) {
-        for (const side of sides) {
-          const round = await openRound(side, warmRooms, rooms);
-          const s = round.sample;
-          ctx.log(
-            `  round ${r} ${side.label}: ${kib(s.connected.rss)} RSS per member just connected (heap ${kib(s.connected.heap)}, external ${kib(s.connected.external)}), RSS before ${formatBytes(s.rssBefore)}, set up in ${(s.setupMs / 1000).toFixed(1)} s`,
-          );
-          if (ctx.quick) await close(round);
-          else open.push(round);
-        }
+      for (const [i, side] of order.entries()) {
+        const server = await (next as Promise<ServerHandle>);
+        next = order[i + 1]?.server();
+        const round = await openRound(side, server, warmRooms, rooms);
+        const s = round.sample;
+        ctx.log(
+          `  round ${Math.floor(i / sides.length) + 1} ${side.label}: ${kib(s.connected.rss)} RSS per member just connected (heap ${kib(s.connected.heap)}, external ${kib(s.connected.external)}), RSS before ${formatBytes(s.rssBefore)}, set up in ${(s.setupMs / 1000).toFixed(1)} s`,
+        );
+        if (ctx.quick) await close(round);
+        else open.push(round);
       }
       if (open.length > 0) {
         const until = Math.max(...open.map((o) => o.connectedAt)) + REPLAY_WINDOW_MS;
@@ -200,6 +208,10 @@ export const chatIdle: Benchmark = {
       }
     } finally {
       for (const o of open) await close(o);
+      await next?.then(
+        (server) => server.stop(),
+        () => undefined,
+      );
     }
     return [block(sides as [Side, Side], { members, rounds, warm: warmRooms * PER_ROOM }, ctx)];
   },
