@@ -52,8 +52,13 @@ interface Growth {
 interface Sample {
   /** Right after the members connected. */
   connected: Growth;
-  /** Once Socket.IO's replay window has passed with the members idle (full runs only). */
+  /**
+   * Once Socket.IO's replay window has passed with the members idle, against the reference
+   * server of the same kind (full runs only).
+   */
   idle?: Growth;
+  /** The reference server's RSS then. */
+  referenceRss?: number;
   rssBefore: number;
   /** Setting the members up: REST joins and socket connections, ms. */
   setupMs: number;
@@ -69,6 +74,7 @@ interface Side {
 
 /** A round's server with its members still connected. */
 interface Open {
+  side: Side;
   server: ServerHandle;
   sockets: Socket[];
   before: Reading;
@@ -129,7 +135,7 @@ async function openRound(
       setupMs: connectedAt - started,
     };
     side.samples.push(sample);
-    return { server, sockets, before, sample, connectedAt };
+    return { side, server, sockets, before, sample, connectedAt };
   } catch (error) {
     await close({ server, sockets });
     throw error;
@@ -148,7 +154,10 @@ export const chatIdle: Benchmark = {
     // each client socket takes a file descriptor here; leave room for everything else.
     const warmRooms = ctx.quick ? WARM_ROOMS.quick : WARM_ROOMS.full;
     const servers = ctx.quick ? 1 : rounds * 2;
-    const fit = Math.floor((openFilesLimit() - 500) / servers / PER_ROOM - warmRooms) * PER_ROOM;
+    const referenceSockets = ctx.quick ? 0 : 2 * warmRooms * PER_ROOM;
+    const fit =
+      Math.floor((openFilesLimit() - 500 - referenceSockets) / servers / PER_ROOM - warmRooms) *
+      PER_ROOM;
     const members = Math.min(wanted, fit);
     if (members < wanted) ctx.log(`  open-files limit: ${members} members instead of ${wanted}`);
     const rooms = members / PER_ROOM;
@@ -179,11 +188,20 @@ export const chatIdle: Benchmark = {
       },
     ];
     const open: Open[] = [];
+    // Full runs: a reference server of each kind with the warm-up members only, left idle as long
+    // as the others. A process idle for minutes hands free heap back to the system, so the
+    // readings from before the wait are no baseline for the readings after it; these are.
+    const references = new Map<Side, Pick<Open, 'server' | 'sockets'>>();
     const order = Array.from({ length: rounds }, () => sides).flat();
     // The next round's server starts while this round's members connect: another process's
     // start-up does not move this one's RSS, and it saves a start-up per round.
     let next: Promise<ServerHandle> | undefined = order[0]?.server();
     try {
+      for (const side of ctx.quick ? [] : sides) {
+        const server = await side.server();
+        references.set(side, { server, sockets: [] });
+        references.get(side)?.sockets.push(...(await side.members(server, warmRooms)));
+      }
       for (const [i, side] of order.entries()) {
         const server = await (next as Promise<ServerHandle>);
         next = order[i + 1]?.server();
@@ -199,7 +217,15 @@ export const chatIdle: Benchmark = {
         const until = Math.max(...open.map((o) => o.connectedAt)) + REPLAY_WINDOW_MS;
         ctx.log(`  members idle for ${((until - performance.now()) / 1000).toFixed(0)} s more…`);
         await sleep(until - performance.now());
-        for (const o of open) o.sample.idle = growth(o.before, await reading(o.server), members);
+        const baseline = new Map<Side, Reading>();
+        for (const [side, reference] of references) {
+          baseline.set(side, await reading(reference.server));
+        }
+        for (const o of open) {
+          const after = await reading(o.server);
+          o.sample.idle = growth(baseline.get(o.side) as Reading, after, members);
+          o.sample.referenceRss = baseline.get(o.side)?.rss;
+        }
         for (const side of sides) {
           ctx.log(
             `  ${side.label} idle: ${side.samples.map((s) => kib(s.idle?.rss ?? Number.NaN)).join(', ')} RSS per member`,
@@ -207,7 +233,7 @@ export const chatIdle: Benchmark = {
         }
       }
     } finally {
-      for (const o of open) await close(o);
+      for (const o of [...open, ...references.values()]) await close(o);
       await next?.then(
         (server) => server.stop(),
         () => undefined,
@@ -298,7 +324,10 @@ connection-state recovery, so that a client that reconnects gets what it missed)
 sends many — presence with the room's member list at every join and connect, the "joined"
 notices, each socket's \`room:state\` — so the members are then left idle until that window has
 passed (${REPLAY_WINDOW_MS / 1000} s after the last connection: the buffer is swept once a minute) and every server is
-read once more: the figure "idle", on which the goals are checked. Heap and external are
+read once more, against a reference server of the same kind that has only the ${warm} warm-up
+members and has been idle as long (a process idle for minutes hands free heap back to the
+system, so the first reading is no baseline for this one): the figure "idle", on which the goals
+are checked. Heap and external are
 \`process.memoryUsage()\`'s, read after the same collections. ${rounds} round${rounds === 1 ? '' : 's'} per server, alternating; medians.
 The client sockets' own memory is in the benchmark process, not the server's.
 
