@@ -396,19 +396,23 @@ each snapshot after full collections, the objects new in the second summed by ki
 the difference. Just connected, a Roomkit member holds about 34 KB of heap against the bare
 server's 11.5 KB, and most of the gap is Socket.IO's replay buffer: joining a room of 10 sends a
 lot, and connection-state recovery keeps all of it for two minutes — presence with the room's
-whole member list at every join and every connection (25 member entries per member), the
-"joined" notices and each socket's own \`room:state\`. Those presence entries are built as
-\`{ ...memberView(m), online }\` (RoomService), and on Node 20 an object spread with an added
-property gets a hidden class of its own: some 300 bytes of shape per entry besides the entry.
-Once the window has passed, Roomkit holds about 14 KB of heap per member against 11.5 KB: every
-feature registers its events on every socket (22 more closures and their scopes, about 1.8 KB),
-the socket's table of those events is a dictionary (0.4 KB), and the member record, its presence
-count and its verified session take well under 1 KB. About 1.5 KB of it is the benchmark's own
-doing: the server under test runs from TypeScript under tsx, whose esbuild \`keepNames\` gives
-each of the six per-socket \`listener\` closures (socketHandlers.ts) a \`name\` property of its own
-and with it a property dictionary of 256 bytes; the built server (\`npm run build\`, which
-\`npm start\` runs) has none (measured the same way just connected, its heap per member is 1.8 KB
-smaller). A further 1.6 KB per member went with this benchmark: SocketGateway marked each
-handshake request as from a trusted origin or not with a property of its own, which turned the
-IncomingMessage a socket keeps for its whole life into a dictionary; it now keeps the trusted
-ones in a WeakSet.`;
+whole member list at every join and every connection (25 member entries per member: a room of n
+sends n² of them), the "joined" notices and each socket's own \`room:state\`. Those presence
+entries are built as \`{ ...memberView(m), online }\` (RoomService), and on Node 20 an object
+spread with an added property gets a hidden class of its own: some 300 bytes of shape per entry
+besides the entry. Once the window has passed, the heap comes down to about 14 KB per member, but
+the RSS does not follow (the table): most pages the buffer filled stay with the process, which
+reuses them for new objects rather than handing them back, so what a member costs in RSS is what
+joining took at its peak. Sending less on a join — presence as a change rather than the whole
+list, entries that share one hidden class — is what would bring it down. Of the 14 KB that stay,
+every feature registers its events on every socket (22 more closures and their scopes than the
+bare server's, about 1.8 KB), the socket's table of those events is a dictionary (0.4 KB), the
+member record, its presence count and its verified session take well under 1 KB, and about 1.5
+KB is the benchmark's own doing: the server under test runs from TypeScript under tsx, whose
+esbuild \`keepNames\` gives each of the six per-socket \`listener\` closures (socketHandlers.ts) a
+\`name\` property and with it a property dictionary of 256 bytes; the built server (\`npm run
+build\`, which \`npm start\` runs) has none (its heap per member, measured the same way just
+connected, is 1.8 KB smaller). A further 1.6 KB per member went with this benchmark:
+SocketGateway marked each handshake request as from a trusted origin or not with a property of
+its own, which turned the IncomingMessage a socket keeps for its whole life into a dictionary;
+it now keeps the trusted ones in a WeakSet.`;
