@@ -34,12 +34,12 @@ const P99_GOAL = 1.2;
 /** A saturation step is sustained while this share of the deliveries arrives… */
 const SUSTAINED_SHARE = 0.95;
 /**
- * …and the median latency stays under this. A server that keeps up delivers in a few ms; one
- * that falls behind builds a queue that grows through the window, so its median climbs to
- * hundreds of ms. The p99 is no test on a shared 2-core machine: a burst of other work alone
- * lifts it past 100 ms.
+ * …and the median latency stays under this. A server that keeps up delivers in about a
+ * millisecond; one that falls behind builds a queue that grows through the window, so its median
+ * climbs to tens and then hundreds of ms. The p99 is no test: a garbage-collection pause or a
+ * burst of other work on a shared 2-core machine alone lifts it past 100 ms.
  */
-const SUSTAINED_P50_MS = 50;
+const SUSTAINED_P50_MS = 10;
 /**
  * Client threads: socket.io-client parsing 10,000 deliveries a second keeps a thread about a
  * quarter busy; two threads keep the clients well off saturation at the fixed rate while leaving
@@ -435,12 +435,13 @@ ${runLine()}
 The same ${ROOMS} rooms × ${MEMBERS} members, sending faster step by step (${stepLoad.warmupMs / 1000} s of sending, then a ${stepLoad.windowMs / 1000} s
 window, deliveries awaited ${stepLoad.drainMs / 1000} s past it; the servers alternate at each step, and a step waits
 for the server to work off any backlog before the next). A step is sustained while at least
-${SUSTAINED_SHARE * 100} % of the deliveries owed arrive and the median latency stays under ${SUSTAINED_P50_MS} ms: a server that keeps up
-delivers in a few ms, one that falls behind builds a queue that grows through the window, so its
-median climbs to hundreds of ms (the p99 is no test on this shared machine, where a burst of
-other work alone lifts it past 100 ms). A step that falls behind is run once more, and the
-second try counts: two in a row end that server's run. Cells: deliveries/s (share of those
-owed, p50, p99, busiest client thread's ELU). On this 2-core machine the clients share the cores with the server, so the ceiling is the
+${SUSTAINED_SHARE * 100} % of the deliveries owed arrive and the median latency stays under ${SUSTAINED_P50_MS} ms: a server that
+keeps up delivers in about a millisecond, one that falls behind builds a queue that grows through
+the window, so its median climbs to tens and then hundreds of ms (the p99 is no test: a
+garbage-collection pause or a burst of other work on this shared machine alone lifts it past
+100 ms). A step that falls behind is run once more, and the second try counts: two in a row end
+that server's run. Cells: deliveries/s (share of those owed, p50, p99, busiest client thread's
+ELU). On this 2-core machine the clients share the cores with the server, so the ceiling is the
 machine's as much as the server's; CPU per delivery (above) is the figure that carries over.
 
 ${table(
