@@ -5,6 +5,7 @@
  * docs/benchmarks/ and its figures into bench/results/; `--quick` runs a short smoke pass and
  * writes nothing; `--redraw` draws the charts and the summary again from bench/results.
  */
+import { chatSuite } from './chat.bench.js';
 import { clusterSuite } from './cluster.bench.js';
 import { collabSuite } from './collab.bench.js';
 import { execSuite } from './exec.bench.js';
@@ -14,7 +15,7 @@ import type { BenchBlock, BenchContext, Benchmark, Suite } from './lib/bench.js'
 import { BENCHMARKS_MD, machine, redrawCharts, writeResults } from './lib/report.js';
 
 // Each suite's benchmarks take its own context; the runner only hands prepare()'s result back.
-const suites: Suite[] = [filesSuite, collabSuite, execSuite, clusterSuite, sseSuite];
+const suites: Suite[] = [filesSuite, collabSuite, execSuite, clusterSuite, chatSuite, sseSuite];
 
 function select(names: string[]): Map<Suite, Benchmark[]> {
   const all = suites.flatMap((suite) =>

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { SharpOptions } from 'sharp';
 import { Server } from 'socket.io';
 import { WebSocketServer } from 'ws';
+import { startChatSocketIo } from '../baselines/chatSocketIo.js';
 import type { MemoryAccountant } from '../../src/server/core/MemoryAccountant.js';
 import {
   RELAXED,
@@ -236,6 +237,8 @@ function start(spec: ServerSpec): Promise<Running> {
       return startIpx(spec.dir, spec.avifEffort);
     case 'bare-sse':
       return startBareSse();
+    case 'bare-chat':
+      return startChatSocketIo();
   }
 }
 

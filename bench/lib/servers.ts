@@ -42,7 +42,13 @@ export type ServerSpec =
    * `POST /api/rooms/:roomId/messages { body }` answers 201 `{ message }` and writes one
    * `message:new` frame, serialized once, to each of the room's open streams. No auth, no store.
    */
-  | { kind: 'bare-sse' };
+  | { kind: 'bare-sse' }
+  /**
+   * A bare node:http + Socket.IO chat server with Roomkit's chat events and message shape
+   * (bench/baselines/chatSocketIo.ts): the room comes from `auth: { room, name }`, nothing is
+   * checked or stored.
+   */
+  | { kind: 'bare-chat' };
 
 export interface ServerStats {
   rss: number;
