@@ -18,7 +18,7 @@ import type { Presence } from './Presence.js';
 import type { RoomEventBus } from './RoomEventBus.js';
 import type { SessionCache } from './SessionCache.js';
 import type { SessionService } from './SessionService.js';
-import { fileView, memberView, messageView, roomView } from './views.js';
+import { fileView, memberPresenceView, memberView, messageView, roomView } from './views.js';
 
 export type CloseReason = 'expired' | 'empty' | 'deleted' | 'evicted';
 
@@ -257,7 +257,7 @@ export class RoomService {
   async membersWithPresence(roomId: string): Promise<MemberPresence[]> {
     const members = await this.stores.rooms.listMembers(roomId);
     const online = await this.presence.online(roomId);
-    return members.map((m) => ({ ...memberView(m), online: online.has(m.id) }));
+    return members.map((m) => memberPresenceView(m, online.has(m.id)));
   }
 
   /** Counts a live connection (socket or SSE) of a member; call the returned function on close. */
