@@ -557,12 +557,15 @@ and messages, 0.5 µs), validating the payload (zod, 0.2 µs), its socket and ch
 and more garbage collection (1.9 µs against 0.7 µs). One cost was cut while profiling: an id took
 one \`crypto.randomBytes\` call, about 8 µs on this machine, and each message takes one; ids are
 now sliced from a 4 KiB pool refilled with \`randomFillSync\` (src/server/core/ids.ts), as the
-baseline's are. The p99 is mostly the garbage collector's. Over 20 s at this load (Node's \`gc\`
-performance entries), Roomkit's process spent 505 ms in 131 scavenges, 16 of them over 5 ms
-and the longest 11 ms, and 38 ms in two full collections (24 ms the longer), against 140 ms in
-100 scavenges, one of them over 5 ms, and no full collection for the bare server. Everything
-Roomkit keeps survives the young generation and is copied out of it: every message in its room's
-log, and every packet Socket.IO's connection-state recovery holds for two minutes (the RSS
-column) — and the log's copy of each message (\`{ ...draft, seq }\` in MemoryMessageStore) gets a
-hidden class of its own, as any object spread with an added property does on Node 20. A pause
-holds every message in flight, and one comes every 150 ms or so.`;
+baseline's are. The p99 is set by pauses — the garbage collector's, and on this shared machine
+other processes' — and by how long the server then takes to work off the messages that queued
+behind one, which grows with how busy it is (at half a core, as long again as the pause; at 40 %,
+two thirds of it). Roomkit pauses more often and for longer: over 20 s at this load (Node's \`gc\`
+performance entries) its process spent 505 ms in 131 scavenges, 16 of them over 5 ms and the
+longest 11 ms, and 38 ms in two full collections, against 140 ms in 100 scavenges, one of them
+over 5 ms, and no full collection for the bare server; over a minute its longest pauses reach
+25–30 ms, and more when other work takes the cores. Everything Roomkit keeps survives the young
+generation and is copied out of it: every message in its room's log, and every packet that
+Socket.IO's connection-state recovery holds for two minutes (the RSS column) — and the log's copy
+of each message (\`{ ...draft, seq }\` in MemoryMessageStore) gets a hidden class of its own, as
+any object spread with an added property does on Node 20.`;
