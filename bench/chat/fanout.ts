@@ -12,7 +12,7 @@ import type { Worker } from 'node:worker_threads';
 import { sleep, type BenchBlock, type BenchContext, type Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
 import { startServer, type ServerHandle } from '../lib/servers.js';
-import { concat, formatBytes, formatMs, formatRate, summarize } from '../lib/stats.js';
+import { concat, formatBytes, formatMs, formatRate, summarize, wallNow } from '../lib/stats.js';
 import { startWorker } from '../lib/workers.js';
 import { bareRooms, roomkitRooms } from './chatRooms.js';
 import type {
@@ -48,9 +48,6 @@ const SUSTAINED_P50_MS = 10;
 const THREADS = 2;
 
 type Done = Extract<FanoutFromWorker, { type: 'done' }>;
-
-/** Wall-clock milliseconds, sub-millisecond: the same clock in the worker threads. */
-const wallNow = () => performance.timeOrigin + performance.now();
 
 /**
  * CPU time of a process (every thread) from /proc/<pid>/stat, in µs, read without involving its

@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Socket } from 'socket.io-client';
 import { pool } from '../lib/bench.js';
 import { connect } from '../lib/roomkitClient.js';
+import { wallNow } from '../lib/stats.js';
 
 /** One member: where it connects and with what `auth`. */
 export interface ChatTarget {
@@ -59,8 +60,6 @@ interface TextMessage {
 }
 
 const { sides } = workerData as FanoutWorkerData;
-/** Wall-clock milliseconds, sub-millisecond: the same clock in every thread of the process. */
-const wallNow = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let window = { from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };

@@ -13,7 +13,7 @@ import { sleep, type BenchBlock, type BenchContext, type Benchmark } from '../li
 import { runLine, table } from '../lib/report.js';
 import { connect, roomWith } from '../lib/roomkitClient.js';
 import { runQueueWaitNs, startServer, type ServerHandle } from '../lib/servers.js';
-import { concat, formatMs, formatRate, summarize } from '../lib/stats.js';
+import { concat, formatMs, formatRate, summarize, wallNow } from '../lib/stats.js';
 import { openBacking, type Backing } from './clusterBacking.js';
 
 const RECEIVERS = 10;
@@ -27,9 +27,6 @@ const RATE = 50;
 const GOAL_MS = 5;
 /** Messages sent while Redis's MONITOR counts the commands they cause. */
 const COUNTED_MESSAGES = 100;
-
-/** Wall-clock milliseconds, sub-millisecond: the same clock for the sender and the receivers. */
-const wallNow = () => performance.timeOrigin + performance.now();
 
 /** One configuration's figures, added up over the rounds. */
 class Totals {

@@ -11,7 +11,7 @@ import { sleep, type BenchBlock, type BenchContext, type Benchmark } from '../li
 import { runLine, table } from '../lib/report.js';
 import { connect, roomWith } from '../lib/roomkitClient.js';
 import { startServer, type ServerHandle } from '../lib/servers.js';
-import { concat, formatMs, formatRate, formatRatio, summarize } from '../lib/stats.js';
+import { concat, formatMs, formatRate, formatRatio, summarize, wallNow } from '../lib/stats.js';
 import {
   backendCpuSpent,
   openBacking,
@@ -51,8 +51,6 @@ interface Mode {
   server: ServerHandle;
   totals: Totals;
 }
-
-const wallNow = () => performance.timeOrigin + performance.now();
 
 async function round(
   backing: Backing,

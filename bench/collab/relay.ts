@@ -10,9 +10,9 @@ import type { BenchBlock, BenchContext, Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
 import { roomWith } from '../lib/roomkitClient.js';
 import { startServer, type ServerHandle } from '../lib/servers.js';
-import { concat, formatMs, formatRate, formatRatio, summarize } from '../lib/stats.js';
+import { concat, formatMs, formatRate, formatRatio, summarize, wallNow } from '../lib/stats.js';
 import { firstMessage, startWorker } from '../lib/workers.js';
-import { bareTarget, roomkitTarget, wallNow, type DocTarget } from '../lib/yjsClient.js';
+import { bareTarget, roomkitTarget, type DocTarget } from '../lib/yjsClient.js';
 import type { RelayFromWorker, RelayToWorker, RelayWorkerData } from './relayWorker.js';
 
 const EDITORS = 20;

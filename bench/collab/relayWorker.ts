@@ -7,7 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as Y from 'yjs';
-import { openEditor, wallNow, type DocTarget, type Editor } from '../lib/yjsClient.js';
+import { wallNow } from '../lib/stats.js';
+import { openEditor, type DocTarget, type Editor } from '../lib/yjsClient.js';
 
 export interface RelayWorkerData {
   /** One target per editor of this worker; `ids` names them in the markers. */

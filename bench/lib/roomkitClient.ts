@@ -7,7 +7,8 @@ export interface Member {
   memberId: string;
 }
 
-async function postJson(url: string, body: unknown): Promise<any> {
+/** A JSON POST; throws with the status and body unless it succeeded. */
+export async function postJson(url: string, body: unknown): Promise<any> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

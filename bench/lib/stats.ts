@@ -47,6 +47,12 @@ export function median(samples: ArrayLike<number>): number {
   return percentile(Float64Array.from(samples).sort(), 50);
 }
 
+/**
+ * Wall-clock milliseconds with sub-millisecond resolution: one clock for every thread of the
+ * benchmark process, so a time sent in a message body can be compared where it arrives.
+ */
+export const wallNow = () => performance.timeOrigin + performance.now();
+
 /** Milliseconds since an arbitrary origin, with sub-millisecond resolution. */
 export function now(): number {
   return performance.now();

@@ -62,8 +62,3 @@ export function openEditor(target: DocTarget, timeoutMs = 30_000): Promise<Edito
     provider.on('sync', onSync);
   });
 }
-
-/** Wall-clock milliseconds with sub-millisecond resolution, comparable across worker threads. */
-export function wallNow(): number {
-  return performance.timeOrigin + performance.now();
-}

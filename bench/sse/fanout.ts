@@ -15,8 +15,9 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { pool, sleep, type BenchBlock, type BenchContext, type Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
+import { postJson } from '../lib/roomkitClient.js';
 import { runQueueWaitNs, startServer, type ServerHandle } from '../lib/servers.js';
-import { concat, formatMs, formatRate, summarize } from '../lib/stats.js';
+import { concat, formatMs, formatRate, summarize, wallNow } from '../lib/stats.js';
 import { startWorker } from '../lib/workers.js';
 import type {
   Receiver,
@@ -36,9 +37,6 @@ const EXPECTED = 1.2;
 const SATURATED = 0.95;
 
 type Done = Extract<ReceiverFromWorker, { type: 'done' }>;
-
-/** Wall-clock milliseconds, sub-millisecond: the same clock as the receivers'. */
-const wallNow = () => performance.timeOrigin + performance.now();
 
 /**
  * Client threads: at a few thousand deliveries a second a hundred receivers keep one thread
@@ -115,17 +113,6 @@ class Totals {
   get latency() {
     return summarize(concat(this.rounds.map((round) => round.latencies)));
   }
-}
-
-async function postJson(url: string, body: unknown): Promise<any> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json: any = await response.json();
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 /** Roomkit rooms of one sender and RECEIVERS receivers each, joined over REST a few at a time. */

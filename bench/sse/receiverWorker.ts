@@ -9,6 +9,7 @@ import { request, type ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { io, type Socket } from 'socket.io-client';
+import { wallNow } from '../lib/stats.js';
 
 export type Transport = 'sse' | 'socketio';
 
@@ -48,8 +49,6 @@ export type ReceiverFromWorker =
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
-/** Wall-clock milliseconds, sub-millisecond: the same clock as the sender's. */
-const wallNow = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let window = { from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
