@@ -394,13 +394,13 @@ server's 11.5 KB, and most of the gap is Socket.IO's replay buffer: joining a ro
 lot, and connection-state recovery keeps all of it for two minutes — presence with the room's
 whole member list at every join and every connection (25 member entries per member: a room of n
 sends n² of them), the "joined" notices and each socket's own \`room:state\`. Those presence
-entries are built as \`{ ...memberView(m), online }\` (RoomService), and on Node 20 an object
-spread with an added property gets a hidden class of its own: some 300 bytes of shape per entry
-besides the entry. Once the window has passed, the heap comes down to about 14 KB per member, but
+entries were built as \`{ ...memberView(m), online }\` (RoomService), and V8 gives such a spread
+copy a backing store of its own: 345 bytes an entry against 120 written out, which they now are
+(\`memberPresenceView\`; 34 → 26 KiB of RSS per member just connected). Once the window has passed, the heap comes down to about 14 KB per member, but
 the RSS does not follow (the table): most pages the buffer filled stay with the process, which
 reuses them for new objects rather than handing them back, so what a member costs in RSS is what
 joining took at its peak. Sending less on a join — presence as a change rather than the whole
-list, entries that share one hidden class — is what would bring it down. Of the 14 KB that stay,
+list — is what would bring it down further. Of the 14 KB that stay,
 every feature registers its events on every socket (22 more closures and their scopes than the
 bare server's, about 1.8 KB), the socket's table of those events is a dictionary (0.4 KB), the
 member record, its presence count and its verified session take well under 1 KB, and about 1.5
