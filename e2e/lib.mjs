@@ -132,7 +132,9 @@ export async function uploadWithButton(page, files) {
     button(page, 'Upload').click(),
   ]);
   check(chooser.isMultiple(), 'the "Upload" file picker does not allow several files');
-  await chooser.setFiles(files);
+  // A payload crosses the DevTools protocol base64-encoded in one message: the 21 MB file of the
+  // "too large" journey takes Chromium 156 more than the default 10 s to take in.
+  await chooser.setFiles(files, { timeout: 60_000 });
 }
 
 /** A one-finger swipe on a touch screen, through the DevTools protocol. */
