@@ -179,11 +179,8 @@ export async function writeResults(
   resultsDir = RESULTS_DIR,
 ): Promise<void> {
   const docsDir = path.dirname(file);
-  for (const block of section.blocks) {
-    if (block.chart === undefined) continue;
-    const target = path.join(docsDir, chartFile(block.id));
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, renderChart(block.chart));
+  for (const { id, chart } of section.blocks) {
+    if (chart !== undefined) await drawChart(file, id, chart);
   }
   await writeSuiteResults(section, resultsDir);
   let text = existsSync(file) ? await readFile(file, 'utf8') : FILE_HEADER;
@@ -205,6 +202,14 @@ export async function writeResults(
   await writeFile(file, text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** Writes block `id`'s chart beside the page `file`; resolves with its path. */
+async function drawChart(file: string, id: string, chart: RatioChart): Promise<string> {
+  const target = path.join(path.dirname(file), chartFile(id));
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, renderChart(chart));
+  return target;
+}
+
 /**
  * Draws every chart and the summary again from bench/results, measuring nothing: for a change
  * to how charts are drawn.
@@ -215,12 +220,8 @@ export async function redrawCharts(
 ): Promise<string[]> {
   const drawn: string[] = [];
   const suites = await readAllResults(resultsDir);
-  for (const block of suites.flatMap((suite) => suite.blocks)) {
-    if (block.chart === undefined) continue;
-    const target = path.join(path.dirname(file), chartFile(block.id));
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, renderChart(block.chart));
-    drawn.push(target);
+  for (const { id, chart } of suites.flatMap((suite) => suite.blocks)) {
+    if (chart !== undefined) drawn.push(await drawChart(file, id, chart));
   }
   const text = await readFile(file, 'utf8');
   await writeFile(file, upsertSummary(text, suites));
