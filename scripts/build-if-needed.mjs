@@ -1,4 +1,4 @@
-// `npm start` on a fresh clone: build once if dist/ is missing or older than the sources.
+// `npm start` and `npm run bench`: build once if dist/ is missing or older than the sources.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -12,7 +12,7 @@ import type { Socket } from 'socket.io-client';
 import { sleep, type BenchBlock, type BenchContext, type Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
 import { connect, roomWith } from '../lib/roomkitClient.js';
-import { runQueueWaitNs, startServer, type ServerHandle } from '../lib/servers.js';
+import { runQueueWaitNs, startServers, type ServerHandle } from '../lib/servers.js';
 import { concat, formatMs, formatRate, summarize, wallNow } from '../lib/stats.js';
 import { openBacking, type Backing } from './clusterBacking.js';
 
@@ -247,13 +247,16 @@ export const clusterDelivery: Benchmark = {
     const backing = await openBacking();
     const servers: ServerHandle[] = [];
     try {
-      const memory = await startServer({ kind: 'roomkit' });
-      servers.push(memory);
       const clusterEnv = await backing.clusterEnv();
-      const a = await startServer({ kind: 'roomkit', env: clusterEnv });
-      servers.push(a);
-      const b = await startServer({ kind: 'roomkit', env: clusterEnv });
-      servers.push(b);
+      // A and B migrate the one database at once; Kysely's migrator takes a lock for that.
+      servers.push(
+        ...(await startServers([
+          { kind: 'roomkit' },
+          { kind: 'roomkit', env: clusterEnv },
+          { kind: 'roomkit', env: clusterEnv },
+        ])),
+      );
+      const [memory, a, b] = servers as [ServerHandle, ServerHandle, ServerHandle];
       const configurations: Configuration[] = [
         {
           label: 'one instance, memory mode (baseline)',

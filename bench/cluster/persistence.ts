@@ -10,7 +10,7 @@ import type { Socket } from 'socket.io-client';
 import { sleep, type BenchBlock, type BenchContext, type Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
 import { connect, roomWith } from '../lib/roomkitClient.js';
-import { startServer, type ServerHandle } from '../lib/servers.js';
+import { startServers, type ServerHandle } from '../lib/servers.js';
 import { concat, formatMs, formatRate, formatRatio, summarize, wallNow } from '../lib/stats.js';
 import {
   backendCpuSpent,
@@ -132,18 +132,15 @@ export const clusterPersistence: Benchmark = {
         ['Postgres (`DATABASE_URL`), persistent rooms', await backing.postgresEnv()],
         ['Postgres + Redis (multi-instance mode), one instance', await backing.clusterEnv()],
       ];
-      for (const [label, env] of envs) {
-        if (env.DATABASE_URL !== undefined) {
-          // A first start creates the schema, so that its catalog rows are not counted below.
-          await (await startServer({ kind: 'roomkit', env })).stop();
-        }
-        modes.push({
-          label,
-          env,
-          server: await startServer({ kind: 'roomkit', env }),
-          totals: new Totals(),
-        });
-      }
+      // A first start creates each database's schema, so that its catalog rows are not counted
+      // below; then every mode's instance starts, side by side.
+      const schemas = envs.filter(([, env]) => env.DATABASE_URL !== undefined);
+      const first = await startServers(schemas.map(([, env]) => ({ kind: 'roomkit', env })));
+      await Promise.all(first.map((server) => server.stop()));
+      const servers = await startServers(envs.map(([, env]) => ({ kind: 'roomkit', env })));
+      envs.forEach(([label, env], i) =>
+        modes.push({ label, env, server: servers[i] as ServerHandle, totals: new Totals() }),
+      );
       const counted = new Map<Mode, PostgresCounters>();
       for (const mode of modes) {
         if (mode.env.DATABASE_URL !== undefined)

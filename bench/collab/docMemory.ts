@@ -8,7 +8,7 @@ import type { BenchBlock, BenchContext, Benchmark } from '../lib/bench.js';
 import { pool, sleep } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
 import { roomWith } from '../lib/roomkitClient.js';
-import { startServer, type ServerHandle, type ServerStats } from '../lib/servers.js';
+import { startServers, type ServerHandle, type ServerStats } from '../lib/servers.js';
 import { formatBytes, formatRatio } from '../lib/stats.js';
 import {
   bareTarget,
@@ -129,7 +129,10 @@ export const docMemory: Benchmark = {
   async run(ctx: BenchContext): Promise<BenchBlock[]> {
     const documents = ctx.quick ? 10 : 200;
     const results: Measured[] = [];
-    const roomkit = await startServer({ kind: 'roomkit' });
+    const [roomkit, bare] = (await startServers([{ kind: 'roomkit' }, { kind: 'bare-yjs' }])) as [
+      ServerHandle,
+      ServerHandle,
+    ];
     try {
       const members = await pool(
         4,
@@ -142,10 +145,12 @@ export const docMemory: Benchmark = {
         roomkitTarget(roomkit.url, m.roomId, m.token),
       );
       results.push(await measure('Roomkit `/collab/<roomId>`', roomkit, targets, warmUp!));
+    } catch (error) {
+      await bare.stop();
+      throw error;
     } finally {
       await roomkit.stop();
     }
-    const bare = await startServer({ kind: 'bare-yjs' });
     try {
       const targets = Array.from({ length: documents }, (_, i) => bareTarget(bare.url, `doc-${i}`));
       const warmUp = bareTarget(bare.url, 'warm-up');

@@ -9,7 +9,7 @@ import os from 'node:os';
 import type { BenchBlock, BenchContext, Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
 import { roomWith } from '../lib/roomkitClient.js';
-import { startServer, type ServerHandle } from '../lib/servers.js';
+import { startServers, type ServerHandle } from '../lib/servers.js';
 import { concat, formatMs, formatRate, formatRatio, summarize, wallNow } from '../lib/stats.js';
 import { firstMessage, startWorker } from '../lib/workers.js';
 import { bareTarget, roomkitTarget, type DocTarget } from '../lib/yjsClient.js';
@@ -114,8 +114,10 @@ export const collabRelay: Benchmark = {
     const rounds = ctx.quick ? 1 : 3;
     const windowMs = ctx.quick ? 1500 : 8000;
     const warmupMs = ctx.quick ? 500 : 2000;
-    const roomkit = await startServer({ kind: 'roomkit' });
-    const bare = await startServer({ kind: 'bare-yjs' });
+    const [roomkit, bare] = (await startServers([{ kind: 'roomkit' }, { kind: 'bare-yjs' }])) as [
+      ServerHandle,
+      ServerHandle,
+    ];
     try {
       const names = Array.from({ length: EDITORS }, (_, i) => `Editor ${i + 1}`);
       const sides: Side[] = [

@@ -8,7 +8,7 @@ import { defaultExecOptions } from '../../src/server/exec/ExecService.js';
 import { sleep, type BenchBlock, type BenchContext, type Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
 import { roomWith } from '../lib/roomkitClient.js';
-import { startServer } from '../lib/servers.js';
+import { startServer, type ServerHandle } from '../lib/servers.js';
 import { formatMs, formatRate, formatRatio, summarize, type Summary } from '../lib/stats.js';
 import {
   BUSY,
@@ -88,20 +88,25 @@ export const execSaturation: Benchmark = {
     const { concurrency, queueLength } = defaultExecOptions;
     const rows: Row[] = [];
     for (const driver of candidateDrivers()) {
-      // The languages of a driver are read from a server of its own, so that each load below
-      // starts from a fresh server and its unanswered runs end with it.
-      const server = await startServer({ kind: 'roomkit', env: { EXEC_DRIVER: driver } });
+      // Each load starts from a fresh server, and its unanswered runs end with it; the first
+      // is the server the driver's languages are read from.
+      const start = () => startServer({ kind: 'roomkit', env: { EXEC_DRIVER: driver } });
+      let server: ServerHandle | undefined = await start();
       let listed: string[];
       try {
         listed = (await languages(server.url))
           .filter((l) => l.driver === driver && BUSY[l.id] !== undefined)
           .map((l) => l.id);
-      } finally {
+      } catch (error) {
         await server.stop();
+        throw error;
       }
       if (ctx.quick) listed = listed.slice(0, 1);
+      if (listed.length === 0) await server.stop();
       for (const language of listed) {
-        rows.push(await saturate(ctx, driver, language, warmupMs, windowMs));
+        server ??= await start();
+        rows.push(await saturate(ctx, server, driver, language, warmupMs, windowMs));
+        server = undefined;
       }
     }
     const markdown = `### Runs per second under load
@@ -186,15 +191,16 @@ ${table(
   },
 };
 
+/** Loads `server` with runs of `language` until the window ends, then stops it. */
 async function saturate(
   ctx: BenchContext,
+  server: ServerHandle,
   driver: string,
   language: string,
   warmupMs: number,
   windowMs: number,
 ): Promise<Row> {
   const busy = BUSY[language]!;
-  const server = await startServer({ kind: 'roomkit', env: { EXEC_DRIVER: driver } });
   let roomkit: Load;
   let cpuMicrosEach: number;
   let name = language;

@@ -52,8 +52,9 @@ export const cachedThumbnail: Benchmark<FilesContext> = {
   name: 'cached',
   title: 'Cached thumbnail GET vs bare node:http',
   async run(ctx: FilesContext): Promise<BenchBlock[]> {
-    const durationMs = ctx.quick ? 1500 : 5000;
-    const warmupMs = ctx.quick ? 500 : 1000;
+    const rounds = ctx.quick ? 1 : ROUNDS;
+    const durationMs = ctx.quick ? 1000 : 5000;
+    const warmupMs = ctx.quick ? 300 : 1000;
     const roomkit = await startServer({ kind: 'roomkit' });
     let bare: ServerHandle | undefined = undefined;
     let fastify: ServerHandle | undefined = undefined;
@@ -81,7 +82,7 @@ export const cachedThumbnail: Benchmark<FilesContext> = {
         { name: 'roomkit', server: roomkit, totals: new Totals() },
       ];
       // Interleaved rounds, so drift in the machine's speed touches both sides alike.
-      for (let round = 1; round <= ROUNDS; round++) {
+      for (let round = 1; round <= rounds; round++) {
         for (const { name, server, totals } of targets) {
           const before = await server.stats();
           const result = await runHttpLoad({
@@ -156,7 +157,7 @@ ${runLine()}
 The same ${formatBytes(thumb.byteLength)} WebP thumbnail of the 12 MP photo (480 px wide: \`w=400\` rounds up
 to the next of THUMB_WIDTHS), fetched by the same closed-loop client (bench/lib/httpLoad.ts:
 raw keep-alive sockets, one request in flight per connection) over ${CONNECTIONS} connections from
-${workers === 1 ? 'one worker thread' : `${workers} worker threads`}, in ${ROUNDS} interleaved rounds of ${durationMs / 1000} s after ${warmupMs / 1000} s of warm-up each. All three
+${workers === 1 ? 'one worker thread' : `${workers} worker threads`}, in ${rounds} interleaved rounds of ${durationMs / 1000} s after ${warmupMs / 1000} s of warm-up each. All three
 servers run in child processes of their own; the bare Fastify app (the framework Roomkit is built
 on, no plugins, one route of the same shape) shows what the framework alone costs. Server CPU is the server process's user + system
 time over the window (100 % = one core); a client ELU (event-loop utilisation) near 1.00 would
@@ -219,7 +220,7 @@ store. ${budgetLine(bareTotals, fastifyTotals)}`;
         missMs,
         connections: CONNECTIONS,
         loadWorkers: workers,
-        rounds: ROUNDS,
+        rounds,
         durationMs,
         warmupMs,
         goal: GOAL,

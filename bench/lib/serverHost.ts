@@ -10,6 +10,8 @@ import type { SharpOptions } from 'sharp';
 import { Server } from 'socket.io';
 import { WebSocketServer } from 'ws';
 import { startChatSocketIo } from '../baselines/chatSocketIo.js';
+import type * as AppModule from '../../src/server/app.js';
+import type * as ConfigModule from '../../src/server/config.js';
 import type { MemoryAccountant } from '../../src/server/core/MemoryAccountant.js';
 import {
   RELAXED,
@@ -30,9 +32,16 @@ const reply = (message: HostReply) => process.send?.(message);
 // Each process loads only what its server needs: Roomkit's app alone takes seconds to load under
 // tsx, which a baseline should not wait for.
 
+/**
+ * Roomkit runs as users run it, built (`npm run bench` builds first when the sources are newer
+ * than dist/). tsx leaves JavaScript as it is; the sources through tsx would be compiled with
+ * esbuild's keepNames, which costs about 1.5 KB more per connected socket.
+ */
+const BUILT = (file: string) => new URL(`../../dist/server/${file}`, import.meta.url).href;
+
 async function startRoomkit(env: Record<string, string>): Promise<Running> {
-  const { buildApp } = await import('../../src/server/app.js');
-  const { loadConfig } = await import('../../src/server/config.js');
+  const { buildApp } = (await import(BUILT('app.js'))) as typeof AppModule;
+  const { loadConfig } = (await import(BUILT('config.js'))) as typeof ConfigModule;
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env, HOST: '127.0.0.1', PORT: '0' });
   const { app, ctx } = await buildApp(config, {
     webRoot: false,

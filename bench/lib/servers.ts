@@ -166,6 +166,19 @@ export async function startServer(
 }
 
 /**
+ * Starts servers side by side (a start is mostly loading, seconds on a busy machine); if one
+ * fails, the others are stopped and its error thrown.
+ */
+export async function startServers(specs: ServerSpec[]): Promise<ServerHandle[]> {
+  const starts = await Promise.allSettled(specs.map((spec) => startServer(spec)));
+  const started = starts.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []));
+  const failed = starts.find((start) => start.status === 'rejected');
+  if (failed === undefined) return started;
+  await Promise.all(started.map((server) => server.stop()));
+  throw failed.reason;
+}
+
+/**
  * With BENCH_CPU_PROF_DIR set, every server writes V8 CPU profiles there when it stops, one per
  * thread, named `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile` (thread 0 is the main
  * thread); `node --import tsx bench/lib/profileSummary.ts <file>` prints the top frames.
