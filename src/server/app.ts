@@ -18,7 +18,7 @@ import { systemClock, type Clock } from './core/Clock.js';
 import { defaultLimits, type Limits, type RoomkitContext } from './core/context.js';
 import { MemoryAccountant } from './core/MemoryAccountant.js';
 import { PresenceTracker } from './core/PresenceTracker.js';
-import { openCluster } from './cluster/openCluster.js';
+import type { Cluster } from './cluster/openCluster.js';
 import { RedisPendingUploads } from './cluster/RedisPendingUploads.js';
 import { relayBus } from './cluster/relayBus.js';
 import { relayRevocations } from './cluster/relayRevocations.js';
@@ -103,14 +103,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const bus = new RoomEventBus((error, event) =>
     app.log.error({ err: error, event: event.name }, 'bus listener failed'),
   );
-  const cluster =
-    config.redisUrl === undefined
-      ? undefined
-      : await openCluster({
-          redisUrl: config.redisUrl,
-          keyPrefix: config.redisKeyPrefix,
-          onError: (error) => app.log.error({ err: error }, 'redis failed'),
-        });
+  const cluster = await openClusterIfConfigured(config, (error) =>
+    app.log.error({ err: error }, 'redis failed'),
+  );
   const presence = cluster?.presence ?? new PresenceTracker();
   let opened;
   try {
@@ -237,4 +232,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await closeStores(stores);
   });
   return { app, ctx, sockets, collab, exec };
+}
+
+/**
+ * Multi-instance mode's Redis connections, with `REDIS_URL`. ioredis and the streams adapter
+ * are loaded only then: a single instance starts without them.
+ */
+async function openClusterIfConfigured(
+  config: Config,
+  onError: (error: Error) => void,
+): Promise<Cluster | undefined> {
+  if (config.redisUrl === undefined) return undefined;
+  const { openCluster } = await import('./cluster/openCluster.js');
+  return openCluster({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, onError });
 }

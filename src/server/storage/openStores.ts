@@ -1,16 +1,10 @@
 import { memoryStores } from './memory/memoryStores.js';
-import { sql } from 'kysely';
 import { ConfigError, type Config } from '../config.js';
 import type { MemoryAccountant } from '../core/MemoryAccountant.js';
 import type { BlobStore } from './BlobStore.js';
 import { FsBlobStore } from './fs/FsBlobStore.js';
 import { MemoryBlobStore } from './memory/MemoryBlobStore.js';
 import { routedStores } from './routed/routedStores.js';
-import { S3BlobStore } from './s3/S3BlobStore.js';
-import { headBucket, s3Target } from './s3/s3Client.js';
-import { S3UploadStaging } from './s3/S3UploadStaging.js';
-import { openSqlDatabase } from './sql/SqlDatabase.js';
-import { sqlStores } from './sql/sqlStores.js';
 import type { Stores } from './Stores.js';
 import type { UploadStaging } from './UploadStaging.js';
 
@@ -48,36 +42,47 @@ export async function openStores(
   options: OpenStoresOptions,
 ): Promise<OpenedStores> {
   const memory = (): Stores => memoryStores(options.accountant);
-  const s3 = config.blobStore === 's3' ? s3Target(config.s3) : undefined;
-  const blobs = s3
-    ? new S3BlobStore(s3, { onError: options.onError })
-    : openLocalBlobStore(config.blobStore, options.accountant);
-  const staging = s3 && new S3UploadStaging(s3, options.onError);
-  const s3Check: Record<string, DependencyCheck> = s3
-    ? { s3: (signal) => headBucket(s3, signal) }
-    : {};
+  const s3 = config.blobStore === 's3' ? await openS3(config, options) : undefined;
+  const blobs = s3?.blobs ?? openLocalBlobStore(config.blobStore, options.accountant);
+  const s3Check: Record<string, DependencyCheck> = s3 ? { s3: s3.check } : {};
   if (config.databaseUrl === undefined) {
-    return { stores: { ...memory(), blobs }, checks: s3Check, staging };
+    return { stores: { ...memory(), blobs }, checks: s3Check, staging: s3?.staging };
   }
   let database;
+  let sqlStores;
   try {
-    database = await openSqlDatabase(config.databaseUrl, options.onError);
+    // The SQL drivers and Kysely load only with a database, as the AWS SDK does only with S3.
+    const [sqlDatabase, stores] = await Promise.all([
+      import('./sql/SqlDatabase.js'),
+      import('./sql/sqlStores.js'),
+    ]);
+    sqlStores = stores.sqlStores;
+    database = await sqlDatabase.openSqlDatabase(config.databaseUrl, options.onError);
   } catch (error) {
     await blobs.close();
     throw error;
   }
-  const db = database.db;
   const durable = { ...sqlStores(database), blobs };
   return {
     // Several instances must all see every room, so with Redis no room stays in one's RAM.
     stores: config.redisUrl === undefined ? routedStores(memory(), durable) : durable,
-    checks: {
-      database: async () => {
-        await sql`select 1`.execute(db);
-      },
-      ...s3Check,
-    },
-    staging,
+    checks: { database: () => database.ping(), ...s3Check },
+    staging: s3?.staging,
+  };
+}
+
+/** `BLOB_STORE=s3`: the bucket's blob store, direct-upload staging and readiness check. */
+async function openS3(config: Config, options: OpenStoresOptions) {
+  const [{ S3BlobStore }, { S3UploadStaging }, { headBucket, s3Target }] = await Promise.all([
+    import('./s3/S3BlobStore.js'),
+    import('./s3/S3UploadStaging.js'),
+    import('./s3/s3Client.js'),
+  ]);
+  const target = s3Target(config.s3);
+  return {
+    blobs: new S3BlobStore(target, { onError: options.onError }),
+    staging: new S3UploadStaging(target, options.onError),
+    check: ((signal) => headBucket(target, signal)) satisfies DependencyCheck,
   };
 }
 

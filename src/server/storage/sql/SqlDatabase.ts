@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrate } from './migrations.js';
 import { ConfigError } from '../../config.js';
@@ -53,6 +53,11 @@ export class SqlDatabase {
       released = true;
       if (--this.users === 0) await this.destroy();
     };
+  }
+
+  /** Resolves while the database answers (/readyz). */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
   }
 
   /** Closes the connection now, whoever still uses it. */
