@@ -30,11 +30,10 @@ const CONCURRENT_CONNECTS = 32;
 /** After a full collection, how long the RSS is left to settle before it is read. */
 const SETTLE_MS = 500;
 /**
- * How long after the last connection Roomkit has dropped what it sent: Socket.IO keeps each
- * packet for connection-state recovery's maxDisconnectionDuration (2 min in SocketGateway) and
- * sweeps them once a minute.
+ * How long after the last connection Roomkit has dropped what it sent: RecoveryAdapter keeps
+ * each event for connection-state recovery's 2 minutes and sweeps every 10 s.
  */
-const REPLAY_WINDOW_MS = 185_000;
+const REPLAY_WINDOW_MS = 135_000;
 
 interface Reading {
   rss: number;
@@ -319,11 +318,11 @@ fresh heap by start-up, which the first few hundred members fill without the RSS
 counted), reads the
 server's VmRSS (\`/proc/<pid>/status\`) after two full garbage collections and a ${SETTLE_MS} ms pause,
 adds the ${members.toLocaleString('en-US')} members, and reads it again the same way: the growth divided by the members is
-the figure "just connected". Roomkit keeps every event it sends for two minutes (Socket.IO's
-connection-state recovery, so that a client that reconnects gets what it missed), and joining
-sends many — presence with the room's member list at every join and connect, the "joined"
-notices, each socket's \`room:state\` — so the members are then left idle until that window has
-passed (${REPLAY_WINDOW_MS / 1000} s after the last connection: the buffer is swept once a minute) and every server is
+the figure "just connected". Roomkit keeps what it sends for two minutes (connection-state
+recovery, so that a client that reconnects gets what it missed: the "joined" notices whole; each
+socket's \`room:state\`, the presence lists and the messages only as markers, decision 008), so
+the members are then left idle until that window has passed (${REPLAY_WINDOW_MS / 1000} s after the last connection:
+the buffer is swept every 10 s) and every server is
 read once more, against a reference server of the same kind that has only the ${warm} warm-up
 members and has been idle as long (a process idle for minutes hands free heap back to the
 system, so the first reading is no baseline for this one): the figure "idle", on which the goals

@@ -204,8 +204,9 @@ no room is idle and evictable), upload ${VARIANTS} variants of the ${(ctx.photo.
 distinct file, so every accepted upload adds to the held bytes) — ${clients / 2} over Socket.IO
 \`file:upload\`, ${clients / 2} over multipart — from a worker thread, each stopping after ${options.stopAfterRefusals} answers of 503
 \`overloaded\` in a row, ${options.pauseAfterRefusalMs} ms apart (or after ${options.maxMs / 1000} s). The server's VmRSS is read from /proc every ${SAMPLE_MS} ms; VmHWM, reset as the burst starts,
-catches peaks between samples. The idle figure is the app as \`node --import tsx\` runs it, so
-the absolute goal is also shown measured from idle.
+catches peaks between samples. The idle figure is the built server (dist/) in the benchmark's host
+process, which also loads tsx for its own TypeScript, so the absolute goal is also shown
+measured from idle.
 The second column is the same burst with glibc limited to two malloc arenas (libvips' threads
 otherwise get one each, and keep what they freed)${JEMALLOC ? "; the third, with jemalloc preloaded instead of glibc's malloc" : ''}.
 
@@ -238,7 +239,7 @@ ${runs.map((r) => `- ${r.allocator}: ${r.timeline}`).join('\n')}`;
           metric: `RSS growth over idle ÷ MEMORY_BUDGET_BYTES (${formatBytes(BUDGET)}); the goal is budget + 64 MiB`,
           better: 'lower',
           goal: LIMIT / BUDGET,
-          // From idle: the idle RSS is the app as tsx runs it, above the budget on its own.
+          // From idle: the idle RSS is the host process's, tsx and all, above the budget alone.
           bars: runs.map((r) => ({
             label: `${r.allocator}: peak − idle`,
             ratio: (r.peak - r.idle) / BUDGET,

@@ -10,6 +10,7 @@ import { RateLimiter } from '../core/RateLimiter.js';
 import { messageView } from '../core/views.js';
 import { corsOrigins, isAllowedOrigin } from '../http/origins.js';
 import { sessionCookie } from '../http/sessionAuth.js';
+import { RECOVERY_WINDOW_MS, RecoveryAdapter } from './RecoveryAdapter.js';
 import {
   ackOf,
   registrarFor,
@@ -53,10 +54,15 @@ export class SocketGateway {
     this.io = new Server(httpServer, {
       path: '/socket.io',
       serveClient: false,
-      ...(options.adapter ? { adapter: options.adapter } : {}),
       // One packet may carry one file (file:upload); each handler checks its own payload's size.
       maxHttpBufferSize: ctx.config.maxUploadBytes + 64 * 1024,
-      connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+      // One instance keeps what a dropped socket missed in RecoveryAdapter; several keep it in
+      // the Redis stream their adapter shares.
+      adapter: options.adapter ?? RecoveryAdapter,
+      connectionStateRecovery: {
+        maxDisconnectionDuration: RECOVERY_WINDOW_MS,
+        skipMiddlewares: false,
+      },
       cors: { origin: corsOrigins(ctx.config), credentials: true },
       allowRequest: (request, callback) => {
         // Token clients may come from anywhere; only a cookie needs a trusted origin (see auth).
@@ -176,8 +182,10 @@ export class SocketGateway {
 
     await socket.join([roomId, memberRoom(memberId)]);
     const session = await this.ctx.rooms.session(roomId, memberId);
-    // A recovered socket has had what it missed from Socket.IO; any other gets the snapshot.
-    if (!socket.recovered) await this.sendState(socket, session);
+    // A recovered socket has had the other events it missed from Socket.IO, and gets its
+    // messages from the store; any other gets the snapshot.
+    if (!socket.recovered) await this.sendState(socket, session, this.lastSeqOf(socket));
+    else await this.resume(socket, session);
     // Presence after the snapshot, so a client's first event is always room:state.
     release = await this.ctx.rooms.connect(session);
     if (gone) await releasePresence();
@@ -188,15 +196,13 @@ export class SocketGateway {
    * with the snapshot's own messages left out so nothing arrives twice. A client that missed more
    * than REPLAY_MAX gets the ordinary snapshot and pages back through the history for the gap.
    */
-  private async sendState(socket: RoomSocket, session: Session): Promise<void> {
+  private async sendState(
+    socket: RoomSocket,
+    session: Session,
+    lastSeq: number | undefined,
+  ): Promise<void> {
     const state = await this.ctx.rooms.state(session);
-    state.members = state.members.map((m) =>
-      m.id === session.member.id ? { ...m, online: true } : m,
-    );
-    // A resume point that is not a seq only means "no replay".
-    const lastSeq = socketAuthSchema.shape.lastSeq.safeParse(
-      (socket.handshake.auth as Record<string, unknown>).lastSeq,
-    ).data;
+    state.members = this.withSelfOnline(state.members, session);
     const missed =
       lastSeq === undefined
         ? undefined
@@ -207,6 +213,56 @@ export class SocketGateway {
     }
     socket.emit('room:state', { ...state, messages: [] });
     for (const message of missed.messages) {
+      socket.emit('message:new', { message: messageView(message) });
+    }
+  }
+
+  /** The member whose socket this is is online, though its presence may not have caught up. */
+  private withSelfOnline<M extends { id: string; online: boolean }>(
+    members: M[],
+    session: Session,
+  ): M[] {
+    return members.map((m) => (m.id === session.member.id ? { ...m, online: true } : m));
+  }
+
+  /** A resume point that is not a seq only means "no replay". */
+  private lastSeqOf(socket: RoomSocket): number | undefined {
+    return socketAuthSchema.shape.lastSeq.safeParse(
+      (socket.handshake.auth as Record<string, unknown>).lastSeq,
+    ).data;
+  }
+
+  /**
+   * What a recovered socket missed that the recovery buffer kept only as a marker (decision
+   * 008): its own snapshot, if it never got it (then nothing else is needed); the room's
+   * presence as it is now; the messages after the first it missed (or after the client's own
+   * `lastSeq`, if that is earlier) from the store — more than REPLAY_MAX, the snapshot instead.
+   */
+  private async resume(socket: RoomSocket, session: Session): Promise<void> {
+    const resume = socket.data.resume ?? {};
+    delete socket.data.resume;
+    const lastSeq = this.lastSeqOf(socket);
+    if (resume.state) {
+      await this.sendState(socket, session, lastSeq);
+      return;
+    }
+    const after =
+      resume.afterSeq === undefined || lastSeq === undefined
+        ? resume.afterSeq
+        : Math.min(resume.afterSeq, lastSeq);
+    const missed =
+      after === undefined
+        ? undefined
+        : await this.ctx.stores.messages.listAfter(session.room.id, after, REPLAY_MAX);
+    if (missed?.hasMore) {
+      await this.sendState(socket, session, undefined);
+      return;
+    }
+    if (resume.presence) {
+      const members = await this.ctx.rooms.membersWithPresence(session.room.id);
+      socket.emit('presence', { members: this.withSelfOnline(members, session) });
+    }
+    for (const message of missed?.messages ?? []) {
       socket.emit('message:new', { message: messageView(message) });
     }
   }

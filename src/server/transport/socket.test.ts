@@ -386,6 +386,165 @@ describe('getting back what was missed', () => {
     await waitForOnline(a, { [grace.member.id]: true });
   });
 
+  it('recovers what was missed: each message once, in order, with the other events', async () => {
+    const server = await startServer();
+    const { room, members } = await roomWith(server, 'Ada', 'Grace');
+    const [ada, grace] = members as [Joined, Joined];
+    const a = await connectWithState(server, ada.token);
+    const g = await connectWith(server, { auth: { token: grace.token } });
+    await waitFor(() => g.events.find((e) => e.name === 'room:state'));
+    await send(server, ada, 'before');
+    await waitFor(() => messagesSeen(g).find((m) => m.body === 'before'));
+
+    const down = disconnected(g);
+    g.socket.io.engine.close();
+    await down;
+    await waitForOnline(a, { [grace.member.id]: false });
+    for (let i = 1; i <= 5; i++) await send(server, ada, `away ${i}`);
+    a.socket.emit('typing', { active: true });
+    await join(server, room, 'Linus');
+    await send(server, ada, 'away 6');
+
+    const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
+    g.socket.connect();
+    await back;
+    expect(g.socket.recovered).toBe(true);
+    await waitFor(() => messagesSeen(g).find((m) => m.body === 'away 6'));
+    const seqs: number[] = messagesSeen(g).map((m) => m.seq);
+    expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y));
+    const bodies: string[] = messagesSeen(g).map((m) => m.body);
+    expect(bodies.filter((b) => b.startsWith('away'))).toEqual(
+      [1, 2, 3, 4, 5, 6].map((i) => `away ${i}`),
+    );
+    expect(bodies.filter((b) => b === 'Linus joined')).toHaveLength(1);
+    // The events that are not messages come from the recovery buffer.
+    await waitFor(() => g.events.find((e) => e.name === 'typing' && e.payload.active === true));
+    await waitFor(() =>
+      g.events.find((e) => e.name === 'member:joined' && e.payload.member.displayName === 'Linus'),
+    );
+    expect(g.events.filter((e) => e.name === 'room:state')).toHaveLength(1);
+    // Presence changed while Grace was away: she has the room's as it is now.
+    const presence = await waitFor(() => {
+      const members = lastPresence(g);
+      return members?.length === 3 ? members : undefined;
+    });
+    expect(Object.fromEntries(presence.map((m) => [m.displayName, m.online]))).toEqual({
+      Ada: true,
+      Grace: true,
+      Linus: false,
+    });
+    // Live again: the next message arrives once.
+    await send(server, ada, 'live');
+    await waitFor(() => messagesSeen(g).find((m) => m.body === 'live'));
+    expect(messagesSeen(g).filter((m) => m.body === 'live')).toHaveLength(1);
+  });
+
+  it('replays nothing to a recovered socket that missed no message', async () => {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Ada', 'Grace');
+    const [ada, grace] = members as [Joined, Joined];
+    const a = await connectWithState(server, ada.token);
+    const g = await connectWith(server, { auth: { token: grace.token, lastSeq: 0 } });
+    await waitFor(() => g.events.find((e) => e.name === 'room:state'));
+    await send(server, ada, 'seen');
+    await waitFor(() => messagesSeen(g).find((m) => m.body === 'seen'));
+    const seenBefore = messagesSeen(g).length;
+
+    const down = disconnected(g);
+    g.socket.io.engine.close();
+    await down;
+    a.socket.emit('typing', { active: true });
+    const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
+    g.socket.connect();
+    await back;
+    expect(g.socket.recovered).toBe(true);
+    await waitFor(() => g.events.find((e) => e.name === 'typing'));
+    await send(server, ada, 'after');
+    await waitFor(() => messagesSeen(g).find((m) => m.body === 'after'));
+    expect(messagesSeen(g)).toHaveLength(seenBefore + 1);
+  });
+
+  it('sends the snapshot to a recovered socket that missed more than is replayed', async () => {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Ada', 'Grace');
+    const [ada, grace] = members as [Joined, Joined];
+    const g = await connectWith(server, { auth: { token: grace.token } });
+    await waitFor(() => g.events.find((e) => e.name === 'room:state'));
+    await send(server, ada, 'seen');
+    await waitFor(() => messagesSeen(g).find((m) => m.body === 'seen'));
+
+    const down = disconnected(g);
+    g.socket.io.engine.close();
+    await down;
+    for (let i = 1; i <= 510; i++) await send(server, ada, `m${i}`);
+    const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
+    g.socket.connect();
+    await back;
+    expect(g.socket.recovered).toBe(true);
+    const states = await waitFor(() => {
+      const all = g.events.filter((e) => e.name === 'room:state');
+      return all.length === 2 ? all : undefined;
+    });
+    expect(states[1]!.payload.messages).toHaveLength(50);
+    expect(states[1]!.payload.messages.at(-1).body).toBe('m510');
+    expect(messagesSeen(g).filter((m) => m.body.startsWith('m'))).toEqual([]);
+  });
+
+  it('sends a fresh snapshot to a recovered socket that missed its first', async () => {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Ada', 'Grace');
+    const [ada, grace] = members as [Joined, Joined];
+    const a = await connectWithState(server, ada.token);
+    // An offset given before Grace's snapshot went out: she had nothing after it.
+    const earlier = (a.socket as unknown as { _lastOffset: string })._lastOffset;
+    expect(earlier).toMatch(/^\d+$/);
+    await send(server, ada, 'before Grace');
+    const g = await connectWith(server, { auth: { token: grace.token } });
+    await waitFor(() => g.events.find((e) => e.name === 'room:state'));
+
+    const down = disconnected(g);
+    g.socket.io.engine.close();
+    await down;
+    (g.socket as unknown as { _lastOffset: string })._lastOffset = earlier;
+    const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
+    g.socket.connect();
+    await back;
+    expect(g.socket.recovered).toBe(true);
+    const states = await waitFor(() => {
+      const all = g.events.filter((e) => e.name === 'room:state');
+      return all.length === 2 ? all : undefined;
+    });
+    expect(states[1]!.payload.messages.map((m: { body: string }) => m.body)).toContain(
+      'before Grace',
+    );
+  });
+
+  it('does not recover from an offset the server never gave, and sends the snapshot', async () => {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Ada', 'Grace');
+    const [ada, grace] = members as [Joined, Joined];
+    const g = await connectWith(server, { auth: { token: grace.token } });
+    await waitFor(() => g.events.find((e) => e.name === 'room:state'));
+    await send(server, ada, 'seen');
+    await waitFor(() => messagesSeen(g).find((m) => m.body === 'seen'));
+
+    for (const offset of ['999999', '-1', '1e3', 'x'.repeat(10_000), '0']) {
+      const down = disconnected(g);
+      g.socket.io.engine.close();
+      await down;
+      // socket.io-client sends back the last offset it read; these are forged.
+      (g.socket as unknown as { _lastOffset: string })._lastOffset = offset;
+      const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
+      g.socket.connect();
+      await back;
+      expect(g.socket.recovered, offset.slice(0, 10)).toBe(false);
+    }
+    await waitFor(() => {
+      const states = g.events.filter((e) => e.name === 'room:state');
+      return states.length === 6 ? states : undefined;
+    });
+  });
+
   it('does not recover the session of a member who left', async () => {
     const server = await startServer();
     const { room, members } = await roomWith(server, 'Ada', 'Grace');

@@ -9,6 +9,18 @@ import { parseInput } from '../core/validate.js';
 export interface SocketData {
   roomId: string;
   memberId: string;
+  /** Set on a socket Socket.IO recovered (RecoveryAdapter): what the gateway sends again. */
+  resume?: Resume;
+}
+
+/** What a recovered socket missed that the recovery buffer keeps only as a marker. */
+export interface Resume {
+  /** The room's messages after this seq, from the store. */
+  afterSeq?: number;
+  /** Its own `room:state`: it gets a fresh one. */
+  state?: boolean;
+  /** A `presence`: it gets the room's presence as it is now. */
+  presence?: boolean;
 }
 
 export type RoomSocket = Socket<
