@@ -563,7 +563,9 @@ performance entries) its process spent 505 ms in 131 scavenges, 16 of them over 
 longest 11 ms, and 38 ms in two full collections, against 140 ms in 100 scavenges, one of them
 over 5 ms, and no full collection for the bare server; over a minute its longest pauses reach
 25–30 ms, and more when other work takes the cores. Everything Roomkit keeps survives the young
-generation and is copied out of it: every message in its room's log, and every packet that
-Socket.IO's connection-state recovery holds for two minutes (the RSS column). (The log's copy of
-each message was a spread of its draft, \`{ ...draft, seq }\`, which V8 gives a backing store of
-its own, nearly three times the size; it is now written out field by field.)`;
+generation and is copied out of it: every message in its room's log and, when those figures were
+taken, every packet Socket.IO's connection-state recovery held for two minutes (about 85 MiB of
+RSS at this load). Roomkit's own recovery adapter now keeps a message only as its room and seq,
+and sends it again from the log (decision 008). (The log's copy of each message was a spread of
+its draft, \`{ ...draft, seq }\`, which V8 gives a backing store of its own, nearly three times the
+size; it is now written out field by field.)`;

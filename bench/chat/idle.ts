@@ -388,26 +388,20 @@ ${table(
 
 const WHERE_THE_MEMORY_GOES = `Where the memory goes. Heap snapshots of both servers (\`--heapsnapshot-signal\`: 1,000 members added to 100,
 each snapshot after full collections, the objects new in the second summed by kind) account for
-the difference. Just connected, a Roomkit member holds about 34 KB of heap against the bare
-server's 11.5 KB, and most of the gap is Socket.IO's replay buffer: joining a room of 10 sends a
-lot, and connection-state recovery keeps all of it for two minutes — presence with the room's
-whole member list at every join and every connection (25 member entries per member: a room of n
-sends n² of them), the "joined" notices and each socket's own \`room:state\`. Those presence
-entries were built as \`{ ...memberView(m), online }\` (RoomService), and V8 gives such a spread
-copy a backing store of its own: 345 bytes an entry against 120 written out, which they now are
-(\`memberPresenceView\`; 34 → 26 KiB of RSS per member just connected). Once the window has passed, the heap comes down to about 14 KB per member, but
-the RSS does not follow (the table): most pages the buffer filled stay with the process, which
-reuses them for new objects rather than handing them back, so what a member costs in RSS is what
-joining took at its peak. Sending less on a join — presence as a change rather than the whole
-list — is what would bring it down further. Of the 14 KB that stay,
-every feature registers its events on every socket (22 more closures and their scopes than the
-bare server's, about 1.8 KB), the socket's table of those events is a dictionary (0.4 KB), the
-member record, its presence count and its verified session take well under 1 KB, and about 1.5
-KB is the benchmark's own doing: the server under test runs from TypeScript under tsx, whose
-esbuild \`keepNames\` gives each of the six per-socket \`listener\` closures (socketHandlers.ts) a
-\`name\` property and with it a property dictionary of 256 bytes; the built server (\`npm run
-build\`, which \`npm start\` runs) has none (its heap per member, measured the same way just
-connected, is 1.8 KB smaller). A further 1.6 KB per member went with this benchmark:
-SocketGateway marked each handshake request as from a trusted origin or not with a property of
-its own, which turned the IncomingMessage a socket keeps for its whole life into a dictionary;
-it now keeps the trusted ones in a WeakSet.`;
+the difference. Most of it was connection-state recovery's buffer: joining a room of 10 sends a
+lot — presence with the room's whole member list at every join and every connection (a room of n
+sends n² member entries), the "joined" notices, each socket's own \`room:state\` — and Socket.IO's
+adapter kept all of it, whole, for two minutes (about 34 KB of heap per member just connected,
+against the bare server's 11.5 KB). Roomkit's own recovery adapter now keeps the snapshots,
+presence lists and messages only as markers and sends them again from the room's state (decision
+008). Of what stays once the window has passed, every feature registers its events on every
+socket (22 more closures and their scopes than the bare server's, about 1.8 KB), the socket's
+table of those events is a dictionary (0.4 KB), and the member record, its presence count and its
+verified session take well under 1 KB. RSS follows the heap only partly: the pages a peak filled
+stay with the process, which reuses them for new objects rather than handing them back. Two
+smaller costs went with this benchmark: presence entries built as \`{ ...memberView(m), online }\`,
+which V8 gives a backing store of their own (345 bytes an entry against 120 written out, as they
+now are), and a property SocketGateway set on each handshake request, which turned the
+IncomingMessage a socket keeps for its whole life into a dictionary of 1.6 KB (trusted requests
+are now kept in a WeakSet). The server under test runs built (dist/), as \`npm start\` runs it:
+from TypeScript under tsx, esbuild's \`keepNames\` added about 1.5 KB per member.`;
