@@ -50,6 +50,36 @@ function disconnected(client: Collected): Promise<string> {
   return new Promise((resolve) => client.socket.once('disconnect', resolve));
 }
 
+/** A room of Ada and Grace; Grace is connected (so she can be recovered) and has had a message. */
+async function graceHasSeenOne() {
+  const server = await startServer();
+  const { members } = await roomWith(server, 'Ada', 'Grace');
+  const [ada, grace] = members as [Joined, Joined];
+  const g = await connectWith(server, { auth: { token: grace.token } });
+  await waitFor(() => g.events.find((e) => e.name === 'room:state'));
+  await send(server, ada, 'seen');
+  await waitFor(() => messagesSeen(g).find((m) => m.body === 'seen'));
+  return { server, ada, g };
+}
+
+/** Drops the client's connection as a network would; socket.io-client may then reconnect. */
+async function drop(client: Collected): Promise<void> {
+  const down = disconnected(client);
+  client.socket.io.engine.close();
+  await down;
+}
+
+/** Connects a dropped client again, sending back `offset` if given (socket.io-client sends the
+ * last one it read); resolves once connected. */
+async function reconnect(client: Collected, offset?: string): Promise<void> {
+  if (offset !== undefined) {
+    (client.socket as unknown as { _lastOffset: string })._lastOffset = offset;
+  }
+  const back = new Promise<void>((resolve) => client.socket.once('connect', () => resolve()));
+  client.socket.connect();
+  await back;
+}
+
 describe('connecting', () => {
   it.each([
     ['a garbage token', { token: 'garbage' }],
@@ -364,18 +394,14 @@ describe('getting back what was missed', () => {
     await waitFor(() => g.events.find((e) => e.name === 'room:state'));
     await waitForOnline(a, { [grace.member.id]: true });
 
-    const down = disconnected(g);
-    g.socket.io.engine.close();
-    await down;
+    await drop(g);
     // Ada sees Grace go offline, so these really are sent while Grace is away.
     await waitForOnline(a, { [grace.member.id]: false });
     await send(server, ada, 'while away 1');
     await emitAck(a.socket, 'message:send', { body: 'while away 2' });
     a.socket.emit('typing', { active: true });
 
-    const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
-    g.socket.connect();
-    await back;
+    await reconnect(g);
     expect(g.socket.recovered).toBe(true);
     await waitFor(() => messagesSeen(g).find((m) => m.body === 'while away 2'));
     const bodies = messagesSeen(g).map((m) => m.body);
@@ -396,18 +422,14 @@ describe('getting back what was missed', () => {
     await send(server, ada, 'before');
     await waitFor(() => messagesSeen(g).find((m) => m.body === 'before'));
 
-    const down = disconnected(g);
-    g.socket.io.engine.close();
-    await down;
+    await drop(g);
     await waitForOnline(a, { [grace.member.id]: false });
     for (let i = 1; i <= 5; i++) await send(server, ada, `away ${i}`);
     a.socket.emit('typing', { active: true });
     await join(server, room, 'Linus');
     await send(server, ada, 'away 6');
 
-    const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
-    g.socket.connect();
-    await back;
+    await reconnect(g);
     expect(g.socket.recovered).toBe(true);
     await waitFor(() => messagesSeen(g).find((m) => m.body === 'away 6'));
     const seqs: number[] = messagesSeen(g).map((m) => m.seq);
@@ -450,13 +472,9 @@ describe('getting back what was missed', () => {
     await waitFor(() => messagesSeen(g).find((m) => m.body === 'seen'));
     const seenBefore = messagesSeen(g).length;
 
-    const down = disconnected(g);
-    g.socket.io.engine.close();
-    await down;
+    await drop(g);
     a.socket.emit('typing', { active: true });
-    const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
-    g.socket.connect();
-    await back;
+    await reconnect(g);
     expect(g.socket.recovered).toBe(true);
     await waitFor(() => g.events.find((e) => e.name === 'typing'));
     await send(server, ada, 'after');
@@ -465,21 +483,11 @@ describe('getting back what was missed', () => {
   });
 
   it('sends the snapshot to a recovered socket that missed more than is replayed', async () => {
-    const server = await startServer();
-    const { members } = await roomWith(server, 'Ada', 'Grace');
-    const [ada, grace] = members as [Joined, Joined];
-    const g = await connectWith(server, { auth: { token: grace.token } });
-    await waitFor(() => g.events.find((e) => e.name === 'room:state'));
-    await send(server, ada, 'seen');
-    await waitFor(() => messagesSeen(g).find((m) => m.body === 'seen'));
+    const { server, ada, g } = await graceHasSeenOne();
 
-    const down = disconnected(g);
-    g.socket.io.engine.close();
-    await down;
+    await drop(g);
     for (let i = 1; i <= 510; i++) await send(server, ada, `m${i}`);
-    const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
-    g.socket.connect();
-    await back;
+    await reconnect(g);
     expect(g.socket.recovered).toBe(true);
     const states = await waitFor(() => {
       const all = g.events.filter((e) => e.name === 'room:state');
@@ -502,13 +510,8 @@ describe('getting back what was missed', () => {
     const g = await connectWith(server, { auth: { token: grace.token } });
     await waitFor(() => g.events.find((e) => e.name === 'room:state'));
 
-    const down = disconnected(g);
-    g.socket.io.engine.close();
-    await down;
-    (g.socket as unknown as { _lastOffset: string })._lastOffset = earlier;
-    const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
-    g.socket.connect();
-    await back;
+    await drop(g);
+    await reconnect(g, earlier);
     expect(g.socket.recovered).toBe(true);
     const states = await waitFor(() => {
       const all = g.events.filter((e) => e.name === 'room:state');
@@ -520,23 +523,11 @@ describe('getting back what was missed', () => {
   });
 
   it('does not recover from an offset the server never gave, and sends the snapshot', async () => {
-    const server = await startServer();
-    const { members } = await roomWith(server, 'Ada', 'Grace');
-    const [ada, grace] = members as [Joined, Joined];
-    const g = await connectWith(server, { auth: { token: grace.token } });
-    await waitFor(() => g.events.find((e) => e.name === 'room:state'));
-    await send(server, ada, 'seen');
-    await waitFor(() => messagesSeen(g).find((m) => m.body === 'seen'));
+    const { g } = await graceHasSeenOne();
 
     for (const offset of ['999999', '-1', '1e3', 'x'.repeat(10_000), '0']) {
-      const down = disconnected(g);
-      g.socket.io.engine.close();
-      await down;
-      // socket.io-client sends back the last offset it read; these are forged.
-      (g.socket as unknown as { _lastOffset: string })._lastOffset = offset;
-      const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
-      g.socket.connect();
-      await back;
+      await drop(g);
+      await reconnect(g, offset); // forged
       expect(g.socket.recovered, offset.slice(0, 10)).toBe(false);
     }
     await waitFor(() => {
@@ -551,9 +542,7 @@ describe('getting back what was missed', () => {
     const grace = members[1]!;
     const g = await connectWith(server, { auth: { token: grace.token } });
     await waitFor(() => g.events.find((e) => e.name === 'room:state'));
-    const down = disconnected(g);
-    g.socket.io.engine.close();
-    await down;
+    await drop(g);
     await api(server, 'POST', `/api/rooms/${room.id}/leave`, { token: grace.token });
 
     const refused = new Promise<Error>((resolve) => g.socket.once('connect_error', resolve));
