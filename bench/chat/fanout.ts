@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { sleep, type BenchBlock, type BenchContext, type Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
-import { startServer, type ServerHandle } from '../lib/servers.js';
+import { startServers, type ServerHandle } from '../lib/servers.js';
 import { concat, formatBytes, formatMs, formatRate, summarize, wallNow } from '../lib/stats.js';
 import { startWorker } from '../lib/workers.js';
 import { bareRooms, roomkitRooms } from './chatRooms.js';
@@ -222,10 +222,10 @@ export const chatFanout: Benchmark = {
     const tries = ctx.quick ? 1 : 2;
     const settleMs = ctx.quick ? 2000 : 10_000;
 
-    const [roomkit, bare] = await Promise.all([
-      startServer({ kind: 'roomkit' }),
-      startServer({ kind: 'bare-chat' }),
-    ]);
+    const [roomkit, bare] = (await startServers([{ kind: 'roomkit' }, { kind: 'bare-chat' }])) as [
+      ServerHandle,
+      ServerHandle,
+    ];
     const workers: Worker[] = [];
     try {
       const sides = [

@@ -8,7 +8,7 @@ import type { FilesContext } from './filesContext.js';
 import { defaultLoadWorkers, runHttpLoad } from '../lib/httpLoad.js';
 import { runLine, table } from '../lib/report.js';
 import { filesUrl, getBytes, roomWith, uploadOverHttp } from '../lib/roomkitClient.js';
-import { startServer, type ServerHandle } from '../lib/servers.js';
+import { startServer, startServers, type ServerHandle } from '../lib/servers.js';
 import {
   concat,
   formatBytes,
@@ -73,8 +73,10 @@ export const cachedThumbnail: Benchmark<FilesContext> = {
       const started = now();
       const thumb = await getBytes(roomkit.url + path, member.token);
       const missMs = now() - started;
-      bare = await startServer({ kind: 'bare-http', body: thumb, contentType: 'image/webp' });
-      fastify = await startServer({ kind: 'bare-fastify', body: thumb, contentType: 'image/webp' });
+      [bare, fastify] = (await startServers([
+        { kind: 'bare-http', body: thumb, contentType: 'image/webp' },
+        { kind: 'bare-fastify', body: thumb, contentType: 'image/webp' },
+      ])) as [ServerHandle, ServerHandle];
 
       const targets: Target[] = [
         { name: 'bare', server: bare, totals: new Totals() },
