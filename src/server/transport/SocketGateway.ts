@@ -10,6 +10,7 @@ import { RateLimiter } from '../core/RateLimiter.js';
 import { messageView } from '../core/views.js';
 import { corsOrigins, isAllowedOrigin } from '../http/origins.js';
 import { sessionCookie } from '../http/sessionAuth.js';
+import type { MessageRecord } from '../storage/records.js';
 import { RECOVERY_WINDOW_MS, RecoveryAdapter } from './RecoveryAdapter.js';
 import {
   ackOf,
@@ -212,9 +213,12 @@ export class SocketGateway {
       return;
     }
     socket.emit('room:state', { ...state, messages: [] });
-    for (const message of missed.messages) {
-      socket.emit('message:new', { message: messageView(message) });
-    }
+    this.replay(socket, missed.messages);
+  }
+
+  /** Messages a client missed, each as the `message:new` it would have had. */
+  private replay(socket: RoomSocket, messages: MessageRecord[]): void {
+    for (const message of messages) socket.emit('message:new', { message: messageView(message) });
   }
 
   /** The member whose socket this is is online, though its presence may not have caught up. */
@@ -262,9 +266,7 @@ export class SocketGateway {
       const members = await this.ctx.rooms.membersWithPresence(session.room.id);
       socket.emit('presence', { members: this.withSelfOnline(members, session) });
     }
-    for (const message of missed?.messages ?? []) {
-      socket.emit('message:new', { message: messageView(message) });
-    }
+    this.replay(socket, missed?.messages ?? []);
   }
 
   /**
