@@ -13,6 +13,8 @@ import {
   freePort,
   join,
   openEvents,
+  presentSession,
+  recoveryOf,
   startServer,
   waitFor,
   type TestServer,
@@ -178,6 +180,62 @@ describe('two instances over Redis', () => {
     await a.ctx.rooms.close(room.id, 'deleted');
     // 410 once B has heard the room ended, 404 if the room's end has not reached it yet.
     expect([404, 410]).toContain((await send('after')).status);
+  });
+
+  /** Grace's session, saved in Redis when her socket on A dropped, and a message she missed. */
+  async function graceDroppedOnA(a: TestServer, b: TestServer) {
+    const { room, ada, grace } = await roomAcross(a, b);
+    const onA = await connectWithState(a, grace.token);
+    const message = (token: string, body: string) =>
+      api(a, 'POST', `/api/rooms/${room.id}/messages`, { token, body: { body } });
+    await message(ada.token, 'seen');
+    await waitFor(() => onA.events.find((e) => e.payload?.message?.body === 'seen'));
+    const session = recoveryOf(onA);
+    const dropped = new Promise((resolve) => onA.socket.once('disconnect', resolve));
+    onA.socket.io.engine.close();
+    await dropped;
+    await waitFor(async () => {
+      const members = (await api(b, 'GET', `/api/rooms/${room.id}`, { token: ada.token })).body
+        ?.members as { id: string; online: boolean }[] | undefined;
+      return members?.find((m) => m.id === grace.member.id)?.online === false || undefined;
+    });
+    await message(ada.token, 'secret while away');
+    return { room, ada, grace, session };
+  }
+
+  it('recover a socket dropped on A on B, for its own member only', async () => {
+    const [a, b] = await twoInstances();
+    const first = await graceDroppedOnA(a, b);
+    const outsider = await join(b, await createRoom(b, { persistent: false }), 'Bob');
+    const forged = presentSession(b, { token: outsider.token, ...first.session });
+    const fresh = await forged.connected;
+    expect(fresh.socket.recovered).toBe(false);
+    expect(recoveryOf(fresh).pid).not.toBe(first.session.pid);
+    await waitFor(() => fresh.events.find((e) => e.name === 'room:state'));
+    expect(JSON.stringify(forged.packets)).not.toContain('secret');
+
+    const second = await graceDroppedOnA(a, b);
+    const back = await presentSession(b, { token: second.grace.token, ...second.session })
+      .connected;
+    expect(back.socket.recovered).toBe(true);
+    await waitFor(() => back.events.find((e) => e.payload?.message?.body === 'secret while away'));
+  });
+
+  it('send nothing to a member who left through A when they present their old session on B', async () => {
+    const [a, b] = await twoInstances();
+    const { room, ada, grace, session } = await graceDroppedOnA(a, b);
+    await api(a, 'POST', `/api/rooms/${room.id}/leave`, { token: grace.token });
+    await api(a, 'POST', `/api/rooms/${room.id}/messages`, {
+      token: ada.token,
+      body: { body: 'secret after she left' },
+    });
+    const forged = presentSession(b, { token: grace.token, ...session });
+    const refusal = await forged.connected.then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(refusal?.message).toBe('unauthorized');
+    expect(forged.packets).toEqual([]);
   });
 
   it('hold a member to one rate limit whichever instance they use', async () => {

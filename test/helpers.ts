@@ -260,6 +260,49 @@ export function connectWith(
   });
 }
 
+/** The recovery session a socket.io-client would present: its private id and last offset. */
+export function recoveryOf(client: Collected): { pid: string; offset: string } {
+  const socket = client.socket as unknown as { _pid: string; _lastOffset: string };
+  return { pid: socket._pid, offset: socket._lastOffset };
+}
+
+/**
+ * Connects presenting a recovery session (`pid`, `offset`) beside the token, as a hostile client
+ * would present someone else's. `packets` records every event packet the server sends, also
+ * those sent before a refusal (socket.io-client would hold those back and never show them).
+ */
+export function presentSession(
+  server: { url: string },
+  auth: { token: string; pid: string; offset: string },
+): { packets: unknown[][]; connected: Promise<Collected & { state?: undefined }> } {
+  const socket: TestSocket = io(server.url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    autoConnect: false,
+    auth: { token: auth.token },
+  });
+  // Where socket.io-client keeps the session it sends back when it reconnects.
+  Object.assign(socket, { _pid: auth.pid, _lastOffset: auth.offset });
+  const packets: unknown[][] = [];
+  socket.io.on('packet', (packet: { type: number; data?: unknown }) => {
+    if (packet.type === 2 && Array.isArray(packet.data)) packets.push(packet.data);
+  });
+  const events: { name: string; payload: any }[] = [];
+  socket.onAny((name: string, payload: unknown) => {
+    events.push({ name, payload });
+  });
+  cleanups.push(() => {
+    socket.disconnect();
+  });
+  const connected = new Promise<Collected>((resolve, reject) => {
+    socket.once('connect', () => resolve({ socket, events }));
+    socket.once('connect_error', reject);
+  });
+  socket.connect();
+  return { packets, connected };
+}
+
 /** A TCP port that was free a moment ago (for servers started as a separate process). */
 export async function freePort(): Promise<number> {
   const probe = createNetServer();

@@ -512,7 +512,7 @@ describe('Socket.IO garbage', () => {
     ['an event without a name', '42[{"body":"x"}]'],
     ['an unknown Engine.IO packet type', 'zzzz'],
     ['binary junk', junk],
-    // The packet limit is MAX_UPLOAD_BYTES + 64 KiB (one file fits in one packet): 1 MiB here.
+    // The frame limit is MAX_UPLOAD_BYTES + 64 KiB (one file fits in one frame): 1 MiB here.
     ['a 2 MB frame', `42["message:send",{"body":"${'x'.repeat(2 * 1024 * 1024)}"}]`],
   ];
 
@@ -544,6 +544,62 @@ describe('Socket.IO garbage', () => {
       await waitFor(raw.closed, 5000, `the server to close after ${String(packet)}`);
     }
     await expectStillServing(server);
+  });
+});
+
+describe('Socket.IO packet limits', () => {
+  // With the default MAX_UPLOAD_BYTES (20 MiB) a frame may carry a file, but a text packet is
+  // held to 1 MiB and a packet to one binary attachment (API.md).
+  const body = (bytes: number) => `421["message:send",{"body":"${'x'.repeat(bytes)}"}]`;
+
+  it('closes a connection that sends a text packet over 1 MiB, without answering it', async () => {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Mallory');
+    const raw = await rawEngine(server, members[0]!.token);
+    raw.ws.send(body(1.5 * 1024 * 1024));
+    await waitFor(raw.closed, 5000, 'the server to close the connection');
+    expect(raw.frames.some((f) => f.startsWith('431['))).toBe(false);
+    await expectStillServing(server);
+  });
+
+  it('answers a text packet just under 1 MiB like any other', async () => {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Bea');
+    const raw = await rawEngine(server, members[0]!.token);
+    raw.ws.send(body(1024 * 1024 - 1024));
+    const ack = await waitFor(() => raw.frames.find((f) => f.startsWith('431[')));
+    expect(JSON.parse(ack.slice(3))[0].error.code).toBe('invalid_request');
+    expect(raw.closed()).toBe(false);
+  });
+
+  it('counts a text packet in UTF-8 bytes, not characters', async () => {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Mallory');
+    const raw = await rawEngine(server, members[0]!.token);
+    // 400,000 characters of three bytes each: 1.14 MiB on the wire.
+    raw.ws.send(`421["message:send",{"body":"${'€'.repeat(400_000)}"}]`);
+    await waitFor(raw.closed, 5000, 'the server to close the connection');
+  });
+
+  it('closes a connection whose binary packet announces more than one attachment', async () => {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Mallory');
+    const raw = await rawEngine(server, members[0]!.token);
+    const placeholder = (num: number) => `{"_placeholder":true,"num":${num}}`;
+    raw.ws.send(`452-1["file:upload",{"name":"a.bin","data":${placeholder(0)}},${placeholder(1)}]`);
+    raw.ws.send(Buffer.alloc(1024));
+    await waitFor(raw.closed, 5000, 'the server to close the connection');
+    await expectStillServing(server);
+  });
+
+  it('still takes a file of several MiB in one packet', async () => {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Bea');
+    const b = await connectWithState(server, members[0]!.token);
+    const data = Buffer.alloc(5 * 1024 * 1024, 7);
+    const ack = await emitAck(b.socket, 'file:upload', { name: 'big.bin', data });
+    expect(ack.ok).toBe(true);
+    expect(ack.file.size).toBe(data.length);
   });
 });
 

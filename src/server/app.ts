@@ -180,7 +180,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     done(null, payload);
   });
 
-  const sockets = new SocketGateway(app.server, ctx, { adapter: cluster?.adapter });
+  const sockets = new SocketGateway(app.server, ctx, {
+    adapter: cluster?.adapter,
+    sharedKeys: cluster?.keys,
+  });
   const relayRefused = (error: Error) => app.log.warn({ err: error }, 'cluster relay refused');
   const stopRelay = cluster && relayBus(sockets.io, bus, relayRefused);
   const stopRevocations = cluster && relayRevocations(sockets.io, checkedSessions, relayRefused);

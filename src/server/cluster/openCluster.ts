@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { ConfigError } from '../config.js';
 import { randomId } from '../core/ids.js';
 import { RedisChannel } from './RedisChannel.js';
+import { RedisExpiringKeys } from './RedisExpiringKeys.js';
 import { RedisPresence } from './RedisPresence.js';
 
 export interface Cluster {
@@ -13,6 +14,8 @@ export interface Cluster {
   channel: RedisChannel;
   /** For short commands (presence, rate limits): fails fast while Redis is away. */
   redis: Redis;
+  /** Expiring keys every instance sees (dropped recovery sessions). */
+  keys: RedisExpiringKeys;
   /** For /readyz: resolves while Redis answers. */
   check: (signal: AbortSignal) => Promise<void>;
   close(): Promise<void>;
@@ -84,6 +87,7 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
       onError: options.onError,
     }),
     redis: commands,
+    keys: new RedisExpiringKeys(commands, prefix),
     check: async () => {
       await commands.ping();
     },

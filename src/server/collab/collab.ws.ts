@@ -157,6 +157,9 @@ export function attachCollabSockets(
           : undefined);
       const session = await ctx.rooms.authenticate(token, target.roomId);
       client.memberId = session.member.id;
+      // A leave between the token's check and the line above went unheard (the client had no
+      // member yet); checked again now that a leave would close it.
+      await ctx.rooms.session(session.room.id, session.member.id);
       if (closed) return;
       release = await ctx.rooms.connect(session);
       if (closed) return cleanUp();

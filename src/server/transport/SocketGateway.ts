@@ -5,6 +5,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/
 import { socketAuthSchema } from '../../protocol/schemas.js';
 import { AppError, toErrorBody } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
+import { MemoryExpiringKeys, type ExpiringKeys } from '../core/ExpiringKeys.js';
 import type { Session } from '../core/RoomService.js';
 import { RateLimiter } from '../core/RateLimiter.js';
 import { messageView } from '../core/views.js';
@@ -12,6 +13,8 @@ import { corsOrigins, isAllowedOrigin } from '../http/origins.js';
 import { sessionCookie } from '../http/sessionAuth.js';
 import type { MessageRecord } from '../storage/records.js';
 import { RECOVERY_WINDOW_MS, RecoveryAdapter } from './RecoveryAdapter.js';
+import { RecoveryGate } from './RecoveryGate.js';
+import { limitedParser } from './limitedParser.js';
 import {
   ackOf,
   registrarFor,
@@ -36,6 +39,7 @@ export class SocketGateway {
   private readonly features: SocketFeature[] = [];
   private readonly eventLimit: RateLimiter;
   private readonly abuseLimit: RateLimiter;
+  private readonly recovery: RecoveryGate;
   private readonly unsubscribe: () => void;
   /**
    * Handshake requests from an origin allowed to use the session cookie (see `authenticate`).
@@ -44,19 +48,24 @@ export class SocketGateway {
    */
   private readonly trustedOrigins = new WeakSet<IncomingMessage>();
 
-  /** `adapter`: Socket.IO's cluster adapter in multi-instance mode (cluster/openCluster.ts). */
+  /**
+   * Multi-instance mode (cluster/openCluster.ts) passes Socket.IO's cluster adapter and the
+   * expiring keys every instance shares (where dropped recovery sessions are marked).
+   */
   constructor(
     httpServer: HttpServer,
     private readonly ctx: RoomkitContext,
-    options: { adapter?: ServerOptions['adapter'] } = {},
+    options: { adapter?: ServerOptions['adapter']; sharedKeys?: ExpiringKeys } = {},
   ) {
     this.eventLimit = new RateLimiter('socket-events', ctx.limits.socketEvents);
     this.abuseLimit = new RateLimiter('socket-abuse', ctx.limits.socketAbuse);
     this.io = new Server(httpServer, {
       path: '/socket.io',
       serveClient: false,
-      // One packet may carry one file (file:upload); each handler checks its own payload's size.
+      // A frame may carry one file (file:upload); each handler checks its own payload's size.
+      // Text packets are held to 1 MiB, and a packet to one attachment, by the parser.
       maxHttpBufferSize: ctx.config.maxUploadBytes + 64 * 1024,
+      parser: limitedParser(ctx.config.maxUploadBytes + 64 * 1024),
       // One instance keeps what a dropped socket missed in RecoveryAdapter; several keep it in
       // the Redis stream their adapter shares.
       adapter: options.adapter ?? RecoveryAdapter,
@@ -78,10 +87,14 @@ export class SocketGateway {
       headers['X-System-Status'] = ctx.accountant.level;
       headers['X-Content-Type-Options'] = 'nosniff';
     });
+    this.recovery = new RecoveryGate(options.sharedKeys ?? new MemoryExpiringKeys());
+    this.recovery.hold(this.io.of('/').adapter);
     this.io.use((socket, next) => {
       this.authenticate(socket).then(
         () => next(),
         (error: unknown) => {
+          if (!(error instanceof AppError))
+            ctx.log.error({ err: error }, 'socket handshake failed');
           const refusal = new Error('unauthorized') as Error & { data?: unknown };
           refusal.data = { code: error instanceof AppError ? error.code : 'unauthorized' };
           next(refusal);
@@ -95,8 +108,15 @@ export class SocketGateway {
       });
     });
     this.unsubscribe = ctx.bus.subscribe((event) => {
-      // Another instance emitted it through the adapter, to these sockets too.
+      // Another instance emitted it through the adapter, to these sockets too, and dropped the
+      // recovery sessions in the keys every instance shares.
       if (event.remote) return;
+      if (event.name === 'room:closed' || event.name === 'member:left') {
+        const memberId = event.name === 'member:left' ? event.payload.memberId : undefined;
+        this.recovery.drop(event.roomId, memberId).catch((error: unknown) => {
+          ctx.log.error({ err: error }, 'dropping recovery sessions failed');
+        });
+      }
       const target =
         event.to === undefined ? this.io.to(event.roomId) : this.io.to(memberRoom(event.to));
       (target.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
@@ -137,6 +157,10 @@ export class SocketGateway {
     await this.io.of('/').adapter.close();
   }
 
+  /**
+   * Who the connection is, from its token (or the session cookie, from a trusted origin); then
+   * the recovery gate decides whether a session Socket.IO restored is given back (decision 009).
+   */
   private async authenticate(socket: RoomSocket): Promise<void> {
     // The token alone decides who connects: a malformed lastSeq (null before the first message,
     // say) must not turn a good token away as `unauthorized`.
@@ -146,8 +170,7 @@ export class SocketGateway {
       token = sessionCookie(socket.request.headers.cookie);
     }
     const session = await this.ctx.rooms.authenticate(token);
-    socket.data.roomId = session.room.id;
-    socket.data.memberId = session.member.id;
+    await this.recovery.admit(socket, { roomId: session.room.id, memberId: session.member.id });
   }
 
   private async onConnection(socket: RoomSocket): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import { io } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
+import { uploadSocket } from '../../../test/fileHelpers.js';
 import {
   api,
   connectCollecting,
@@ -12,6 +13,8 @@ import {
   emitAck,
   join,
   onCleanup,
+  presentSession,
+  recoveryOf,
   roomWith,
   startServer,
   waitFor,
@@ -548,6 +551,102 @@ describe('getting back what was missed', () => {
     const refused = new Promise<Error>((resolve) => g.socket.once('connect_error', resolve));
     g.socket.connect();
     expect((await refused).message).toBe('unauthorized');
+  });
+});
+
+describe('a recovery session belongs to its member', () => {
+  // A recovered socket gets its session's rooms and missed events only once its token has shown it
+  // is the same member of the same room; nothing at all reaches a connection that is refused.
+
+  /**
+   * Grace's session from a dropped socket, with events in her room she has not had: a message
+   * and Ada's typing (which Olga saw, so it has gone out).
+   */
+  async function graceAwayFromSecrets() {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Ada', 'Grace', 'Olga');
+    const [ada, grace, olga] = members as [Joined, Joined, Joined];
+    const a = await connectWithState(server, ada.token);
+    const o = await connectWithState(server, olga.token);
+    const g = await connectWith(server, { auth: { token: grace.token } });
+    await waitFor(() => g.events.find((e) => e.name === 'room:state'));
+    await send(server, ada, 'seen');
+    await waitFor(() => messagesSeen(g).find((m) => m.body === 'seen'));
+    const session = recoveryOf(g);
+    await drop(g);
+    await waitForOnline(a, { [grace.member.id]: false });
+    await send(server, ada, 'secret while away');
+    a.socket.emit('typing', { active: true });
+    await waitFor(() => o.events.find((e) => e.name === 'typing'));
+    return { server, ada, a, grace, session };
+  }
+
+  it('is not given to a member of another room, who gets a fresh connection', async () => {
+    const { server, ada, session } = await graceAwayFromSecrets();
+    const { room: roomB, members } = await roomWith(server, 'Bob');
+    const bob = members[0]!;
+
+    const forged = presentSession(server, { token: bob.token, ...session });
+    const connected = await forged.connected;
+    expect(connected.socket.recovered).toBe(false);
+    expect(recoveryOf(connected).pid).not.toBe(session.pid);
+    const state = await waitFor(() => connected.events.find((e) => e.name === 'room:state'));
+    expect(state.payload.room.id).toBe(roomB.id);
+    expect(connected.events[0]?.name).toBe('room:state');
+
+    // Room A's live messages do not reach Bob either: his own message after them marks the end.
+    await send(server, ada, 'secret live');
+    await send(server, bob, 'in B');
+    await waitFor(() => messagesSeen(connected).find((m) => m.body === 'in B'));
+    expect(JSON.stringify(forged.packets)).not.toMatch(/secret|typing/);
+    expect(JSON.stringify(forged.packets)).not.toContain(ada.member.id);
+  });
+
+  it('is not given to another member of the same room', async () => {
+    const { server, session, grace } = await graceAwayFromSecrets();
+    const bob = await join(server, grace.room, 'Bob');
+
+    const forged = presentSession(server, { token: bob.token, ...session });
+    const connected = await forged.connected;
+    expect(connected.socket.recovered).toBe(false);
+    expect(recoveryOf(connected).pid).not.toBe(session.pid);
+    const state = await waitFor(() => connected.events.find((e) => e.name === 'room:state'));
+    expect(state.payload.member.id).toBe(bob.member.id);
+    // Grace's missed packets (her typing notice) were not sent to Bob.
+    expect(forged.packets.some(([name]) => name === 'typing')).toBe(false);
+  });
+
+  it.each(['left', 'room ended'] as const)(
+    'sends nothing before the refusal when the member %s meanwhile',
+    async (what) => {
+      const { server, a, grace, session } = await graceAwayFromSecrets();
+      if (what === 'left') {
+        await api(server, 'POST', `/api/rooms/${grace.room.id}/leave`, { token: grace.token });
+        expect((await uploadSocket(a.socket, 'new.txt', Buffer.from('new file'))).ok).toBe(true);
+        await join(server, grace.room, 'Newcomer');
+        a.socket.emit('typing', { active: true });
+      } else {
+        await server.ctx.rooms.close(grace.room.id, 'expired');
+      }
+
+      const forged = presentSession(server, { token: grace.token, ...session });
+      const refusal = await forged.connected.then(
+        () => undefined,
+        (error: unknown) => error as Error & { data?: { code: string } },
+      );
+      expect(refusal?.message).toBe('unauthorized');
+      expect(forged.packets).toEqual([]);
+    },
+  );
+
+  it('is still given back to its own member, with what was missed', async () => {
+    const { server, grace, session } = await graceAwayFromSecrets();
+    const back = presentSession(server, { token: grace.token, ...session });
+    const connected = await back.connected;
+    expect(connected.socket.recovered).toBe(true);
+    expect(recoveryOf(connected).pid).toBe(session.pid);
+    await waitFor(() => messagesSeen(connected).find((m) => m.body === 'secret while away'));
+    expect(connected.events.some((e) => e.name === 'typing')).toBe(true);
   });
 });
 

@@ -5,12 +5,15 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/
 import { toErrorBody } from '../core/AppError.js';
 import type { Session } from '../core/RoomService.js';
 import { parseInput } from '../core/validate.js';
+import type { HeldSession } from './RecoveryGate.js';
 
 export interface SocketData {
   roomId: string;
   memberId: string;
   /** Set on a socket Socket.IO recovered (RecoveryAdapter): what the gateway sends again. */
   resume?: Resume;
+  /** A restored session, until the connection has authenticated (RecoveryGate). */
+  held?: HeldSession;
 }
 
 /** What a recovered socket missed that the recovery buffer keeps only as a marker. */

@@ -57,6 +57,21 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
             ? undefined
             : parseInput(lastEventIdSchema, resumeHeader, 'Last-Event-ID');
         const memberId = session.member.id;
+        let ready = false;
+        const pending: RoomEvent[] = [];
+        const unsubscribe = ctx.bus.subscribeRoom(roomId, (event) => {
+          if (ready) deliver(event);
+          else pending.push(event);
+        });
+        // The member may have left (or the room ended) after the token was checked and before
+        // the stream listened: the stream would never hear of it. Checked again now that it
+        // listens (a leave forgets what was read before it), so one of the two always sees it.
+        try {
+          await ctx.rooms.session(roomId, memberId);
+        } catch (error) {
+          unsubscribe();
+          throw error;
+        }
 
         reply.hijack();
         const res = reply.raw;
@@ -71,8 +86,6 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
         res.flushHeaders();
 
         let lastSeq = resumeFrom ?? 0;
-        let ready = false;
-        const pending: RoomEvent[] = [];
         const write = (chunk: string | Buffer) => {
           if (!res.writableEnded) res.write(chunk);
         };
@@ -92,10 +105,6 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
           }
         };
 
-        const unsubscribe = ctx.bus.subscribeRoom(roomId, (event) => {
-          if (ready) deliver(event);
-          else pending.push(event);
-        });
         const heartbeat = setInterval(() => {
           if (!res.writableEnded) res.write(': ping\n\n');
         }, options.heartbeatMs);

@@ -12,13 +12,17 @@ import {
   onCleanup,
   openEvents,
   roomWith,
+  sleep,
   startServer,
   waitFor,
   type Joined,
   type TestServer,
   sendMessage as send,
 } from '../../../test/helpers.js';
+import { usePostgres } from '../../../test/postgres.js';
 import { ManualClock } from '../core/Clock.js';
+
+const freshDatabase = usePostgres();
 
 interface Frame {
   id?: string;
@@ -437,6 +441,38 @@ describe('presence and the end of the stream', () => {
       adaStream.events('message:new').find((f) => f.data.message.body === 'after'),
     );
     expect(adaStream.isEnded()).toBe(false);
+  });
+
+  it('never stays open for a member who leaves while it opens', async () => {
+    // The leave races the stream's opening at several offsets; whichever wins, the stream is
+    // refused (401) or ends by itself with the member's leaving. On Postgres, where reading the
+    // member is real I/O that a leave can overtake.
+    const server = await startServer({
+      DATABASE_URL: await freshDatabase(),
+      SESSION_SECRET: 'sse-race-test-secret-of-32-characters',
+    });
+    for (let round = 0; round < 20; round++) {
+      const { room, members } = await roomWith(server, 'Ada', 'Grace');
+      const grace = members[1] as Joined;
+      const controller = new AbortController();
+      onCleanup(() => controller.abort());
+      const opening = fetch(
+        `${server.url}/api/rooms/${room.id}/events?token=${encodeURIComponent(grace.token)}`,
+        { signal: controller.signal },
+      );
+      await sleep(round % 8);
+      await api(server, 'POST', `/api/rooms/${room.id}/leave`, { token: grace.token });
+      const stream = await opening;
+      if (stream.status !== 200) {
+        expect(stream.status).toBe(401);
+        continue;
+      }
+      const ended = await Promise.race([
+        stream.text().then(() => true),
+        sleep(3000).then(() => false),
+      ]);
+      expect(ended, `round ${round}: the stream stayed open`).toBe(true);
+    }
   });
 
   it('ends with room:closed when the room expires', async () => {
