@@ -71,6 +71,8 @@ export class SocketGateway {
       adapter: options.adapter ?? RecoveryAdapter,
       connectionStateRecovery: {
         maxDisconnectionDuration: RECOVERY_WINDOW_MS,
+        // A recovered socket is authenticated like any other: the recovery gate hands its
+        // session back from the middleware, once the token has been checked.
         skipMiddlewares: false,
       },
       cors: { origin: corsOrigins(ctx.config), credentials: true },
