@@ -67,36 +67,239 @@ export function encodeAs(image: Sharp, format: PhotoFormat): Sharp {
   }
 }
 
+/** One PNG chunk: length, type, data and the CRC over type and data. */
+export function pngChunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const out = Buffer.alloc(8 + data.length + 4);
+  out.writeUInt32BE(data.length, 0);
+  body.copy(out, 4);
+  out.writeUInt32BE(crc32(body), 8 + data.length);
+  return out;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function pngHeader(width: number, height: number, depth: number, colourType: number): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = depth;
+  header[9] = colourType;
+  return header;
+}
+
 /**
  * A valid black-and-white PNG of `width` x `height` pixels, all white, written directly (1 bit
  * per pixel, maximum deflate): a decompression bomb of 20000 x 20000 is about 50 KB on the wire.
  * sharp could make it too, but needs several seconds for the 400 million pixels.
  */
 export function solidPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(8 + data.length + 4);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 1; // bit depth
-  header[9] = 0; // greyscale
-  const row = Buffer.alloc(1 + Math.ceil(width / 8), 0xff);
-  row[0] = 0; // filter: none
-  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)), {
-    level: 9,
-  });
   return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', pixels),
-    chunk('IEND', Buffer.alloc(0)),
+    PNG_SIGNATURE,
+    pngChunk('IHDR', pngHeader(width, height, 1, 0)),
+    pngChunk('IDAT', bilevelPixels(width, height, true)),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+function bilevelPixels(width: number, height: number, white: boolean): Buffer {
+  const row = Buffer.alloc(1 + Math.ceil(width / 8), white ? 0xff : 0x00);
+  row[0] = 0; // filter: none
+  return deflateSync(Buffer.concat(Array.from({ length: height }, () => row)), { level: 9 });
+}
+
+/** One frame of an animated PNG: a rectangle of one colour. */
+export interface ApngFrame {
+  /** Red, green, blue and alpha; in a bilevel APNG only white (red > 127) or black. */
+  rgba: [number, number, number, number];
+  /** Where the frame sits on the canvas; the whole canvas when absent. */
+  region?: { x: number; y: number; width: number; height: number };
+  delayMs?: number;
+  /** APNG_DISPOSE_OP: 0 none, 1 background, 2 previous. */
+  dispose?: 0 | 1 | 2;
+  /** APNG_BLEND_OP: 0 source, 1 over. */
+  blend?: 0 | 1;
+}
+
+/**
+ * An animated PNG written chunk by chunk (sharp reads only the still image of an APNG and writes
+ * none). Pixels are 8-bit RGBA; with `palette`, indices into a PLTE + tRNS of the frames'
+ * colours; with `bilevel`, 1 bit per pixel, so that a decompression bomb stays small. With
+ * `defaultImage` the still image (IDAT) is that colour and not part of the animation; otherwise
+ * it is the first frame. `exif` goes in an eXIf chunk (a bare TIFF block, see `gpsExifBlock`).
+ */
+export function apng(
+  width: number,
+  height: number,
+  frames: ApngFrame[],
+  options: {
+    exif?: Buffer;
+    bilevel?: boolean;
+    palette?: boolean;
+    plays?: number;
+    defaultImage?: ApngFrame['rgba'];
+  } = {},
+): Buffer {
+  const colours = [...new Set([options.defaultImage, ...frames.map((f) => f.rgba)])]
+    .filter((rgba) => rgba !== undefined)
+    .map((rgba) => rgba.join());
+  const pixels = (rgba: ApngFrame['rgba'], w: number, h: number): Buffer => {
+    if (options.bilevel) return bilevelPixels(w, h, rgba[0] > 127);
+    const row = options.palette ? Buffer.alloc(1 + w) : Buffer.alloc(1 + w * 4);
+    if (options.palette) row.fill(colours.indexOf(rgba.join()), 1);
+    else for (let x = 0; x < w; x++) row.set(rgba, 1 + x * 4);
+    return deflateSync(Buffer.concat(Array.from({ length: h }, () => row)));
+  };
+  const control = Buffer.alloc(8);
+  control.writeUInt32BE(frames.length, 0);
+  control.writeUInt32BE(options.plays ?? 0, 4);
+  const [depth, colourType] = options.bilevel ? [1, 0] : options.palette ? [8, 3] : [8, 6];
+  const chunks = [
+    PNG_SIGNATURE,
+    pngChunk('IHDR', pngHeader(width, height, depth, colourType)),
+    pngChunk('acTL', control),
+  ];
+  if (options.palette) {
+    const rgba = colours.map((colour) => colour.split(',').map(Number));
+    chunks.push(pngChunk('PLTE', Buffer.from(rgba.flatMap((c) => c.slice(0, 3)))));
+    chunks.push(pngChunk('tRNS', Buffer.from(rgba.map((c) => c[3]!))));
+  }
+  if (options.exif) chunks.push(pngChunk('eXIf', options.exif));
+  if (options.defaultImage) {
+    chunks.push(pngChunk('IDAT', pixels(options.defaultImage, width, height)));
+  }
+  let sequence = 0;
+  frames.forEach((frame, index) => {
+    const region = frame.region ?? { x: 0, y: 0, width, height };
+    const fctl = Buffer.alloc(26);
+    fctl.writeUInt32BE(sequence++, 0);
+    fctl.writeUInt32BE(region.width, 4);
+    fctl.writeUInt32BE(region.height, 8);
+    fctl.writeUInt32BE(region.x, 12);
+    fctl.writeUInt32BE(region.y, 16);
+    fctl.writeUInt16BE(frame.delayMs ?? 100, 20);
+    fctl.writeUInt16BE(1000, 22);
+    fctl[24] = frame.dispose ?? 0;
+    fctl[25] = frame.blend ?? 0;
+    chunks.push(pngChunk('fcTL', fctl));
+    const data = pixels(frame.rgba, region.width, region.height);
+    if (index === 0 && !options.defaultImage) {
+      chunks.push(pngChunk('IDAT', data));
+    } else {
+      const number = Buffer.alloc(4);
+      number.writeUInt32BE(sequence++, 0);
+      chunks.push(pngChunk('fdAT', Buffer.concat([number, data])));
+    }
+  });
+  chunks.push(pngChunk('IEND', Buffer.alloc(0)));
+  return Buffer.concat(chunks);
+}
+
+/** GPS_EXIF as a bare TIFF block: what PNG's eXIf chunk holds (no "Exif\0\0" in front). */
+export async function gpsExifBlock(): Promise<Buffer> {
+  const jpeg = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+    .withExif(GPS_EXIF)
+    .jpeg()
+    .toBuffer();
+  const { exif } = await sharp(jpeg).metadata();
+  if (!exif) throw new Error('sharp wrote no EXIF');
+  return exif.subarray(6);
+}
+
+type TiffTag = [tag: number, type: 1 | 2 | 3 | 4 | 5 | 7, values: number[] | string];
+
+/** One IFD starting at `at`, with the values that do not fit in an entry right after it. */
+function tiffIfd(tags: TiffTag[], at: number): Buffer {
+  const sorted = [...tags].sort((a, b) => a[0] - b[0]);
+  const head = Buffer.alloc(2 + 12 * sorted.length + 4);
+  head.writeUInt16LE(sorted.length, 0);
+  const extra: Buffer[] = [];
+  let extraAt = at + head.length;
+  sorted.forEach(([tag, type, values], index) => {
+    let value: Buffer;
+    let count: number;
+    if (typeof values === 'string') {
+      value = Buffer.from(`${values}\0`, 'latin1');
+      count = value.length;
+    } else {
+      const size = { 1: 1, 3: 2, 4: 4, 5: 4, 7: 1 }[type as 1 | 3 | 4 | 5 | 7];
+      value = Buffer.alloc(values.length * size);
+      values.forEach((v, i) => value.writeUIntLE(v, i * size, size));
+      count = type === 5 ? values.length / 2 : values.length;
+    }
+    const entry = 2 + 12 * index;
+    head.writeUInt16LE(tag, entry);
+    head.writeUInt16LE(type, entry + 2);
+    head.writeUInt32LE(count, entry + 4);
+    if (value.length <= 4) {
+      value.copy(head, entry + 8);
+    } else {
+      head.writeUInt32LE(extraAt, entry + 8);
+      if (value.length % 2) value = Buffer.concat([value, Buffer.alloc(1)]);
+      extra.push(value);
+      extraAt += value.length;
+    }
+  });
+  return Buffer.concat([head, ...extra]);
+}
+
+/**
+ * An uncompressed RGB TIFF written tag by tag (sharp's TIFF writer keeps neither GPS nor alpha),
+ * with GPS_EXIF's location in a GPS IFD, and half-transparent with `alpha`. `variant` makes the
+ * camera RAW files that are TIFF inside: a Canon CR2 header, or the IFD0 tag that marks a Sony
+ * ARW or an Adobe DNG.
+ */
+export function tiffWithGps(
+  width: number,
+  height: number,
+  options: { variant?: 'tiff' | 'cr2' | 'arw' | 'dng'; alpha?: boolean } = {},
+): Buffer {
+  const { variant = 'tiff', alpha = false } = options;
+  const channels = alpha ? 4 : 3;
+  const header = Buffer.alloc(variant === 'cr2' ? 16 : 8);
+  header.write('II', 0, 'latin1');
+  header.writeUInt16LE(42, 2);
+  if (variant === 'cr2') header.write('CR\x02\0', 8, 'latin1');
+  const bytes = width * height * channels;
+  const pixels = Buffer.alloc(bytes + (bytes % 2));
+  for (let i = 0; i < width * height; i++) {
+    pixels[i * channels] = Math.floor(((i % width) * 255) / width);
+    pixels[i * channels + 1] = Math.floor((Math.floor(i / width) * 255) / height);
+    pixels[i * channels + 2] = 96;
+    if (alpha) pixels[i * channels + 3] = 128;
+  }
+  const ifd0At = header.length + pixels.length;
+  header.writeUInt32LE(ifd0At, 4);
+  const tags = (gpsAt: number): TiffTag[] => [
+    [256, 4, [width]],
+    [257, 4, [height]],
+    [258, 3, Array<number>(channels).fill(8)],
+    [259, 3, [1]],
+    [262, 3, [2]],
+    [271, 2, 'TestCam'],
+    [273, 4, [header.length]],
+    [277, 3, [channels]],
+    [278, 4, [height]],
+    [279, 4, [bytes]],
+    [284, 3, [1]],
+    // ExtraSamples: unassociated alpha.
+    ...(alpha ? [[338, 3, [2]] as TiffTag] : []),
+    [34853, 4, [gpsAt]],
+    ...(variant === 'arw' ? [[50341, 7, [0x50, 0x72, 0x69, 0x6e, 0x74]] as TiffTag] : []),
+    ...(variant === 'dng' ? [[50706, 1, [1, 4, 0, 0]] as TiffTag] : []),
+  ];
+  const gpsAt = ifd0At + tiffIfd(tags(0), ifd0At).length;
+  const gps = tiffIfd(
+    [
+      [0, 1, [2, 3, 0, 0]],
+      [1, 2, 'N'],
+      [2, 5, [51, 1, 30, 1, 0, 1]],
+      [3, 2, 'W'],
+      [4, 5, [0, 1, 7, 1, 0, 1]],
+    ],
+    gpsAt,
+  );
+  return Buffer.concat([header, pixels, tiffIfd(tags(gpsAt), ifd0At), gps]);
 }
 
 /** A ZIP archive with one stored entry (no compression), as a JAR would be. */

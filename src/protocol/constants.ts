@@ -11,6 +11,17 @@ export const HISTORY_PAGE_MAX = 200;
 export const HISTORY_PAGE_DEFAULT = 50;
 /** Thumbnail widths: a requested width is rounded up to one of these (API.md, "Files and images"). */
 export const THUMB_WIDTHS = [64, 128, 256, 320, 480, 640, 960, 1280, 1920, 2048] as const;
+/**
+ * The types a file is shown as (inline, with thumbnails), which are what the server's image
+ * pipeline writes. A file of any other type, an image type included, is a download.
+ */
+export const SHOWN_IMAGE_TYPES: readonly string[] = [
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'image/gif',
+  'image/avif',
+];
 /** Images over this many pixels are refused as decompression bombs. */
 export const MAX_IMAGE_PIXELS = 100_000_000;
 export const FILE_NAME_MAX = 120;

@@ -13,7 +13,7 @@ import type { Session } from '../core/RoomService.js';
 import { fileView } from '../core/views.js';
 import type { FileRecord } from '../storage/records.js';
 import { detectFileType } from './detectFileType.js';
-import { processImage } from './processImage.js';
+import { isProcessedImage, processImage } from './processImage.js';
 import { sanitizeFileName } from './sanitizeFileName.js';
 import { ThumbnailCache, type Thumbnail } from './ThumbnailCache.js';
 
@@ -159,7 +159,7 @@ export class FileService {
     // The original's bytes are read only when the thumbnail has to be made, not on a cache hit.
     const file = await this.ctx.stores.files.getFile(session.room.id, fileId);
     if (!file) throw new AppError('not_found', 'No such file in this room.');
-    if (!file.mime.startsWith('image/') || file.width === undefined) {
+    if (!isProcessedImage(file) || file.width === undefined) {
       throw new AppError('unsupported_type', 'Only images have thumbnails.');
     }
     const snapped = THUMB_WIDTHS.find((w) => w >= width) ?? THUMB_WIDTHS[THUMB_WIDTHS.length - 1];

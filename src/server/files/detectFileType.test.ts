@@ -7,7 +7,14 @@ import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { encodeAs, gradient, noise, zipWith } from '../../../test/fileHelpers.js';
+import {
+  apng,
+  encodeAs,
+  gradient,
+  noise,
+  tiffWithGps,
+  zipWith,
+} from '../../../test/fileHelpers.js';
 import { detectFileType } from './detectFileType.js';
 
 const text = (value: string) => Buffer.from(value, 'utf8');
@@ -40,6 +47,38 @@ describe('detectFileType', () => {
       ext: 'heic',
     });
   });
+
+  it('knows an animated PNG and a TIFF, images the pipeline converts', async () => {
+    expect(await detectFileType(apng(4, 4, [{ rgba: [1, 2, 3, 255] }]), 'a.png')).toEqual({
+      kind: 'image',
+      format: 'apng',
+      mime: 'image/apng',
+      ext: 'apng',
+    });
+    expect(await detectFileType(tiffWithGps(4, 4), 'scan')).toEqual({
+      kind: 'image',
+      format: 'tiff',
+      mime: 'image/tiff',
+      ext: 'tif',
+    });
+  });
+
+  it.each([
+    ['a Canon RAW', tiffWithGps(4, 4, { variant: 'cr2' }), 'cr2'],
+    ['an Adobe DNG', tiffWithGps(4, 4, { variant: 'dng' }), 'dng'],
+    ['a BMP', Buffer.concat([text('BM'), noise(64)]), 'bmp'],
+    ['a Photoshop file', Buffer.concat([text('8BPS'), noise(64)]), 'psd'],
+    ['a JPEG XL', Buffer.concat([Buffer.from([0xff, 0x0a]), noise(64)]), 'jxl'],
+  ])(
+    'takes %s, an image type the pipeline cannot read, as a download of no image type',
+    async (_label, bytes, ext) => {
+      expect(await detectFileType(bytes, 'photo.jpg')).toEqual({
+        kind: 'file',
+        mime: 'application/octet-stream',
+        ext,
+      });
+    },
+  );
 
   it.each([
     ['a PDF', text('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n'), 'application/pdf', 'pdf'],

@@ -1,6 +1,7 @@
 import { fileTypeFromBuffer } from 'file-type';
 
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'heif';
+/** The image formats the pipeline reads (processImage); every other image type is a download. */
+export type ImageFormat = 'jpeg' | 'png' | 'apng' | 'webp' | 'gif' | 'avif' | 'heif' | 'tiff';
 
 export type DetectedType =
   | { kind: 'image'; format: ImageFormat; mime: string; ext: string }
@@ -10,6 +11,7 @@ export type DetectedType =
 const images: Record<string, ImageFormat> = {
   'image/jpeg': 'jpeg',
   'image/png': 'png',
+  'image/apng': 'apng',
   'image/webp': 'webp',
   'image/gif': 'gif',
   'image/avif': 'avif',
@@ -17,6 +19,7 @@ const images: Record<string, ImageFormat> = {
   'image/heif': 'heif',
   'image/heic-sequence': 'heif',
   'image/heif-sequence': 'heif',
+  'image/tiff': 'tiff',
 };
 
 /** Types a browser may render as a document, which must never come back from a room. */
@@ -35,7 +38,8 @@ const activeExtensions = /\.(?:html?|xhtml|xht|svgz?|xml|xsl|shtml|mht(?:ml)?)$/
 /**
  * The type of an upload, decided from its bytes (magic numbers), never from its name or declared
  * type. HTML, SVG and XML — whatever they are called — are refused: they could run script if a
- * browser were ever talked into rendering them.
+ * browser were ever talked into rendering them. Only the formats of `ImageFormat` are images;
+ * every other image type is a file of type `application/octet-stream`.
  */
 export async function detectFileType(bytes: Uint8Array, name: string): Promise<DetectedType> {
   // Text behind a UTF-16 byte-order mark: FF FE is also a valid MPEG audio frame header, so
@@ -46,6 +50,11 @@ export async function detectFileType(bytes: Uint8Array, name: string): Promise<D
   if (detected && active.has(detected.mime)) return { kind: 'refused', reason: 'markup' };
   const format = detected && images[detected.mime];
   if (detected && format) return { kind: 'image', format, mime: detected.mime, ext: detected.ext };
+  // Any other image type (camera RAW, Photoshop, BMP, icons, JPEG XL, JPEG 2000…) is one the
+  // pipeline cannot read, so it is a download under a type that no client or browser takes for
+  // a picture to show; its extension still says what it is.
+  if (detected?.mime.startsWith('image/'))
+    return { kind: 'file', mime: 'application/octet-stream', ext: detected.ext };
   if (detected) return { kind: 'file', mime: detected.mime, ext: detected.ext };
   // No magic number: text or an unknown binary. Look for markup in the first 64 KiB (after a
   // BOM and white space, and anywhere, since a browser sniffs past leading junk).

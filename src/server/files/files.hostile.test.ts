@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { AppOptions } from '../app.js';
 import {
+  apng,
   download,
   fileUrl,
   multipartBody,
@@ -20,6 +21,7 @@ import {
   uploadMultipart,
   uploadSocket,
   zipWith,
+  type ApngFrame,
 } from '../../../test/fileHelpers.js';
 import {
   api,
@@ -157,6 +159,16 @@ describe('files the server refuses', () => {
 
   it('answers a 20000 x 20000 PNG (a decompression bomb of a few KB) with 413 too_large', async () => {
     const bomb = solidPng(20_000, 20_000);
+    expect(bomb.byteLength).toBeLessThan(1_000_000);
+    const { server, ada, socket, heldBefore } = await setUp();
+    expectError(await uploadMultipart(server, ada, bomb, 'bomb.png'), 413, 'too_large');
+    expectAckError(await uploadSocket(socket, 'bomb.png', bomb), 'too_large');
+    await expectNothingLeft(server, ada, heldBefore);
+  });
+
+  it('answers a 20000 x 20000 animated PNG with 413 too_large, like any other image', async () => {
+    const frames: ApngFrame[] = [{ rgba: [255, 255, 255, 255] }, { rgba: [0, 0, 0, 255] }];
+    const bomb = apng(20_000, 20_000, frames, { bilevel: true });
     expect(bomb.byteLength).toBeLessThan(1_000_000);
     const { server, ada, socket, heldBefore } = await setUp();
     expectError(await uploadMultipart(server, ada, bomb, 'bomb.png'), 413, 'too_large');

@@ -7,8 +7,10 @@ import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { parseInput } from '../core/validate.js';
 import { requireSession } from '../http/sessionAuth.js';
+import type { FileRecord } from '../storage/records.js';
 import type { FileService } from './FileService.js';
 import type { PresignedUploads } from './PresignedUploads.js';
+import { isProcessedImage } from './processImage.js';
 import { uploadsRoutes } from './uploads.routes.js';
 
 type FileParams = { Params: { roomId: string; fileId: string } };
@@ -103,13 +105,11 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
     app.get<FileParams>('/api/rooms/:roomId/files/:fileId', async (request, reply) => {
       const { session, fileId } = await fileRequest(ctx, request);
       const { file, bytes } = await files.read(session, fileId);
-      const inline = file.mime.startsWith('image/');
+      const served = servedAs(file);
       const etag = `"${file.sha256}"`;
       void reply.headers({
-        'Content-Type': file.mime,
-        'Content-Disposition': contentDisposition(file.name, {
-          type: inline ? 'inline' : 'attachment',
-        }),
+        'Content-Type': served.type,
+        'Content-Disposition': contentDisposition(file.name, { type: served.disposition }),
         'X-Content-Type-Options': 'nosniff',
         'Content-Security-Policy': FILE_CSP,
         'Cache-Control': IMMUTABLE,
@@ -149,6 +149,18 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
       return reply.redirect('/share?status=no-service-worker', 303);
     });
   };
+}
+
+/**
+ * How a stored file goes out. Inline only when the image pipeline made it (limits checked,
+ * metadata dropped, re-encoded); anything else is a download. An image type the pipeline did not
+ * make (a file stored so by an older version) goes out as `application/octet-stream`, since
+ * `attachment` alone does not stop an `<img>` from rendering it, location and all.
+ */
+function servedAs(file: FileRecord): { type: string; disposition: 'inline' | 'attachment' } {
+  if (isProcessedImage(file)) return { type: file.mime, disposition: 'inline' };
+  const image = file.mime.startsWith('image/');
+  return { type: image ? 'application/octet-stream' : file.mime, disposition: 'attachment' };
 }
 
 async function fileRequest(ctx: RoomkitContext, request: FastifyRequest<FileParams>) {

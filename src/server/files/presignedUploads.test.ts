@@ -6,7 +6,15 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { download, fileUrl, gradient, noise, roomFiles } from '../../../test/fileHelpers.js';
+import {
+  download,
+  fileUrl,
+  gradient,
+  locationIn,
+  noise,
+  roomFiles,
+  tiffWithGps,
+} from '../../../test/fileHelpers.js';
 import {
   api,
   connectWithState,
@@ -168,6 +176,40 @@ describe('direct uploads with BLOB_STORE=s3', () => {
     );
     expect(thumb.status).toBe(200);
     expect((await sharp(thumb.bytes).metadata()).format).toBe('webp');
+    expect(await bucket.s3.keys('uploads/')).toEqual([]);
+  });
+
+  it('shows a TIFF sent this way converted, without its GPS, and offers a camera RAW as a download', async () => {
+    const server = await s3Server();
+    const { members } = await roomWith(server, 'Ada');
+    const ada = members[0] as Joined;
+
+    const tiff = await directUpload(server, ada, tiffWithGps(320, 200), {
+      name: 'scan.tif',
+      mime: 'image/tiff',
+    });
+    expect(tiff.completed.status, JSON.stringify(tiff.completed.body)).toBe(201);
+    expect(tiff.completed.body.file).toMatchObject({ name: 'scan.jpg', mime: 'image/jpeg' });
+    const photo = await download(server, fileUrl(ada, tiff.completed.body.file.id), {
+      token: ada.token,
+    });
+    expect(photo.headers.get('content-disposition')).toMatch(/^inline;/);
+    expect(await locationIn(photo.bytes)).toBeUndefined();
+
+    const cr2 = tiffWithGps(64, 48, { variant: 'cr2' });
+    // Declared as a TIFF: the bytes say Canon RAW, and the bytes decide.
+    const raw = await directUpload(server, ada, cr2, { name: 'IMG_0001.CR2', mime: 'image/tiff' });
+    expect(raw.completed.status, JSON.stringify(raw.completed.body)).toBe(201);
+    expect(raw.completed.body.file).toMatchObject({
+      name: 'IMG_0001.cr2',
+      mime: 'application/octet-stream',
+    });
+    const file = await download(server, fileUrl(ada, raw.completed.body.file.id), {
+      token: ada.token,
+    });
+    expect(file.headers.get('content-type')).toBe('application/octet-stream');
+    expect(file.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(Buffer.compare(file.bytes, cr2)).toBe(0);
     expect(await bucket.s3.keys('uploads/')).toEqual([]);
   });
 

@@ -1,7 +1,8 @@
 import type decodeHeic from 'heic-decode';
 import sharp, { type Metadata, type Sharp } from 'sharp';
-import { MAX_IMAGE_PIXELS } from '../../protocol/constants.js';
+import { MAX_IMAGE_PIXELS, SHOWN_IMAGE_TYPES } from '../../protocol/constants.js';
 import { AppError } from '../core/AppError.js';
+import { decodeApng, parseApng, type ApngAnimation } from './decodeApng.js';
 import type { ImageFormat } from './detectFileType.js';
 
 // We keep our own byte-budgeted caches; libvips' operation cache would hold memory we cannot see.
@@ -9,6 +10,11 @@ sharp.cache(false);
 
 /** More frames than this is not a photo or a reaction GIF, it is an attack on the CPU. */
 const MAX_FRAMES = 1000;
+/**
+ * An animated PNG is decoded frame by frame into memory (RGBA, 4 bytes a pixel) before the WebP
+ * encoder takes it: at most 64 MiB. Beyond this an animated PNG is shown as its still image.
+ */
+const MAX_APNG_ANIMATION_PIXELS = 16_000_000;
 
 export interface ProcessedImage {
   bytes: Buffer;
@@ -16,6 +22,17 @@ export interface ProcessedImage {
   ext: string;
   width: number;
   height: number;
+}
+
+/** What the pipeline writes. */
+type OutputFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif';
+
+// What encode() writes: the types shown as images (API.md), and only those.
+const processedTypes: ReadonlySet<string> = new Set(SHOWN_IMAGE_TYPES);
+
+/** Whether a stored file is an image the pipeline made (its dimensions are known only then). */
+export function isProcessedImage(file: { mime: string; width?: number | undefined }): boolean {
+  return processedTypes.has(file.mime) && file.width !== undefined;
 }
 
 const animatable = new Set<ImageFormat>(['gif', 'webp']);
@@ -27,6 +44,10 @@ function tooLarge(): AppError {
   );
 }
 
+function tooManyFrames(): AppError {
+  return new AppError('too_large', `Animations may have at most ${MAX_FRAMES} frames.`);
+}
+
 function unreadable(): AppError {
   return new AppError('unsupported_type', 'This image could not be read; it may be damaged.');
 }
@@ -35,22 +56,43 @@ function unreadable(): AppError {
  * Decodes and re-encodes a shared image: turned upright by its EXIF orientation, with EXIF, GPS,
  * XMP and IPTC metadata dropped (the ICC colour profile is kept), animation kept for GIF and
  * WebP. Re-encoding also drops whatever was appended to or smuggled inside the file (polyglots).
- * iPhone HEIC/HEIF becomes a high-quality JPEG, which every browser can show.
+ * Formats browsers do not all show are converted: iPhone HEIC/HEIF becomes a high-quality JPEG,
+ * TIFF a JPEG (a PNG when it has transparency or is black and white; its first page only), an
+ * animated PNG an animated WebP.
  */
 export async function processImage(bytes: Buffer, format: ImageFormat): Promise<ProcessedImage> {
-  if (format === 'heif') return heicToJpeg(bytes);
-  const animated = animatable.has(format);
+  switch (format) {
+    case 'heif':
+      return heicToJpeg(bytes);
+    case 'apng':
+      return apngToWebp(bytes);
+    case 'tiff':
+      return reencode(bytes, false, (metadata) =>
+        metadata.hasAlpha || metadata.isPalette || metadata.bitsPerSample === 1 ? 'png' : 'jpeg',
+      );
+    default:
+      return reencode(bytes, animatable.has(format), () => format);
+  }
+}
+
+/** Checks the header against the limits, then decodes and writes the image as `output` says. */
+async function reencode(
+  bytes: Buffer,
+  animated: boolean,
+  output: (metadata: Metadata) => OutputFormat,
+): Promise<ProcessedImage> {
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false, animated }).metadata();
   } catch {
     throw unreadable();
   }
-  const pages = metadata.pages ?? 1;
-  const frameHeight = metadata.pageHeight ?? metadata.height ?? 0;
+  // Without `animated` only the first page is read (a TIFF's other pages are not counted).
+  const pages = animated ? (metadata.pages ?? 1) : 1;
+  const frameHeight = (animated ? metadata.pageHeight : undefined) ?? metadata.height ?? 0;
   if ((metadata.width ?? 0) * frameHeight > MAX_IMAGE_PIXELS) throw tooLarge();
   if (pages > MAX_FRAMES || (metadata.width ?? 0) * frameHeight * pages > 4 * MAX_IMAGE_PIXELS) {
-    throw new AppError('too_large', `Animations may have at most ${MAX_FRAMES} frames.`);
+    throw tooManyFrames();
   }
   const input = sharp(bytes, {
     limitInputPixels: 4 * MAX_IMAGE_PIXELS,
@@ -59,13 +101,48 @@ export async function processImage(bytes: Buffer, format: ImageFormat): Promise<
   })
     .rotate()
     .keepIccProfile();
-  return encode(input, format);
+  return encode(input, output(metadata));
 }
 
-async function encode(input: Sharp, format: Exclude<ImageFormat, 'heif'>): Promise<ProcessedImage> {
+/**
+ * libvips reads only the still image of an animated PNG, so the frames are decoded here
+ * (decodeApng) and written as an animated WebP, which every browser plays. A damaged animation
+ * is shown as its still image, as browsers show it; so is one too big to decode in memory.
+ */
+async function apngToWebp(bytes: Buffer): Promise<ProcessedImage> {
+  const still = () => reencode(bytes, false, () => 'png');
+  const apng = parseApng(bytes);
+  if (apng === undefined) return still();
+  const canvas = apng.width * apng.height;
+  if (canvas > MAX_IMAGE_PIXELS) throw tooLarge();
+  if (apng.frames.length > MAX_FRAMES) throw tooManyFrames();
+  if (canvas * apng.frames.length > MAX_APNG_ANIMATION_PIXELS) return still();
+  let animation: ApngAnimation;
+  try {
+    animation = await decodeApng(apng);
+  } catch {
+    return still();
+  }
+  const input = sharp(animation.pixels, {
+    raw: {
+      width: animation.width,
+      height: animation.height * apng.frames.length,
+      channels: 4,
+      pageHeight: animation.height,
+    },
+  });
+  return encode(input, 'webp', { loop: animation.plays, delay: animation.delays });
+}
+
+async function encode(
+  input: Sharp,
+  format: OutputFormat,
+  /** For a WebP made from raw frames: its play count and frame delays (ms). */
+  animation?: { loop: number; delay: number[] },
+): Promise<ProcessedImage> {
   // Thunks, not pipelines: every format method sets the output format of the one Sharp instance,
   // so building them all up front would encode every image as whichever was set last.
-  const encoders: Record<typeof format, () => [Sharp, string, string]> = {
+  const encoders: Record<OutputFormat, () => [Sharp, string, string]> = {
     // Huffman optimisation (sharp's default) took ~155 MiB and 2.5x the time on a 12 MP photo for
     // 5 % fewer bytes (bench/files, "upload"); without it the peak is ~18 MiB.
     jpeg: () => [
@@ -74,7 +151,7 @@ async function encode(input: Sharp, format: Exclude<ImageFormat, 'heif'>): Promi
       'jpg',
     ],
     png: () => [input.png({ compressionLevel: 6 }), 'image/png', 'png'],
-    webp: () => [input.webp({ quality: 90 }), 'image/webp', 'webp'],
+    webp: () => [input.webp({ quality: 90, ...animation }), 'image/webp', 'webp'],
     gif: () => [input.gif(), 'image/gif', 'gif'],
     avif: () => [input.avif({ quality: 70, effort: 0 }), 'image/avif', 'avif'],
   };

@@ -35,8 +35,18 @@ describe('usableWidths', () => {
 
 describe('isImage', () => {
   it('goes by the MIME type the server decided from the bytes', () => {
-    expect(isImage({ mime: 'image/jpeg' })).toBe(true);
+    expect(isImage({ mime: 'image/jpeg', width: 640 })).toBe(true);
+    expect(isImage({ mime: 'image/webp', width: 48 })).toBe(true);
     expect(isImage({ mime: 'application/pdf' })).toBe(false);
+  });
+
+  it('shows only what the server’s image pipeline made: a type it writes, with a size', () => {
+    expect(isImage({ mime: 'application/octet-stream' })).toBe(false);
+    // Stored so by an older server, which kept these as plain files under their image type.
+    expect(isImage({ mime: 'image/tiff' })).toBe(false);
+    expect(isImage({ mime: 'image/apng' })).toBe(false);
+    expect(isImage({ mime: 'image/x-canon-cr2' })).toBe(false);
+    expect(isImage({ mime: 'image/png' })).toBe(false);
   });
 });
 

@@ -2,6 +2,7 @@
  * The media URLs of API.md ("Files and images"). An <img> cannot send an Authorization header,
  * so the room token travels in the query, as the server accepts on these GET routes.
  */
+import { SHOWN_IMAGE_TYPES } from '../../../protocol/constants.js';
 import type { FileInfo } from '../../../protocol/schemas.js';
 
 /**
@@ -12,8 +13,13 @@ export const GALLERY_WIDTHS = [256, 480, 960] as const;
 /** …and for the lightbox, which fills the screen. */
 export const LIGHTBOX_WIDTHS = [640, 960, 1280, 1920] as const;
 
-export function isImage(file: Pick<FileInfo, 'mime'>): boolean {
-  return file.mime.startsWith('image/');
+/**
+ * Whether a file is shown as a picture: a type the server's image pipeline writes, with the size
+ * it records. Anything else is a download link, an image type the server keeps as a download (a
+ * camera RAW, or a file stored so by an older server) included.
+ */
+export function isImage(file: Pick<FileInfo, 'mime' | 'width'>): boolean {
+  return SHOWN_IMAGE_TYPES.includes(file.mime) && file.width !== undefined;
 }
 
 /** GIFs are shown from the original so animations keep playing. */
