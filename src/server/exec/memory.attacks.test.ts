@@ -1,0 +1,186 @@
+/**
+ * A run's memory limit bounds the process it runs in (API.md, "Code execution"): a program that
+ * allocates without end gets the out-of-memory result, and meanwhile the server — and for
+ * Python the run's own process — grows by no more than the limit and a little. Runs go through
+ * the real HTTP API at the default limits; RSS is sampled while they run.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { api, roomWith, startServer, waitFor } from '../../../test/helpers.js';
+import { defaultExecOptions } from './ExecService.js';
+
+const MiB = 1024 * 1024;
+const LIMIT = defaultExecOptions.memoryBytes;
+/**
+ * What a run may cost the server besides its own heap: the engine's fixed part, the worker
+ * started to replace a spent one, and the noise of the test's own allocations.
+ */
+const MARGIN = 48 * MiB;
+
+/** Arrays of numbers, strings and typed arrays: each allocated in blocks QuickJS cannot count. */
+const javascriptHogs = [
+  'const a = []; for (;;) a.push(new Array(1e6).fill(1.5));',
+  "const a = []; for (;;) a.push('x'.repeat(1e6) + a.length);",
+  'const a = []; for (;;) a.push(new Float64Array(1e6));',
+];
+const javascriptHog = javascriptHogs[0]!;
+/** Python's objects live in WebAssembly memory, whose growth past the limit is refused. */
+const pythonHogs = ['a = []\nwhile True: a.append(bytearray(10**7))', '[1.5] * 10**9'];
+
+/** Linux exposes other processes' memory in /proc; elsewhere only this process is measured. */
+const hasProc = existsSync('/proc/self/status');
+
+async function start() {
+  const server = await startServer();
+  const { room, members } = await roomWith(server, 'Mallory');
+  const run = (language: string, code: string) =>
+    api(server, 'POST', `/api/rooms/${room.id}/exec`, {
+      token: members[0]!.token,
+      body: { language, code },
+    });
+  return { server, run };
+}
+
+/** Resident set of a process in bytes, or undefined once it is gone. */
+async function rssOf(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kilobytes = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  return kilobytes === undefined ? undefined : Number(kilobytes) * 1024;
+}
+
+/** This process's Python processes (the wasm driver's, by their script's name). */
+async function pythonProcesses(): Promise<number[]> {
+  const tasks = await readdir('/proc/self/task');
+  const children = await Promise.all(
+    tasks.map((task) => readFile(`/proc/self/task/${task}/children`, 'utf8').catch(() => '')),
+  );
+  const pids = children.join(' ').split(/\s+/).filter(Boolean).map(Number);
+  const named = await Promise.all(
+    pids.map(async (pid) => {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      return cmdline.includes('pythonHost') ? pid : undefined;
+    }),
+  );
+  return named.filter((pid) => pid !== undefined);
+}
+
+/**
+ * Samples this process's RSS, and the RSS of its Python processes, every few milliseconds until
+ * `work` settles: the peaks, and each Python process's first and highest sample. The first
+ * sample is taken before `work` starts, so every process that was waiting for a run is in it.
+ */
+async function sampled<T>(work: () => Promise<T>) {
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const python = new Map<number, { first: number; peak: number }>();
+  const sample = async () => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+    if (!hasProc) return;
+    for (const pid of await pythonProcesses()) {
+      const rss = await rssOf(pid);
+      if (rss === undefined) continue;
+      const seen = python.get(pid);
+      if (seen) seen.peak = Math.max(seen.peak, rss);
+      else python.set(pid, { first: rss, peak: rss });
+    }
+  };
+  await sample();
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      await sample();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  try {
+    const result = await work();
+    return { result, growth: peak - before, python };
+  } finally {
+    sampling = false;
+    await loop;
+  }
+}
+
+/** Waits until the Python processes started in advance are loaded: their RSS holds still. */
+async function pythonSettled(count: number): Promise<void> {
+  let last = '';
+  await waitFor(
+    async () => {
+      const pids = (await pythonProcesses()).sort();
+      const sizes = await Promise.all(pids.map(rssOf));
+      const now = sizes.map((size) => Math.round((size ?? 0) / MiB)).join(',');
+      const still = pids.length >= count && now === last;
+      last = now;
+      if (!still) await new Promise((resolve) => setTimeout(resolve, 250));
+      return still;
+    },
+    60_000,
+    'the Python processes to load',
+  );
+}
+
+const mib = (bytes: number) => `${Math.round(bytes / MiB)} MiB`;
+
+// The runs wait out the memory limit (or before the fix, the wall time) and start fresh workers
+// or processes; a loaded machine needs room for that.
+describe('the memory limit bounds the process a run uses', { timeout: 120_000 }, () => {
+  it.each(javascriptHogs)(
+    'ends the JavaScript memory hog %j with out of memory; the server grows by less than the limit',
+    async (hog) => {
+      const { run } = await start();
+      // The workers start with the first run; only the hog's growth is measured.
+      expect((await run('javascript', 'console.log(1)')).body.stdout).toBe('1\n');
+      const { result, growth } = await sampled(() => run('javascript', hog));
+      expect(result.body).toMatchObject({ exitCode: 1, timedOut: false, truncated: false });
+      expect(result.body.stderr).toMatch(/^InternalError: out of memory/);
+      expect(growth, `the server grew by ${mib(growth)}`).toBeLessThan(LIMIT + MARGIN);
+      expect((await run('javascript', 'console.log("still here")')).body).toMatchObject({
+        stdout: 'still here\n',
+        exitCode: 0,
+      });
+    },
+  );
+
+  it('bounds two JavaScript memory hogs at once by twice the limit', async () => {
+    const { run } = await start();
+    await Promise.all([run('javascript', '1'), run('javascript', '2')]);
+    const { result, growth } = await sampled(() =>
+      Promise.all([run('javascript', javascriptHog), run('javascript', javascriptHog)]),
+    );
+    for (const response of result) {
+      expect(response.body).toMatchObject({ exitCode: 1, timedOut: false });
+      expect(response.body.stderr).toMatch(/^InternalError: out of memory/);
+    }
+    expect(growth, `the server grew by ${mib(growth)}`).toBeLessThan(2 * (LIMIT + MARGIN));
+    expect((await run('javascript', 'console.log("still here")')).body.stdout).toBe('still here\n');
+  });
+
+  it.each(pythonHogs)(
+    'ends the Python memory hog %j with MemoryError; the server does not grow and the run’s process grows by less than the limit',
+    async (hog) => {
+      const { run } = await start();
+      expect((await run('python', 'print(1)')).body.stdout).toBe('1\n');
+      if (hasProc) await pythonSettled(defaultExecOptions.poolSize);
+      const { result, growth, python } = await sampled(() => run('python', hog));
+      expect(result.body).toMatchObject({ exitCode: 1, timedOut: false, truncated: false });
+      expect(result.body.stderr).toMatch(/MemoryError\n$/);
+      expect(growth, `the server grew by ${mib(growth)}`).toBeLessThan(MARGIN);
+      if (hasProc) {
+        // The run's process ends with the run: it is the one that was loaded and is now gone.
+        const ran = await waitFor(async () => {
+          const alive = await pythonProcesses();
+          const gone = [...python.keys()].filter((pid) => !alive.includes(pid));
+          return gone.length > 0 && gone;
+        });
+        for (const pid of ran) {
+          const { first, peak } = python.get(pid)!;
+          expect(peak - first, `the run's process grew by ${mib(peak - first)}`).toBeLessThan(
+            LIMIT,
+          );
+        }
+      }
+      expect((await run('python', 'print("still here")')).body.stdout).toBe('still here\n');
+    },
+  );
+});
