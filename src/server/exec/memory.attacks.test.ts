@@ -9,6 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { api, roomWith, startServer, waitFor } from '../../../test/helpers.js';
 import { defaultExecOptions } from './ExecService.js';
+import { residentBytes } from './watchMemory.js';
 
 const MiB = 1024 * 1024;
 const LIMIT = defaultExecOptions.memoryBytes;
@@ -27,8 +28,14 @@ const javascriptHogs = [
 const javascriptHog = javascriptHogs[0]!;
 /** Python's objects live in WebAssembly memory, whose growth past the limit is refused. */
 const pythonHogs = ['a = []\nwhile True: a.append(bytearray(10**7))', '[1.5] * 10**9'];
+/**
+ * What `to_js` makes of Python's objects lives outside WebAssembly memory, in the process's
+ * own buffers: only the watch on the process's resident memory stops this one.
+ */
+const pythonHogOutsideWasm =
+  'from pyodide.ffi import to_js\na = []\nwhile True: a.append(to_js(bytearray(10**7)))';
 
-/** Linux exposes other processes' memory in /proc; elsewhere only this process is measured. */
+/** Linux exposes processes' memory in /proc, which the watch on Python processes reads. */
 const hasProc = existsSync('/proc/self/status');
 
 async function start() {
@@ -40,13 +47,6 @@ async function start() {
       body: { language, code },
     });
   return { server, run };
-}
-
-/** Resident set of a process in bytes, or undefined once it is gone. */
-async function rssOf(pid: number): Promise<number | undefined> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kilobytes = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-  return kilobytes === undefined ? undefined : Number(kilobytes) * 1024;
 }
 
 /** This process's Python processes (the wasm driver's, by their script's name). */
@@ -78,7 +78,7 @@ async function sampled<T>(work: () => Promise<T>) {
     peak = Math.max(peak, process.memoryUsage().rss);
     if (!hasProc) return;
     for (const pid of await pythonProcesses()) {
-      const rss = await rssOf(pid);
+      const rss = await residentBytes(pid);
       if (rss === undefined) continue;
       const seen = python.get(pid);
       if (seen) seen.peak = Math.max(seen.peak, rss);
@@ -108,7 +108,7 @@ async function pythonSettled(count: number): Promise<void> {
   await waitFor(
     async () => {
       const pids = (await pythonProcesses()).sort();
-      const sizes = await Promise.all(pids.map(rssOf));
+      const sizes = await Promise.all(pids.map(residentBytes));
       const now = sizes.map((size) => Math.round((size ?? 0) / MiB)).join(',');
       const still = pids.length >= count && now === last;
       last = now;
@@ -121,6 +121,33 @@ async function pythonSettled(count: number): Promise<void> {
 }
 
 const mib = (bytes: number) => `${Math.round(bytes / MiB)} MiB`;
+
+/** Python's out-of-memory failure: the interpreter's `MemoryError`, or the process stopped for it. */
+function expectMemoryError(body: any) {
+  expect(body).toMatchObject({ exitCode: 1, timedOut: false, truncated: false });
+  expect(body.stderr).toMatch(/^MemoryError\b/m);
+}
+
+/**
+ * The processes that ran (those waiting when sampling began, gone once their run ended: a
+ * process ends with its run) grew by less than the limit and a margin.
+ */
+async function expectRunProcessesBounded(
+  python: Map<number, { first: number; peak: number }>,
+  runs: number,
+) {
+  const ran = await waitFor(async () => {
+    const alive = await pythonProcesses();
+    const gone = [...python.keys()].filter((pid) => !alive.includes(pid));
+    return gone.length >= runs && gone;
+  });
+  for (const pid of ran) {
+    const { first, peak } = python.get(pid)!;
+    expect(peak - first, `a run's process grew by ${mib(peak - first)}`).toBeLessThan(
+      LIMIT + MARGIN,
+    );
+  }
+}
 
 // The runs wait out the memory limit (or before the fix, the wall time) and start fresh workers
 // or processes; a loaded machine needs room for that.
@@ -156,31 +183,38 @@ describe('the memory limit bounds the process a run uses', { timeout: 120_000 },
     expect((await run('javascript', 'console.log("still here")')).body.stdout).toBe('still here\n');
   });
 
+  async function expectPythonHogBounded(hog: string) {
+    const { run } = await start();
+    expect((await run('python', 'print(1)')).body.stdout).toBe('1\n');
+    if (hasProc) await pythonSettled(defaultExecOptions.poolSize);
+    const { result, growth, python } = await sampled(() => run('python', hog));
+    expectMemoryError(result.body);
+    expect(growth, `the server grew by ${mib(growth)}`).toBeLessThan(MARGIN);
+    if (hasProc) await expectRunProcessesBounded(python, 1);
+    expect((await run('python', 'print("still here")')).body.stdout).toBe('still here\n');
+  }
+
   it.each(pythonHogs)(
     'ends the Python memory hog %j with MemoryError; the server does not grow and the run’s process grows by less than the limit',
-    async (hog) => {
-      const { run } = await start();
-      expect((await run('python', 'print(1)')).body.stdout).toBe('1\n');
-      if (hasProc) await pythonSettled(defaultExecOptions.poolSize);
-      const { result, growth, python } = await sampled(() => run('python', hog));
-      expect(result.body).toMatchObject({ exitCode: 1, timedOut: false, truncated: false });
-      expect(result.body.stderr).toMatch(/MemoryError\n$/);
-      expect(growth, `the server grew by ${mib(growth)}`).toBeLessThan(MARGIN);
-      if (hasProc) {
-        // The run's process ends with the run: it is the one that was loaded and is now gone.
-        const ran = await waitFor(async () => {
-          const alive = await pythonProcesses();
-          const gone = [...python.keys()].filter((pid) => !alive.includes(pid));
-          return gone.length > 0 && gone;
-        });
-        for (const pid of ran) {
-          const { first, peak } = python.get(pid)!;
-          expect(peak - first, `the run's process grew by ${mib(peak - first)}`).toBeLessThan(
-            LIMIT,
-          );
-        }
-      }
-      expect((await run('python', 'print("still here")')).body.stdout).toBe('still here\n');
-    },
+    expectPythonHogBounded,
   );
+
+  // Without /proc (not Linux) nothing watches a Python process's memory outside WebAssembly.
+  it.skipIf(!hasProc)(
+    'stops a Python run whose process outgrows the limit outside WebAssembly memory, with MemoryError',
+    () => expectPythonHogBounded(pythonHogOutsideWasm),
+  );
+
+  it.skipIf(!hasProc)('bounds two such Python runs at once, each in its own process', async () => {
+    const { run } = await start();
+    expect((await run('python', 'print(1)')).body.stdout).toBe('1\n');
+    await pythonSettled(defaultExecOptions.poolSize);
+    const { result, growth, python } = await sampled(() =>
+      Promise.all([run('python', pythonHogOutsideWasm), run('python', pythonHogOutsideWasm)]),
+    );
+    for (const response of result) expectMemoryError(response.body);
+    expect(growth, `the server grew by ${mib(growth)}`).toBeLessThan(MARGIN);
+    await expectRunProcessesBounded(python, 2);
+    expect((await run('python', 'print("still here")')).body.stdout).toBe('still here\n');
+  });
 });
