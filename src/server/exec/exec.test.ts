@@ -134,6 +134,43 @@ describe('code execution (API.md, "Code execution")', () => {
     },
   );
 
+  it(
+    "answers with exactly the contract's fields, over HTTP, in the ack and in exec:result",
+    { timeout: 120_000 },
+    async () => {
+      const server = await startServer();
+      const { room, members } = await roomWith(server, 'Ada', 'Grace');
+      const fields = ['durationMs', 'exitCode', 'stderr', 'stdout', 'timedOut', 'truncated'];
+      const keys = (result: object) => Object.keys(result).sort();
+      for (const body of [
+        { language: 'javascript', code: 'console.log(1)' },
+        { language: 'javascript', code: 'throw new Error("no")' },
+        { language: 'javascript', code: 'const a = []; for (;;) a.push(new Float64Array(1e6));' },
+        { language: 'typescript', code: 'const x: number = 1;\nconsole.log(x);' },
+        { language: 'python', code: 'print(1)' },
+      ]) {
+        const response = await run(server, room.id, members[0]!.token, body);
+        expect(keys(response.body), body.code).toEqual(fields);
+      }
+      const grace = await connectWithState(server, members[1]!.token);
+      const ada = await connectWithState(server, members[0]!.token);
+      const ack = await emitAck(ada.socket, 'exec:run', {
+        language: 'javascript',
+        code: 'console.log("socket")',
+      });
+      expect(keys(ack.result)).toEqual(fields);
+      const seen = await waitFor(
+        () =>
+          grace.events.find(
+            (e) => e.name === 'exec:result' && e.payload.result.stdout === 'socket\n',
+          )?.payload,
+        5000,
+        'exec:result',
+      );
+      expect(keys(seen.result)).toEqual(fields);
+    },
+  );
+
   it('logs every run for the admin panel: who, where, the language and how it ended, never the code', async () => {
     const server = await startServer();
     const { room, members } = await roomWith(server, 'Ada', 'Grace');
