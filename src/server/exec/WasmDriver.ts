@@ -15,6 +15,14 @@ import type { WorkerOptions, WorkerResult, WorkerRun } from './wasmWorker.js';
 /** How long past its deadline a worker may take to stop by itself before it is terminated. */
 const TERMINATE_GRACE_MS = 1000;
 const STOPPED_EXIT_CODE = 137;
+/**
+ * V8's heap of a worker. It holds QuickJS's glue and a run's source (1 MiB at most) and output,
+ * in lines already cut to the output limit inside QuickJS (wasmWorker.ts): no program can fill
+ * it. Kept small all the same, since it is not bounded by the WebAssembly memory. (Node does not
+ * always end only the worker at this limit: an allocation that cannot fail softly aborts the
+ * process, which is why nothing a program does may be copied here unbounded.)
+ */
+const WORKER_HEAP = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
 const quickjsVersion = (
   createRequire(import.meta.url)('quickjs-emscripten/package.json') as { version: string }
 ).version;
@@ -128,7 +136,12 @@ export class WasmDriver implements ExecDriver {
         spent: true,
       });
       const onMessage = (result: WorkerResult) => finish(result);
-      const onFailure = () => finish(stopped('The run stopped unexpectedly.\n', false));
+      const onFailure = (error?: unknown) =>
+        finish(
+          (error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? { ...stopped('InternalError: out of memory\n', false), exitCode: 1 }
+            : stopped('The run stopped unexpectedly.\n', false),
+        );
       // The hard stop: QuickJS's interrupt handler should end the run at its deadline; if it
       // cannot (a long call inside the engine), the thread goes.
       const timer = setTimeout(() => {
@@ -148,6 +161,7 @@ export class WasmDriver implements ExecDriver {
         new Promise<Worker>((resolve, reject) => {
           const worker = new Worker(url, {
             workerData: { memoryBytes } satisfies WorkerOptions,
+            resourceLimits: WORKER_HEAP,
           });
           worker.once('message', () => resolve(worker));
           worker.once('error', reject);

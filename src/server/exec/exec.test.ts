@@ -82,6 +82,27 @@ describe('code execution (API.md, "Code execution")', () => {
     expect(response.body.stderr).toMatch(/at f/);
   });
 
+  it('prints BigInts with their n, alone and inside objects, with every console method', async () => {
+    const server = await startServer();
+    const { room, members } = await roomWith(server, 'Ada');
+    const response = await run(server, room.id, members[0]!.token, {
+      language: 'javascript',
+      code: [
+        'console.log(1n, 2 ** 64 === Number(2n ** 64n));',
+        'console.log({ a: 1n, b: [2n, -3n], c: "4n" });',
+        'console.info(5n); console.debug([6n]);',
+        'console.error(7n); console.warn({ d: 8n });',
+        'throw 9n;',
+      ].join('\n'),
+    });
+    expect(response.body).toMatchObject({
+      stdout: '1n true\n{"a":1n,"b":[2n,-3n],"c":"4n"}\n5n\n[6n]\n',
+      stderr: '7n\n{"d":8n}\nUncaught 9n\n',
+      exitCode: 1,
+      timedOut: false,
+    });
+  });
+
   it('answers a TypeScript syntax error with the compiler message and exit code 1', async () => {
     const server = await startServer();
     const { room, members } = await roomWith(server, 'Ada');

@@ -169,6 +169,17 @@ describe('the memory limit bounds the process a run uses', { timeout: 120_000 },
     },
   );
 
+  it('prints a 100 MB string cut at the output limit; the server grows by less than the limit', async () => {
+    const { run } = await start();
+    expect((await run('javascript', 'console.log(1)')).body.stdout).toBe('1\n');
+    const { result, growth } = await sampled(() =>
+      run('javascript', "console.log('x'.repeat(1e8))"),
+    );
+    expect(result.body).toMatchObject({ truncated: true, timedOut: false });
+    expect(result.body.stdout).toHaveLength(64 * 1024);
+    expect(growth, `the server grew by ${mib(growth)}`).toBeLessThan(LIMIT + MARGIN);
+  });
+
   it('bounds two JavaScript memory hogs at once by twice the limit', async () => {
     const { run } = await start();
     await Promise.all([run('javascript', '1'), run('javascript', '2')]);
