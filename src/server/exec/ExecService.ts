@@ -73,10 +73,12 @@ export class ExecService {
       });
     }
     const { wallMs, memoryBytes, outputBytes } = this.options;
-    const result = await this.queue(() =>
-      this.driver.run(
-        { language: language.id, code: input.code, stdin: input.stdin ?? '' },
-        { wallMs, memoryBytes, outputBytes },
+    const result = contractResult(
+      await this.queue(() =>
+        this.driver.run(
+          { language: language.id, code: input.code, stdin: input.stdin ?? '' },
+          { wallMs, memoryBytes, outputBytes },
+        ),
       ),
     );
     // The log is for the admin panel: a store that fails costs the entry, not the run.
@@ -144,6 +146,15 @@ function pickDriver(ctx: RoomkitContext, options: ExecOptions): ExecDriver {
     );
   }
   return new WasmDriver(options.poolSize, (message) => ctx.log.warn(message));
+}
+
+/**
+ * The result as API.md states it, field by field: drivers build theirs from what a worker, a
+ * process or a remote runner sent, and nothing else of that goes to the room or the caller.
+ */
+function contractResult(result: ExecResult): ExecResult {
+  const { stdout, stderr, exitCode, timedOut, truncated, durationMs } = result;
+  return { stdout, stderr, exitCode, timedOut, truncated, durationMs };
 }
 
 function summary(name: string, language: string, result: ExecResult): string {

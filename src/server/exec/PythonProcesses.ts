@@ -5,12 +5,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compiledScript } from './compiledScript.js';
 import type { HostMessage, HostMode, PythonResult, PythonRun } from './pythonHost.js';
+import { residentBytes, watchMemory } from './watchMemory.js';
 
 /** How long past its deadline a process may take to answer by itself before it is killed. */
 const KILL_GRACE_MS = 1000;
 const STOPPED_EXIT_CODE = 137;
 /** JavaScript heap of a Python process; Python's own objects live in WebAssembly memory. */
 const JS_HEAP_MB = 256;
+/**
+ * How often a running process's resident memory is read. A program can outgrow its limit by
+ * what it allocates in this time: a copy or two of its WebAssembly heap at most.
+ */
+const MEMORY_CHECK_MS = 20;
 /** Making the snapshot is one load; on a loaded machine that can take a while. */
 const SNAPSHOT_TIMEOUT_MS = 120_000;
 
@@ -74,7 +80,9 @@ export class PythonProcesses {
     // Refilled once this run's process is up, so the two loads do not compete.
     await next.ready.finally(() => this.refill());
     if (!next.child || this.closed) throw new Error('the Python processes are closed');
-    return this.runOn(next.child, run);
+    // What the process holds once loaded: the run may add its memory limit to it, no more.
+    const loaded = next.child.pid === undefined ? undefined : await residentBytes(next.child.pid);
+    return this.runOn(next.child, run, loaded);
   }
 
   async close(): Promise<void> {
@@ -98,12 +106,17 @@ export class PythonProcesses {
       });
   }
 
-  private runOn(child: ChildProcess, run: PythonRun): Promise<PythonRunResult> {
+  private runOn(
+    child: ChildProcess,
+    run: PythonRun,
+    loaded: number | undefined,
+  ): Promise<PythonRunResult> {
     this.running.add(child);
     const handedOver = performance.now();
     return new Promise<PythonRunResult>((resolve) => {
       const finish = (result: PythonResult) => {
         clearTimeout(timer);
+        unwatch();
         child.off('message', onMessage);
         child.off('exit', onExit);
         this.running.delete(child);
@@ -127,6 +140,25 @@ export class PythonProcesses {
         () => finish(stopped(`Stopped: the run took longer than ${run.wallMs} ms.\n`, true)),
         run.wallMs + KILL_GRACE_MS,
       );
+      // Python's objects cannot outgrow the WebAssembly memory (pythonHost.ts), but what Pyodide
+      // makes of them in JavaScript can (`to_js` copies live outside it): the process as a whole
+      // is held to its limit, and killed past it, failing as Python would have.
+      const outOfMemory: PythonResult = {
+        ...stopped(
+          `MemoryError: the run used more than its ${mebibytes(run.memoryBytes)} of memory and was stopped\n`,
+          false,
+        ),
+        exitCode: 1,
+      };
+      const unwatch =
+        loaded !== undefined && child.pid !== undefined
+          ? watchMemory(
+              child.pid,
+              loaded + run.memoryBytes,
+              () => finish(outOfMemory),
+              MEMORY_CHECK_MS,
+            )
+          : () => {};
       child.on('message', onMessage);
       child.once('exit', onExit);
       child.send(run);
@@ -203,6 +235,8 @@ export class PythonProcesses {
     });
   }
 }
+
+const mebibytes = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MiB`;
 
 /**
  * Node's permission model: the process may read Pyodide's files and its own script, and nothing

@@ -10,11 +10,19 @@ import type {
 } from './ExecDriver.js';
 import { PythonProcesses } from './PythonProcesses.js';
 import { notCompiled, stripTypes } from './stripTypes.js';
-import type { WorkerResult, WorkerRun } from './wasmWorker.js';
+import type { WorkerOptions, WorkerResult, WorkerRun } from './wasmWorker.js';
 
 /** How long past its deadline a worker may take to stop by itself before it is terminated. */
 const TERMINATE_GRACE_MS = 1000;
 const STOPPED_EXIT_CODE = 137;
+/**
+ * V8's heap of a worker. It holds QuickJS's glue and a run's source (1 MiB at most) and output,
+ * in lines already cut to the output limit inside QuickJS (wasmWorker.ts): no program can fill
+ * it. Kept small all the same, since it is not bounded by the WebAssembly memory. (Node does not
+ * always end only the worker at this limit: an allocation that cannot fail softly aborts the
+ * process, which is why nothing a program does may be copied here unbounded.)
+ */
+const WORKER_HEAP = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
 const quickjsVersion = (
   createRequire(import.meta.url)('quickjs-emscripten/package.json') as { version: string }
 ).version;
@@ -22,13 +30,16 @@ const quickjsVersion = (
 interface PooledWorker {
   worker: Worker;
   ready: Promise<void>;
+  /** The run memory limit its WebAssembly memory was sized for. */
+  memoryBytes: number;
 }
 
 /**
  * JavaScript and TypeScript in QuickJS (WebAssembly), each run in a worker thread, so a runaway
- * program costs one thread, never the event loop. A few workers are kept started; one that hit a
- * limit is thrown away and replaced. Python runs in Pyodide, in processes of its own
- * (`PythonProcesses`).
+ * program costs one thread, never the event loop. A worker's WebAssembly memory cannot grow past
+ * the run's memory limit (and QuickJS's few MiB), so a run grows the server by at most that. A
+ * few workers are kept started; one that hit a limit, or whose memory a run left large, is
+ * thrown away and replaced. Python runs in Pyodide, in processes of its own (`PythonProcesses`).
  */
 export class WasmDriver implements ExecDriver {
   readonly id = 'wasm';
@@ -70,19 +81,24 @@ export class WasmDriver implements ExecDriver {
       }
       code = stripped.code;
     }
-    const pooled = this.idle.shift() ?? this.spawn();
-    while (this.idle.length < this.poolSize - 1) this.idle.push(this.spawn());
+    const { memoryBytes } = limits;
+    // A worker's memory is sized when it starts: those made for another limit are let go.
+    for (const pooled of this.idle.splice(0)) {
+      if (pooled.memoryBytes === memoryBytes) this.idle.push(pooled);
+      else this.retire(pooled);
+    }
+    const pooled = this.idle.shift() ?? this.spawn(memoryBytes);
+    while (this.idle.length < this.poolSize - 1) this.idle.push(this.spawn(memoryBytes));
     await pooled.ready;
-    const { spent, ...result } = await this.runOn(pooled.worker, {
-      code,
-      stdin: request.stdin,
-      ...limits,
-    });
+    const { stdout, stderr, exitCode, timedOut, truncated, spent } = await this.runOn(
+      pooled.worker,
+      { code, stdin: request.stdin, ...limits },
+    );
     if (spent || this.closed || this.idle.length >= this.poolSize) {
       void pooled.worker.terminate();
-      if (!this.closed && this.idle.length < this.poolSize) this.idle.push(this.spawn());
+      if (!this.closed && this.idle.length < this.poolSize) this.idle.push(this.spawn(memoryBytes));
     } else this.idle.unshift(pooled);
-    return { ...result, durationMs: elapsed() };
+    return { stdout, stderr, exitCode, timedOut, truncated, durationMs: elapsed() };
   }
 
   async close(): Promise<void> {
@@ -120,7 +136,12 @@ export class WasmDriver implements ExecDriver {
         spent: true,
       });
       const onMessage = (result: WorkerResult) => finish(result);
-      const onFailure = () => finish(stopped('The run stopped unexpectedly.\n', false));
+      const onFailure = (error?: unknown) =>
+        finish(
+          (error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? { ...stopped('InternalError: out of memory\n', false), exitCode: 1 }
+            : stopped('The run stopped unexpectedly.\n', false),
+        );
       // The hard stop: QuickJS's interrupt handler should end the run at its deadline; if it
       // cannot (a long call inside the engine), the thread goes.
       const timer = setTimeout(() => {
@@ -134,16 +155,20 @@ export class WasmDriver implements ExecDriver {
     });
   }
 
-  private spawn(): PooledWorker {
+  private spawn(memoryBytes: number): PooledWorker {
     const ready = compiledScript('wasmWorker').then(
       (url) =>
         new Promise<Worker>((resolve, reject) => {
-          const worker = new Worker(url);
+          const worker = new Worker(url, {
+            workerData: { memoryBytes } satisfies WorkerOptions,
+            resourceLimits: WORKER_HEAP,
+          });
           worker.once('message', () => resolve(worker));
           worker.once('error', reject);
         }),
     );
     const pooled: PooledWorker = {
+      memoryBytes,
       get worker(): Worker {
         if (!started) throw new Error('worker not started');
         return started;
@@ -158,5 +183,12 @@ export class WasmDriver implements ExecDriver {
     // A pooled worker that failed to start is noticed when it is used.
     pooled.ready.catch(() => {});
     return pooled;
+  }
+
+  private retire(pooled: PooledWorker): void {
+    pooled.ready.then(
+      () => void pooled.worker.terminate(),
+      () => {},
+    );
   }
 }

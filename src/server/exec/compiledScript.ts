@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transform } from 'esbuild';
@@ -30,8 +30,11 @@ async function compile(name: string): Promise<URL> {
     loader: 'ts',
     format: 'esm',
   });
-  const dir = join(process.cwd(), 'node_modules', '.cache', 'roomkit-exec');
-  await mkdir(dir, { recursive: true });
+  const cache = join(process.cwd(), 'node_modules', '.cache', 'roomkit-exec');
+  await mkdir(cache, { recursive: true });
+  // By its real path: Node's permission model checks the path a script resolves to, so a
+  // symlinked node_modules would keep the Python process from reading its own script.
+  const dir = await realpath(cache);
   // Named by content and renamed into place, so parallel test processes share one file safely.
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
   const file = join(dir, `${name}-${hash}.mjs`);

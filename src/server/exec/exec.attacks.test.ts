@@ -83,6 +83,22 @@ describe('hostile code', { timeout: 60_000 }, () => {
     await stillWorks(server, run);
   });
 
+  it('prints a value larger than the output limit cut at the limit, from the program’s own memory', async () => {
+    const { server, run } = await start({ wallMs: 20_000 });
+    for (const code of [
+      "console.log('x'.repeat(1e8))",
+      "console.log({ big: 'y'.repeat(1e7) })",
+      "throw new Error('z'.repeat(1e7))",
+    ]) {
+      const response = await run(code);
+      expect(response.body.truncated, code).toBe(true);
+      expect(
+        Buffer.byteLength(response.body.stdout) + Buffer.byteLength(response.body.stderr),
+      ).toBe(64 * 1024);
+    }
+    await stillWorks(server, run);
+  });
+
   it('cannot reach process, require, the network, the file system or the environment', async () => {
     const { server, run } = await start();
     const probes = [

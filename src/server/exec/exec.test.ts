@@ -82,6 +82,27 @@ describe('code execution (API.md, "Code execution")', () => {
     expect(response.body.stderr).toMatch(/at f/);
   });
 
+  it('prints BigInts with their n, alone and inside objects, with every console method', async () => {
+    const server = await startServer();
+    const { room, members } = await roomWith(server, 'Ada');
+    const response = await run(server, room.id, members[0]!.token, {
+      language: 'javascript',
+      code: [
+        'console.log(1n, 2 ** 64 === Number(2n ** 64n));',
+        'console.log({ a: 1n, b: [2n, -3n], c: "4n" });',
+        'console.info(5n); console.debug([6n]);',
+        'console.error(7n); console.warn({ d: 8n });',
+        'throw 9n;',
+      ].join('\n'),
+    });
+    expect(response.body).toMatchObject({
+      stdout: '1n true\n{"a":1n,"b":[2n,-3n],"c":"4n"}\n5n\n[6n]\n',
+      stderr: '7n\n{"d":8n}\nUncaught 9n\n',
+      exitCode: 1,
+      timedOut: false,
+    });
+  });
+
   it('answers a TypeScript syntax error with the compiler message and exit code 1', async () => {
     const server = await startServer();
     const { room, members } = await roomWith(server, 'Ada');
@@ -131,6 +152,43 @@ describe('code execution (API.md, "Code execution")', () => {
       );
       expect(message).toMatchObject({ type: 'system', sender: null });
       expect(message.body).toMatch(new RegExp(`^Ada ran ${name}: exit 0 in \\d+ ms$`));
+    },
+  );
+
+  it(
+    "answers with exactly the contract's fields, over HTTP, in the ack and in exec:result",
+    { timeout: 120_000 },
+    async () => {
+      const server = await startServer();
+      const { room, members } = await roomWith(server, 'Ada', 'Grace');
+      const fields = ['durationMs', 'exitCode', 'stderr', 'stdout', 'timedOut', 'truncated'];
+      const keys = (result: object) => Object.keys(result).sort();
+      for (const body of [
+        { language: 'javascript', code: 'console.log(1)' },
+        { language: 'javascript', code: 'throw new Error("no")' },
+        { language: 'javascript', code: 'const a = []; for (;;) a.push(new Float64Array(1e6));' },
+        { language: 'typescript', code: 'const x: number = 1;\nconsole.log(x);' },
+        { language: 'python', code: 'print(1)' },
+      ]) {
+        const response = await run(server, room.id, members[0]!.token, body);
+        expect(keys(response.body), body.code).toEqual(fields);
+      }
+      const grace = await connectWithState(server, members[1]!.token);
+      const ada = await connectWithState(server, members[0]!.token);
+      const ack = await emitAck(ada.socket, 'exec:run', {
+        language: 'javascript',
+        code: 'console.log("socket")',
+      });
+      expect(keys(ack.result)).toEqual(fields);
+      const seen = await waitFor(
+        () =>
+          grace.events.find(
+            (e) => e.name === 'exec:result' && e.payload.result.stdout === 'socket\n',
+          )?.payload,
+        5000,
+        'exec:result',
+      );
+      expect(keys(seen.result)).toEqual(fields);
     },
   );
 
