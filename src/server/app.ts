@@ -29,6 +29,7 @@ import { SessionCache } from './core/SessionCache.js';
 import { SessionService } from './core/SessionService.js';
 import { healthRoutes } from './health/health.routes.js';
 import { createMetrics, httpDurationMetric } from './health/metrics.js';
+import { registerAuth } from './http/auth/preHandlers.js';
 import { registerErrorHandler } from './http/errorHandler.js';
 import { securityHeaders } from './http/securityHeaders.js';
 import { corsOrigins } from './http/origins.js';
@@ -149,6 +150,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   };
 
   registerErrorHandler(app);
+  registerAuth(app, ctx);
   dropUnusedConnectionsOnClose(app);
   securityHeaders(app, {
     contentSecurityPolicy: {

@@ -1,0 +1,35 @@
+import type { RoomkitContext } from '../../core/context.js';
+import type { Session } from '../../core/RoomService.js';
+import type { Credentials } from './credentials.js';
+
+/** A member of one room, proved by a session token: the room and member as they are now. */
+export interface MemberPrincipal {
+  kind: 'member';
+  roomId: string;
+  memberId: string;
+  session: Session;
+}
+
+/**
+ * Who a request or connection proved to be. Today only room members exist; an account
+ * (`{ kind: 'account', accountId }`, from the `rk_auth` cookie), an admin (`{ kind: 'admin' }`,
+ * from the admin token or an admin account) and an embed guest (`{ kind: 'embed', roomId,
+ * memberId, integratorId }`, from an exchanged ticket) join the union as they are built, each
+ * produced by an authenticate function of its own beside `authenticateMember`.
+ */
+export type Principal = MemberPrincipal;
+
+/**
+ * The member that `credentials` prove, in `roomId` when given; every transport authenticates
+ * through here. No token is 401 `unauthorized`, as is a malformed or revoked one; another
+ * room's token is 403 `forbidden`.
+ */
+export async function authenticateMember(
+  ctx: Pick<RoomkitContext, 'rooms'>,
+  credentials: Credentials,
+  roomId?: string,
+): Promise<MemberPrincipal> {
+  const token = credentials.kind === 'none' ? undefined : credentials.value;
+  const session = await ctx.rooms.authenticate(token, roomId);
+  return { kind: 'member', roomId: session.room.id, memberId: session.member.id, session };
+}
