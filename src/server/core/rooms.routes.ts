@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { createRoomSchema, joinRoomSchema, roomIdSchema } from '../../protocol/schemas.js';
-import { clearSessionCookie, requireSession, setSessionCookie } from '../http/sessionAuth.js';
+import { createRoomSchema, joinRoomSchema } from '../../protocol/schemas.js';
+import { requireMember } from '../http/auth/preHandlers.js';
+import { clearSessionCookie, setSessionCookie } from '../http/sessionAuth.js';
 import { RateLimiter } from './RateLimiter.js';
 import { parseInput } from './validate.js';
 import { memberView, roomView } from './views.js';
@@ -28,18 +29,18 @@ export function roomsRoutes(ctx: RoomkitContext) {
       return { token, member: memberView(member), room: roomView(room) };
     });
 
-    app.get<{ Params: { roomId: string } }>('/api/rooms/:roomId', async (request) => {
-      const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
-      const session = await requireSession(ctx, request, roomId);
+    const member = { preHandler: requireMember() };
+
+    app.get('/api/rooms/:roomId', member, async (request) => {
+      const { session } = request.member;
       await ctx.rooms.touch(session.room);
       const { room, members, messages, files } = await ctx.rooms.state(session);
       return { room, members, messages, files };
     });
 
-    app.post<{ Params: { roomId: string } }>('/api/rooms/:roomId/leave', async (request, reply) => {
-      const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
-      const session = await requireSession(ctx, request, roomId);
-      await ctx.rooms.leave(roomId, session.member.id);
+    app.post('/api/rooms/:roomId/leave', member, async (request, reply) => {
+      const { roomId, memberId } = request.member;
+      await ctx.rooms.leave(roomId, memberId);
       clearSessionCookie(reply);
       return reply.status(204).send();
     });

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { EXEC_CODE_MAX_BYTES, execRunSchema, roomIdSchema } from '../../protocol/schemas.js';
+import { EXEC_CODE_MAX_BYTES, execRunSchema } from '../../protocol/schemas.js';
 import type { RoomkitContext } from '../core/context.js';
 import { parseInput } from '../core/validate.js';
-import { requireSession } from '../http/sessionAuth.js';
+import { requireMember } from '../http/auth/preHandlers.js';
 import type { ExecService } from './ExecService.js';
 
 /** A run's body: up to 1 MiB of code (JSON-escaped, so up to twice that) and 64 KiB of input. */
@@ -13,14 +13,12 @@ export function execRoutes(ctx: RoomkitContext, exec: ExecService) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get('/api/exec/languages', async () => exec.languages());
 
-    app.post<{ Params: { roomId: string } }>(
+    app.post(
       '/api/rooms/:roomId/exec',
-      { bodyLimit: EXEC_BODY_LIMIT },
+      { bodyLimit: EXEC_BODY_LIMIT, preHandler: requireMember() },
       async (request) => {
-        const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
-        const session = await requireSession(ctx, request, roomId);
         const body = parseInput(execRunSchema, request.body);
-        return exec.run(session, body);
+        return exec.run(request.member.session, body);
       },
     );
   };

@@ -2,11 +2,11 @@ import fastifyMultipart, { type Multipart } from '@fastify/multipart';
 import contentDisposition from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
-import { fileIdSchema, roomIdSchema, thumbQuerySchema } from '../../protocol/schemas.js';
+import { fileIdSchema, thumbQuerySchema } from '../../protocol/schemas.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { parseInput } from '../core/validate.js';
-import { requireSession } from '../http/sessionAuth.js';
+import { requireMember } from '../http/auth/preHandlers.js';
 import type { FileRecord } from '../storage/records.js';
 import type { FileService } from './FileService.js';
 import type { PresignedUploads } from './PresignedUploads.js';
@@ -42,9 +42,12 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
       },
     });
 
-    app.post<{ Params: { roomId: string } }>('/api/rooms/:roomId/files', async (request, reply) => {
-      const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
-      const session = await requireSession(ctx, request, roomId);
+    const member = { preHandler: requireMember() };
+    // Media URLs are opened by <img src>, which cannot send a header.
+    const media = { preHandler: requireMember('roomId', { queryToken: true }) };
+
+    app.post('/api/rooms/:roomId/files', member, async (request, reply) => {
+      const { session } = request.member;
       if (!request.isMultipart()) {
         throw new AppError(
           'unsupported_type',
@@ -102,8 +105,9 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
       }
     });
 
-    app.get<FileParams>('/api/rooms/:roomId/files/:fileId', async (request, reply) => {
-      const { session, fileId } = await fileRequest(ctx, request);
+    app.get<FileParams>('/api/rooms/:roomId/files/:fileId', media, async (request, reply) => {
+      const { session } = request.member;
+      const fileId = parseInput(fileIdSchema, request.params.fileId, 'fileId');
       const { file, bytes } = await files.read(session, fileId);
       const served = servedAs(file);
       const etag = `"${file.sha256}"`;
@@ -120,8 +124,9 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
       return sendRange(request, reply, bytes, etag);
     });
 
-    app.get<FileParams>('/api/rooms/:roomId/files/:fileId/thumb', async (request, reply) => {
-      const { session, fileId } = await fileRequest(ctx, request);
+    app.get<FileParams>('/api/rooms/:roomId/files/:fileId/thumb', media, async (request, reply) => {
+      const { session } = request.member;
+      const fileId = parseInput(fileIdSchema, request.params.fileId, 'fileId');
       const query = parseInput(thumbQuerySchema, request.query, 'query');
       const { file, thumb, width, format } = await files.thumbnail(
         session,
@@ -161,13 +166,6 @@ function servedAs(file: FileRecord): { type: string; disposition: 'inline' | 'at
   if (isProcessedImage(file)) return { type: file.mime, disposition: 'inline' };
   const image = file.mime.startsWith('image/');
   return { type: image ? 'application/octet-stream' : file.mime, disposition: 'attachment' };
-}
-
-async function fileRequest(ctx: RoomkitContext, request: FastifyRequest<FileParams>) {
-  const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
-  const session = await requireSession(ctx, request, roomId, { allowQueryToken: true });
-  const fileId = parseInput(fileIdSchema, request.params.fileId, 'fileId');
-  return { session, fileId };
 }
 
 function errorCode(error: unknown): unknown {

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { roomIdSchema } from '../../protocol/schemas.js';
 import type { RoomkitContext } from '../core/context.js';
 import { parseInput } from '../core/validate.js';
-import { requireSession } from '../http/sessionAuth.js';
+import { requireMember } from '../http/auth/preHandlers.js';
 import type { PresignedUploads } from './PresignedUploads.js';
 import { presignedUploadSchema, uploadIdSchema } from './presignedUploads.schema.js';
 
@@ -12,24 +11,22 @@ import { presignedUploadSchema, uploadIdSchema } from './presignedUploads.schema
  */
 export function uploadsRoutes(ctx: RoomkitContext, uploads: PresignedUploads) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.post<{ Params: { roomId: string } }>(
+    app.post(
       '/api/rooms/:roomId/uploads',
+      { preHandler: requireMember() },
       async (request, reply) => {
-        const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
-        const session = await requireSession(ctx, request, roomId);
         const body = parseInput(presignedUploadSchema, request.body);
-        return reply.status(201).send(await uploads.create(session, body));
+        return reply.status(201).send(await uploads.create(request.member.session, body));
       },
     );
 
     app.post<{ Params: { roomId: string; uploadId: string } }>(
       '/api/rooms/:roomId/uploads/:uploadId/complete',
+      { preHandler: requireMember() },
       async (request, reply) => {
-        const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
-        const session = await requireSession(ctx, request, roomId);
         const uploadId = parseInput(uploadIdSchema, request.params.uploadId, 'uploadId');
         const result = await uploads.complete(
-          session,
+          request.member.session,
           uploadId,
           () => request.raw.socket.destroyed,
         );

@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { roomIdSchema } from '../../protocol/schemas.js';
 import type { RoomkitContext } from '../core/context.js';
 import type { RoomEvent } from '../core/RoomEventBus.js';
 import { parseInput } from '../core/validate.js';
 import { messageView } from '../core/views.js';
-import { requireSession } from '../http/sessionAuth.js';
+import { requireMember } from '../http/auth/preHandlers.js';
 
 const REPLAY_PAGE = 200;
 const lastEventIdSchema = z.coerce.number().int().min(0);
@@ -48,9 +47,9 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
 
     app.get<{ Params: { roomId: string }; Querystring: Record<string, string> }>(
       '/api/rooms/:roomId/events',
+      { preHandler: requireMember('roomId', { queryToken: true }) },
       async (request, reply) => {
-        const roomId = parseInput(roomIdSchema, request.params.roomId, 'roomId');
-        const session = await requireSession(ctx, request, roomId, { allowQueryToken: true });
+        const { roomId, session } = request.member;
         const resumeHeader = request.headers['last-event-id'] ?? request.query.lastEventId;
         const resumeFrom =
           resumeHeader === undefined
