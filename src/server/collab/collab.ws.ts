@@ -10,8 +10,8 @@ import { ROOM_ID_PATTERN } from '../../protocol/constants.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import type { RateLimit } from '../core/RateLimiter.js';
-import { isAllowedOrigin } from '../http/origins.js';
-import { sessionCookie } from '../http/sessionAuth.js';
+import { readCredentials } from '../http/auth/credentials.js';
+import { authenticateMember } from '../http/auth/principal.js';
 import {
   CollabRefusal,
   type CollabConnection,
@@ -150,12 +150,11 @@ export function attachCollabSockets(
       // A token in the URL from anywhere (it had to be read by a script of this app); the
       // cookie only from this server's own origin, so another site cannot open a member's
       // document in their browser.
-      const token =
-        target.token ??
-        (isAllowedOrigin(request.headers.origin, request, ctx.config)
-          ? sessionCookie(request.headers.cookie)
-          : undefined);
-      const session = await ctx.rooms.authenticate(token, target.roomId);
+      const credentials = readCredentials(request, ctx.config, {
+        query: { token: target.token },
+        cookie: 'trusted-origin',
+      });
+      const { session } = await authenticateMember(ctx, credentials, target.roomId);
       client.memberId = session.member.id;
       // A leave between the token's check and the line above went unheard (the client had no
       // member yet); checked again now that a leave would close it.

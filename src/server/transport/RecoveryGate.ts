@@ -1,6 +1,7 @@
 import type { Adapter, Room } from 'socket.io-adapter';
 import type { ExpiringKeys } from '../core/ExpiringKeys.js';
 import { randomId } from '../core/ids.js';
+import type { MemberPrincipal } from '../http/auth/principal.js';
 import { RECOVERY_WINDOW_MS } from './RecoveryAdapter.js';
 import type { RoomSocket, SocketData } from './socketHandlers.js';
 
@@ -9,12 +10,6 @@ export interface HeldSession {
   rooms: Room[];
   missedPackets: unknown[][];
   data: Partial<SocketData>;
-}
-
-/** Who the connection proved to be. */
-export interface Principal {
-  roomId: string;
-  memberId: string;
 }
 
 const EVENT = 2;
@@ -57,7 +52,7 @@ export class RecoveryGate {
    * is restored (rooms, missed events, what the gateway must send again) if it is this member's
    * of this room and not dropped; otherwise the socket becomes a fresh connection.
    */
-  async admit(socket: RoomSocket, principal: Principal): Promise<void> {
+  async admit(socket: RoomSocket, principal: MemberPrincipal): Promise<void> {
     const { held } = socket.data;
     socket.data = { roomId: principal.roomId, memberId: principal.memberId };
     if (!socket.recovered) return;
@@ -81,7 +76,7 @@ export class RecoveryGate {
   }
 
   /** Unknown (Redis away) counts as dropped: the connection is then simply a fresh one. */
-  private wasDropped({ roomId, memberId }: Principal): Promise<boolean> {
+  private wasDropped({ roomId, memberId }: MemberPrincipal): Promise<boolean> {
     return this.dropped
       .hasAny([droppedKey(roomId), droppedKey(roomId, memberId)])
       .catch(() => true);

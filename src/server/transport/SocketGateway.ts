@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
 import type { ServerSideEvents } from '../cluster/relayBus.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/events.js';
@@ -9,8 +9,9 @@ import { MemoryExpiringKeys, type ExpiringKeys } from '../core/ExpiringKeys.js';
 import type { Session } from '../core/RoomService.js';
 import { RateLimiter } from '../core/RateLimiter.js';
 import { messageView } from '../core/views.js';
-import { corsOrigins, isAllowedOrigin } from '../http/origins.js';
-import { sessionCookie } from '../http/sessionAuth.js';
+import { readCredentials } from '../http/auth/credentials.js';
+import { authenticateMember } from '../http/auth/principal.js';
+import { corsOrigins } from '../http/origins.js';
 import type { MessageRecord } from '../storage/records.js';
 import { RECOVERY_WINDOW_MS, RecoveryAdapter } from './RecoveryAdapter.js';
 import { RecoveryGate } from './RecoveryGate.js';
@@ -41,12 +42,6 @@ export class SocketGateway {
   private readonly abuseLimit: RateLimiter;
   private readonly recovery: RecoveryGate;
   private readonly unsubscribe: () => void;
-  /**
-   * Handshake requests from an origin allowed to use the session cookie (see `authenticate`).
-   * Kept beside the requests, not as a property on them: the socket holds its request for its
-   * whole life, and an added property turns an IncomingMessage into a dictionary of about 1.6 KB.
-   */
-  private readonly trustedOrigins = new WeakSet<IncomingMessage>();
 
   /**
    * Multi-instance mode (cluster/openCluster.ts) passes Socket.IO's cluster adapter and the
@@ -76,13 +71,6 @@ export class SocketGateway {
         skipMiddlewares: false,
       },
       cors: { origin: corsOrigins(ctx.config), credentials: true },
-      allowRequest: (request, callback) => {
-        // Token clients may come from anywhere; only a cookie needs a trusted origin (see auth).
-        if (isAllowedOrigin(request.headers.origin, request, ctx.config)) {
-          this.trustedOrigins.add(request);
-        }
-        callback(null, true);
-      },
     });
     // Socket.IO answers its own HTTP requests (polling, the upgrade), outside Fastify's hooks.
     this.io.engine.on('headers', (headers: Record<string, string>) => {
@@ -167,12 +155,12 @@ export class SocketGateway {
     // The token alone decides who connects: a malformed lastSeq (null before the first message,
     // say) must not turn a good token away as `unauthorized`.
     const auth = socketAuthSchema.pick({ token: true }).safeParse(socket.handshake.auth);
-    let token = auth.success ? auth.data.token : undefined;
-    if (token === undefined && this.trustedOrigins.has(socket.request)) {
-      token = sessionCookie(socket.request.headers.cookie);
-    }
-    const session = await this.ctx.rooms.authenticate(token);
-    await this.recovery.admit(socket, { roomId: session.room.id, memberId: session.member.id });
+    const credentials = readCredentials(socket.request, this.ctx.config, {
+      handshakeToken: auth.success ? auth.data.token : undefined,
+      cookie: 'trusted-origin',
+    });
+    const principal = await authenticateMember(this.ctx, credentials);
+    await this.recovery.admit(socket, principal);
   }
 
   private async onConnection(socket: RoomSocket): Promise<void> {
