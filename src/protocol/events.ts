@@ -1,17 +1,13 @@
 /**
  * Socket.IO event maps shared by the server and every TypeScript client (API.md, "Realtime").
- * Features add their events here as they land; the gateway answers any other event with a
- * `not_found` ack.
+ * Client→server events are defined once, by feature (chat.ts, files.ts, exec.ts), and their map
+ * is derived from those definitions; the gateway answers any other event with a `not_found` ack.
  */
-import type { Ack } from './errors.js';
-import type {
-  ExecResult,
-  FileInfo,
-  Member,
-  MemberPresence,
-  Message,
-  RoomState,
-} from './schemas.js';
+import { chatClientEvents } from './chat.js';
+import type { ClientEventMap } from './clientEvent.js';
+import { execClientEvents, type ExecResult } from './exec.js';
+import { filesClientEvents } from './files.js';
+import type { FileInfo, Member, MemberPresence, Message, RoomState } from './schemas.js';
 
 export interface ServerToClientEvents {
   'room:state': (state: RoomState) => void;
@@ -27,25 +23,16 @@ export interface ServerToClientEvents {
   'room:closed': (payload: { reason: string }) => void;
 }
 
-export interface ClientToServerEvents {
-  'message:send': (
-    payload: { body: string; clientMsgId?: string },
-    ack: (result: Ack<{ message: Message }>) => void,
-  ) => void;
-  typing: (payload: { active: boolean }, ack?: (result: Ack) => void) => void;
-  'file:upload': (
-    payload: { name: string; data: ArrayBuffer | Uint8Array },
-    ack: (result: Ack<{ file: FileInfo; message: Message }>) => void,
-  ) => void;
-  'file:get': (
-    payload: { fileId: string; variant?: 'original' | 'thumb' },
-    ack: (result: Ack<{ file: FileInfo; data: ArrayBuffer }>) => void,
-  ) => void;
-  'exec:run': (
-    payload: { language: string; code: string; stdin?: string },
-    ack: (result: Ack<{ result: ExecResult }>) => void,
-  ) => void;
-}
+/** Every client→server event, by name: what the server registers handlers for. */
+export const clientEvents = {
+  ...chatClientEvents,
+  ...filesClientEvents,
+  ...execClientEvents,
+};
+
+export type ClientEvents = typeof clientEvents;
+export type ClientEventName = keyof ClientEvents;
+export type ClientToServerEvents = ClientEventMap<ClientEvents>;
 
 export type ServerEventName = keyof ServerToClientEvents;
 export type ServerEventPayload<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0];

@@ -1,0 +1,42 @@
+/** Code execution's requests, results and socket events (API.md, "Code execution"). */
+import { z } from 'zod';
+import { clientEvent } from './clientEvent.js';
+
+/** Largest program a run accepts (characters of source). */
+export const EXEC_CODE_MAX_BYTES = 1_048_576;
+/** Largest standard input a run accepts. */
+export const EXEC_STDIN_MAX_BYTES = 65_536;
+
+const utf8Bytes = (value: string) => new TextEncoder().encode(value).byteLength;
+
+export const execRunSchema = z.strictObject({
+  language: z.string().min(1).max(40),
+  code: z
+    .string()
+    .refine((code) => utf8Bytes(code) <= EXEC_CODE_MAX_BYTES, 'at most 1 MiB of code'),
+  stdin: z
+    .string()
+    .refine((stdin) => utf8Bytes(stdin) <= EXEC_STDIN_MAX_BYTES, 'at most 64 KiB of input')
+    .optional(),
+});
+export type ExecRunInput = z.infer<typeof execRunSchema>;
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  timedOut: boolean;
+  truncated: boolean;
+  durationMs: number;
+}
+
+export interface LanguageInfo {
+  id: string;
+  name: string;
+  version: string;
+  driver: string;
+}
+
+export const execClientEvents = {
+  'exec:run': clientEvent(execRunSchema).acks<{ result: ExecResult }>(),
+};
