@@ -1,11 +1,10 @@
-import { execRunSchema } from '../../protocol/schemas.js';
 import type { SocketFeature } from '../transport/socketHandlers.js';
 import type { ExecService } from './ExecService.js';
 
 /** Code execution over Socket.IO: `exec:run`, acked with the result. */
 export function execEvents(exec: ExecService): SocketFeature {
   return (_socket, handle) => {
-    handle('exec:run', execRunSchema, async (session, input) => ({
+    handle('exec:run', async (session, input) => ({
       result: await exec.run(session, input),
     }));
   };

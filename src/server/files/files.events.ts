@@ -1,4 +1,3 @@
-import { fileGetSchema, fileUploadSchema } from '../../protocol/schemas.js';
 import { fileView } from '../core/views.js';
 import type { SocketFeature } from '../transport/socketHandlers.js';
 import type { FileService } from './FileService.js';
@@ -6,7 +5,7 @@ import type { FileService } from './FileService.js';
 /** Files over Socket.IO: `file:upload` (binary, acked with the file) and `file:get`. */
 export function filesEvents(files: FileService): SocketFeature {
   return (socket, handle) => {
-    handle('file:upload', fileUploadSchema, async (session, { name, data }) => {
+    handle('file:upload', async (session, { name, data }) => {
       const bytes = Buffer.isBuffer(data)
         ? data
         : data instanceof ArrayBuffer
@@ -20,7 +19,7 @@ export function filesEvents(files: FileService): SocketFeature {
         () => socket.disconnected,
       );
     });
-    handle('file:get', fileGetSchema, async (session, { fileId, variant }) => {
+    handle('file:get', async (session, { fileId, variant }) => {
       if (variant === 'thumb') {
         const { file, thumb } = await files.thumbnail(session, fileId, 480, 'webp', undefined);
         return { file: fileView(file), data: thumb.bytes };

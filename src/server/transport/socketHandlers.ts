@@ -1,7 +1,14 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
+import type { PayloadOf, SuccessOf } from '../../protocol/clientEvent.js';
 import type { Ack } from '../../protocol/errors.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/events.js';
+import {
+  clientEvents,
+  type ClientEventName,
+  type ClientEvents,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '../../protocol/events.js';
 import { toErrorBody } from '../core/AppError.js';
 import type { Session } from '../core/RoomService.js';
 import { parseInput } from '../core/validate.js';
@@ -42,10 +49,22 @@ export type SessionOf = (socket: RoomSocket) => Promise<Session>;
  */
 export type SocketFeature = (socket: RoomSocket, handle: EventHandlerRegistrar) => void;
 
-export type EventHandlerRegistrar = <S extends z.ZodType, R extends object>(
-  event: string,
-  schema: S,
-  handler: (session: Session, payload: z.output<S>) => Promise<R> | R,
+/**
+ * A handler of one client event: it gets the payload as the event's schema parsed it and returns
+ * what its ack carries beside `ok: true` (or throws, for `{ ok: false, error }`).
+ */
+export type EventHandler<E extends ClientEventName> = (
+  session: Session,
+  payload: PayloadOf<ClientEvents[E]>,
+) => Promise<SuccessOf<ClientEvents[E]>> | SuccessOf<ClientEvents[E]>;
+
+/**
+ * Registers the handler of a client event defined in the protocol (protocol/events.ts), whose
+ * schema validates the payload: an unknown event name or a wrong ack shape does not compile.
+ */
+export type EventHandlerRegistrar = <E extends ClientEventName>(
+  event: E,
+  handler: EventHandler<E>,
 ) => void;
 
 /** The acknowledgement callback of a socket event, if the client asked for one (it comes last). */
@@ -64,12 +83,17 @@ export function registrarFor(
   sessionOf: SessionOf,
   onError: (error: unknown) => void,
 ) {
-  const registrar: EventHandlerRegistrar = (event, schema, handler) => {
+  const registrar: EventHandlerRegistrar = <E extends ClientEventName>(
+    event: E,
+    handler: EventHandler<E>,
+  ) => {
+    const schema: z.ZodType = clientEvents[event].schema;
     const listener = async (...args: unknown[]) => {
       const ack = ackOf(args);
       if (ack) args.pop();
       try {
-        const payload = parseInput(schema, args[0], 'payload');
+        // The event's own schema parsed it; TypeScript does not follow `event` through the table.
+        const payload = parseInput(schema, args[0], 'payload') as PayloadOf<ClientEvents[E]>;
         const result = await handler(await sessionOf(socket), payload);
         ack?.({ ok: true, ...result });
       } catch (error) {
