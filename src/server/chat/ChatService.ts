@@ -19,6 +19,7 @@ export class ChatService {
     this.limiter = new RateLimiter('messages', ctx.limits.messages, ctx.sharedLimits);
     ctx.rooms.on('joined', (room, member) => this.system(room.id, `${member.displayName} joined`));
     ctx.rooms.on('left', (room, member) => this.system(room.id, `${member.displayName} left`));
+    ctx.rooms.ownData('chat', (roomId) => ctx.stores.messages.deleteRoom(roomId));
   }
 
   /** Sends a message; a repeated clientMsgId returns the first message with created = false. */
