@@ -18,7 +18,7 @@ import type { Presence } from './Presence.js';
 import type { RoomEventBus } from './RoomEventBus.js';
 import type { SessionCache } from './SessionCache.js';
 import type { SessionService } from './SessionService.js';
-import { fileView, memberPresenceView, memberView, messageView, roomView } from './views.js';
+import { memberPresenceView, memberView, roomView } from './views.js';
 
 export type CloseReason = 'expired' | 'empty' | 'deleted' | 'evicted';
 
@@ -56,12 +56,17 @@ export interface RoomHooks {
   closed: (roomId: string, reason: CloseReason) => void | Promise<void>;
 }
 
+/** The fields of `room:state` that features contribute; the core gives room, member and members. */
+export type FeatureState = Omit<RoomState, 'room' | 'member' | 'members'>;
+
+type StateField = {
+  [K in keyof FeatureState]: [K, (session: Session) => Promise<FeatureState[K]>];
+}[keyof FeatureState];
+
 export interface Session {
   room: RoomRecord;
   member: MemberRecord;
 }
-
-const RECENT_MESSAGES = 50;
 
 /**
  * Rooms, members and their sessions: the core every feature plugs into. It owns the room
@@ -76,6 +81,7 @@ export class RoomService {
     closed: [],
   };
   private readonly owners = new Map<string, (roomId: string) => Promise<void>>();
+  private readonly stateFields: StateField[] = [];
   /** Rooms that ended recently, so their links answer 410 room_expired rather than 404. */
   private readonly ended = new LRUCache<string, CloseReason>({ max: 10_000 });
   private readonly closingRooms = new Set<string>();
@@ -116,6 +122,19 @@ export class RoomService {
   ownData(owner: string, deleteRoom: (roomId: string) => Promise<void>): void {
     if (this.owners.has(owner)) throw new Error(`${owner} already owns room data`);
     this.owners.set(owner, deleteRoom);
+  }
+
+  /**
+   * Has `read` supply `field` of every `room:state`, after the core's fields and the fields
+   * contributed before it. Each field of `FeatureState` is contributed by one feature.
+   */
+  contributeState<K extends keyof FeatureState>(
+    field: K,
+    read: (session: Session) => Promise<FeatureState[K]>,
+  ): void {
+    if (this.stateFields.some(([taken]) => taken === field))
+      throw new Error(`room:state already has ${field}`);
+    this.stateFields.push([field, read] as StateField);
   }
 
   start(): void {
@@ -267,18 +286,18 @@ export class RoomService {
   }
 
   async state(session: Session): Promise<RoomState> {
-    const recent = await this.stores.messages.listBefore(
-      session.room.id,
-      undefined,
-      RECENT_MESSAGES,
-    );
+    const [members, ...contributed] = await Promise.all([
+      this.membersWithPresence(session.room.id),
+      ...this.stateFields.map(([, read]) => read(session)),
+    ]);
+    const contributions = this.stateFields.map(([field], i) => [field, contributed[i]]);
+    // Complete once every feature is installed: each contributes its own fields.
     return {
       room: roomView(session.room),
       member: memberView(session.member),
-      members: await this.membersWithPresence(session.room.id),
-      messages: recent.messages.map(messageView),
-      files: (await this.stores.files.listFiles(session.room.id)).map(fileView),
-    };
+      members,
+      ...Object.fromEntries(contributions),
+    } as RoomState;
   }
 
   async membersWithPresence(roomId: string): Promise<MemberPresence[]> {

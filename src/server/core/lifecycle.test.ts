@@ -1,11 +1,18 @@
 /**
  * The end of a room as features see it (RoomHooks): `closing` while all of the room's data is
- * there, each feature deleting what it owns, then `closed`. Real server on port 0, real clients;
- * the hooks are registered through RoomService's public API, the data read through the stores.
+ * there, each feature deleting what it owns, then `closed`; and `room:state` put together from
+ * the features' fields. Real server on port 0, real clients; the hooks are registered through
+ * RoomService's public API, the data read through the stores.
  */
 import { describe, expect, it } from 'vitest';
 import { noise, uploadMultipart } from '../../../test/fileHelpers.js';
-import { roomWith, sendMessage, startServer, type TestServer } from '../../../test/helpers.js';
+import {
+  connectWithState,
+  roomWith,
+  sendMessage,
+  startServer,
+  type TestServer,
+} from '../../../test/helpers.js';
 
 /** What the stores hold of a room, feature by feature. */
 async function dataOf(server: TestServer, roomId: string, blobKeys: string[]) {
@@ -116,5 +123,23 @@ describe('closing a room', () => {
       docUpdates: 0,
       execRuns: 0,
     });
+  });
+
+  it('refuses a second owner of the same name and a second contributor of a room:state field', async () => {
+    const server = await startServer();
+    expect(() => server.ctx.rooms.ownData('chat', async () => {})).toThrow(/already owns/);
+    expect(() => server.ctx.rooms.contributeState('files', async () => [])).toThrow(
+      /already has files/,
+    );
+  });
+});
+
+describe('room:state', () => {
+  it('assembles room:state from the core and the features, fields in their documented order', async () => {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Ada');
+    const ada = members[0]!;
+    const { state } = await connectWithState(server, ada.token);
+    expect(Object.keys(state)).toEqual(['room', 'member', 'members', 'messages', 'files']);
   });
 });

@@ -59,6 +59,9 @@ export class FileService {
       await ctx.stores.blobs.deletePrefix(`${roomId}/`);
     });
     ctx.rooms.on('closed', (roomId) => this.thumbnails.deletePrefix(`${roomId}/`));
+    ctx.rooms.contributeState('files', async ({ room }) =>
+      (await ctx.stores.files.listFiles(room.id)).map(fileView),
+    );
   }
 
   /**
