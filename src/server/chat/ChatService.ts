@@ -8,6 +8,9 @@ import { messageView } from '../core/views.js';
 import type { MessagePage } from '../storage/MessageStore.js';
 import type { MessageDraft } from '../storage/records.js';
 
+/** Messages a member gets in `room:state`; older ones come from history. */
+const RECENT_MESSAGES = 50;
+
 /**
  * Chat: text messages with per-room seq, idempotent sends, typing and history. Every message is
  * stored first and then published, so a transport never shows a message the store lacks.
@@ -19,6 +22,11 @@ export class ChatService {
     this.limiter = new RateLimiter('messages', ctx.limits.messages, ctx.sharedLimits);
     ctx.rooms.on('joined', (room, member) => this.system(room.id, `${member.displayName} joined`));
     ctx.rooms.on('left', (room, member) => this.system(room.id, `${member.displayName} left`));
+    ctx.rooms.ownData('chat', (roomId) => ctx.stores.messages.deleteRoom(roomId));
+    ctx.rooms.contributeState(
+      'messages',
+      async ({ room }) => (await this.history(room.id, { limit: RECENT_MESSAGES })).messages,
+    );
   }
 
   /** Sends a message; a repeated clientMsgId returns the first message with created = false. */

@@ -211,8 +211,8 @@ export class CollabService {
         }),
       );
     }
-    // RoomService deleted the stored doc already; this runs after any write still queued.
-    ctx.rooms.on('closed', async (roomId) => {
+    // Behind any write still queued, so none brings the deleted document back.
+    ctx.rooms.ownData('collab', async (roomId) => {
       this.drop(roomId);
       await this.enqueue(roomId, () => ctx.stores.docs.deleteRoom(roomId));
     });

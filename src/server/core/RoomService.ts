@@ -18,7 +18,7 @@ import type { Presence } from './Presence.js';
 import type { RoomEventBus } from './RoomEventBus.js';
 import type { SessionCache } from './SessionCache.js';
 import type { SessionService } from './SessionService.js';
-import { fileView, memberPresenceView, memberView, messageView, roomView } from './views.js';
+import { memberPresenceView, memberView, roomView } from './views.js';
 
 export type CloseReason = 'expired' | 'empty' | 'deleted' | 'evicted';
 
@@ -37,19 +37,36 @@ export interface RoomServiceOptions {
   sweepIntervalMs?: number;
 }
 
-/** Lifecycle hooks for features: chat posts system messages, files drop a closed room's bytes. */
+/**
+ * What a room goes through, for features to hook into. A room's end runs in this order: members
+ * are told (`room:closed`), the room record is deleted and its tokens revoked; then `closing`,
+ * then every owner's `deleteRoom` (see `ownData`), then `closed`. A hook that throws is reported
+ * and the others still run.
+ */
 export interface RoomHooks {
   joined: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
   left: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
+  /**
+   * The room has ended for its members, whose tokens no longer admit a request, and every
+   * feature's data of it is still there: the last moment to read it (an archive, a call's
+   * teardown).
+   */
+  closing: (room: RoomRecord, reason: CloseReason) => void | Promise<void>;
+  /** Every feature's data of the room is deleted; what is left to drop is caches and live state. */
   closed: (roomId: string, reason: CloseReason) => void | Promise<void>;
 }
+
+/** The fields of `room:state` that features contribute; the core gives room, member and members. */
+export type FeatureState = Omit<RoomState, 'room' | 'member' | 'members'>;
+
+type StateField = {
+  [K in keyof FeatureState]: [K, (session: Session) => Promise<FeatureState[K]>];
+}[keyof FeatureState];
 
 export interface Session {
   room: RoomRecord;
   member: MemberRecord;
 }
-
-const RECENT_MESSAGES = 50;
 
 /**
  * Rooms, members and their sessions: the core every feature plugs into. It owns the room
@@ -60,11 +77,14 @@ export class RoomService {
   private readonly hooks: { [K in keyof RoomHooks]: RoomHooks[K][] } = {
     joined: [],
     left: [],
+    closing: [],
     closed: [],
   };
+  private readonly owners = new Map<string, (roomId: string) => Promise<void>>();
+  private readonly stateFields: StateField[] = [];
   /** Rooms that ended recently, so their links answer 410 room_expired rather than 404. */
   private readonly ended = new LRUCache<string, CloseReason>({ max: 10_000 });
-  private readonly closing = new Set<string>();
+  private readonly closingRooms = new Set<string>();
   private stopSweep: (() => void) | undefined;
   private relieving = false;
 
@@ -87,8 +107,34 @@ export class RoomService {
     });
   }
 
+  /** Runs `fn` at `hook` of every room, after the functions registered before it. */
   on<K extends keyof RoomHooks>(hook: K, fn: RoomHooks[K]): void {
     this.hooks[hook].push(fn);
+  }
+
+  /**
+   * Declares `owner` (a feature's name) the owner of some data of every room: `deleteRoom` deletes
+   * it when a room ends, between `closing` and `closed`. Deletion is a step of its own rather than
+   * a `closed` hook so that what a `closed` hook finds does not depend on whether it was
+   * registered before or after the owners: every `closing` hook sees all of a room's data, every
+   * `closed` hook none of it. An owner that fails is reported and the others still delete theirs.
+   */
+  ownData(owner: string, deleteRoom: (roomId: string) => Promise<void>): void {
+    if (this.owners.has(owner)) throw new Error(`${owner} already owns room data`);
+    this.owners.set(owner, deleteRoom);
+  }
+
+  /**
+   * Has `read` supply `field` of every `room:state`, after the core's fields and the fields
+   * contributed before it. Each field of `FeatureState` is contributed by one feature.
+   */
+  contributeState<K extends keyof FeatureState>(
+    field: K,
+    read: (session: Session) => Promise<FeatureState[K]>,
+  ): void {
+    if (this.stateFields.some(([taken]) => taken === field))
+      throw new Error(`room:state already has ${field}`);
+    this.stateFields.push([field, read] as StateField);
   }
 
   start(): void {
@@ -240,18 +286,18 @@ export class RoomService {
   }
 
   async state(session: Session): Promise<RoomState> {
-    const recent = await this.stores.messages.listBefore(
-      session.room.id,
-      undefined,
-      RECENT_MESSAGES,
-    );
+    const [members, ...contributed] = await Promise.all([
+      this.membersWithPresence(session.room.id),
+      ...this.stateFields.map(([, read]) => read(session)),
+    ]);
+    const contributions = this.stateFields.map(([field], i) => [field, contributed[i]]);
+    // Complete once every feature is installed: each contributes its own fields.
     return {
       room: roomView(session.room),
       member: memberView(session.member),
-      members: await this.membersWithPresence(session.room.id),
-      messages: recent.messages.map(messageView),
-      files: (await this.stores.files.listFiles(session.room.id)).map(fileView),
-    };
+      members,
+      ...Object.fromEntries(contributions),
+    } as RoomState;
   }
 
   async membersWithPresence(roomId: string): Promise<MemberPresence[]> {
@@ -343,27 +389,31 @@ export class RoomService {
   }
 
   /**
-   * Ends a room: members are told (`room:closed`), transports disconnect them, and everything of
-   * the room is deleted.
+   * Ends a room: members are told (`room:closed`), transports disconnect them, the room and its
+   * tokens go, and then its data, in the order RoomHooks describes.
    */
   async close(roomId: string, reason: CloseReason): Promise<void> {
-    if (this.closing.has(roomId)) return;
-    this.closing.add(roomId);
+    if (this.closingRooms.has(roomId)) return;
+    this.closingRooms.add(roomId);
     try {
-      if (!(await this.stores.rooms.getRoom(roomId))) return;
+      const room = await this.stores.rooms.getRoom(roomId);
+      if (!room) return;
       this.ended.set(roomId, reason);
       this.checked.forget(roomId);
       this.bus.publish({ roomId, name: 'room:closed', payload: { reason } });
       await this.stores.rooms.deleteRoom(roomId);
       await this.checked.revoke(roomId);
-      await this.stores.messages.deleteRoom(roomId);
-      await this.stores.files.deleteRoom(roomId);
-      await this.stores.blobs.deletePrefix(`${roomId}/`);
-      await this.stores.docs.deleteRoom(roomId);
-      await this.stores.execRuns.deleteRoom(roomId);
+      await this.runHooks('closing', room, reason);
+      for (const deleteRoom of this.owners.values()) {
+        try {
+          await deleteRoom(roomId);
+        } catch (error) {
+          this.onHookError(error);
+        }
+      }
       await this.runHooks('closed', roomId, reason);
     } finally {
-      this.closing.delete(roomId);
+      this.closingRooms.delete(roomId);
     }
   }
 

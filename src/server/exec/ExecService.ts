@@ -51,6 +51,7 @@ export class ExecService {
     this.driver = pickDriver(ctx, this.options);
     this.limiter = new RateLimiter('exec', ctx.limits.exec, ctx.sharedLimits);
     this.queue = pLimit(this.options.concurrency);
+    ctx.rooms.ownData('exec', (roomId) => ctx.stores.execRuns.deleteRoom(roomId));
   }
 
   languages(): Promise<LanguageInfo[]> {

@@ -54,7 +54,14 @@ export class FileService {
       Math.floor(ctx.config.memoryBudgetBytes * THUMB_CACHE_SHARE),
     );
     this.limiter = new RateLimiter('uploads', ctx.limits.uploads, ctx.sharedLimits);
+    ctx.rooms.ownData('files', async (roomId) => {
+      await ctx.stores.files.deleteRoom(roomId);
+      await ctx.stores.blobs.deletePrefix(`${roomId}/`);
+    });
     ctx.rooms.on('closed', (roomId) => this.thumbnails.deletePrefix(`${roomId}/`));
+    ctx.rooms.contributeState('files', async ({ room }) =>
+      (await ctx.stores.files.listFiles(room.id)).map(fileView),
+    );
   }
 
   /**
