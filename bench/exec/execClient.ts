@@ -5,10 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../../src/server/config.js';
-import type { RoomkitContext } from '../../src/server/core/context.js';
 import type { ExecDriver, ExecResult, LanguageInfo } from '../../src/server/exec/ExecDriver.js';
-import { defaultExecOptions, ExecService } from '../../src/server/exec/ExecService.js';
-import { RELAXED } from '../lib/servers.js';
+import { defaultExecOptions, pickDriver } from '../../src/server/exec/ExecService.js';
 
 /** Hello world in each language a driver may offer; a language missing here is reported as such. */
 export const HELLO: Record<string, string> = {
@@ -119,9 +117,8 @@ export function inProcessDriver(id: string): ExecDriver {
   const ctx = {
     config: loadConfig({ EXEC_DRIVER: id, LOG_LEVEL: 'silent' }),
     log: { ...silentLog, child: () => silentLog },
-    limits: { exec: RELAXED },
-  } as unknown as RoomkitContext;
-  return new ExecService(ctx).driver;
+  } as unknown as Parameters<typeof pickDriver>[0];
+  return pickDriver(ctx, defaultExecOptions);
 }
 
 export const execLimits = {

@@ -130,7 +130,10 @@ export class ExecService {
  * `piston:<url>` is not checked at start: Piston may come up after the server, and while it is
  * unreachable runs fail with 502 `upstream_failed` rather than running elsewhere.
  */
-function pickDriver(ctx: RoomkitContext, options: ExecOptions): ExecDriver {
+export function pickDriver(
+  ctx: Pick<RoomkitContext, 'config' | 'log'>,
+  options: ExecOptions,
+): ExecDriver {
   const configured = ctx.config.execDriver;
   if (configured === 'off') return new OffDriver();
   if (configured.startsWith('piston:')) {
