@@ -54,13 +54,14 @@ export class SocketGateway {
   ) {
     this.eventLimit = new RateLimiter('socket-events', ctx.limits.socketEvents);
     this.abuseLimit = new RateLimiter('socket-abuse', ctx.limits.socketAbuse);
+    // A frame may carry one file (file:upload); each handler checks its own payload's size.
+    // Text packets are held to 1 MiB, and a packet to one attachment, by the parser.
+    const maxFrameBytes = ctx.config.maxUploadBytes + 64 * 1024;
     this.io = new Server(httpServer, {
       path: '/socket.io',
       serveClient: false,
-      // A frame may carry one file (file:upload); each handler checks its own payload's size.
-      // Text packets are held to 1 MiB, and a packet to one attachment, by the parser.
-      maxHttpBufferSize: ctx.config.maxUploadBytes + 64 * 1024,
-      parser: limitedParser(ctx.config.maxUploadBytes + 64 * 1024),
+      maxHttpBufferSize: maxFrameBytes,
+      parser: limitedParser(maxFrameBytes),
       // One instance keeps what a dropped socket missed in RecoveryAdapter; several keep it in
       // the Redis stream their adapter shares.
       adapter: options.adapter ?? RecoveryAdapter,

@@ -49,13 +49,12 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
       '/api/rooms/:roomId/events',
       { preHandler: requireMember('roomId', { queryToken: true }) },
       async (request, reply) => {
-        const { roomId, session } = request.member;
+        const { roomId, memberId, session } = request.member;
         const resumeHeader = request.headers['last-event-id'] ?? request.query.lastEventId;
         const resumeFrom =
           resumeHeader === undefined
             ? undefined
             : parseInput(lastEventIdSchema, resumeHeader, 'Last-Event-ID');
-        const memberId = session.member.id;
         let ready = false;
         const pending: RoomEvent[] = [];
         const unsubscribe = ctx.bus.subscribeRoom(roomId, (event) => {
