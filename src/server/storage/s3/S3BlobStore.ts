@@ -140,26 +140,30 @@ export class S3BlobStore implements BlobStore {
     if (UploadId === undefined) throw new Error('S3 started a multipart upload without an id');
     const limit = pLimit(PART_CONCURRENCY);
     const count = Math.ceil(bytes.byteLength / this.partBytes);
-    try {
-      const parts = await Promise.all(
-        Array.from({ length: count }, (_, index) =>
-          limit(async () => {
-            const body = bytes.subarray(index * this.partBytes, (index + 1) * this.partBytes);
-            const PartNumber = index + 1;
-            const { ETag } = await client.send(
-              new UploadPartCommand({
-                Bucket,
-                Key,
-                UploadId,
-                PartNumber,
-                Body: body,
-                ContentLength: body.byteLength,
-              }),
-            );
-            return { ETag, PartNumber };
+    // A failed part cancels the others, so no part is still on its way when the abort is sent
+    // (a part that lands after the abort would be stored, and billed, again).
+    const cancel = new AbortController();
+    const uploads = Array.from({ length: count }, (_, index) =>
+      limit(async () => {
+        cancel.signal.throwIfAborted();
+        const body = bytes.subarray(index * this.partBytes, (index + 1) * this.partBytes);
+        const PartNumber = index + 1;
+        const { ETag } = await client.send(
+          new UploadPartCommand({
+            Bucket,
+            Key,
+            UploadId,
+            PartNumber,
+            Body: body,
+            ContentLength: body.byteLength,
           }),
-        ),
-      );
+          { abortSignal: cancel.signal },
+        );
+        return { ETag, PartNumber };
+      }),
+    );
+    try {
+      const parts = await Promise.all(uploads);
       await client.send(
         new CompleteMultipartUploadCommand({
           Bucket,
@@ -169,7 +173,8 @@ export class S3BlobStore implements BlobStore {
         }),
       );
     } catch (error) {
-      limit.clearQueue();
+      cancel.abort();
+      await Promise.allSettled(uploads);
       // Parts already stored cost money until aborted; the abort itself is best effort (a
       // bucket lifecycle rule for incomplete multipart uploads catches what it misses).
       await client
