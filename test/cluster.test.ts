@@ -307,11 +307,11 @@ describe('two instances over Redis', () => {
     const final = onA.text.toJSON();
     for (const editor of [onA, onB, late]) editor.provider.destroy();
     await waitFor(
-      () => (a.collab.openDocs === 0 && b.collab.openDocs === 0) || undefined,
+      () => (a.use('collab').openDocs === 0 && b.use('collab').openDocs === 0) || undefined,
       5000,
       'unloaded',
     );
-    await Promise.all([a.collab.flush(), b.collab.flush()]);
+    await Promise.all([a.use('collab').flush(), b.use('collab').flush()]);
     const reopened = await openEditor(a, ada);
     expect(reopened.text.toJSON()).toBe(final);
   });

@@ -163,7 +163,7 @@ describe('a persistent room survives a restart', () => {
 
     // The execution log kept the run: who, what language, how it ended.
     expect(rowsOf(room.id).exec_runs).toBe(1);
-    expect(await second.exec.recentRuns({ roomId: room.id, limit: 10 })).toEqual([
+    expect(await second.use('exec').recentRuns({ roomId: room.id, limit: 10 })).toEqual([
       expect.objectContaining({ memberId: ada.member.id, language: 'javascript', exitCode: 1 }),
     ]);
 
@@ -202,7 +202,7 @@ describe('a persistent room that ends leaves nothing behind', () => {
     expect(await blobFiles()).toHaveLength(3);
 
     await server.ctx.rooms.close(one.room.id, 'deleted');
-    await server.collab.flush();
+    await server.use('collab').flush();
     expect(rowsOf(one.room.id)).toEqual(nothing);
     expect((await blobFiles()).filter((path) => path.includes(one.room.id))).toEqual([]);
     const stillThere = await download(
@@ -217,7 +217,7 @@ describe('a persistent room that ends leaves nothing behind', () => {
     expect(Buffer.compare(stillThere.bytes, shared)).toBe(0);
 
     await server.ctx.rooms.close(two.room.id, 'deleted');
-    await server.collab.flush();
+    await server.use('collab').flush();
     expect(rowsOf(two.room.id)).toEqual(nothing);
     expect(await blobFiles()).toEqual([]);
   });
@@ -241,7 +241,7 @@ describe('a persistent room that ends leaves nothing behind', () => {
     await clock.advance(65_000);
     await waitFor(() => socket.disconnected || undefined, 5000, 'room closed');
     editor.close();
-    await server.collab.flush();
+    await server.use('collab').flush();
     expect(rowsOf(room.id)).toEqual(nothing);
     expect(await blobFiles()).toEqual([]);
   });

@@ -2,9 +2,8 @@ import type { HistoryQuery, Message, SendMessageBody } from '../../protocol/sche
 import { randomId } from '../core/ids.js';
 import { RateLimiter } from '../core/RateLimiter.js';
 import type { RoomkitContext } from '../core/context.js';
-import type { Session } from '../core/RoomService.js';
-import { postMessage } from '../core/postMessage.js';
-import { messageView } from '../core/views.js';
+import type { Membership } from '../core/RoomService.js';
+import { messageView } from '../core/presenters.js';
 import type { MessagePage } from '../storage/MessageStore.js';
 import type { MessageDraft } from '../storage/records.js';
 
@@ -31,10 +30,10 @@ export class ChatService {
 
   /** Sends a message; a repeated clientMsgId returns the first message with created = false. */
   async send(
-    session: Session,
+    membership: Membership,
     body: SendMessageBody,
   ): Promise<{ message: Message; created: boolean }> {
-    const { room, member } = session;
+    const { room, member } = membership;
     await this.limiter.consume(member.id);
     const draft: MessageDraft = {
       id: randomId(),
@@ -45,8 +44,8 @@ export class ChatService {
       createdAt: this.ctx.clock.now(),
     };
     if (body.clientMsgId !== undefined) draft.clientMsgId = body.clientMsgId;
-    const result = await postMessage(this.ctx, draft);
-    await this.ctx.rooms.touch(room);
+    const result = await this.post(draft);
+    await this.ctx.rooms.restartEmptyGrace(room);
     return result;
   }
 
@@ -57,17 +56,25 @@ export class ChatService {
     return pageView(await this.ctx.stores.messages.listBefore(roomId, query.before, query.limit));
   }
 
-  /** Messages after `seq`, for a client that reconnects with the last seq it saw. */
-  async since(
-    roomId: string,
-    seq: number,
-    limit: number,
-  ): Promise<{ messages: Message[]; hasMore: boolean }> {
-    return pageView(await this.ctx.stores.messages.listAfter(roomId, seq, limit));
+  /**
+   * Stores a message and, if it is new, publishes it as `message:new`: stored first, so no
+   * transport ever shows a message the store lacks. Chat, files (a shared file's message) and
+   * system notices (joins, code runs) all post here.
+   */
+  async post(draft: MessageDraft): Promise<{ message: Message; created: boolean }> {
+    const { message, created } = await this.ctx.stores.messages.append(draft);
+    const view = messageView(message);
+    if (created)
+      this.ctx.bus.publish({
+        roomId: draft.roomId,
+        name: 'message:new',
+        payload: { message: view },
+      });
+    return { message: view, created };
   }
 
-  typing(session: Session, active: boolean): void {
-    const { room, member } = session;
+  typing(membership: Membership, active: boolean): void {
+    const { room, member } = membership;
     this.ctx.bus.publish({
       roomId: room.id,
       name: 'typing',
@@ -76,7 +83,7 @@ export class ChatService {
   }
 
   private async system(roomId: string, body: string): Promise<void> {
-    await postMessage(this.ctx, {
+    await this.post({
       id: randomId(),
       roomId,
       type: 'system',

@@ -13,15 +13,15 @@ export function chatRoutes(ctx: RoomkitContext, chat: ChatService) {
       { preHandler: requireMember() },
       async (request, reply) => {
         const body = parseInput(sendMessageSchema, request.body);
-        const { message, created } = await chat.send(request.member.session, body);
+        const { message, created } = await chat.send(request.member.membership, body);
         return reply.status(created ? 201 : 200).send({ message });
       },
     );
 
     app.get('/api/rooms/:roomId/messages', { preHandler: requireMember() }, async (request) => {
-      const { roomId, session } = request.member;
+      const { roomId, membership } = request.member;
       const query = parseInput(historyQuerySchema, request.query, 'query');
-      await ctx.rooms.touch(session.room);
+      await ctx.rooms.restartEmptyGrace(membership.room);
       return chat.history(roomId, query);
     });
   };

@@ -1,5 +1,5 @@
 import type { Server } from 'socket.io';
-import type { SessionCache } from '../core/SessionCache.js';
+import type { CheckedMemberships } from '../core/CheckedMemberships.js';
 import type { ServerSideEvents } from './relayBus.js';
 
 /** The inter-server event that asks every other instance to drop a room's checked sessions. */
@@ -14,7 +14,7 @@ export const REVOKE_EVENT = 'roomkit:revoke-sessions';
  */
 export function relayRevocations(
   io: Server<never, never, ServerSideEvents>,
-  sessions: SessionCache,
+  sessions: CheckedMemberships,
   onInvalid: (error: Error) => void,
 ): () => void {
   const stopRelaying = sessions.relayTo(async (roomId) => {

@@ -366,8 +366,8 @@ describe('persistence', () => {
 
     adaDoc.provider.destroy();
     graceDoc.provider.destroy();
-    await waitFor(() => server.collab.openDocs === 0, 5000, 'doc unloaded');
-    await server.collab.flush();
+    await waitFor(() => server.use('collab').openDocs === 0, 5000, 'doc unloaded');
+    await server.use('collab').flush();
     const stored = await server.ctx.stores.docs.load(room.id);
     expect(stored.updates).toEqual([]);
     expect(stored.snapshot).toBeInstanceOf(Uint8Array);
@@ -383,7 +383,7 @@ describe('persistence', () => {
     const { room, adaDoc, graceDoc } = await pair(server);
     for (let i = 0; i < 250; i++) adaDoc.text.insert(adaDoc.text.length, 'x');
     await waitFor(() => graceDoc.text.length === 250, 5000, 'all edits relayed');
-    await server.collab.flush();
+    await server.use('collab').flush();
 
     const stored = await server.ctx.stores.docs.load(room.id);
     expect(stored.snapshot).toBeInstanceOf(Uint8Array);
@@ -395,8 +395,8 @@ describe('persistence', () => {
 
     adaDoc.provider.destroy();
     graceDoc.provider.destroy();
-    await waitFor(() => server.collab.openDocs === 0, 5000, 'doc unloaded');
-    await server.collab.flush();
+    await waitFor(() => server.use('collab').openDocs === 0, 5000, 'doc unloaded');
+    await server.use('collab').flush();
     const compacted = await server.ctx.stores.docs.load(room.id);
     expect(compacted.updates).toEqual([]);
     const again = new Y.Doc();
@@ -410,13 +410,13 @@ describe('persistence', () => {
     adaDoc.text.insert(0, 'p'.repeat(20_000));
     for (let i = 0; i < 199; i++) adaDoc.text.insert(adaDoc.text.length, 'x');
     await waitFor(() => graceDoc.text.length === 20_199, 5000, 'first 200 relayed');
-    await server.collab.flush();
+    await server.use('collab').flush();
     // Nothing stored before: the first 200 updates are folded into a snapshot of about 20 KB.
     expect((await server.ctx.stores.docs.load(room.id)).updates).toEqual([]);
 
     for (let i = 0; i < 250; i++) adaDoc.text.insert(adaDoc.text.length, 'y');
     await waitFor(() => graceDoc.text.length === 20_449, 5000, 'next 250 relayed');
-    await server.collab.flush();
+    await server.use('collab').flush();
     // A few KB of one-character updates: logged, not worth encoding the whole document for.
     const stored = await server.ctx.stores.docs.load(room.id);
     expect(stored.updates).toHaveLength(250);
@@ -435,7 +435,7 @@ describe('persistence', () => {
       adaDoc.text.delete(0, 600_000);
       await waitFor(() => graceDoc.text.length === 0, 10_000, `delete ${round}`);
     }
-    await server.collab.flush();
+    await server.use('collab').flush();
     const stored = await server.ctx.stores.docs.load(room.id);
     const bytes =
       (stored.snapshot?.byteLength ?? 0) +
@@ -451,7 +451,7 @@ describe('persistence', () => {
     const before = server.ctx.accountant.usedBytes;
     adaDoc.text.insert(0, 'y'.repeat(100_000));
     await waitFor(() => graceDoc.text.length === 100_000);
-    await server.collab.flush();
+    await server.use('collab').flush();
     expect(server.ctx.accountant.usedBytes - before).toBeGreaterThanOrEqual(100_000);
     await server.ctx.rooms.close(room.id, 'deleted');
     expect(server.ctx.accountant.usedBytes).toBeLessThanOrEqual(before);
@@ -465,7 +465,7 @@ describe('memory', () => {
     const before = server.ctx.accountant.usedBytes;
     for (let i = 0; i < 100; i++) adaDoc.text.insert(adaDoc.text.length, `line ${i} of the code\n`);
     await waitFor(() => graceDoc.text.toJSON().endsWith('line 99 of the code\n'), 5000, 'typed');
-    await server.collab.flush();
+    await server.use('collab').flush();
     const stored = await server.ctx.stores.docs.load(room.id);
     const storedBytes =
       (stored.snapshot?.byteLength ?? 0) + stored.updates.reduce((sum, u) => sum + u.byteLength, 0);
@@ -474,8 +474,8 @@ describe('memory', () => {
 
     adaDoc.provider.destroy();
     graceDoc.provider.destroy();
-    await waitFor(() => server.collab.openDocs === 0, 5000, 'doc unloaded');
-    await server.collab.flush();
+    await waitFor(() => server.use('collab').openDocs === 0, 5000, 'doc unloaded');
+    await server.use('collab').flush();
     const compacted = await server.ctx.stores.docs.load(room.id);
     expect(compacted.updates).toEqual([]);
     expect(server.ctx.accountant.usedBytes - before).toBe(compacted.snapshot!.byteLength);
@@ -539,10 +539,10 @@ describe('the room ends', () => {
     await waitFor(() => adaDoc.closes.length > 0 && graceDoc.closes.length > 0, 5000, 'closed');
     expect(adaDoc.closes[0]).toEqual({ code: 4410, reason: 'room_closed' });
     expect(graceDoc.closes[0]).toEqual({ code: 4410, reason: 'room_closed' });
-    await server.collab.flush();
+    await server.use('collab').flush();
     expect(await server.ctx.stores.docs.load(room.id)).toMatchObject({ updates: [] });
     expect((await server.ctx.stores.docs.load(room.id)).snapshot).toBeUndefined();
-    expect(server.collab.openDocs).toBe(0);
+    expect(server.use('collab').openDocs).toBe(0);
 
     const late = rawClient(server, tokenPath(room.id, ada.token));
     expect(await late.closed).toEqual({ code: 4410, reason: 'room_expired' });

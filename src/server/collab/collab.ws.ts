@@ -154,15 +154,15 @@ export function attachCollabSockets(
         query: { token: target.token },
         cookie: 'trusted-origin',
       });
-      const { session } = await authenticateMember(ctx, credentials, target.roomId);
-      client.memberId = session.member.id;
+      const { membership } = await authenticateMember(ctx, credentials, target.roomId);
+      client.memberId = membership.member.id;
       // A leave between the token's check and the line above went unheard (the client had no
       // member yet); checked again now that a leave would close it.
-      await ctx.rooms.session(session.room.id, session.member.id);
+      await ctx.rooms.membership(membership.room.id, membership.member.id);
       if (closed) return;
-      release = await ctx.rooms.connect(session);
+      release = await ctx.rooms.connect(membership);
       if (closed) return cleanUp();
-      connection = await collab.connect(target.roomId, peer, session.member);
+      connection = await collab.connect(target.roomId, peer, membership.member);
       if (closed) return cleanUp();
       for (const message of early.splice(0)) {
         if (closed) break;

@@ -16,9 +16,9 @@ import { randomId, randomJoinCode } from './ids.js';
 import { nameKey } from './nameKey.js';
 import type { Presence } from './Presence.js';
 import type { RoomEventBus } from './RoomEventBus.js';
-import type { SessionCache } from './SessionCache.js';
-import type { SessionService } from './SessionService.js';
-import { memberPresenceView, memberView, roomView } from './views.js';
+import type { CheckedMemberships } from './CheckedMemberships.js';
+import type { MemberTokens } from './MemberTokens.js';
+import { memberPresenceView, memberView, roomView } from './presenters.js';
 
 export type CloseReason = 'expired' | 'empty' | 'deleted' | 'evicted';
 
@@ -60,16 +60,16 @@ export interface RoomHooks {
 export type FeatureState = Omit<RoomState, 'room' | 'member' | 'members'>;
 
 type StateField = {
-  [K in keyof FeatureState]: [K, (session: Session) => Promise<FeatureState[K]>];
+  [K in keyof FeatureState]: [K, (membership: Membership) => Promise<FeatureState[K]>];
 }[keyof FeatureState];
 
-export interface Session {
+export interface Membership {
   room: RoomRecord;
   member: MemberRecord;
 }
 
 /**
- * Rooms, members and their sessions: the core every feature plugs into. It owns the room
+ * Rooms, members and their memberships: the core every feature plugs into. It owns the room
  * lifecycle (create, join, leave, expiry, empty-room clean-up) and publishes membership and
  * presence on the room event bus.
  */
@@ -92,8 +92,8 @@ export class RoomService {
     private readonly stores: Stores,
     private readonly bus: RoomEventBus,
     private readonly presence: Presence,
-    private readonly sessions: SessionService,
-    private readonly checked: SessionCache,
+    private readonly tokens: MemberTokens,
+    private readonly checked: CheckedMemberships,
     private readonly clock: Clock,
     private readonly accountant: MemoryAccountant,
     private readonly options: RoomServiceOptions,
@@ -130,7 +130,7 @@ export class RoomService {
    */
   contributeState<K extends keyof FeatureState>(
     field: K,
-    read: (session: Session) => Promise<FeatureState[K]>,
+    read: (membership: Membership) => Promise<FeatureState[K]>,
   ): void {
     if (this.stateFields.some(([taken]) => taken === field))
       throw new Error(`room:state already has ${field}`);
@@ -230,8 +230,8 @@ export class RoomService {
       member.role = 'owner';
       await this.stores.rooms.updateMember(room.id, member.id, { role: 'owner' });
     }
-    await this.touch(room);
-    const token = await this.sessions.issue({ roomId: room.id, memberId: member.id });
+    await this.restartEmptyGrace(room);
+    const token = await this.tokens.issue({ roomId: room.id, memberId: member.id });
     this.bus.publish({
       roomId: room.id,
       name: 'member:joined',
@@ -242,22 +242,22 @@ export class RoomService {
     return { room, member, token };
   }
 
-  /** The room and member of a session token, or 401/404/410 as API.md says. */
-  async authenticate(token: string | undefined, roomId?: string): Promise<Session> {
-    const claims = token ? await this.sessions.verify(token) : undefined;
-    if (!claims) throw new AppError('unauthorized', 'A valid session token is needed.');
+  /** The room and member of a member token, or 401/404/410 as API.md says. */
+  async authenticate(token: string | undefined, roomId?: string): Promise<Membership> {
+    const claims = token ? await this.tokens.verify(token) : undefined;
+    if (!claims) throw new AppError('unauthorized', 'A valid member token is needed.');
     if (roomId !== undefined && claims.roomId !== roomId) {
-      throw new AppError('forbidden', 'This session belongs to another room.');
+      throw new AppError('forbidden', 'This membership belongs to another room.');
     }
-    return this.session(claims.roomId, claims.memberId);
+    return this.membership(claims.roomId, claims.memberId);
   }
 
   /**
-   * The current room and member of an established session (roles may have changed), as read
-   * from the store at most SESSION_CHECK_MS ago on this instance: leaving, a role change and the
+   * The current room and member of an established membership (roles may have changed), as read
+   * from the store at most MEMBERSHIP_CHECK_MS ago on this instance: leaving, a role change and the
    * room's end revoke what was read before them (decision 001).
    */
-  async session(roomId: string, memberId: string): Promise<Session> {
+  async membership(roomId: string, memberId: string): Promise<Membership> {
     const checked = this.checked.get(roomId, memberId);
     if (checked && !this.isExpired(checked.room)) return checked;
     return this.checked.check(roomId, memberId, async () => {
@@ -285,16 +285,16 @@ export class RoomService {
     await this.publishPresence(roomId);
   }
 
-  async state(session: Session): Promise<RoomState> {
+  async state(membership: Membership): Promise<RoomState> {
     const [members, ...contributed] = await Promise.all([
-      this.membersWithPresence(session.room.id),
-      ...this.stateFields.map(([, read]) => read(session)),
+      this.membersWithPresence(membership.room.id),
+      ...this.stateFields.map(([, read]) => read(membership)),
     ]);
     const contributions = this.stateFields.map(([field], i) => [field, contributed[i]]);
     // Complete once every feature is installed: each contributes its own fields.
     return {
-      room: roomView(session.room),
-      member: memberView(session.member),
+      room: roomView(membership.room),
+      member: memberView(membership.member),
       members,
       ...Object.fromEntries(contributions),
     } as RoomState;
@@ -307,8 +307,8 @@ export class RoomService {
   }
 
   /** Counts a live connection (socket or SSE) of a member; call the returned function on close. */
-  async connect(session: Session): Promise<() => Promise<void>> {
-    const { room, member } = session;
+  async connect(membership: Membership): Promise<() => Promise<void>> {
+    const { room, member } = membership;
     const wasOccupied = await this.presence.isOccupied(room.id);
     const cameOnline = await this.presence.connect(room.id, member.id);
     if (!wasOccupied) await this.stores.rooms.updateRoom(room.id, { emptySince: null });
@@ -330,7 +330,7 @@ export class RoomService {
    * persistent room has none (it never ends for being empty), and an occupied room's starts when
    * its last connection closes, so neither is written.
    */
-  async touch(room: RoomRecord): Promise<void> {
+  async restartEmptyGrace(room: RoomRecord): Promise<void> {
     if (room.persistent) return;
     if (!(await this.presence.isOccupied(room.id)))
       await this.stores.rooms.updateRoom(room.id, { emptySince: this.clock.now() });

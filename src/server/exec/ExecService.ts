@@ -3,9 +3,9 @@ import type { ExecRunInput } from '../../protocol/schemas.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { randomId } from '../core/ids.js';
-import { postMessage } from '../core/postMessage.js';
 import { RateLimiter } from '../core/RateLimiter.js';
-import type { Session } from '../core/RoomService.js';
+import type { Membership } from '../core/RoomService.js';
+import type { Services } from '../kernel/services.js';
 import type { ExecRunRecord } from '../storage/records.js';
 import type { ExecDriver, ExecLimits, ExecResult, LanguageInfo } from './ExecDriver.js';
 import { OffDriver } from './OffDriver.js';
@@ -45,6 +45,8 @@ export class ExecService {
 
   constructor(
     private readonly ctx: RoomkitContext,
+    /** Where a run's summary goes. */
+    private readonly chat: Pick<Services['chat'], 'post'>,
     options: Partial<ExecOptions> = {},
   ) {
     this.options = { ...defaultExecOptions, ...options };
@@ -58,8 +60,8 @@ export class ExecService {
     return this.driver.languages();
   }
 
-  async run(session: Session, input: ExecRunInput): Promise<ExecResult> {
-    const { room, member } = session;
+  async run(membership: Membership, input: ExecRunInput): Promise<ExecResult> {
+    const { room, member } = membership;
     const language = (await this.languages()).find((info) => info.id === input.language);
     if (this.driver instanceof OffDriver) await this.driver.run();
     if (!language) {
@@ -102,7 +104,7 @@ export class ExecService {
       name: 'exec:result',
       payload: { memberId: member.id, language: language.id, result },
     });
-    await postMessage(this.ctx, {
+    await this.chat.post({
       id: randomId(),
       roomId: room.id,
       type: 'system',

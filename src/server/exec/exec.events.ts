@@ -4,8 +4,8 @@ import type { ExecService } from './ExecService.js';
 /** Code execution over Socket.IO: `exec:run`, acked with the result. */
 export function execEvents(exec: ExecService): SocketFeature {
   return (_socket, handle) => {
-    handle('exec:run', async (session, input) => ({
-      result: await exec.run(session, input),
+    handle('exec:run', async (membership, input) => ({
+      result: await exec.run(membership, input),
     }));
   };
 }

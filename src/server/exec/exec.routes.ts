@@ -18,7 +18,7 @@ export function execRoutes(ctx: RoomkitContext, exec: ExecService) {
       { bodyLimit: EXEC_BODY_LIMIT, preHandler: requireMember() },
       async (request) => {
         const body = parseInput(execRunSchema, request.body);
-        return exec.run(request.member.session, body);
+        return exec.run(request.member.membership, body);
       },
     );
   };

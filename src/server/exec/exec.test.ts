@@ -204,7 +204,7 @@ describe('code execution (API.md, "Code execution")', () => {
       language: 'typescript',
       code: `const x: number = 1; throw new Error("${secret}" + x)`,
     });
-    const runs = await server.exec.recentRuns({ roomId: room.id, limit: 10 });
+    const runs = await server.use('exec').recentRuns({ roomId: room.id, limit: 10 });
     expect(runs).toEqual([
       expect.objectContaining({
         memberId: members[1]!.member.id,
@@ -222,7 +222,7 @@ describe('code execution (API.md, "Code execution")', () => {
     expect(runs[0]!.durationMs).toEqual(expect.any(Number));
 
     await server.ctx.rooms.close(room.id, 'deleted');
-    expect(await server.exec.recentRuns({ roomId: room.id, limit: 10 })).toEqual([]);
+    expect(await server.use('exec').recentRuns({ roomId: room.id, limit: 10 })).toEqual([]);
   });
 
   it('refuses an unknown language, a bad body and a missing session', async () => {

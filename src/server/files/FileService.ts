@@ -7,10 +7,10 @@ import type { FileInfo, Message, ThumbFormat } from '../../protocol/schemas.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { randomId } from '../core/ids.js';
-import { postMessage } from '../core/postMessage.js';
 import { RateLimiter } from '../core/RateLimiter.js';
-import type { Session } from '../core/RoomService.js';
-import { fileView } from '../core/views.js';
+import type { Membership } from '../core/RoomService.js';
+import type { Services } from '../kernel/services.js';
+import { fileView } from './presenters.js';
 import type { FileRecord } from '../storage/records.js';
 import { detectFileType } from './detectFileType.js';
 import { isProcessedImage, processImage } from './processImage.js';
@@ -48,7 +48,11 @@ export class FileService {
   private readonly imageQueue = pLimit(Math.max(1, availableParallelism()));
   private readonly limiter: RateLimiter;
 
-  constructor(private readonly ctx: RoomkitContext) {
+  constructor(
+    private readonly ctx: RoomkitContext,
+    /** Where a shared file's message goes. */
+    private readonly chat: Pick<Services['chat'], 'post'>,
+  ) {
     this.thumbnails = new ThumbnailCache(
       ctx.accountant,
       Math.floor(ctx.config.memoryBudgetBytes * THUMB_CACHE_SHARE),
@@ -70,14 +74,14 @@ export class FileService {
    * reserve memory so that parallel uploads can never together exceed the budget.
    */
   async upload(
-    session: Session,
+    membership: Membership,
     name: string,
     expectedBytes: number,
     read: () => Promise<Buffer>,
     /** True once the sender has gone (a cancelled upload): nothing is stored then. */
     abandoned: () => boolean = () => false,
   ): Promise<{ file: FileInfo; message: Message }> {
-    const { room, member } = session;
+    const { room, member } = membership;
     const max = this.ctx.config.maxUploadBytes;
     if (expectedBytes > max) throw this.tooLarge();
     await this.limiter.consume(member.id);
@@ -128,7 +132,7 @@ export class FileService {
       await this.ctx.stores.files.addFile(file);
       const view = fileView(file);
       this.ctx.bus.publish({ roomId: room.id, name: 'file:added', payload: { file: view } });
-      const { message } = await postMessage(this.ctx, {
+      const { message } = await this.chat.post({
         id: randomId(),
         roomId: room.id,
         type: 'file',
@@ -137,16 +141,16 @@ export class FileService {
         createdAt: file.createdAt,
         fileId: file.id,
       });
-      await this.ctx.rooms.touch(room);
+      await this.ctx.rooms.restartEmptyGrace(room);
       return { file: view, message };
     } finally {
       reservation.release();
     }
   }
 
-  /** A file of the session's room with its bytes, or 404 `not_found`. */
-  async read(session: Session, fileId: string): Promise<StoredFile> {
-    const file = await this.ctx.stores.files.getFile(session.room.id, fileId);
+  /** A file of the membership's room with its bytes, or 404 `not_found`. */
+  async read(membership: Membership, fileId: string): Promise<StoredFile> {
+    const file = await this.ctx.stores.files.getFile(membership.room.id, fileId);
     const bytes = file && (await this.ctx.stores.blobs.get(file.blobKey));
     if (!file || !bytes) throw new AppError('not_found', 'No such file in this room.');
     return { file, bytes };
@@ -157,14 +161,14 @@ export class FileService {
    * original's width, so no one can fill the cache by asking for every size.
    */
   async thumbnail(
-    session: Session,
+    membership: Membership,
     fileId: string,
     width: number,
     format: ThumbFormat,
     accept: string | undefined,
   ): Promise<{ file: FileRecord; thumb: Thumbnail; width: number; format: EncodedFormat }> {
     // The original's bytes are read only when the thumbnail has to be made, not on a cache hit.
-    const file = await this.ctx.stores.files.getFile(session.room.id, fileId);
+    const file = await this.ctx.stores.files.getFile(membership.room.id, fileId);
     if (!file) throw new AppError('not_found', 'No such file in this room.');
     if (!isProcessedImage(file) || file.width === undefined) {
       throw new AppError('unsupported_type', 'Only images have thumbnails.');
@@ -175,7 +179,7 @@ export class FileService {
     const key = `${file.roomId}/${file.sha256}/${w}/${encoded}`;
     const thumb = await this.thumbnails.get(key, () =>
       this.imageQueue(async () => {
-        const { bytes } = await this.read(session, fileId);
+        const { bytes } = await this.read(membership, fileId);
         const image = sharp(bytes, { animated: false }).resize({
           width: w,
           withoutEnlargement: true,

@@ -2,7 +2,7 @@ import type { FileInfo, Message } from '../../protocol/schemas.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { randomId } from '../core/ids.js';
-import type { Session } from '../core/RoomService.js';
+import type { Membership } from '../core/RoomService.js';
 import { MemoryPendingUploads, type PendingUploadStore } from '../storage/PendingUploadStore.js';
 import type { PresignedRequest, UploadStaging } from '../storage/UploadStaging.js';
 import type { FileService } from './FileService.js';
@@ -47,12 +47,12 @@ export class PresignedUploads {
   }
 
   /** A presigned request for one file of `size` bytes, or the refusal any upload would get. */
-  async create(session: Session, request: PresignedUploadRequest): Promise<PresignedUpload> {
+  async create(membership: Membership, request: PresignedUploadRequest): Promise<PresignedUpload> {
     const staging = this.requireStaging();
     if (request.size > this.ctx.config.maxUploadBytes) throw this.files.tooLarge();
     this.files.refuseWhenBusy(request.size);
     const now = this.ctx.clock.now();
-    const open = await this.pending.openOf(session.member.id, now);
+    const open = await this.pending.openOf(membership.member.id, now);
     if (open.length >= MAX_PENDING_PER_MEMBER) {
       const retryAfter = Math.ceil((Math.min(...open) - now) / 1000);
       throw new AppError(
@@ -71,8 +71,8 @@ export class PresignedUploads {
     );
     const expiresAt = now + (UPLOAD_URL_SECONDS + COMPLETE_GRACE_SECONDS) * 1000;
     await this.pending.add(uploadId, {
-      roomId: session.room.id,
-      memberId: session.member.id,
+      roomId: membership.room.id,
+      memberId: membership.member.id,
       name: request.name,
       size: request.size,
       expiresAt,
@@ -86,7 +86,7 @@ export class PresignedUploads {
    * outcome, and the staged object is deleted.
    */
   async complete(
-    session: Session,
+    membership: Membership,
     uploadId: string,
     abandoned: () => boolean,
   ): Promise<{ file: FileInfo; message: Message }> {
@@ -98,8 +98,8 @@ export class PresignedUploads {
       );
     // Looked at before it is taken: an upload that is not this caller's stays open for its owner.
     const open = await this.pending.peek(uploadId);
-    if (open === undefined || open.roomId !== session.room.id) throw notFound();
-    if (open.memberId !== session.member.id) {
+    if (open === undefined || open.roomId !== membership.room.id) throw notFound();
+    if (open.memberId !== membership.member.id) {
       throw new AppError('forbidden', 'This upload belongs to another member.');
     }
     // Taken by exactly one caller, should its owner complete it twice at once.
@@ -110,7 +110,7 @@ export class PresignedUploads {
         throw new AppError('not_found', 'This upload has expired; ask for a new one.');
       }
       return await this.files.upload(
-        session,
+        membership,
         upload.name,
         upload.size,
         async () => {

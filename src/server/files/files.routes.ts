@@ -47,7 +47,7 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
     const media = { preHandler: requireMember('roomId', { queryToken: true }) };
 
     app.post('/api/rooms/:roomId/files', member, async (request, reply) => {
-      const { session } = request.member;
+      const { membership } = request.member;
       if (!request.isMultipart()) {
         throw new AppError(
           'unsupported_type',
@@ -89,7 +89,7 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
       };
       try {
         const result = await files.upload(
-          session,
+          membership,
           formFileName(file.filename),
           expected,
           read,
@@ -106,9 +106,9 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
     });
 
     app.get<FileParams>('/api/rooms/:roomId/files/:fileId', media, async (request, reply) => {
-      const { session } = request.member;
+      const { membership } = request.member;
       const fileId = parseInput(fileIdSchema, request.params.fileId, 'fileId');
-      const { file, bytes } = await files.read(session, fileId);
+      const { file, bytes } = await files.read(membership, fileId);
       const served = servedAs(file);
       const etag = `"${file.sha256}"`;
       void reply.headers({
@@ -125,11 +125,11 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
     });
 
     app.get<FileParams>('/api/rooms/:roomId/files/:fileId/thumb', media, async (request, reply) => {
-      const { session } = request.member;
+      const { membership } = request.member;
       const fileId = parseInput(fileIdSchema, request.params.fileId, 'fileId');
       const query = parseInput(thumbQuerySchema, request.query, 'query');
       const { file, thumb, width, format } = await files.thumbnail(
-        session,
+        membership,
         fileId,
         query.w,
         query.format,

@@ -16,7 +16,7 @@ export function uploadsRoutes(ctx: RoomkitContext, uploads: PresignedUploads) {
       { preHandler: requireMember() },
       async (request, reply) => {
         const body = parseInput(presignedUploadSchema, request.body);
-        return reply.status(201).send(await uploads.create(request.member.session, body));
+        return reply.status(201).send(await uploads.create(request.member.membership, body));
       },
     );
 
@@ -26,7 +26,7 @@ export function uploadsRoutes(ctx: RoomkitContext, uploads: PresignedUploads) {
       async (request, reply) => {
         const uploadId = parseInput(uploadIdSchema, request.params.uploadId, 'uploadId');
         const result = await uploads.complete(
-          request.member.session,
+          request.member.membership,
           uploadId,
           () => request.raw.socket.destroyed,
         );

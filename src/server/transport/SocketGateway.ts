@@ -6,9 +6,9 @@ import { socketAuthSchema } from '../../protocol/schemas.js';
 import { AppError, toErrorBody } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { MemoryExpiringKeys, type ExpiringKeys } from '../core/ExpiringKeys.js';
-import type { Session } from '../core/RoomService.js';
+import type { Membership } from '../core/RoomService.js';
 import { RateLimiter } from '../core/RateLimiter.js';
-import { messageView } from '../core/views.js';
+import { messageView } from '../core/presenters.js';
 import { readCredentials } from '../http/auth/credentials.js';
 import { authenticateMember } from '../http/auth/principal.js';
 import { corsOrigins } from '../http/origins.js';
@@ -31,7 +31,7 @@ const CLOSE_FLUSH_MS = 1000;
 const memberRoom = (memberId: string) => `member:${memberId}`;
 
 /**
- * The Socket.IO transport: authenticates each connection with its session token, sends
+ * The Socket.IO transport: authenticates each connection with its member token, sends
  * `room:state`, hands the socket to every feature's handler set, and delivers the room event
  * bus to the room's sockets.
  */
@@ -45,7 +45,7 @@ export class SocketGateway {
 
   /**
    * Multi-instance mode (cluster/openCluster.ts) passes Socket.IO's cluster adapter and the
-   * expiring keys every instance shares (where dropped recovery sessions are marked).
+   * expiring keys every instance shares (where dropped recovery memberships are marked).
    */
   constructor(
     httpServer: HttpServer,
@@ -68,7 +68,7 @@ export class SocketGateway {
       connectionStateRecovery: {
         maxDisconnectionDuration: RECOVERY_WINDOW_MS,
         // A recovered socket is authenticated like any other: the recovery gate hands its
-        // session back from the middleware, once the token has been checked.
+        // membership back from the middleware, once the token has been checked.
         skipMiddlewares: false,
       },
       cors: { origin: corsOrigins(ctx.config), credentials: true },
@@ -100,12 +100,12 @@ export class SocketGateway {
     });
     this.unsubscribe = ctx.bus.subscribe((event) => {
       // Another instance emitted it through the adapter, to these sockets too, and dropped the
-      // recovery sessions in the keys every instance shares.
+      // recovery memberships in the keys every instance shares.
       if (event.remote) return;
       if (event.name === 'room:closed' || event.name === 'member:left') {
         const memberId = event.name === 'member:left' ? event.payload.memberId : undefined;
         this.recovery.drop(event.roomId, memberId).catch((error: unknown) => {
-          ctx.log.error({ err: error }, 'dropping recovery sessions failed');
+          ctx.log.error({ err: error }, 'dropping recovery memberships failed');
         });
       }
       const target =
@@ -149,8 +149,8 @@ export class SocketGateway {
   }
 
   /**
-   * Who the connection is, from its token (or the session cookie, from a trusted origin); then
-   * the recovery gate decides whether a session Socket.IO restored is given back (decision 009).
+   * Who the connection is, from its token (or the membership cookie, from a trusted origin); then
+   * the recovery gate decides whether a membership Socket.IO restored is given back (decision 009).
    */
   private async authenticate(socket: RoomSocket): Promise<void> {
     // The token alone decides who connects: a malformed lastSeq (null before the first message,
@@ -171,7 +171,7 @@ export class SocketGateway {
     this.limitEvents(socket);
     const handle = registrarFor(
       socket,
-      (s) => this.ctx.rooms.session(s.data.roomId, s.data.memberId),
+      (s) => this.ctx.rooms.membership(s.data.roomId, s.data.memberId),
       (error) => this.ctx.log.error({ err: error }, 'socket handler failed'),
     );
     for (const feature of this.features) feature(socket, handle);
@@ -196,13 +196,13 @@ export class SocketGateway {
     });
 
     await socket.join([roomId, memberRoom(memberId)]);
-    const session = await this.ctx.rooms.session(roomId, memberId);
+    const membership = await this.ctx.rooms.membership(roomId, memberId);
     // A recovered socket has had the other events it missed from Socket.IO, and gets its
     // messages from the store; any other gets the snapshot.
-    if (!socket.recovered) await this.sendState(socket, session, this.lastSeqOf(socket));
-    else await this.resume(socket, session);
+    if (!socket.recovered) await this.sendState(socket, membership, this.lastSeqOf(socket));
+    else await this.resume(socket, membership);
     // Presence after the snapshot, so a client's first event is always room:state.
-    release = await this.ctx.rooms.connect(session);
+    release = await this.ctx.rooms.connect(membership);
     if (gone) await releasePresence();
   }
 
@@ -213,15 +213,15 @@ export class SocketGateway {
    */
   private async sendState(
     socket: RoomSocket,
-    session: Session,
+    membership: Membership,
     lastSeq: number | undefined,
   ): Promise<void> {
-    const state = await this.ctx.rooms.state(session);
-    state.members = this.withSelfOnline(state.members, session);
+    const state = await this.ctx.rooms.state(membership);
+    state.members = this.withSelfOnline(state.members, membership);
     const missed =
       lastSeq === undefined
         ? undefined
-        : await this.ctx.stores.messages.listAfter(session.room.id, lastSeq, REPLAY_MAX);
+        : await this.ctx.stores.messages.listAfter(membership.room.id, lastSeq, REPLAY_MAX);
     if (!missed || missed.hasMore) {
       socket.emit('room:state', state);
       return;
@@ -238,9 +238,9 @@ export class SocketGateway {
   /** The member whose socket this is is online, though its presence may not have caught up. */
   private withSelfOnline<M extends { id: string; online: boolean }>(
     members: M[],
-    session: Session,
+    membership: Membership,
   ): M[] {
-    return members.map((m) => (m.id === session.member.id ? { ...m, online: true } : m));
+    return members.map((m) => (m.id === membership.member.id ? { ...m, online: true } : m));
   }
 
   /** A resume point that is not a seq only means "no replay". */
@@ -256,12 +256,12 @@ export class SocketGateway {
    * presence as it is now; the messages after the first it missed (or after the client's own
    * `lastSeq`, if that is earlier) from the store — more than REPLAY_MAX, the snapshot instead.
    */
-  private async resume(socket: RoomSocket, session: Session): Promise<void> {
+  private async resume(socket: RoomSocket, membership: Membership): Promise<void> {
     const resume = socket.data.resume ?? {};
     delete socket.data.resume;
     const lastSeq = this.lastSeqOf(socket);
     if (resume.state) {
-      await this.sendState(socket, session, lastSeq);
+      await this.sendState(socket, membership, lastSeq);
       return;
     }
     const after =
@@ -271,14 +271,14 @@ export class SocketGateway {
     const missed =
       after === undefined
         ? undefined
-        : await this.ctx.stores.messages.listAfter(session.room.id, after, REPLAY_MAX);
+        : await this.ctx.stores.messages.listAfter(membership.room.id, after, REPLAY_MAX);
     if (missed?.hasMore) {
-      await this.sendState(socket, session, undefined);
+      await this.sendState(socket, membership, undefined);
       return;
     }
     if (resume.presence) {
-      const members = await this.ctx.rooms.membersWithPresence(session.room.id);
-      socket.emit('presence', { members: this.withSelfOnline(members, session) });
+      const members = await this.ctx.rooms.membersWithPresence(membership.room.id);
+      socket.emit('presence', { members: this.withSelfOnline(members, membership) });
     }
     this.replay(socket, missed?.messages ?? []);
   }

@@ -10,7 +10,7 @@ import {
   type ServerToClientEvents,
 } from '../../protocol/events.js';
 import { toErrorBody } from '../core/AppError.js';
-import type { Session } from '../core/RoomService.js';
+import type { Membership } from '../core/RoomService.js';
 import { parseInput } from '../core/validate.js';
 import type { HeldSession } from './RecoveryGate.js';
 
@@ -19,7 +19,7 @@ export interface SocketData {
   memberId: string;
   /** Set on a socket Socket.IO recovered (RecoveryAdapter): what the gateway sends again. */
   resume?: Resume;
-  /** A restored session, until the connection has authenticated (RecoveryGate). */
+  /** A restored membership, until the connection has authenticated (RecoveryGate). */
   held?: HeldSession;
 }
 
@@ -40,8 +40,8 @@ export type RoomSocket = Socket<
   SocketData
 >;
 
-/** Resolves the socket's session afresh for each event, so a kicked member cannot act. */
-export type SessionOf = (socket: RoomSocket) => Promise<Session>;
+/** Resolves the socket's membership afresh for each event, so a kicked member cannot act. */
+export type MembershipOf = (socket: RoomSocket) => Promise<Membership>;
 
 /**
  * A feature's socket events: called once per connected socket to register its handlers through
@@ -54,7 +54,7 @@ export type SocketFeature = (socket: RoomSocket, handle: EventHandlerRegistrar) 
  * what its ack carries beside `ok: true` (or throws, for `{ ok: false, error }`).
  */
 export type EventHandler<E extends ClientEventName> = (
-  session: Session,
+  membership: Membership,
   payload: PayloadOf<ClientEvents[E]>,
 ) => Promise<SuccessOf<ClientEvents[E]>> | SuccessOf<ClientEvents[E]>;
 
@@ -74,13 +74,13 @@ export function ackOf(args: unknown[]): ((result: Ack) => void) | undefined {
 }
 
 /**
- * Builds the registrar for one socket: each handler gets a validated payload and a fresh session,
+ * Builds the registrar for one socket: each handler gets a validated payload and a fresh membership,
  * and its result or error goes back in the ack envelope `{ ok: true, … }` / `{ ok: false, error }`.
  * A handler's failure never escapes to the socket or the process.
  */
 export function registrarFor(
   socket: RoomSocket,
-  sessionOf: SessionOf,
+  sessionOf: MembershipOf,
   onError: (error: unknown) => void,
 ) {
   const registrar: EventHandlerRegistrar = <E extends ClientEventName>(

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { RoomkitContext } from '../core/context.js';
 import type { RoomEvent } from '../core/RoomEventBus.js';
 import { parseInput } from '../core/validate.js';
-import { messageView } from '../core/views.js';
+import { messageView } from '../core/presenters.js';
 import { requireMember } from '../http/auth/preHandlers.js';
 
 const REPLAY_PAGE = 200;
@@ -49,7 +49,7 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
       '/api/rooms/:roomId/events',
       { preHandler: requireMember('roomId', { queryToken: true }) },
       async (request, reply) => {
-        const { roomId, memberId, session } = request.member;
+        const { roomId, memberId, membership } = request.member;
         const resumeHeader = request.headers['last-event-id'] ?? request.query.lastEventId;
         const resumeFrom =
           resumeHeader === undefined
@@ -65,7 +65,7 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
         // the stream listened: the stream would never hear of it. Checked again now that it
         // listens (a leave forgets what was read before it), so one of the two always sees it.
         try {
-          await ctx.rooms.session(roomId, memberId);
+          await ctx.rooms.membership(roomId, memberId);
         } catch (error) {
           unsubscribe();
           throw error;
@@ -126,9 +126,9 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
         });
 
         try {
-          release = await ctx.rooms.connect(session);
+          release = await ctx.rooms.connect(membership);
           if (closed) await releasePresence();
-          const state = await ctx.rooms.state(session);
+          const state = await ctx.rooms.state(membership);
           if (resumeFrom === undefined) {
             write(frame('room:state', state));
             lastSeq = state.messages.at(-1)?.seq ?? 0;

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { checkDisplayName, displayNameMessages } from '../../protocol/displayName.js';
-import { lastDisplayName } from '../lib/session.js';
+import { lastDisplayName } from '../lib/memberships.js';
 
 export interface DisplayNameFormProps {
   /** Joins under the (already checked and normalised) name; resolves to an error sentence or null. */

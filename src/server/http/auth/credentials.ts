@@ -3,7 +3,7 @@ import { fastifyCookie } from '@fastify/cookie';
 import type { Config } from '../../config.js';
 import { AppError } from '../../core/AppError.js';
 import { isAllowedOrigin } from '../origins.js';
-import { SESSION_COOKIE } from '../sessionAuth.js';
+import { MEMBER_COOKIE } from './memberCookie.js';
 
 /**
  * What a request presented to prove who it is: a member's session token and where it was found,
@@ -63,7 +63,7 @@ export function readCredentials(
 
   // Cookies are parsed only here, when nothing else was found: not for every request.
   const cookies = request.headers.cookie;
-  const cookie = cookies ? fastifyCookie.parse(cookies)[SESSION_COOKIE] : undefined;
+  const cookie = cookies ? fastifyCookie.parse(cookies)[MEMBER_COOKIE] : undefined;
   if (cookie === undefined) return { kind: 'none' };
   const trusted = () => isAllowedOrigin(request.headers.origin, request, config);
   switch (rules.cookie) {

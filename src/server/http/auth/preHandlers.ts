@@ -49,7 +49,7 @@ export interface RequireMemberOptions {
 
 /**
  * A preHandler for routes of one room: the `paramName` param must be a room id (else 400
- * `invalid_request`), the request must carry a member's session of that room (Bearer, the
+ * `invalid_request`), the request must carry a member's membership of that room (Bearer, the
  * `rk_session` cookie under the trusted-origin rule, or `?token=` where allowed; else 401
  * `unauthorized`, 403 `forbidden` for another room's token) and the room must be live (404, 410).
  * The member is then `request.member`.

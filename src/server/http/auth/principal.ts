@@ -1,13 +1,13 @@
 import type { RoomkitContext } from '../../core/context.js';
-import type { Session } from '../../core/RoomService.js';
+import type { Membership } from '../../core/RoomService.js';
 import type { Credentials } from './credentials.js';
 
-/** A member of one room, proved by a session token: the room and member as they are now. */
+/** A member of one room, proved by a member token: the room and member as they are now. */
 export interface MemberPrincipal {
   kind: 'member';
   roomId: string;
   memberId: string;
-  session: Session;
+  membership: Membership;
 }
 
 /**
@@ -30,6 +30,6 @@ export async function authenticateMember(
   roomId?: string,
 ): Promise<MemberPrincipal> {
   const token = credentials.kind === 'none' ? undefined : credentials.value;
-  const session = await ctx.rooms.authenticate(token, roomId);
-  return { kind: 'member', roomId: session.room.id, memberId: session.member.id, session };
+  const membership = await ctx.rooms.authenticate(token, roomId);
+  return { kind: 'member', roomId: membership.room.id, memberId: membership.member.id, membership };
 }

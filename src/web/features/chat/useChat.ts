@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type Dispatch } from 'react';
 import type { RoomSocket } from '../../lib/socket.js';
 import { describeError } from '../../lib/errorMessages.js';
 import { randomId } from '../../lib/id.js';
-import type { StoredSession } from '../../lib/session.js';
+import type { SavedMembership } from '../../lib/memberships.js';
 import type { RoomAction, RoomViewState } from '../room/roomReducer.js';
 import { fetchEarlierMessages } from '../room/roomApi.js';
 import type { PendingMessage } from './messages.js';
@@ -51,7 +51,7 @@ export function useChat(
   socket: RoomSocket | null,
   dispatch: Dispatch<RoomAction>,
   state: RoomViewState,
-  session: StoredSession,
+  session: SavedMembership,
 ) {
   const send = useCallback(
     (body: string) => {

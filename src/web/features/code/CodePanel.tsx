@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useState } from 'react';
 import type { MemberPresence } from '../../../protocol/schemas.js';
-import type { StoredSession } from '../../lib/session.js';
+import type { SavedMembership } from '../../lib/memberships.js';
 import type { RoomSocket } from '../../lib/socket.js';
 import type { SessionRejection } from '../room/useRoom.js';
 import '../../styles/code.css';
@@ -18,7 +18,7 @@ const REFUSED_NOTE_MS = 6_000;
 
 export interface CodePanelProps {
   id?: string;
-  session: StoredSession;
+  session: SavedMembership;
   socket: RoomSocket | null;
   members: readonly MemberPresence[];
   /** Kept mounted while another view shows, so the editor keeps its place and its undo. */

@@ -3,7 +3,7 @@ import { Link } from '../../components/Link.js';
 import { DisplayNameForm } from '../../components/DisplayNameForm.js';
 import { describeError } from '../../lib/errorMessages.js';
 import { navigate } from '../../lib/router.js';
-import { saveSession } from '../../lib/session.js';
+import { saveMembership } from '../../lib/memberships.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import { joinRoom } from '../room/roomApi.js';
 import { normaliseJoinCode } from './joinCode.js';
@@ -19,7 +19,7 @@ export function JoinByCodePage({ code: rawCode }: { code: string }) {
   const join = async (displayName: string) => {
     try {
       const { token, member, room } = await joinRoom({ joinCode: code }, displayName);
-      saveSession({ roomId: room.id, token, member });
+      saveMembership({ roomId: room.id, token, member });
       navigate(`/r/${encodeURIComponent(room.id)}`, { replace: true });
       return null;
     } catch (error) {

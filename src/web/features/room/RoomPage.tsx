@@ -5,7 +5,7 @@ import { Link } from '../../components/Link.js';
 import { DisplayNameForm } from '../../components/DisplayNameForm.js';
 import { ApiError } from '../../lib/api.js';
 import { describeError, isRoomGone } from '../../lib/errorMessages.js';
-import { clearSession, loadSession, saveSession, type StoredSession } from '../../lib/session.js';
+import { clearMembership, loadMembership, saveMembership, type SavedMembership } from '../../lib/memberships.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import { joinRoom } from './roomApi.js';
 import { RoomView } from './RoomView.js';
@@ -32,7 +32,7 @@ function JoinRoom({
 }: {
   roomId: string;
   notice: string | null;
-  onJoined: (session: StoredSession) => void;
+  onJoined: (session: SavedMembership) => void;
   onGone: () => void;
 }) {
   useDocumentTitle('Join a room');
@@ -61,19 +61,19 @@ function JoinRoom({
 
 /** `/r/<roomId>`: the room itself when this browser holds a session for it, else a name prompt. */
 export function RoomPage({ roomId }: { roomId: string }) {
-  const [session, setSession] = useState(() => loadSession(roomId));
+  const [session, setSession] = useState(() => loadMembership(roomId));
   const [gone, setGone] = useState(() => !ROOM_ID_PATTERN.test(roomId));
   const [notice, setNotice] = useState<string | null>(null);
 
-  const joined = useCallback((next: StoredSession) => {
-    saveSession(next);
+  const joined = useCallback((next: SavedMembership) => {
+    saveMembership(next);
     setNotice(null);
     setSession(next);
   }, []);
 
   const rejected = useCallback(
     (reason: SessionRejection) => {
-      clearSession(roomId);
+      clearMembership(roomId);
       setSession(null);
       if (reason === 'room_not_found') setGone(true);
       else setNotice('Your earlier session in this room has ended. Join again to continue.');

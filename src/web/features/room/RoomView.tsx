@@ -7,7 +7,7 @@ import { Logo } from '../../components/Logo.js';
 import { ApiError } from '../../lib/api.js';
 import { describeError, isRoomGone } from '../../lib/errorMessages.js';
 import { navigate } from '../../lib/router.js';
-import { clearSession, rememberRoomName, type StoredSession } from '../../lib/session.js';
+import { clearMembership, rememberRoomName, type SavedMembership } from '../../lib/memberships.js';
 import { NARROW_QUERY, useMediaQuery } from '../../lib/useMediaQuery.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import { useEscape } from '../../lib/useEscape.js';
@@ -62,7 +62,7 @@ export function RoomView({
   session,
   onRejected,
 }: {
-  session: StoredSession;
+  session: SavedMembership;
   onRejected: (reason: SessionRejection) => void;
 }) {
   const { state, dispatch, socket } = useRoom(session, onRejected);
@@ -152,7 +152,7 @@ export function RoomView({
         return;
       }
     }
-    clearSession(session.roomId);
+    clearMembership(session.roomId);
     navigate('/');
   };
 

@@ -1,6 +1,6 @@
 import { useEffect, useReducer, useRef, useState, type Dispatch } from 'react';
 import { isRoomGone } from '../../lib/errorMessages.js';
-import { clearSession, type StoredSession } from '../../lib/session.js';
+import { clearMembership, type SavedMembership } from '../../lib/memberships.js';
 import { createRoomSocket, type RoomSocket } from '../../lib/socket.js';
 import {
   initialRoomState,
@@ -29,7 +29,7 @@ export interface RoomConnection {
  * `onRejected` when the token is refused, after which this session is of no further use.
  */
 export function useRoom(
-  session: StoredSession,
+  session: SavedMembership,
   onRejected: (reason: SessionRejection) => void,
 ): RoomConnection {
   const [state, dispatch] = useReducer(roomReducer, session.member, initialRoomState);
@@ -89,7 +89,7 @@ export function useRoom(
     );
     socket.on('room:closed', ({ reason }) => {
       closed = true;
-      clearSession(roomId);
+      clearMembership(roomId);
       dispatch({ type: 'closed', reason });
     });
 

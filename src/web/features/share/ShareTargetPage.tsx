@@ -7,12 +7,12 @@ import { describeError, isRoomGone } from '../../lib/errorMessages.js';
 import { randomId } from '../../lib/id.js';
 import { navigate } from '../../lib/router.js';
 import {
-  clearSession,
-  listSessions,
+  clearMembership,
+  listMemberships,
   rememberRoomName,
-  saveSession,
-  type StoredSession,
-} from '../../lib/session.js';
+  saveMembership,
+  type SavedMembership,
+} from '../../lib/memberships.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import { fileBadge } from '../files/files.js';
 import { formatBytes } from '../files/formatBytes.js';
@@ -142,7 +142,7 @@ function Previews({ files }: { files: readonly File[] }) {
 }
 
 interface RoomChoice {
-  session: StoredSession;
+  session: SavedMembership;
   /** Confirmed by the server (or from the session when it could not be asked). */
   name: string | null;
 }
@@ -150,7 +150,7 @@ interface RoomChoice {
 /** The rooms this browser holds a session for, checked with the server; dead ones are dropped. */
 function useRoomChoices(): RoomChoice[] {
   const [choices, setChoices] = useState<RoomChoice[]>(() =>
-    listSessions().map((session) => ({ session, name: session.roomName ?? null })),
+    listMemberships().map((session) => ({ session, name: session.roomName ?? null })),
   );
   const initial = useRef(choices);
   useEffect(() => {
@@ -170,7 +170,7 @@ function useRoomChoices(): RoomChoice[] {
           const dead =
             error instanceof ApiError && (error.code === 'unauthorized' || isRoomGone(error.code));
           if (!dead) return; // Offline or busy: keep offering it; the upload will tell.
-          clearSession(session.roomId);
+          clearMembership(session.roomId);
           if (!current) return;
           setChoices((list) => list.filter((choice) => choice.session.roomId !== session.roomId));
         },
@@ -188,7 +188,7 @@ function useRoomChoices(): RoomChoice[] {
 type Step =
   | { step: 'choose' }
   | { step: 'new' }
-  | { step: 'sending'; session: StoredSession; roomName: string; error: string | null };
+  | { step: 'sending'; session: SavedMembership; roomName: string; error: string | null };
 
 function ShareItems({ items }: { items: SharedItems }) {
   const [step, setStep] = useState<Step>({ step: 'choose' });
@@ -220,7 +220,7 @@ function ShareItems({ items }: { items: SharedItems }) {
     };
   }, [target, pending]);
 
-  const sendTo = async (session: StoredSession, roomName: string) => {
+  const sendTo = async (session: SavedMembership, roomName: string) => {
     setBusy(true);
     let error: string | null = null;
     if (message && withMessage) {
@@ -239,8 +239,8 @@ function ShareItems({ items }: { items: SharedItems }) {
     try {
       const { room } = await createRoom();
       const { token, member } = await joinRoom({ roomId: room.id }, displayName);
-      const session: StoredSession = { roomId: room.id, token, member, roomName: room.name };
-      saveSession(session);
+      const session: SavedMembership = { roomId: room.id, token, member, roomName: room.name };
+      saveMembership(session);
       await sendTo(session, room.name);
       return null;
     } catch (error) {

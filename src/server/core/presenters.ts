@@ -1,8 +1,9 @@
-/** Store records → the public shapes of API.md. */
-import type { FileInfo, Member, MemberPresence, Message, Room } from '../../protocol/schemas.js';
-import type { FileRecord, MemberRecord, MessageRecord, RoomRecord } from '../storage/records.js';
+/** Presenters: store records → the public shapes of API.md (rooms, members, messages). */
+import type { Member, MemberPresence, Message, Room } from '../../protocol/schemas.js';
+import type { MemberRecord, MessageRecord, RoomRecord } from '../storage/records.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** A time in ms since the epoch as API.md writes times. */
+export const iso = (ms: number) => new Date(ms).toISOString();
 
 export function roomView(room: RoomRecord): Room {
   return {
@@ -44,20 +45,5 @@ export function messageView(message: MessageRecord): Message {
   };
   if (message.clientMsgId !== undefined) view.clientMsgId = message.clientMsgId;
   if (message.fileId !== undefined) view.fileId = message.fileId;
-  return view;
-}
-
-export function fileView(file: FileRecord): FileInfo {
-  const view: FileInfo = {
-    id: file.id,
-    name: file.name,
-    mime: file.mime,
-    size: file.size,
-    createdAt: iso(file.createdAt),
-    uploaderId: file.uploaderId,
-    sha256: file.sha256,
-  };
-  if (file.width !== undefined) view.width = file.width;
-  if (file.height !== undefined) view.height = file.height;
   return view;
 }

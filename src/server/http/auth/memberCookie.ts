@@ -2,12 +2,12 @@ import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply } from 'fastify';
 
 /** The member's session token as a cookie, for the web client (read by auth/credentials.ts). */
-export const SESSION_COOKIE = 'rk_session';
+export const MEMBER_COOKIE = 'rk_session';
 
-export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean): void {
+export function setMemberCookie(reply: FastifyReply, token: string, secure: boolean): void {
   void reply.header(
     'Set-Cookie',
-    fastifyCookie.serialize(SESSION_COOKIE, token, {
+    fastifyCookie.serialize(MEMBER_COOKIE, token, {
       path: '/',
       httpOnly: true,
       sameSite: 'lax',
@@ -16,9 +16,9 @@ export function setSessionCookie(reply: FastifyReply, token: string, secure: boo
   );
 }
 
-export function clearSessionCookie(reply: FastifyReply): void {
+export function clearMemberCookie(reply: FastifyReply): void {
   void reply.header(
     'Set-Cookie',
-    fastifyCookie.serialize(SESSION_COOKIE, '', { path: '/', expires: new Date(0) }),
+    fastifyCookie.serialize(MEMBER_COOKIE, '', { path: '/', expires: new Date(0) }),
   );
 }

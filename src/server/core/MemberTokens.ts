@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 
 const AUDIENCE = 'roomkit:session';
 
-export interface SessionClaims {
+export interface MemberClaims {
   roomId: string;
   memberId: string;
 }
@@ -14,20 +14,20 @@ export interface SessionClaims {
  * A token carries no expiry of its own; it is good while its member is in the room, so leaving,
  * a kick or the room's end revoke it (the caller checks membership after `verify`).
  */
-export class SessionService {
+export class MemberTokens {
   /** A KeyObject, so jose does not import the raw secret again on every verify. */
   private readonly key: KeyObject;
   /**
    * Tokens already verified: a media gallery sends one request per thumbnail, and checking the
    * signature was most of a cached thumbnail's cost. Claims never change for a token.
    */
-  private readonly verified = new LRUCache<string, SessionClaims>({ max: 10_000 });
+  private readonly verified = new LRUCache<string, MemberClaims>({ max: 10_000 });
 
   constructor(secret: string) {
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
-  issue(claims: SessionClaims): Promise<string> {
+  issue(claims: MemberClaims): Promise<string> {
     return new SignJWT({ rid: claims.roomId })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(claims.memberId)
@@ -37,7 +37,7 @@ export class SessionService {
   }
 
   /** The claims of a well-signed token, or undefined for anything else. */
-  async verify(token: string): Promise<SessionClaims | undefined> {
+  async verify(token: string): Promise<MemberClaims | undefined> {
     const known = this.verified.get(token);
     if (known) return known;
     try {

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MemberRecord, RoomRecord } from '../storage/records.js';
-import type { Session } from './RoomService.js';
-import { SessionCache } from './SessionCache.js';
+import type { Membership } from './RoomService.js';
+import { CheckedMemberships } from './CheckedMemberships.js';
 
 const room: RoomRecord = {
   id: 'room',
@@ -27,20 +27,20 @@ const member = (id: string): MemberRecord => ({
   joinedAt: 0,
 });
 
-const sessionOf = (id: string): Session => ({ room, member: member(id) });
+const sessionOf = (id: string): Membership => ({ room, member: member(id) });
 
 /** A read that finishes when the test says so. */
-function pendingRead(session: Session) {
+function pendingRead(session: Membership) {
   let finish: () => void = () => {};
-  const done = new Promise<Session>((resolve) => (finish = () => resolve(session)));
+  const done = new Promise<Membership>((resolve) => (finish = () => resolve(session)));
   return { read: () => done, finish };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('SessionCache', () => {
+describe('CheckedMemberships', () => {
   it('keeps a checked session for its bound, per member', async () => {
-    const cache = new SessionCache(50);
+    const cache = new CheckedMemberships(50);
     await cache.check(room.id, 'ada', async () => sessionOf('ada'));
     expect(cache.get(room.id, 'ada')?.member.id).toBe('ada');
     expect(cache.get(room.id, 'grace')).toBeUndefined();
@@ -49,7 +49,7 @@ describe('SessionCache', () => {
   });
 
   it('keeps nothing of a read that failed', async () => {
-    const cache = new SessionCache();
+    const cache = new CheckedMemberships();
     await expect(
       cache.check(room.id, 'ada', () => Promise.reject(new Error('gone'))),
     ).rejects.toThrow('gone');
@@ -57,7 +57,7 @@ describe('SessionCache', () => {
   });
 
   it("drops a room's sessions, and only that room's, when told", async () => {
-    const cache = new SessionCache();
+    const cache = new CheckedMemberships();
     await cache.check(room.id, 'ada', async () => sessionOf('ada'));
     await cache.check('other', 'grace', async () => sessionOf('grace'));
     cache.forget(room.id);
@@ -66,7 +66,7 @@ describe('SessionCache', () => {
   });
 
   it('does not keep a read that began before a revocation and ended after it', async () => {
-    const cache = new SessionCache();
+    const cache = new CheckedMemberships();
     const stale = pendingRead(sessionOf('ada'));
     const checking = cache.check(room.id, 'ada', stale.read);
     cache.forget(room.id);
@@ -77,7 +77,7 @@ describe('SessionCache', () => {
   });
 
   it('counts a read from its start: a slow read is kept for less', async () => {
-    const cache = new SessionCache(50);
+    const cache = new CheckedMemberships(50);
     const slow = pendingRead(sessionOf('ada'));
     const checking = cache.check(room.id, 'ada', slow.read);
     await sleep(60);
@@ -87,7 +87,7 @@ describe('SessionCache', () => {
   });
 
   it('resolves a revocation once the other instances have dropped the room', async () => {
-    const cache = new SessionCache(10_000);
+    const cache = new CheckedMemberships(10_000);
     const told: string[] = [];
     cache.relayTo(async (roomId) => {
       await sleep(20);
@@ -102,7 +102,7 @@ describe('SessionCache', () => {
   });
 
   it('waits out the bound when another instance does not answer or the relay fails', async () => {
-    const cache = new SessionCache(100);
+    const cache = new CheckedMemberships(100);
     const stopSilent = cache.relayTo(() => new Promise<void>(() => {}));
     let started = performance.now();
     await cache.revoke(room.id);

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { createRoomSchema, joinRoomSchema } from '../../protocol/schemas.js';
 import { requireMember } from '../http/auth/preHandlers.js';
-import { clearSessionCookie, setSessionCookie } from '../http/sessionAuth.js';
-import { RateLimiter } from './RateLimiter.js';
-import { parseInput } from './validate.js';
-import { memberView, roomView } from './views.js';
-import type { RoomkitContext } from './context.js';
+import { clearMemberCookie, setMemberCookie } from '../http/auth/memberCookie.js';
+import { RateLimiter } from '../core/RateLimiter.js';
+import { parseInput } from '../core/validate.js';
+import { memberView, roomView } from '../core/presenters.js';
+import type { RoomkitContext } from '../core/context.js';
 
 /** Rooms and members over HTTP (API.md, "Rooms and members"). */
 export function roomsRoutes(ctx: RoomkitContext) {
@@ -25,23 +25,23 @@ export function roomsRoutes(ctx: RoomkitContext) {
       await joinLimit.consume(request.ip);
       const body = parseInput(joinRoomSchema, request.body);
       const { room, member, token } = await ctx.rooms.join(body);
-      setSessionCookie(reply, token, request.protocol === 'https');
+      setMemberCookie(reply, token, request.protocol === 'https');
       return { token, member: memberView(member), room: roomView(room) };
     });
 
     const member = { preHandler: requireMember() };
 
     app.get('/api/rooms/:roomId', member, async (request) => {
-      const { session } = request.member;
-      await ctx.rooms.touch(session.room);
-      const { room, members, messages, files } = await ctx.rooms.state(session);
+      const { membership } = request.member;
+      await ctx.rooms.restartEmptyGrace(membership.room);
+      const { room, members, messages, files } = await ctx.rooms.state(membership);
       return { room, members, messages, files };
     });
 
     app.post('/api/rooms/:roomId/leave', member, async (request, reply) => {
       const { roomId, memberId } = request.member;
       await ctx.rooms.leave(roomId, memberId);
-      clearSessionCookie(reply);
+      clearMemberCookie(reply);
       return reply.status(204).send();
     });
   };

@@ -1,0 +1,30 @@
+import { chat } from './chat/index.js';
+import { collab } from './collab/index.js';
+import { exec } from './exec/index.js';
+import { files } from './files/index.js';
+import { health } from './health/index.js';
+import type { Feature } from './kernel/Feature.js';
+import { rooms } from './rooms/index.js';
+
+/** Settings of the features that tests change (limits shortened, heartbeats quickened). */
+export interface FeatureOptions {
+  /** Code execution limits and queue (defaults: 5 s, 128 MiB, 64 KiB). */
+  exec?: Parameters<typeof exec>[0];
+  /** Ping interval of collab WebSockets (default 30 s). */
+  collabHeartbeatMs?: number;
+}
+
+/**
+ * Roomkit's features, installed in this order (each after the ones it needs). A new feature is
+ * its folder and one line here.
+ */
+export function features(options: FeatureOptions): Feature[] {
+  return [
+    health,
+    rooms,
+    chat,
+    files,
+    exec(options.exec),
+    collab({ heartbeatMs: options.collabHeartbeatMs }),
+  ];
+}

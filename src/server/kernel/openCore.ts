@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import type { Cluster } from '../cluster/openCluster.js';
+import type { Config } from '../config.js';
+import type { Clock } from '../core/Clock.js';
+import { CheckedMemberships } from '../core/CheckedMemberships.js';
+import { defaultLimits, type Limits, type RoomkitContext } from '../core/context.js';
+import type { MemoryAccountant } from '../core/MemoryAccountant.js';
+import { MemberTokens } from '../core/MemberTokens.js';
+import { PresenceTracker } from '../core/PresenceTracker.js';
+import { RoomEventBus } from '../core/RoomEventBus.js';
+import { RoomService } from '../core/RoomService.js';
+import { openStores, type OpenedStores } from '../storage/openStores.js';
+
+export interface Core {
+  ctx: RoomkitContext;
+  /** Multi-instance mode's Redis connections, with `REDIS_URL`. */
+  cluster: Cluster | undefined;
+  /** Memberships this instance checked lately; revocations reach every instance through it. */
+  checkedMemberships: CheckedMemberships;
+  staging: OpenedStores['staging'];
+  dependencies: OpenedStores['checks'];
+}
+
+/**
+ * Opens what every feature is built on: the event bus, Redis (multi-instance mode), presence,
+ * the stores, and the rooms with their lifecycle. Nothing here names a feature.
+ */
+export async function openCore(
+  app: FastifyInstance,
+  config: Config,
+  parts: { clock: Clock; accountant: MemoryAccountant; limits?: Partial<Limits> },
+): Promise<Core> {
+  const bus = new RoomEventBus((error, event) =>
+    app.log.error({ err: error, event: event.name }, 'bus listener failed'),
+  );
+  const cluster = await openClusterIfConfigured(config, (error) =>
+    app.log.error({ err: error }, 'redis failed'),
+  );
+  const presence = cluster?.presence ?? new PresenceTracker();
+  let opened;
+  try {
+    opened = await openStores(config, {
+      accountant: parts.accountant,
+      onError: (error) => app.log.error({ err: error }, 'storage failed'),
+    });
+  } catch (error) {
+    await cluster?.close();
+    throw error;
+  }
+  const { stores } = opened;
+  const checkedMemberships = new CheckedMemberships();
+  const rooms = new RoomService(
+    stores,
+    bus,
+    presence,
+    new MemberTokens(config.sessionSecret),
+    checkedMemberships,
+    parts.clock,
+    parts.accountant,
+    {
+      defaultTtlSeconds: config.roomTtlSeconds,
+      emptyRoomGraceSeconds: config.emptyRoomGraceSeconds,
+      persistence: config.databaseUrl !== undefined,
+    },
+    (error) => app.log.error({ err: error }, 'room hook failed'),
+  );
+  const ctx: RoomkitContext = {
+    config,
+    clock: parts.clock,
+    log: app.log,
+    bus,
+    rooms,
+    presence,
+    accountant: parts.accountant,
+    stores,
+    limits: { ...defaultLimits, ...parts.limits },
+    sharedLimits: cluster && { redis: cluster.redis, keyPrefix: config.redisKeyPrefix },
+  };
+  return {
+    ctx,
+    cluster,
+    checkedMemberships,
+    staging: opened.staging,
+    dependencies: cluster ? { ...opened.checks, redis: cluster.check } : opened.checks,
+  };
+}
+
+/**
+ * Multi-instance mode's Redis connections, with `REDIS_URL`. ioredis and the streams adapter
+ * are loaded only then: a single instance starts without them.
+ */
+async function openClusterIfConfigured(
+  config: Config,
+  onError: (error: Error) => void,
+): Promise<Cluster | undefined> {
+  if (config.redisUrl === undefined) return undefined;
+  const { openCluster } = await import('../cluster/openCluster.js');
+  return openCluster({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, onError });
+}
