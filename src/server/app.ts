@@ -58,7 +58,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       http: async (routes) => {
         await app.register(routes);
       },
-      socket: (events) => transports.sockets.use(events),
+      socket: (events, connect) => transports.sockets.use(events, connect),
     },
     (error, feature) => app.log.error({ err: error, feature }, 'shutdown step failed'),
   );

@@ -1,3 +1,4 @@
+import { chatClientEvents } from '../../protocol/chat.js';
 import type { Feature } from '../kernel/Feature.js';
 import { chatEvents } from './chat.events.js';
 import { chatRoutes } from './chat.routes.js';
@@ -19,7 +20,7 @@ export const chat: Feature = {
   async install({ core, http, socket, provide }) {
     const service = new ChatService(core);
     await http(chatRoutes(core, service));
-    socket(chatEvents(service));
+    socket(chatClientEvents, chatEvents(service));
     provide('chat', service);
   },
 };

@@ -56,12 +56,16 @@ export interface RoomHooks {
   closed: (roomId: string, reason: CloseReason) => void | Promise<void>;
 }
 
-/** The fields of `room:state` that features contribute; the core gives room, member and members. */
-export type FeatureState = Omit<RoomState, 'room' | 'member' | 'members'>;
+/**
+ * The fields of `room:state` that features contribute; the core gives room, member and members.
+ * The protocol's fields, and any a feature adds by declaration merging (`declare module`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- extended by declaration merging
+export interface StateSlices extends Omit<RoomState, 'room' | 'member' | 'members'> {}
 
 type StateField = {
-  [K in keyof FeatureState]: [K, (membership: Membership) => Promise<FeatureState[K]>];
-}[keyof FeatureState];
+  [K in keyof StateSlices]-?: [K, (membership: Membership) => Promise<StateSlices[K]>];
+}[keyof StateSlices];
 
 export interface Membership {
   room: RoomRecord;
@@ -126,11 +130,11 @@ export class RoomService {
 
   /**
    * Has `read` supply `field` of every `room:state`, after the core's fields and the fields
-   * contributed before it. Each field of `FeatureState` is contributed by one feature.
+   * contributed before it. Each field of `StateSlices` is contributed by one feature.
    */
-  contributeState<K extends keyof FeatureState>(
+  contributeState<K extends keyof StateSlices>(
     field: K,
-    read: (membership: Membership) => Promise<FeatureState[K]>,
+    read: (membership: Membership) => Promise<StateSlices[K]>,
   ): void {
     if (this.stateFields.some(([taken]) => taken === field))
       throw new Error(`room:state already has ${field}`);

@@ -1,3 +1,4 @@
+import { execClientEvents } from '../../protocol/exec.js';
 import type { Feature } from '../kernel/Feature.js';
 import { execEvents } from './exec.events.js';
 import { execRoutes } from './exec.routes.js';
@@ -21,7 +22,7 @@ export function exec(options: Partial<ExecOptions> = {}): Feature {
     async install({ core, http, socket, provide, use, onShutdown }) {
       const service = new ExecService(core, use('chat'), options);
       await http(execRoutes(core, service));
-      socket(execEvents(service));
+      socket(execClientEvents, execEvents(service));
       provide('exec', service);
       onShutdown('services', () => service.close());
     },

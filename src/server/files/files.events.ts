@@ -1,9 +1,10 @@
 import { fileView } from './presenters.js';
+import type { filesClientEvents } from '../../protocol/files.js';
 import type { SocketFeature } from '../transport/socketHandlers.js';
 import type { FileService } from './FileService.js';
 
 /** Files over Socket.IO: `file:upload` (binary, acked with the file) and `file:get`. */
-export function filesEvents(files: FileService): SocketFeature {
+export function filesEvents(files: FileService): SocketFeature<typeof filesClientEvents> {
   return (socket, handle) => {
     handle('file:upload', async (membership, { name, data }) => {
       const bytes = Buffer.isBuffer(data)

@@ -1,4 +1,5 @@
 import { RedisPendingUploads } from '../cluster/RedisPendingUploads.js';
+import { filesClientEvents } from '../../protocol/files.js';
 import type { Feature } from '../kernel/Feature.js';
 import { FileService } from './FileService.js';
 import { filesEvents } from './files.events.js';
@@ -24,7 +25,7 @@ export const files: Feature = {
     const pending = cluster && new RedisPendingUploads(cluster.redis, core.config.redisKeyPrefix);
     const uploads = new PresignedUploads(core, service, staging, pending);
     await http(filesRoutes(core, service, uploads));
-    socket(filesEvents(service));
+    socket(filesClientEvents, filesEvents(service));
     provide('files', service);
   },
 };

@@ -4,7 +4,7 @@ import type { Cluster } from '../cluster/openCluster.js';
 import type { RoomkitContext } from '../core/context.js';
 import type { DependencyCheck } from '../storage/openStores.js';
 import type { UploadStaging } from '../storage/UploadStaging.js';
-import type { SocketFeature } from '../transport/socketHandlers.js';
+import type { ClientEventTable, SocketFeature } from '../transport/socketHandlers.js';
 import type { Services } from './services.js';
 
 /**
@@ -45,8 +45,11 @@ export interface FeatureApi {
    * inside, as on the root instance.
    */
   readonly http: (routes: FastifyPluginAsync) => Promise<void>;
-  /** Registers socket events, through a registry typed by event name, payload and ack. */
-  readonly socket: (events: SocketFeature) => void;
+  /**
+   * Registers the handlers of the client events the feature defines (its table in protocol/),
+   * typed by event name, payload and ack.
+   */
+  readonly socket: <T extends ClientEventTable>(events: T, connect: SocketFeature<T>) => void;
   /** Offers a service to the features installed after this one. */
   readonly provide: <K extends keyof Services>(name: K, service: Services[K]) => void;
   /** A service a feature listed in `needs` provided. */

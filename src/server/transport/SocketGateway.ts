@@ -19,6 +19,7 @@ import { limitedParser } from './limitedParser.js';
 import {
   ackOf,
   registrarFor,
+  type ClientEventTable,
   type RoomSocket,
   type SocketData,
   type SocketFeature,
@@ -37,7 +38,15 @@ const memberRoom = (memberId: string) => `member:${memberId}`;
  */
 export class SocketGateway {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
-  private readonly features: SocketFeature[] = [];
+  /** Per feature: registers its handlers on a new socket, through a registrar for its table. */
+  private readonly features: ((socket: RoomSocket) => void)[] = [];
+  /** Which feature's table defines each event name: two features cannot answer one event. */
+  private readonly owners = new Map<string, ClientEventTable>();
+  /** How every handler gets its socket's membership, afresh per event, and reports a failure. */
+  private readonly handling = {
+    membershipOf: (s: RoomSocket) => this.ctx.rooms.membership(s.data.roomId, s.data.memberId),
+    onError: (error: unknown) => this.ctx.log.error({ err: error }, 'socket handler failed'),
+  };
   private readonly eventLimit: RateLimiter;
   private readonly abuseLimit: RateLimiter;
   private readonly recovery: RecoveryGate;
@@ -117,9 +126,13 @@ export class SocketGateway {
     });
   }
 
-  /** Adds a feature's socket events. */
-  use(feature: SocketFeature): void {
-    this.features.push(feature);
+  /** Adds a feature's socket events: the definitions of its table, answered by `connect`. */
+  use<T extends ClientEventTable>(events: T, connect: SocketFeature<T>): void {
+    for (const name of Object.keys(events)) {
+      if (this.owners.has(name)) throw new Error(`Two features define the socket event ${name}`);
+      this.owners.set(name, events);
+    }
+    this.features.push((socket) => connect(socket, registrarFor(socket, events, this.handling)));
   }
 
   /** Tells every client the server is going away, then closes all connections. */
@@ -169,12 +182,7 @@ export class SocketGateway {
     // Handlers go on before the first await: socket.io-client sends what it queued while
     // offline the moment it connects, and an event without a handler would be lost unanswered.
     this.limitEvents(socket);
-    const handle = registrarFor(
-      socket,
-      (s) => this.ctx.rooms.membership(s.data.roomId, s.data.memberId),
-      (error) => this.ctx.log.error({ err: error }, 'socket handler failed'),
-    );
-    for (const feature of this.features) feature(socket, handle);
+    for (const connect of this.features) connect(socket);
     socket.onAny((event: string, ...args: unknown[]) => {
       const ack = ackOf(args);
       if (ack && socket.listeners(event as 'disconnect').length === 0) {
