@@ -48,15 +48,9 @@ export interface CollabOptions {
  * content while memory is critical (`overloaded`; deleting still works), a connection may only
  * speak for its own awareness client ids, and a doc update is not echoed back to its sender.
  *
- * Every applied update is appended to the room's log; once the log holds `compactEvery` updates
- * and as many bytes as the snapshot (or 1000 updates, or 2 MiB), and when the last connection
- * leaves, the whole state (`Y.encodeStateAsUpdate`) replaces the log — about 20× faster than
- * `Y.mergeUpdates` over a long log. The room's store operations
- * run one after another (a queue per room), so a compaction never drops an update appended after
- * it was encoded, and a reload waits for the compaction before it. Memory: the budget counts the
- * stored bytes (MemoryDocStore, `doc:<roomId>`) and, while the doc is open, the live doc
- * (`collab:<roomId>`: its estimated encoded size × LIVE_DOC_BYTES_PER_ENCODED_BYTE), released
- * when it is unloaded or dropped (docs/decisions/007).
+ * The parts: LiveDoc (the document, its connections, which updates it admits, its memory count),
+ * yProtocol (the framing), awarenessGuard (what a connection may say in awareness), DocLog (the
+ * store's log and its compaction) and, with several instances, ClusterRelay.
  */
 export class CollabService {
   private readonly docs = new Map<string, LiveDoc>();
@@ -108,9 +102,8 @@ export class CollabService {
       throw new CollabRefusal('room_closed');
     }
     live.join(peer, member);
-    peer.send(
-      yProtocol.encode({ kind: 'sync-step-1', stateVector: Y.encodeStateVector(live.doc) }),
-    );
+    const stateVector = Y.encodeStateVector(live.doc);
+    peer.send(yProtocol.encode({ kind: 'sync-step-1', stateVector }));
     this.sendAwareness(live, peer);
     return {
       receive: (message) => {
@@ -193,14 +186,11 @@ export class CollabService {
       // server does, so a newer client's extensions do not cost it its connection.
       const message = yProtocol.decode(bytes);
       switch (message?.kind) {
-        case 'sync-step-1':
-          peer.send(
-            yProtocol.encode({
-              kind: 'sync-step-2',
-              update: Y.encodeStateAsUpdate(live.doc, message.stateVector),
-            }),
-          );
+        case 'sync-step-1': {
+          const update = Y.encodeStateAsUpdate(live.doc, message.stateVector);
+          peer.send(yProtocol.encode({ kind: 'sync-step-2', update }));
           break;
+        }
         case 'sync-step-2':
         case 'update':
           this.receiveUpdate(live, peer, message.update);
@@ -223,17 +213,13 @@ export class CollabService {
   }
 
   private receiveUpdate(live: LiveDoc, peer: CollabPeer, update: Uint8Array): void {
-    if (this.ctx.accountant.level === 'critical' && addsContent(update)) {
-      peer.close('overloaded');
-      return;
-    }
-    const check = live.checkSize(update);
-    if (!check.fits) {
-      peer.close('document_too_large');
+    const { refusal, exactBytes } = live.admit(update);
+    if (refusal) {
+      peer.close(refusal);
       return;
     }
     Y.applyUpdate(live.doc, update, peer);
-    if (check.exactBytes !== undefined) live.measured(check.exactBytes);
+    if (exactBytes !== undefined) live.measured(exactBytes);
     this.log.compactIfDue(live);
   }
 
@@ -267,12 +253,4 @@ export class CollabService {
     this.relay?.publishUpdate(live.roomId, update);
     this.log.append(live, update);
   }
-}
-
-/**
- * Whether a Yjs update brings content (any struct); one that only deletes does not, and frees
- * memory rather than taking it.
- */
-function addsContent(update: Uint8Array): boolean {
-  return Y.decodeUpdate(update).structs.length > 0;
 }

@@ -39,6 +39,9 @@ export interface CollabMember {
   displayName: string;
 }
 
+/** Why an update from a peer is not applied (the close reason of its connection). */
+type UpdateRefusal = Extract<CollabCloseReason, 'overloaded' | 'document_too_large'>;
+
 /** What an awareness update changed, as y-protocols' `Awareness` reports it. */
 export interface AwarenessChanges {
   added: number[];
@@ -46,7 +49,12 @@ export interface AwarenessChanges {
   removed: number[];
 }
 
-/** A room's document while anyone has it open. */
+/**
+ * A room's document while anyone has it open. Memory: the budget counts the stored bytes
+ * (MemoryDocStore, `doc:<roomId>`) and, while the doc is open, the live doc (`collab:<roomId>`:
+ * its estimated encoded size × LIVE_DOC_BYTES_PER_ENCODED_BYTE), released when it is destroyed
+ * — unloaded or dropped (docs/decisions/007).
+ */
 export class LiveDoc {
   readonly doc = new Y.Doc();
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
@@ -132,6 +140,18 @@ export class LiveDoc {
   }
 
   /**
+   * Whether `update` may be applied: not if it adds content while memory is critical (deleting
+   * still works), nor if it would pass the size caps. `exactBytes`, when the check measured it,
+   * is the document's encoded size with the update.
+   */
+  admit(update: Uint8Array): { refusal?: UpdateRefusal; exactBytes?: number } {
+    if (this.accountant.level === 'critical' && addsContent(update))
+      return { refusal: 'overloaded' };
+    const { fits, exactBytes } = this.checkSize(update);
+    return fits ? { exactBytes } : { refusal: 'document_too_large' };
+  }
+
+  /**
    * Whether `update` leaves the document within the caps (CODE_MAX_CHARS characters of code,
    * COLLAB_DOC_MAX_BYTES encoded). An update cannot add more characters than it has bytes (each
    * UTF-16 unit of inserted text takes at least one byte; other content counts one per value),
@@ -139,7 +159,7 @@ export class LiveDoc {
    * predecessors may join in, so they count too. Far from the caps that settles it; near them
    * the update is applied to a copy of the document and the result measured.
    */
-  checkSize(update: Uint8Array): { fits: boolean; exactBytes?: number } {
+  private checkSize(update: Uint8Array): { fits: boolean; exactBytes?: number } {
     const store = this.doc.store;
     const pending =
       (store.pendingStructs?.update.byteLength ?? 0) + (store.pendingDs?.byteLength ?? 0);
@@ -193,4 +213,12 @@ export class LiveDoc {
     this.awareness.destroy();
     this.doc.destroy();
   }
+}
+
+/**
+ * Whether a Yjs update brings content (any struct); one that only deletes does not, and frees
+ * memory rather than taking it.
+ */
+function addsContent(update: Uint8Array): boolean {
+  return Y.decodeUpdate(update).structs.length > 0;
 }
