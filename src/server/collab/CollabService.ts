@@ -5,7 +5,7 @@ import type { CollabCloseReason } from '../../protocol/collab.js';
 import type { ClusterChannel } from '../core/ClusterChannel.js';
 import type { RoomkitContext } from '../core/context.js';
 import { guardAwareness } from './awarenessGuard.js';
-import { ClusterRelay, FROM_CLUSTER } from './clusterRelay.js';
+import { ClusterRelay, FROM_CLUSTER } from './ClusterRelay.js';
 import { DocLog } from './DocLog.js';
 import { LiveDoc, type AwarenessChanges, type CollabMember, type CollabPeer } from './LiveDoc.js';
 import * as yProtocol from './yProtocol.js';

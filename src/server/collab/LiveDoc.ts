@@ -59,7 +59,7 @@ export class LiveDoc {
   readonly doc = new Y.Doc();
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   /** The code, read by the size check of every update. */
-  readonly text: Y.Text = this.doc.getText(CODE_TEXT);
+  private readonly text: Y.Text = this.doc.getText(CODE_TEXT);
   /** Open connections, each with the awareness client ids it speaks for. */
   readonly peers = new Map<CollabPeer, Set<number>>();
   /** The member each open connection belongs to. */

@@ -31,7 +31,7 @@ function docWith(text: string): Y.Doc {
   return doc;
 }
 
-/** Reads a sync message the way y-websocket's client does, applying it to `doc`; returns its type. */
+/** Reads a sync message as y-websocket's client does, applying it to `doc`; returns its type. */
 function readAsClient(message: Uint8Array, doc: Y.Doc): number {
   const decoder = decoding.createDecoder(message);
   expect(decoding.readVarUint(decoder)).toBe(MESSAGE_SYNC);

@@ -77,8 +77,9 @@ export class ClusterRelay {
     let message: ClusterMessage | undefined;
     try {
       message = decodeClusterMessage(bytes);
-      const live = message && this.docs.get(message.roomId);
-      if (!message || !live?.loaded || live.dropped) return;
+      if (!message) return;
+      const live = this.docs.get(message.roomId);
+      if (!live?.loaded || live.dropped) return;
       if (message.kind === 'update') Y.applyUpdate(live.doc, message.update, FROM_CLUSTER);
       else if (message.kind === 'awareness')
         awarenessProtocol.applyAwarenessUpdate(live.awareness, message.update, FROM_CLUSTER);
@@ -113,7 +114,10 @@ function encodeClusterMessage(message: ClusterMessage): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-/** The message in `bytes`, or undefined for a type this instance does not know; throws when cut short. */
+/**
+ * The message in `bytes`, or undefined for a type this instance does not know (it is ignored).
+ * Throws on bytes cut short.
+ */
 function decodeClusterMessage(bytes: Uint8Array): ClusterMessage | undefined {
   const decoder = decoding.createDecoder(bytes);
   const type = decoding.readVarUint(decoder);
