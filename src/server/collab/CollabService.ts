@@ -56,7 +56,7 @@ export class CollabService {
   private readonly docs = new Map<string, LiveDoc>();
   /** Rooms that ended, so a connection racing the end cannot bring their document back. */
   private readonly ended = new LRUCache<string, true>({ max: 10_000 });
-  private readonly log: DocLog;
+  private readonly docLog: DocLog;
   private readonly relay: ClusterRelay | undefined;
   private readonly unsubscribe: () => void;
 
@@ -64,14 +64,17 @@ export class CollabService {
     private readonly ctx: RoomkitContext,
     options: CollabOptions = {},
   ) {
-    this.log = new DocLog(ctx, { compactEvery: options.compactEvery, shared: !!options.channel });
+    this.docLog = new DocLog(ctx, {
+      compactEvery: options.compactEvery,
+      shared: !!options.channel,
+    });
     this.unsubscribe = ctx.bus.subscribe((event) => {
       if (event.name === 'room:closed') this.drop(event.roomId);
     });
     if (options.channel) this.relay = new ClusterRelay(options.channel, this.docs, ctx.log);
     ctx.rooms.ownData('collab', async (roomId) => {
       this.drop(roomId);
-      await this.log.deleteRoom(roomId);
+      await this.docLog.deleteRoom(roomId);
     });
   }
 
@@ -120,7 +123,7 @@ export class CollabService {
 
   /** Waits until every queued store operation (appends, compactions) has run. */
   async flush(): Promise<void> {
-    await this.log.flush();
+    await this.docLog.flush();
   }
 
   /** Stops listening to the bus and waits for the queued writes. Connections are closed first. */
@@ -136,7 +139,7 @@ export class CollabService {
     if (open) return open;
     const live = new LiveDoc(roomId, this.ctx.accountant);
     this.docs.set(roomId, live);
-    live.ready = this.log.enqueue(roomId, () => this.load(live));
+    live.ready = this.docLog.enqueue(roomId, () => this.load(live));
     live.ready.catch((error: unknown) => {
       this.ctx.log.error({ err: error, roomId }, 'collab document failed to load');
       if (this.docs.get(roomId) === live) this.docs.delete(roomId);
@@ -146,7 +149,7 @@ export class CollabService {
   }
 
   private async load(live: LiveDoc): Promise<void> {
-    await this.log.restore(live);
+    await this.docLog.restore(live);
     if (live.destroyed) return;
     live.doc.on('update', (update: Uint8Array, origin: unknown) =>
       this.onUpdate(live, update, origin),
@@ -166,7 +169,7 @@ export class CollabService {
 
   private unload(live: LiveDoc): void {
     this.docs.delete(live.roomId);
-    this.log.compactIfGrown(live);
+    this.docLog.compactIfGrown(live);
     live.destroy();
   }
 
@@ -220,7 +223,7 @@ export class CollabService {
     }
     Y.applyUpdate(live.doc, update, peer);
     if (exactBytes !== undefined) live.measured(exactBytes);
-    this.log.compactIfDue(live);
+    this.docLog.compactIfDue(live);
   }
 
   private onAwareness(live: LiveDoc, changes: AwarenessChanges, origin: unknown): void {
@@ -247,10 +250,10 @@ export class CollabService {
     // Not back to its sender, which has it.
     for (const peer of live.peers.keys()) if (peer !== origin) peer.send(message);
     live.grew(update);
-    this.log.counted(live, update);
+    this.docLog.counted(live, update);
     // Another instance's update is stored, and sent on, by that instance.
     if (origin === FROM_CLUSTER) return;
     this.relay?.publishUpdate(live.roomId, update);
-    this.log.append(live, update);
+    this.docLog.append(live, update);
   }
 }

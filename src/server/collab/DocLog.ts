@@ -45,7 +45,10 @@ export class DocLog {
     this.shared = options.shared;
   }
 
-  /** Applies the room's stored snapshot and updates to `live`'s empty document. */
+  /**
+   * Applies the room's stored snapshot and updates to `live`'s empty document. Run in the room's
+   * queue (`enqueue`), so that it reads what every write queued before it left.
+   */
   async restore(live: LiveDoc): Promise<void> {
     const stored = await this.ctx.stores.docs.load(live.roomId);
     if (live.destroyed) return;
