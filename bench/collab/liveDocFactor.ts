@@ -1,6 +1,6 @@
 /**
  * How much JS heap a live Y.Doc takes per byte of its encoded size, the figure behind
- * LIVE_DOC_BYTES_PER_ENCODED_BYTE in src/server/collab/CollabService.ts. Each kind of editing
+ * LIVE_DOC_BYTES_PER_ENCODED_BYTE in src/server/collab/LiveDoc.ts. Each kind of editing
  * session is recorded as the updates a client sends; the updates are then applied one by one to
  * fresh Y.Docs, as the server applies them, and the heap is read after a full GC.
  *

@@ -14,7 +14,7 @@ interface Entry {
 /**
  * Room documents in RAM. Every stored byte is counted by the memory accountant under
  * `doc:<roomId>` (snapshot plus log), for as long as the room lives whether or not anyone has
- * it open (CollabService counts the live Y.Doc apart, under `collab:<roomId>`, while it is
+ * it open (LiveDoc counts the live Y.Doc apart, under `collab:<roomId>`, while it is
  * open). Stored bytes are copies in their own allocation, so a WebSocket frame they were sliced
  * from is never pinned.
  */
