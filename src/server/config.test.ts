@@ -45,7 +45,7 @@ describe('loadConfig', () => {
       emptyRoomGraceSeconds: 210,
       adminToken: undefined,
       integratorsFile: undefined,
-      execDriver: 'wasm',
+      exec: { driver: 'wasm' },
       fetchAllowHosts: [],
       iceServers: undefined,
     });
@@ -96,7 +96,7 @@ describe('loadConfig', () => {
       redisKeyPrefix: 'rooms-eu:',
       memoryBudgetBytes: 2_000_000,
       roomTtlSeconds: 0,
-      execDriver: 'piston:http://piston:2000',
+      exec: { driver: 'piston:http://piston:2000' },
       fetchAllowHosts: ['localhost:8080', 'intranet'],
       iceServers: ['stun:stun.example.com'],
       s3: { forcePathStyle: true },

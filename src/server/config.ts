@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { execSettings } from './exec/settings.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -28,17 +29,6 @@ const url = (protocols: string[]) =>
     `must be a URL (${protocols.join(' or ')})`,
   );
 
-/** `piston:http://piston:2000`: where Piston serves `/api/v2/`; fetch refuses credentials in a URL. */
-const isPistonUrl = (value: string) => {
-  if (!value.startsWith('piston:')) return false;
-  try {
-    const url = new URL(value.slice('piston:'.length));
-    return ['http:', 'https:'].includes(url.protocol) && !url.username && !url.password;
-  } catch {
-    return false;
-  }
-};
-
 const jsonList = z.string().transform((value, ctx) => {
   try {
     const parsed: unknown = JSON.parse(value);
@@ -50,9 +40,42 @@ const jsonList = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
-/** Each variable of API.md, by its environment name. Features not built yet ignore theirs. */
+/**
+ * The settings features declare in their own `settings.ts`, by the feature's name: each becomes
+ * `config.<name>`. A feature with settings adds its line here.
+ */
+const featureSettings = {
+  exec: execSettings,
+};
+
+type FeatureSettingsOf = (typeof featureSettings)[keyof typeof featureSettings];
+/** Every feature's variables in one shape (the intersection of each feature's). */
+type FeatureVariables = (
+  FeatureSettingsOf extends infer S
+    ? S extends FeatureSettingsOf
+      ? (variables: S['variables']) => void
+      : never
+    : never
+) extends (variables: infer V) => void
+  ? V
+  : never;
+const featureVariables = Object.assign(
+  {},
+  ...Object.values(featureSettings).map((settings) => settings.variables),
+) as FeatureVariables;
+
+type FeatureConfig = {
+  [K in keyof typeof featureSettings]: ReturnType<(typeof featureSettings)[K]['read']>;
+};
+
+/**
+ * Each variable of API.md, by its environment name: the core's, then the features'. The last
+ * group belongs to features not built yet; each moves to its feature's settings.ts with it, and
+ * is validated here meanwhile so a deployment's configuration is checked before it lands.
+ */
 const envSchema = z
   .object({
+    ...featureVariables,
     PORT: int(0, 65_535).default(8080),
     HOST: z.string().min(1).default('0.0.0.0'),
     PUBLIC_URL: url(['http:', 'https:']).optional(),
@@ -86,16 +109,13 @@ const envSchema = z
     MAX_UPLOAD_BYTES: int(1).default(20_971_520),
     ROOM_TTL_SECONDS: int(0).default(3600),
     EMPTY_ROOM_GRACE_SECONDS: int(0).default(210),
-    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    // Features not built yet: admin, embedding, link previews, calls.
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     INTEGRATORS_FILE: z.string().min(1).optional(),
-    EXEC_DRIVER: z
-      .string()
-      .refine(
-        (value) => ['wasm', 'sandbox', 'off'].includes(value) || isPistonUrl(value),
-        'must be wasm, sandbox, off or piston:<url> with an http(s) URL without credentials',
-      )
-      .default('wasm'),
     FETCH_ALLOW_HOSTS: z
       .string()
       .transform((value) =>
@@ -107,9 +127,6 @@ const envSchema = z
       .default([]),
     ICE_SERVERS: jsonList.optional(),
     TURN_SECRET: z.string().min(1).optional(),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.SESSION_SECRET) {
@@ -148,7 +165,7 @@ const envSchema = z
 
 export type Env = z.input<typeof envSchema>;
 
-export interface Config {
+export interface Config extends FeatureConfig {
   port: number;
   host: string;
   publicUrl: string | undefined;
@@ -177,7 +194,6 @@ export interface Config {
   adminToken: string | undefined;
   sessionSecret: string;
   integratorsFile: string | undefined;
-  execDriver: string;
   fetchAllowHosts: string[];
   iceServers: unknown[] | undefined;
   turnSecret: string | undefined;
@@ -255,11 +271,13 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
     // In memory mode nothing outlives the process, so neither need the tokens.
     sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     integratorsFile: env.INTEGRATORS_FILE,
-    execDriver: env.EXEC_DRIVER,
     fetchAllowHosts: env.FETCH_ALLOW_HOSTS,
     iceServers: env.ICE_SERVERS,
     turnSecret: env.TURN_SECRET,
     logLevel: env.LOG_LEVEL,
+    ...(Object.fromEntries(
+      Object.entries(featureSettings).map(([name, settings]) => [name, settings.read(env)]),
+    ) as FeatureConfig),
   };
 }
 

@@ -136,7 +136,7 @@ export function pickDriver(
   ctx: Pick<RoomkitContext, 'config' | 'log'>,
   options: ExecOptions,
 ): ExecDriver {
-  const configured = ctx.config.execDriver;
+  const configured = ctx.config.exec.driver;
   if (configured === 'off') return new OffDriver();
   if (configured.startsWith('piston:')) {
     return new PistonDriver(configured.slice('piston:'.length), {

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { defineSettings } from '../kernel/settings.js';
+
+/** `piston:http://piston:2000`: where Piston serves `/api/v2/`; fetch refuses credentials in a URL. */
+function isPistonUrl(value: string): boolean {
+  if (!value.startsWith('piston:')) return false;
+  try {
+    const url = new URL(value.slice('piston:'.length));
+    return ['http:', 'https:'].includes(url.protocol) && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}
+
+/** Code execution's settings (API.md, "Running"): which driver runs the code. */
+export const execSettings = defineSettings(
+  {
+    EXEC_DRIVER: z
+      .string()
+      .refine(
+        (value) => ['wasm', 'sandbox', 'off'].includes(value) || isPistonUrl(value),
+        'must be wasm, sandbox, off or piston:<url> with an http(s) URL without credentials',
+      )
+      .default('wasm'),
+  },
+  (env) => ({ driver: env.EXEC_DRIVER }),
+);

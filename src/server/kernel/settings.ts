@@ -1,0 +1,19 @@
+import type { z } from 'zod';
+
+/**
+ * A feature's settings: the environment variables it reads, each with the schema that validates
+ * it (and its default), and how they become the feature's part of `Config`. Declared in the
+ * feature's `settings.ts`; config.ts validates them with the core's, so a bad value stops the
+ * start with one line naming the variable, whichever feature owns it.
+ */
+export interface FeatureSettings<Shape extends z.ZodRawShape = z.ZodRawShape, Out = unknown> {
+  readonly variables: Shape;
+  read(env: z.output<z.ZodObject<Shape>>): Out;
+}
+
+export function defineSettings<Shape extends z.ZodRawShape, Out>(
+  variables: Shape,
+  read: (env: z.output<z.ZodObject<Shape>>) => Out,
+): FeatureSettings<Shape, Out> {
+  return { variables, read };
+}
