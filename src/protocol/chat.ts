@@ -2,13 +2,32 @@
 import { z } from 'zod';
 import { clientEvent } from './clientEvent.js';
 import { HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, MESSAGE_MAX_CHARS } from './constants.js';
-import type { Message } from './schemas.js';
+import { memberSchema } from './members.js';
+import { serverEvent } from './serverEvent.js';
 
 export const clientMsgIdSchema = z
   .string()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+
+export const messageTypeSchema = z.enum(['text', 'system', 'file']);
+export type MessageType = z.infer<typeof messageTypeSchema>;
+
+export const messageSchema = z.object({
+  id: z.string().min(1),
+  roomId: z.string().min(1),
+  seq: z.number().int().min(1),
+  type: messageTypeSchema,
+  body: z.string(),
+  /** Null for a system message. */
+  sender: memberSchema.nullable(),
+  createdAt: z.iso.datetime(),
+  clientMsgId: clientMsgIdSchema.optional(),
+  /** The shared file of a `file` message. */
+  fileId: z.string().min(1).optional(),
+});
+export type Message = z.infer<typeof messageSchema>;
 
 export const sendMessageSchema = z.strictObject({
   body: z
@@ -34,4 +53,11 @@ export const chatClientEvents = {
   /** Posts a message; the ack carries it as stored (the earlier one for a repeated clientMsgId). */
   'message:send': clientEvent(sendMessageSchema).acks<{ message: Message }>(),
   typing: clientEvent(typingSchema).mayAck(),
+};
+
+export const chatServerEvents = {
+  'message:new': serverEvent(z.object({ message: messageSchema })),
+  /** A message changed after it was posted (a link preview attached; not sent yet). */
+  'message:updated': serverEvent(z.object({ message: messageSchema })),
+  typing: serverEvent(z.object({ memberId: z.string().min(1), active: z.boolean() })),
 };

@@ -1,6 +1,7 @@
 /** Code execution's requests, results and socket events (API.md, "Code execution"). */
 import { z } from 'zod';
 import { clientEvent } from './clientEvent.js';
+import { serverEvent } from './serverEvent.js';
 
 /** Largest program a run accepts (characters of source). */
 export const EXEC_CODE_MAX_BYTES = 1_048_576;
@@ -21,14 +22,16 @@ export const execRunSchema = z.strictObject({
 });
 export type ExecRunInput = z.infer<typeof execRunSchema>;
 
-export interface ExecResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-  timedOut: boolean;
-  truncated: boolean;
-  durationMs: number;
-}
+export const execResultSchema = z.object({
+  stdout: z.string(),
+  stderr: z.string(),
+  exitCode: z.number().int(),
+  timedOut: z.boolean(),
+  /** Output past the cap was cut off. */
+  truncated: z.boolean(),
+  durationMs: z.number().min(0),
+});
+export type ExecResult = z.infer<typeof execResultSchema>;
 
 export interface LanguageInfo {
   id: string;
@@ -39,4 +42,15 @@ export interface LanguageInfo {
 
 export const execClientEvents = {
   'exec:run': clientEvent(execRunSchema).acks<{ result: ExecResult }>(),
+};
+
+export const execServerEvents = {
+  /** A run's result, to the whole room: who ran it and in which language. */
+  'exec:result': serverEvent(
+    z.object({
+      memberId: z.string().min(1),
+      language: z.string().min(1),
+      result: execResultSchema,
+    }),
+  ),
 };

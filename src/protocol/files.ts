@@ -1,10 +1,25 @@
 /** Files' requests and socket events (API.md, "Files and images"). */
 import { z } from 'zod';
+import type { Message } from './chat.js';
 import { clientEvent } from './clientEvent.js';
 import { THUMB_WIDTHS } from './constants.js';
-import type { FileInfo, Message } from './schemas.js';
+import { serverEvent } from './serverEvent.js';
 
 export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'not a file id');
+
+/** A shared file as API.md lists it; `width` and `height` for images only. */
+export const fileInfoSchema = z.object({
+  id: fileIdSchema,
+  name: z.string(),
+  mime: z.string().min(1),
+  size: z.number().int().min(0),
+  width: z.number().int().min(1).optional(),
+  height: z.number().int().min(1).optional(),
+  createdAt: z.iso.datetime(),
+  uploaderId: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'not a SHA-256 in hex'),
+});
+export type FileInfo = z.infer<typeof fileInfoSchema>;
 
 export const thumbFormats = ['auto', 'webp', 'avif', 'jpeg', 'png'] as const;
 export type ThumbFormat = (typeof thumbFormats)[number];
@@ -44,4 +59,8 @@ export const filesClientEvents = {
    * also what the server may send.
    */
   'file:get': clientEvent(fileGetSchema).acks<{ file: FileInfo; data: ArrayBuffer | Uint8Array }>(),
+};
+
+export const filesServerEvents = {
+  'file:added': serverEvent(z.object({ file: fileInfoSchema })),
 };

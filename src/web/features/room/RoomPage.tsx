@@ -5,7 +5,12 @@ import { Link } from '../../components/Link.js';
 import { DisplayNameForm } from '../../components/DisplayNameForm.js';
 import { ApiError } from '../../lib/api.js';
 import { describeError, isRoomGone } from '../../lib/errorMessages.js';
-import { clearMembership, loadMembership, saveMembership, type SavedMembership } from '../../lib/memberships.js';
+import {
+  clearMembership,
+  loadMembership,
+  saveMembership,
+  type SavedMembership,
+} from '../../lib/memberships.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import { joinRoom } from './roomApi.js';
 import { RoomView } from './RoomView.js';

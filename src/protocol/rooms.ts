@@ -1,0 +1,71 @@
+/** Rooms' requests, entities and socket events (API.md, "Rooms" and "Realtime: Socket.IO"). */
+import { z } from 'zod';
+import { messageSchema } from './chat.js';
+import { JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, ROOM_ID_PATTERN } from './constants.js';
+import { fileInfoSchema } from './files.js';
+import { memberPresenceSchema, memberSchema } from './members.js';
+import { serverEvent } from './serverEvent.js';
+
+export const roomIdSchema = z.string().regex(ROOM_ID_PATTERN, 'not a room id');
+
+export const joinCodeSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .length(JOIN_CODE_LENGTH, `a join code has ${JOIN_CODE_LENGTH} characters`)
+  .regex(new RegExp(`^[${JOIN_CODE_ALPHABET}]+$`), 'not a join code');
+
+export const roomSchema = z.object({
+  id: z.string().min(1),
+  joinCode: z.string().min(1),
+  name: z.string(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime().nullable(),
+  persistent: z.boolean(),
+});
+export type Room = z.infer<typeof roomSchema>;
+
+/** The snapshot a client gets on connect (`room:state`) and from `GET /api/rooms/:roomId`. */
+export const roomStateSchema = z.object({
+  room: roomSchema,
+  member: memberSchema,
+  members: z.array(memberPresenceSchema),
+  messages: z.array(messageSchema),
+  files: z.array(fileInfoSchema),
+});
+export type RoomState = z.infer<typeof roomStateSchema>;
+
+export const createRoomSchema = z.strictObject({
+  name: z.string().trim().min(1).max(80).optional(),
+  ttlSeconds: z.number().int().min(60).max(604_800).optional(),
+  persistent: z.boolean().optional(),
+});
+export type CreateRoomBody = z.infer<typeof createRoomSchema>;
+
+export const joinRoomSchema = z
+  .strictObject({
+    roomId: roomIdSchema.optional(),
+    joinCode: joinCodeSchema.optional(),
+    // Checked in full by checkDisplayName(); the bound here only stops absurd payloads early.
+    displayName: z.string().max(400),
+  })
+  .refine((body) => (body.roomId === undefined) !== (body.joinCode === undefined), {
+    message: 'give either roomId or joinCode',
+    path: ['roomId'],
+  });
+export type JoinRoomBody = z.infer<typeof joinRoomSchema>;
+
+export const roomServerEvents = {
+  /** Sent to one socket on connect (and again after a long absence), never on the bus. */
+  'room:state': serverEvent(roomStateSchema),
+  'member:joined': serverEvent(z.object({ member: memberSchema })),
+  'member:left': serverEvent(z.object({ memberId: z.string().min(1) })),
+  /** The whole list with `online` flags, after every join, leave, connect and disconnect. */
+  presence: serverEvent(z.object({ members: z.array(memberPresenceSchema) })),
+  /** `secondsLeft: 0` with `server_shutdown` when this instance stops. */
+  'room:closing': serverEvent(
+    z.object({ secondsLeft: z.number().int().min(0), reason: z.string().min(1) }),
+  ),
+  /** The room ended (`expired`, `empty`, `deleted`, `evicted`); the server disconnects next. */
+  'room:closed': serverEvent(z.object({ reason: z.string().min(1) })),
+};
