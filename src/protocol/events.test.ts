@@ -20,6 +20,7 @@ import { ManualClock } from '../server/core/Clock.js';
 import type { RoomEventBus } from '../server/core/RoomEventBus.js';
 import type { RoomSocket } from '../server/transport/socketHandlers.js';
 import {
+  joinTables,
   serverEvents,
   type ServerEventName,
   type ServerEventPayload,
@@ -99,6 +100,16 @@ function expectOnTheWire(events: { name: string; payload: unknown }[]) {
 }
 
 const names = (client: Collected) => new Set(client.events.map((e) => e.name));
+
+describe('joining the feature tables', () => {
+  it('refuses an event name two features define, and keeps every definition otherwise', () => {
+    const typing = { schema: 'a' };
+    expect(() => joinTables({ typing }, { 'file:added': 1 }, { typing: 2 })).toThrow(
+      'Two features define the event typing',
+    );
+    expect(joinTables({ typing }, { 'file:added': 1 })).toEqual({ typing, 'file:added': 1 });
+  });
+});
 
 describe('what the server sends', () => {
   it('follows the schemas: a room from creation to its end, over Socket.IO and SSE', async () => {
