@@ -57,13 +57,14 @@ export class LiveConnections {
 
   constructor(private readonly ctx: Pick<RoomkitContext, 'bus' | 'rooms' | 'log'>) {
     this.unsubscribe = ctx.bus.subscribe((event) => {
-      // The bus hands the event to every listener in turn (SSE streams after this one): ending
-      // the connections at once would cut the event itself off.
+      // The bus hands the event to every listener in turn (SSE streams after this one), so the
+      // connections end right after: not at once, which would cut the event itself off, and not
+      // a turn later, which would let what follows (the presence, "Grace left") reach them.
       if (event.name === 'room:closed') {
-        setImmediate(() => this.endRoom(event.roomId, 'room_closed'));
+        queueMicrotask(() => this.endRoom(event.roomId, 'room_closed'));
       } else if (event.name === 'member:left') {
         const { memberId } = event.payload;
-        setImmediate(() => this.endMember(event.roomId, memberId, 'left'));
+        queueMicrotask(() => this.endMember(event.roomId, memberId, 'left'));
       }
     });
   }
