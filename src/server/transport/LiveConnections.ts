@@ -23,6 +23,13 @@ export interface LiveTransport {
    * checked (Socket.IO: `room:state` before the member's own `presence`).
    */
   welcome?(membership: Membership): Promise<void>;
+  /**
+   * Set by a transport whose cluster adapter ends its connections for an event of another
+   * instance, in order behind the event (Socket.IO: the origin's `disconnectSockets` travels the
+   * adapter's stream after the broadcast, which the bus relay, over pub/sub, can overtake). Its
+   * connections are then left to the adapter for relayed events.
+   */
+  endedByCluster?: boolean;
 }
 
 /** One registered live connection. */
@@ -60,11 +67,13 @@ export class LiveConnections {
       // The bus hands the event to every listener in turn (SSE streams after this one), so the
       // connections end right after: not at once, which would cut the event itself off, and not
       // a turn later, which would let what follows (the presence, "Grace left") reach them.
+      const remote = event.remote === true;
       if (event.name === 'room:closed') {
-        queueMicrotask(() => this.endRoom(event.roomId, 'room_closed'));
+        queueMicrotask(() => this.endWhere(event.roomId, () => true, 'room_closed', remote));
       } else if (event.name === 'member:left') {
         const { memberId } = event.payload;
-        queueMicrotask(() => this.endMember(event.roomId, memberId, 'left'));
+        const isMember = (entry: Entry) => entry.memberId === memberId;
+        queueMicrotask(() => this.endWhere(event.roomId, isMember, 'left', remote));
       }
     });
   }
@@ -95,14 +104,12 @@ export class LiveConnections {
 
   /** Ends every connection of a member on this instance (a leave, a removal, a revocation). */
   endMember(roomId: string, memberId: string, reason: EndReason): void {
-    for (const entry of this.byRoom.get(roomId) ?? []) {
-      if (entry.memberId === memberId) this.end(entry, reason);
-    }
+    this.endWhere(roomId, (entry) => entry.memberId === memberId, reason, false);
   }
 
   /** Ends every connection to a room on this instance. */
   endRoom(roomId: string, reason: EndReason): void {
-    for (const entry of this.byRoom.get(roomId) ?? []) this.end(entry, reason);
+    this.endWhere(roomId, () => true, reason, false);
   }
 
   /** Stops listening to the bus; the transports close their own connections at shutdown. */
@@ -126,6 +133,17 @@ export class LiveConnections {
     const { ending } = entry;
     if (ending !== undefined) setImmediate(() => !entry.closed && entry.transport.end(ending));
     return membership;
+  }
+
+  private endWhere(
+    roomId: string,
+    matches: (entry: Entry) => boolean,
+    reason: EndReason,
+    remote: boolean,
+  ): void {
+    for (const entry of this.byRoom.get(roomId) ?? []) {
+      if (matches(entry) && !(remote && entry.transport.endedByCluster)) this.end(entry, reason);
+    }
   }
 
   private end(entry: Entry, reason: EndReason): void {

@@ -44,6 +44,8 @@ export class SocketGateway {
   private readonly abuseLimit: RateLimiter;
   private readonly recovery: RecoveryGate;
   private readonly unsubscribe: () => void;
+  /** Whether other instances share the adapter (multi-instance mode). */
+  private readonly clustered: boolean;
 
   /**
    * Multi-instance mode (cluster/openCluster.ts) passes Socket.IO's cluster adapter and the
@@ -55,6 +57,7 @@ export class SocketGateway {
     private readonly live: LiveConnections,
     options: { adapter?: ServerOptions['adapter']; sharedKeys?: ExpiringKeys } = {},
   ) {
+    this.clustered = options.adapter !== undefined;
     this.eventLimit = new RateLimiter('socket-events', ctx.limits.socketEvents);
     this.abuseLimit = new RateLimiter('socket-abuse', ctx.limits.socketAbuse);
     // A frame may carry one file (file:upload); each handler checks its own payload's size.
@@ -115,6 +118,12 @@ export class SocketGateway {
       const target =
         event.to === undefined ? this.io.to(event.roomId) : this.io.to(memberRoom(event.to));
       (target.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
+      // The other instances' sockets are ended through the adapter, behind the event (this
+      // instance's are ended by LiveConnections too, which is harmless).
+      if (this.clustered && event.name === 'room:closed')
+        this.io.in(event.roomId).disconnectSockets(true);
+      if (this.clustered && event.name === 'member:left')
+        this.io.in(memberRoom(event.payload.memberId)).disconnectSockets(true);
     });
   }
 
@@ -187,6 +196,7 @@ export class SocketGateway {
     });
     const connection = this.live.open(socket.data, {
       end: () => socket.disconnect(true),
+      endedByCluster: this.clustered,
       // Presence after the snapshot, so a client's first event is always room:state. A
       // recovered socket has had the other events it missed from Socket.IO, and gets its
       // messages from the store; any other gets the snapshot.
