@@ -11,6 +11,7 @@ import { installFeatures, type InstalledFeatures } from './kernel/installFeature
 import { openCore } from './kernel/openCore.js';
 import { closeStores } from './storage/Stores.js';
 import { openTransports, type TransportOptions } from './transport/openTransports.js';
+import type { LiveConnections } from './transport/LiveConnections.js';
 import type { SocketGateway } from './transport/SocketGateway.js';
 
 export interface AppOptions extends FeatureOptions, TransportOptions {
@@ -27,6 +28,8 @@ export interface RoomkitApp {
   app: FastifyInstance;
   ctx: RoomkitContext;
   sockets: SocketGateway;
+  /** Every live connection of this instance: where a member's connections are ended. */
+  live: LiveConnections;
   /** A service a feature provided: `use('exec')`, `use('collab')`. */
   use: InstalledFeatures['use'];
 }
@@ -55,6 +58,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       staging: core.staging,
       dependencies: core.dependencies,
       server: app.server,
+      live: transports.live,
       http: async (routes) => {
         await app.register(routes);
       },
@@ -80,5 +84,5 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.addHook('onClose', async () => {
     await closeStores(ctx.stores);
   });
-  return { app, ctx, sockets: transports.sockets, use: installed.use };
+  return { app, ctx, sockets: transports.sockets, live: transports.live, use: installed.use };
 }

@@ -12,6 +12,7 @@ import type { RoomkitContext } from '../core/context.js';
 import type { RateLimit } from '../core/RateLimiter.js';
 import { readCredentials } from '../http/auth/credentials.js';
 import { authenticateMember } from '../http/auth/principal.js';
+import type { LiveConnection, LiveConnections } from '../transport/LiveConnections.js';
 import {
   CollabRefusal,
   type CollabConnection,
@@ -38,9 +39,6 @@ export interface CollabSockets {
 
 interface Client {
   ws: WebSocket;
-  roomId: string;
-  /** Known once the token is checked. */
-  memberId: string | undefined;
   alive: boolean;
   close(reason: CollabCloseReason): void;
 }
@@ -56,6 +54,7 @@ interface Client {
 export function attachCollabSockets(
   server: HttpServer,
   ctx: RoomkitContext,
+  live: LiveConnections,
   collab: CollabService,
   options: CollabSocketsOptions = {},
 ): CollabSockets {
@@ -65,36 +64,17 @@ export function attachCollabSockets(
     maxPayload: COLLAB_MAX_MESSAGE_BYTES,
     perMessageDeflate: false,
   });
-  const byRoom = new Map<string, Set<Client>>();
   const all = new Set<Client>();
   let closing = false;
-
-  const track = (client: Client) => {
-    all.add(client);
-    let room = byRoom.get(client.roomId);
-    if (!room) {
-      room = new Set();
-      byRoom.set(client.roomId, room);
-    }
-    room.add(client);
-  };
-  const untrack = (client: Client) => {
-    all.delete(client);
-    const room = byRoom.get(client.roomId);
-    room?.delete(client);
-    if (room?.size === 0) byRoom.delete(client.roomId);
-  };
 
   const onConnection = (ws: WebSocket, request: IncomingMessage, target: CollabTarget) => {
     let closed = false;
     let connection: CollabConnection | undefined;
-    let release: (() => Promise<void>) | undefined;
+    let member: LiveConnection | undefined;
     const early: Uint8Array[] = [];
     let earlyBytes = 0;
     const client: Client = {
       ws,
-      roomId: target.roomId,
-      memberId: undefined,
       alive: true,
       close: (reason) => {
         if (closed) return;
@@ -114,11 +94,9 @@ export function attachCollabSockets(
     const allowance = new TokenBucket(ctx.limits.collabMessages, () => ctx.clock.now());
     const cleanUp = () => {
       connection?.leave();
-      release?.().catch((error: unknown) =>
-        ctx.log.error({ err: error }, 'presence release failed'),
-      );
+      member?.close();
     };
-    track(client);
+    all.add(client);
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (closed) return;
@@ -139,7 +117,7 @@ export function attachCollabSockets(
     ws.on('error', (error) => ctx.log.debug({ err: error }, 'collab socket error'));
     ws.on('close', () => {
       closed = true;
-      untrack(client);
+      all.delete(client);
       cleanUp();
     });
 
@@ -154,14 +132,12 @@ export function attachCollabSockets(
         query: { token: target.token },
         cookie: 'trusted-origin',
       });
-      const { membership } = await authenticateMember(ctx, credentials, target.roomId);
-      client.memberId = membership.member.id;
-      // A leave between the token's check and the line above went unheard (the client had no
-      // member yet); checked again now that a leave would close it.
-      await ctx.rooms.membership(membership.room.id, membership.member.id);
+      const principal = await authenticateMember(ctx, credentials, target.roomId);
       if (closed) return;
-      release = await ctx.rooms.connect(membership);
-      if (closed) return cleanUp();
+      // Its room's end and its member's leaving close it: 4410 room_closed, 4401 left.
+      member = live.open(principal, { end: (reason) => client.close(reason) });
+      const membership = await member.ready;
+      if (closed) return;
       connection = await collab.connect(target.roomId, peer, membership.member);
       if (closed) return cleanUp();
       for (const message of early.splice(0)) {
@@ -184,16 +160,6 @@ export function attachCollabSockets(
     wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, request, target));
   });
 
-  const unsubscribe = ctx.bus.subscribe((event) => {
-    if (event.name === 'room:closed') {
-      for (const client of byRoom.get(event.roomId) ?? []) client.close('room_closed');
-    } else if (event.name === 'member:left') {
-      for (const client of byRoom.get(event.roomId) ?? []) {
-        if (client.memberId === event.payload.memberId) client.close('left');
-      }
-    }
-  });
-
   // A client that did not answer the last ping is gone (a dropped network never says so).
   const heartbeat = setInterval(() => {
     for (const client of all) {
@@ -214,7 +180,6 @@ export function attachCollabSockets(
     async close() {
       closing = true;
       clearInterval(heartbeat);
-      unsubscribe();
       const open = [...all];
       const closed = open.map(
         ({ ws }) =>

@@ -20,9 +20,9 @@ export interface CollabFeatureOptions {
 export function collab(options: CollabFeatureOptions = {}): Feature {
   return {
     name: 'collab',
-    install({ core, cluster, server, provide, onShutdown }) {
+    install({ core, cluster, server, live, provide, onShutdown }) {
       const service = new CollabService(core, { channel: cluster?.channel });
-      const sockets = attachCollabSockets(server, core, service, options);
+      const sockets = attachCollabSockets(server, core, live, service, options);
       provide('collab', service);
       // Closing the sockets unloads their documents; then the last compactions are awaited.
       onShutdown('connections', () => sockets.close());

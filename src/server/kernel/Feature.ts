@@ -4,6 +4,7 @@ import type { Cluster } from '../cluster/openCluster.js';
 import type { RoomkitContext } from '../core/context.js';
 import type { DependencyCheck } from '../storage/openStores.js';
 import type { UploadStaging } from '../storage/UploadStaging.js';
+import type { LiveConnections } from '../transport/LiveConnections.js';
 import type { ClientEventTable, SocketFeature } from '../transport/socketHandlers.js';
 import type { Services } from './services.js';
 
@@ -40,6 +41,11 @@ export interface FeatureApi {
   readonly dependencies: Readonly<Record<string, DependencyCheck>>;
   /** The HTTP server, for a feature with a transport of its own (an upgrade handler). */
   readonly server: HttpServer;
+  /**
+   * Where a feature's own transport opens each authenticated connection, so that it counts as
+   * presence and ends with its room or its member like a Socket.IO or SSE connection.
+   */
+  readonly live: LiveConnections;
   /**
    * Registers HTTP routes. The auth preHandlers (`requireMember`, …) and `request.member` work
    * inside, as on the root instance.

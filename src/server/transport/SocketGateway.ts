@@ -13,6 +13,8 @@ import { readCredentials } from '../http/auth/credentials.js';
 import { authenticateMember } from '../http/auth/principal.js';
 import { corsOrigins } from '../http/origins.js';
 import type { MessageRecord } from '../storage/records.js';
+import { catchUp, missedMessages } from './catchUp.js';
+import type { LiveConnections } from './LiveConnections.js';
 import { RECOVERY_WINDOW_MS, RecoveryAdapter } from './RecoveryAdapter.js';
 import { RecoveryGate } from './RecoveryGate.js';
 import { limitedParser } from './limitedParser.js';
@@ -51,6 +53,8 @@ export class SocketGateway {
   private readonly abuseLimit: RateLimiter;
   private readonly recovery: RecoveryGate;
   private readonly unsubscribe: () => void;
+  /** Whether other instances share the adapter (multi-instance mode). */
+  private readonly clustered: boolean;
 
   /**
    * Multi-instance mode (cluster/openCluster.ts) passes Socket.IO's cluster adapter and the
@@ -59,8 +63,10 @@ export class SocketGateway {
   constructor(
     httpServer: HttpServer,
     private readonly ctx: RoomkitContext,
+    private readonly live: LiveConnections,
     options: { adapter?: ServerOptions['adapter']; sharedKeys?: ExpiringKeys } = {},
   ) {
+    this.clustered = options.adapter !== undefined;
     this.eventLimit = new RateLimiter('socket-events', ctx.limits.socketEvents);
     this.abuseLimit = new RateLimiter('socket-abuse', ctx.limits.socketAbuse);
     // A frame may carry one file (file:upload); each handler checks its own payload's size.
@@ -103,7 +109,8 @@ export class SocketGateway {
     });
     this.io.on('connection', (socket) => {
       this.onConnection(socket).catch((error: unknown) => {
-        ctx.log.error({ err: error }, 'socket connection failed');
+        // An AppError is a membership that ended while the socket connected.
+        if (!(error instanceof AppError)) ctx.log.error({ err: error }, 'socket connection failed');
         socket.disconnect(true);
       });
     });
@@ -120,8 +127,11 @@ export class SocketGateway {
       const target =
         event.to === undefined ? this.io.to(event.roomId) : this.io.to(memberRoom(event.to));
       (target.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
-      if (event.name === 'room:closed') this.io.in(event.roomId).disconnectSockets(true);
-      if (event.name === 'member:left')
+      // The other instances' sockets are ended through the adapter, behind the event (this
+      // instance's are ended by LiveConnections too, which is harmless).
+      if (this.clustered && event.name === 'room:closed')
+        this.io.in(event.roomId).disconnectSockets(true);
+      if (this.clustered && event.name === 'member:left')
         this.io.in(memberRoom(event.payload.memberId)).disconnectSockets(true);
     });
   }
@@ -192,50 +202,41 @@ export class SocketGateway {
         });
       }
     });
-    let release: (() => Promise<void>) | undefined = undefined;
-    let gone = false;
-    const releasePresence = () =>
-      release?.().catch((error: unknown) =>
-        this.ctx.log.error({ err: error }, 'presence release failed'),
-      );
-    socket.on('disconnect', () => {
-      gone = true;
-      void releasePresence();
+    const connection = this.live.open(socket.data, {
+      end: () => socket.disconnect(true),
+      endedByCluster: this.clustered,
+      // Presence after the snapshot, so a client's first event is always room:state. A
+      // recovered socket has had the other events it missed from Socket.IO, and gets its
+      // messages from the store; any other gets the snapshot.
+      welcome: async (membership) => {
+        await socket.join([roomId, memberRoom(memberId)]);
+        if (socket.recovered) await this.resume(socket, membership);
+        else await this.sendState(socket, membership, this.lastSeqOf(socket));
+      },
     });
-
-    await socket.join([roomId, memberRoom(memberId)]);
-    const membership = await this.ctx.rooms.membership(roomId, memberId);
-    // A recovered socket has had the other events it missed from Socket.IO, and gets its
-    // messages from the store; any other gets the snapshot.
-    if (!socket.recovered) await this.sendState(socket, membership, this.lastSeqOf(socket));
-    else await this.resume(socket, membership);
-    // Presence after the snapshot, so a client's first event is always room:state.
-    release = await this.ctx.rooms.connect(membership);
-    if (gone) await releasePresence();
+    socket.on('disconnect', () => connection.close());
+    await connection.ready;
   }
 
   /**
    * `room:state`, then — for a client that says which `lastSeq` it has — the messages after it,
    * with the snapshot's own messages left out so nothing arrives twice. A client that missed more
-   * than REPLAY_MAX gets the ordinary snapshot and pages back through the history for the gap.
+   * than REPLAY_MAX gets the ordinary snapshot and pages back through the history for the gap
+   * (catchUp.ts).
    */
   private async sendState(
     socket: RoomSocket,
     membership: Membership,
     lastSeq: number | undefined,
   ): Promise<void> {
-    const state = await this.ctx.rooms.state(membership);
-    state.members = this.withSelfOnline(state.members, membership);
-    const missed =
-      lastSeq === undefined
-        ? undefined
-        : await this.ctx.stores.messages.listAfter(membership.room.id, lastSeq, REPLAY_MAX);
-    if (!missed || missed.hasMore) {
-      socket.emit('room:state', state);
-      return;
-    }
-    socket.emit('room:state', { ...state, messages: [] });
-    this.replay(socket, missed.messages);
+    const { state, missed } = await catchUp(this.ctx, membership, lastSeq, {
+      replayMax: REPLAY_MAX,
+    });
+    socket.emit('room:state', {
+      ...state,
+      members: this.withSelfOnline(state.members, membership),
+    });
+    for await (const page of missed) this.replay(socket, page);
   }
 
   /** Messages a client missed, each as the `message:new` it would have had. */
@@ -278,9 +279,9 @@ export class SocketGateway {
         : Math.min(resume.afterSeq, lastSeq);
     const missed =
       after === undefined
-        ? undefined
-        : await this.ctx.stores.messages.listAfter(membership.room.id, after, REPLAY_MAX);
-    if (missed?.hasMore) {
+        ? []
+        : await missedMessages(this.ctx.stores.messages, membership.room.id, after, REPLAY_MAX);
+    if (missed === undefined) {
       await this.sendState(socket, membership, undefined);
       return;
     }
@@ -288,7 +289,7 @@ export class SocketGateway {
       const members = await this.ctx.rooms.membersWithPresence(membership.room.id);
       socket.emit('presence', { members: this.withSelfOnline(members, membership) });
     }
-    this.replay(socket, missed?.messages ?? []);
+    for await (const page of missed) this.replay(socket, page);
   }
 
   /**

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { relayBus } from '../cluster/relayBus.js';
 import { relayRevocations } from '../cluster/relayRevocations.js';
 import type { Core } from '../kernel/openCore.js';
+import { LiveConnections } from './LiveConnections.js';
 import { SocketGateway } from './SocketGateway.js';
 import { sseRoutes } from './sse.routes.js';
 
@@ -12,6 +13,8 @@ export interface TransportOptions {
 
 export interface Transports {
   sockets: SocketGateway;
+  /** Every live connection of this instance, Socket.IO, SSE and a feature's own alike. */
+  live: LiveConnections;
   /** Says goodbye to every Socket.IO client and closes the connections. */
   close(): Promise<void>;
 }
@@ -26,7 +29,8 @@ export async function openTransports(
   options: TransportOptions,
 ): Promise<Transports> {
   const { ctx, cluster } = core;
-  const sockets = new SocketGateway(app.server, ctx, {
+  const live = new LiveConnections(ctx);
+  const sockets = new SocketGateway(app.server, ctx, live, {
     adapter: cluster?.adapter,
     sharedKeys: cluster?.keys,
   });
@@ -34,13 +38,15 @@ export async function openTransports(
   const stopRelay = cluster && relayBus(sockets.io, ctx.bus, relayRefused);
   const stopRevocations =
     cluster && relayRevocations(sockets.io, core.checkedMemberships, relayRefused);
-  await app.register(sseRoutes(ctx, { heartbeatMs: options.sseHeartbeatMs ?? 15_000 }));
+  await app.register(sseRoutes(ctx, live, { heartbeatMs: options.sseHeartbeatMs ?? 15_000 }));
   return {
     sockets,
+    live,
     async close() {
       stopRelay?.();
       stopRevocations?.();
       await sockets.close();
+      live.close();
     },
   };
 }

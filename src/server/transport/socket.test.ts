@@ -321,6 +321,21 @@ describe('getting back what was missed', () => {
     expect(messagesSeen(upToDate).map((m) => m.seq)).toEqual([3]);
   });
 
+  it('does not hide new messages behind a lastSeq past the newest message', async () => {
+    const server = await startServer();
+    const { members } = await roomWith(server, 'Ada', 'Grace');
+    const [ada, grace] = members as [Joined, Joined];
+    await send(server, ada, 'one');
+
+    // Stale (a room that was reset) or made up: counts as the newest message.
+    const client = await connectWithState(server, grace.token, { lastSeq: 999 });
+    expect(client.state.messages).toEqual([]);
+    await send(server, ada, 'after');
+    const seen = await waitFor(() => messagesSeen(client)[0]);
+    expect(seen).toMatchObject({ seq: 4, body: 'after' });
+    expect(messagesSeen(client)).toHaveLength(1);
+  });
+
   it('leaves replayed messages out of the snapshot, so each arrives exactly once', async () => {
     const server = await startServer();
     const { members } = await roomWith(server, 'Ada', 'Grace');

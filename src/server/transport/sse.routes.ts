@@ -5,8 +5,9 @@ import type { RoomEvent } from '../core/RoomEventBus.js';
 import { parseInput } from '../core/validate.js';
 import { messageView } from '../core/presenters.js';
 import { requireMember } from '../http/auth/preHandlers.js';
+import { catchUp } from './catchUp.js';
+import type { LiveConnections } from './LiveConnections.js';
 
-const REPLAY_PAGE = 200;
 const lastEventIdSchema = z.coerce.number().int().min(0);
 
 /** One event as an SSE frame; only messages carry an id (their `seq`, the resume point). */
@@ -24,7 +25,7 @@ export interface SseOptions {
  * `event:`/`data:` frames, message frames with `id: <seq>`, `Last-Event-ID` resume and a
  * heartbeat comment. Same bus, same events as Socket.IO.
  */
-export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
+export function sseRoutes(ctx: RoomkitContext, live: LiveConnections, options: SseOptions) {
   return async function routes(app: FastifyInstance): Promise<void> {
     // Hijacked streams are invisible to Fastify: without ending them here, closing the server
     // would wait for every EventSource client to go away on its own.
@@ -49,41 +50,14 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
       '/api/rooms/:roomId/events',
       { preHandler: requireMember('roomId', { queryToken: true }) },
       async (request, reply) => {
-        const { roomId, memberId, membership } = request.member;
+        const { roomId, memberId } = request.member;
         const resumeHeader = request.headers['last-event-id'] ?? request.query.lastEventId;
         const resumeFrom =
           resumeHeader === undefined
             ? undefined
             : parseInput(lastEventIdSchema, resumeHeader, 'Last-Event-ID');
-        let ready = false;
-        const pending: RoomEvent[] = [];
-        const unsubscribe = ctx.bus.subscribeRoom(roomId, (event) => {
-          if (ready) deliver(event);
-          else pending.push(event);
-        });
-        // The member may have left (or the room ended) after the token was checked and before
-        // the stream listened: the stream would never hear of it. Checked again now that it
-        // listens (a leave forgets what was read before it), so one of the two always sees it.
-        try {
-          await ctx.rooms.membership(roomId, memberId);
-        } catch (error) {
-          unsubscribe();
-          throw error;
-        }
-
-        reply.hijack();
         const res = reply.raw;
-        res.writeHead(200, {
-          'Content-Type': 'text/event-stream; charset=utf-8',
-          'Cache-Control': 'no-cache, no-transform',
-          Connection: 'keep-alive',
-          'X-Accel-Buffering': 'no',
-          'X-Content-Type-Options': 'nosniff',
-          'X-System-Status': ctx.accountant.level,
-        });
-        res.flushHeaders();
-
-        let lastSeq = resumeFrom ?? 0;
+        let lastSeq = 0;
         const write = (chunk: string | Buffer) => {
           if (!res.writableEnded) res.write(chunk);
         };
@@ -95,59 +69,71 @@ export function sseRoutes(ctx: RoomkitContext, options: SseOptions) {
             lastSeq = event.payload.message.seq;
           }
           write(frameOf(event));
-          if (
-            event.name === 'room:closed' ||
-            (event.name === 'member:left' && event.payload.memberId === memberId)
-          ) {
-            res.end();
-          }
         };
-
-        const heartbeat = setInterval(() => {
-          if (!res.writableEnded) res.write(': ping\n\n');
-        }, options.heartbeatMs);
-        let release: (() => Promise<void>) | undefined;
-        let closed = false;
-        const releasePresence = () =>
-          release?.().catch((error: unknown) =>
-            request.log.error({ err: error }, 'presence release failed'),
-          );
         const shutdown = () => {
           write(frame('room:closing', { secondsLeft: 0, reason: 'server_shutdown' }));
           res.end();
         };
-        open.add(shutdown);
+
+        // Events that come while the stream catches up are held, then sent in order; an end
+        // that comes meanwhile waits for them, so the event that ended the stream is its last.
+        let ready = false;
+        let ending = false;
+        const pending: RoomEvent[] = [];
+        const unsubscribe = ctx.bus.subscribeRoom(roomId, (event) => {
+          if (ready) deliver(event);
+          else pending.push(event);
+        });
+        const connection = live.open(request.member, {
+          end: () => {
+            if (ready) res.end();
+            else ending = true;
+          },
+        });
+        let closed = false;
         res.on('close', () => {
           closed = true;
           open.delete(shutdown);
-          clearInterval(heartbeat);
           unsubscribe();
-          void releasePresence();
+          connection.close();
         });
+        let membership;
+        try {
+          membership = await connection.ready;
+        } catch (error) {
+          // The membership ended while the stream opened: a JSON error, not a stream.
+          unsubscribe();
+          throw error;
+        }
+
+        reply.hijack();
+        if (closed) return;
+        res.writeHead(200, {
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-cache, no-transform',
+          Connection: 'keep-alive',
+          'X-Accel-Buffering': 'no',
+          'X-Content-Type-Options': 'nosniff',
+          'X-System-Status': ctx.accountant.level,
+        });
+        res.flushHeaders();
+        const heartbeat = setInterval(() => write(': ping\n\n'), options.heartbeatMs);
+        res.on('close', () => clearInterval(heartbeat));
+        open.add(shutdown);
 
         try {
-          release = await ctx.rooms.connect(membership);
-          if (closed) await releasePresence();
-          const state = await ctx.rooms.state(membership);
-          if (resumeFrom === undefined) {
-            write(frame('room:state', state));
-            lastSeq = state.messages.at(-1)?.seq ?? 0;
-          } else {
-            write(frame('room:state', { ...state, messages: [] }));
-            // A resume point past the newest message (stale or made up) must not hide the
-            // messages that come next.
-            lastSeq = Math.min(lastSeq, state.messages.at(-1)?.seq ?? 0);
-            for (;;) {
-              const page = await ctx.stores.messages.listAfter(roomId, lastSeq, REPLAY_PAGE);
-              for (const message of page.messages) {
-                lastSeq = message.seq;
-                write(frame('message:new', { message: messageView(message) }, lastSeq));
-              }
-              if (!page.hasMore) break;
+          const caughtUp = await catchUp(ctx, membership, resumeFrom);
+          write(frame('room:state', caughtUp.state));
+          lastSeq = caughtUp.after ?? caughtUp.state.messages.at(-1)?.seq ?? 0;
+          for await (const page of caughtUp.missed) {
+            for (const message of page) {
+              lastSeq = message.seq;
+              write(frame('message:new', { message: messageView(message) }, lastSeq));
             }
           }
           ready = true;
           for (const event of pending.splice(0)) deliver(event);
+          if (ending) res.end();
         } catch (error) {
           request.log.error({ err: error }, 'event stream failed');
           res.end();
