@@ -1,5 +1,14 @@
 import { errorStatus, type ErrorBody, type ErrorCode } from '../../protocol/errors.js';
 
+export interface AppErrorOptions {
+  /** What exactly was wrong (the fields of an invalid request), sent to the client. */
+  details?: unknown;
+  /** Extra response headers, e.g. Retry-After on rate_limited. */
+  headers?: Record<string, string>;
+  /** The underlying failure, for the log only. */
+  cause?: unknown;
+}
+
 /**
  * The one error type features throw. The HTTP error handler and socket acks both turn it into
  * the envelope of API.md; nothing ever branches on `message`.
@@ -8,15 +17,19 @@ export class AppError extends Error {
   override name = 'AppError';
   readonly status: number;
 
+  readonly details: unknown;
+  /** Extra response headers, e.g. Retry-After on rate_limited. */
+  readonly headers: Record<string, string> | undefined;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: unknown,
-    /** Extra response headers, e.g. Retry-After on rate_limited. */
-    readonly headers?: Record<string, string>,
+    options: AppErrorOptions = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = errorStatus[code];
+    this.details = options.details;
+    this.headers = options.headers;
   }
 
   toBody(): ErrorBody {
@@ -31,11 +44,10 @@ export class AppError extends Error {
  * the client is told when to try again; `cause` is kept for the log.
  */
 export function unavailable(message: string, retryAfterSeconds: number, cause: unknown): AppError {
-  const error = new AppError('overloaded', message, undefined, {
-    'Retry-After': String(retryAfterSeconds),
+  return new AppError('overloaded', message, {
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+    cause,
   });
-  error.cause = cause;
-  return error;
 }
 
 /** Any thrown value as an error body; unknown failures never leak their text. */

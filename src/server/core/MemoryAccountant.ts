@@ -131,7 +131,9 @@ export class MemoryAccountant {
 }
 
 function overloaded(): AppError {
-  return new AppError('overloaded', 'The server is busy; try again in a minute.', undefined, {
-    'Retry-After': '60',
+  return new AppError('overloaded', 'The server is busy; try again in a minute.', {
+    headers: {
+      'Retry-After': '60',
+    },
   });
 }

@@ -52,14 +52,10 @@ export class RateLimiter {
     } catch (result) {
       if (!(result instanceof RateLimiterRes)) throw result;
       const retryAfter = Math.max(1, Math.ceil(result.msBeforeNext / 1000));
-      throw new AppError(
-        'rate_limited',
-        `Too many requests; try again in ${retryAfter} s.`,
-        { retryAfter },
-        {
-          'Retry-After': String(retryAfter),
-        },
-      );
+      throw new AppError('rate_limited', `Too many requests; try again in ${retryAfter} s.`, {
+        details: { retryAfter },
+        headers: { 'Retry-After': String(retryAfter) },
+      });
     }
   }
 

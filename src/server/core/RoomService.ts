@@ -152,9 +152,9 @@ export class RoomService {
 
   async create(body: CreateRoomBody): Promise<RoomRecord> {
     if (body.persistent && !this.options.persistence) {
-      throw new AppError('invalid_request', 'Persistent rooms need a database (DATABASE_URL).', [
-        { path: 'persistent', message: 'this server keeps rooms in memory only' },
-      ]);
+      throw new AppError('invalid_request', 'Persistent rooms need a database (DATABASE_URL).', {
+        details: [{ path: 'persistent', message: 'this server keeps rooms in memory only' }],
+      });
     }
     // With a database, rooms are persistent unless asked otherwise (API.md, "Running").
     const persistent = body.persistent ?? this.options.persistence;
@@ -204,9 +204,9 @@ export class RoomService {
         : await this.findByJoinCode(body.joinCode as string);
     const checked = checkDisplayName(body.displayName);
     if (!checked.ok) {
-      throw new AppError('invalid_request', displayNameMessages[checked.reason], [
-        { path: 'displayName', message: checked.reason },
-      ]);
+      throw new AppError('invalid_request', displayNameMessages[checked.reason], {
+        details: [{ path: 'displayName', message: checked.reason }],
+      });
     }
     const member: MemberRecord = {
       id: randomId(),

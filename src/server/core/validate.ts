@@ -18,6 +18,6 @@ export function parseInput<S extends z.ZodType>(
   throw new AppError(
     'invalid_request',
     first ? `${first.path}: ${first.message}` : 'The request is not valid.',
-    details,
+    { details },
   );
 }

@@ -65,14 +65,16 @@ export class ExecService {
     const language = (await this.languages()).find((info) => info.id === input.language);
     if (this.driver instanceof OffDriver) await this.driver.run();
     if (!language) {
-      throw new AppError('invalid_request', `This server cannot run "${input.language}".`, [
-        { path: 'language', message: 'unknown language' },
-      ]);
+      throw new AppError('invalid_request', `This server cannot run "${input.language}".`, {
+        details: [{ path: 'language', message: 'unknown language' }],
+      });
     }
     await this.limiter.consume(member.id);
     if (this.queue.pendingCount >= this.options.queueLength) {
-      throw new AppError('overloaded', 'Too many runs are waiting; try again shortly.', undefined, {
-        'Retry-After': '5',
+      throw new AppError('overloaded', 'Too many runs are waiting; try again shortly.', {
+        headers: {
+          'Retry-After': '5',
+        },
       });
     }
     const { wallMs, memoryBytes, outputBytes } = this.options;

@@ -193,8 +193,10 @@ export class FileService {
   /** 503 `overloaded` for a large upload while memory is at warning or worse. */
   refuseWhenBusy(expectedBytes: number): void {
     if (this.ctx.accountant.level !== 'ok' && expectedBytes >= LARGE_UPLOAD_BYTES) {
-      throw new AppError('overloaded', 'The server is busy; try again in a minute.', undefined, {
-        'Retry-After': '60',
+      throw new AppError('overloaded', 'The server is busy; try again in a minute.', {
+        headers: {
+          'Retry-After': '60',
+        },
       });
     }
   }
@@ -203,7 +205,7 @@ export class FileService {
   tooLarge(): AppError {
     const mib = Math.round((this.ctx.config.maxUploadBytes / 1_048_576) * 10) / 10;
     return new AppError('too_large', `A file may be at most ${mib} MiB.`, {
-      maxBytes: this.ctx.config.maxUploadBytes,
+      details: { maxBytes: this.ctx.config.maxUploadBytes },
     });
   }
 }

@@ -58,8 +58,7 @@ export class PresignedUploads {
       throw new AppError(
         'rate_limited',
         `At most ${MAX_PENDING_PER_MEMBER} direct uploads may be open at once; complete one first.`,
-        { retryAfter },
-        { 'Retry-After': String(retryAfter) },
+        { details: { retryAfter }, headers: { 'Retry-After': String(retryAfter) } },
       );
     }
     const uploadId = randomId(24);
@@ -123,7 +122,7 @@ export class PresignedUploads {
           }
           if (staged.status === 'too_large') {
             throw new AppError('too_large', 'The uploaded file is larger than its declared size.', {
-              declaredBytes: upload.size,
+              details: { declaredBytes: upload.size },
             });
           }
           return staged.bytes;

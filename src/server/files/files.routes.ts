@@ -63,9 +63,9 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
       while (part?.type === 'field') part = await nextPart();
       if (part?.type !== 'file' || part.fieldname !== 'file') {
         if (part?.type === 'file') part.file.resume();
-        throw new AppError('invalid_request', 'The form needs one file in the field "file".', [
-          { path: 'file', message: 'missing' },
-        ]);
+        throw new AppError('invalid_request', 'The form needs one file in the field "file".', {
+          details: [{ path: 'file', message: 'missing' }],
+        });
       }
       const file = part;
       // Content-Length bounds the file before a byte is read: a form adds a little around the
@@ -179,9 +179,9 @@ function errorCode(error: unknown): unknown {
  */
 function formError(error: unknown): never {
   if (errorCode(error) === 'FST_FILES_LIMIT') {
-    throw new AppError('invalid_request', 'Send one file per request.', [
-      { path: 'file', message: 'only one file per request' },
-    ]);
+    throw new AppError('invalid_request', 'Send one file per request.', {
+      details: [{ path: 'file', message: 'only one file per request' }],
+    });
   }
   const status = (error as { statusCode?: unknown } | null | undefined)?.statusCode;
   if (error instanceof AppError || typeof status === 'number') throw error;

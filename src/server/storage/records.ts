@@ -1,6 +1,6 @@
 /**
  * What the stores hold. Times are epoch milliseconds; the public shapes (ISO strings, nested
- * sender) are made from these in core/views.ts.
+ * sender) are made from these by the presenters (core/presenters.ts, files/presenters.ts).
  */
 import type { MessageType, Role } from '../../protocol/schemas.js';
 

@@ -244,8 +244,10 @@ export class PistonDriver implements ExecDriver {
       });
       const text = await readAtMost(response, maxBytes);
       if (response.status === 429) {
-        throw new AppError('overloaded', 'The code runner is busy; try again shortly.', undefined, {
-          'Retry-After': '5',
+        throw new AppError('overloaded', 'The code runner is busy; try again shortly.', {
+          headers: {
+            'Retry-After': '5',
+          },
         });
       }
       if (!response.ok) {
