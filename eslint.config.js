@@ -34,7 +34,7 @@ function importRule(bannedFeatures, message, { outbound = false } = {}) {
 }
 
 /** The import rules of each part of the code (docs/architecture.md, "Boundaries"). */
-const boundaries = [
+export const boundaries = [
   {
     // The composition root (app.ts, features.ts, main.ts, config.ts) lists the features.
     files: ['src/server/*.ts'],

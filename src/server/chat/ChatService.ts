@@ -2,7 +2,7 @@ import type { HistoryQuery, Message, SendMessageBody } from '../../protocol/sche
 import { randomId } from '../core/ids.js';
 import { RateLimiter } from '../core/RateLimiter.js';
 import type { RoomkitContext } from '../core/context.js';
-import type { Membership } from '../core/RoomService.js';
+import type { Membership } from '../core/Membership.js';
 import { messageView } from '../core/presenters.js';
 import type { MessagePage } from '../storage/MessageStore.js';
 import type { MessageDraft } from '../storage/records.js';

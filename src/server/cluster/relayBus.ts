@@ -1,17 +1,7 @@
 import type { Server } from 'socket.io';
 import { z } from 'zod';
 import type { RoomEvent, RoomEventBus } from '../core/RoomEventBus.js';
-import type { REVOKE_EVENT } from './relayRevocations.js';
-
-/** The inter-server event that carries bus events between instances. */
-export const BUS_EVENT = 'roomkit:bus';
-
-/** Events between instances (Socket.IO's server-side events). */
-export interface ServerSideEvents {
-  [BUS_EVENT]: (event: RoomEvent) => void;
-  /** relayRevocations.ts: drop a room's checked sessions, then answer. */
-  [REVOKE_EVENT]: (roomId: string, dropped: (done: true) => void) => void;
-}
+import { BUS_EVENT, type ServerSideEvents } from './serverSideEvents.js';
 
 /** What another instance's event must at least be; the payload is that instance's own view. */
 const relayedEventSchema = z.looseObject({

@@ -1,9 +1,6 @@
 import type { Server } from 'socket.io';
 import type { CheckedMemberships } from '../core/CheckedMemberships.js';
-import type { ServerSideEvents } from './relayBus.js';
-
-/** The inter-server event that asks every other instance to drop a room's checked sessions. */
-export const REVOKE_EVENT = 'roomkit:revoke-sessions';
+import { REVOKE_EVENT, type ServerSideEvents } from './serverSideEvents.js';
 
 /**
  * Carries session revocations between instances (decision 001): this instance's `revoke` asks

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MemberRecord, RoomRecord } from '../storage/records.js';
-import type { Membership } from './RoomService.js';
+import type { Membership } from './Membership.js';
 import { CheckedMemberships } from './CheckedMemberships.js';
 
 const room: RoomRecord = {

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
-import type { Membership } from './RoomService.js';
+import type { Membership } from './Membership.js';
 
 /**
  * How long this instance uses a membership it checked against the store without checking it again.

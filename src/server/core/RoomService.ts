@@ -17,6 +17,7 @@ import { nameKey } from './nameKey.js';
 import type { Presence } from './Presence.js';
 import type { RoomEventBus } from './RoomEventBus.js';
 import type { CheckedMemberships } from './CheckedMemberships.js';
+import type { Membership } from './Membership.js';
 import type { MemberTokens } from './MemberTokens.js';
 import { memberPresenceView, memberView, roomView } from './presenters.js';
 
@@ -66,11 +67,6 @@ export interface StateSlices extends Omit<RoomState, 'room' | 'member' | 'member
 type StateField = {
   [K in keyof StateSlices]-?: [K, (membership: Membership) => Promise<StateSlices[K]>];
 }[keyof StateSlices];
-
-export interface Membership {
-  room: RoomRecord;
-  member: MemberRecord;
-}
 
 /**
  * Rooms, members and their memberships: the core every feature plugs into. It owns the room

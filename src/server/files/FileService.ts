@@ -8,7 +8,7 @@ import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { randomId } from '../core/ids.js';
 import { RateLimiter } from '../core/RateLimiter.js';
-import type { Membership } from '../core/RoomService.js';
+import type { Membership } from '../core/Membership.js';
 import type { Services } from '../kernel/services.js';
 import { fileView } from './presenters.js';
 import type { FileRecord } from '../storage/records.js';

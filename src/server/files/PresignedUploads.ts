@@ -2,7 +2,7 @@ import type { FileInfo, Message } from '../../protocol/schemas.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { randomId } from '../core/ids.js';
-import type { Membership } from '../core/RoomService.js';
+import type { Membership } from '../core/Membership.js';
 import { MemoryPendingUploads, type PendingUploadStore } from '../storage/PendingUploadStore.js';
 import type { PresignedRequest, UploadStaging } from '../storage/UploadStaging.js';
 import type { FileService } from './FileService.js';

@@ -1,5 +1,5 @@
 import type { RoomkitContext } from '../core/context.js';
-import type { Membership } from '../core/RoomService.js';
+import type { Membership } from '../core/Membership.js';
 
 /** Why a connection was ended from outside: its room ended, or its member left or was removed. */
 export type EndReason = 'room_closed' | 'left';

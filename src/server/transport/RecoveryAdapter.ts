@@ -5,7 +5,7 @@ import {
   type Room,
   type Session,
 } from 'socket.io-adapter';
-import type { Resume, SocketData } from './socketHandlers.js';
+import type { Resume, SocketData } from './RoomSocket.js';
 
 /** How long a dropped socket can be recovered (API.md, "Socket.IO"). */
 export const RECOVERY_WINDOW_MS = 2 * 60_000;

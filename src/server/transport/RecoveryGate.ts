@@ -1,16 +1,9 @@
-import type { Adapter, Room } from 'socket.io-adapter';
+import type { Adapter } from 'socket.io-adapter';
 import type { ExpiringKeys } from '../core/ExpiringKeys.js';
 import { randomId } from '../core/ids.js';
 import type { MemberPrincipal } from '../http/auth/principal.js';
 import { RECOVERY_WINDOW_MS } from './RecoveryAdapter.js';
-import type { RoomSocket, SocketData } from './socketHandlers.js';
-
-/** What Socket.IO would have restored at once: kept on the socket until it has authenticated. */
-export interface HeldSession {
-  rooms: Room[];
-  missedPackets: unknown[][];
-  data: Partial<SocketData>;
-}
+import type { HeldSession, RoomSocket } from './RoomSocket.js';
 
 const EVENT = 2;
 

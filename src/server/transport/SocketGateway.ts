@@ -1,12 +1,12 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
-import type { ServerSideEvents } from '../cluster/relayBus.js';
+import type { ServerSideEvents } from '../cluster/serverSideEvents.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/events.js';
 import { socketAuthSchema } from '../../protocol/schemas.js';
 import { AppError, toErrorBody } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { MemoryExpiringKeys, type ExpiringKeys } from '../core/ExpiringKeys.js';
-import type { Membership } from '../core/RoomService.js';
+import type { Membership } from '../core/Membership.js';
 import { RateLimiter } from '../core/RateLimiter.js';
 import { messageView } from '../core/presenters.js';
 import { readCredentials } from '../http/auth/credentials.js';

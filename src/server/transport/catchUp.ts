@@ -1,6 +1,6 @@
 import type { RoomState } from '../../protocol/schemas.js';
 import type { RoomkitContext } from '../core/context.js';
-import type { Membership } from '../core/RoomService.js';
+import type { Membership } from '../core/Membership.js';
 import type { MessageStore } from '../storage/MessageStore.js';
 import type { MessageRecord } from '../storage/records.js';
 

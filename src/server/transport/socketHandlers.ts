@@ -1,38 +1,12 @@
-import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { ClientEvent, PayloadOf, SuccessOf } from '../../protocol/clientEvent.js';
 import type { Ack } from '../../protocol/errors.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/events.js';
 import { toErrorBody } from '../core/AppError.js';
-import type { Membership } from '../core/RoomService.js';
+import type { Membership } from '../core/Membership.js';
 import { parseInput } from '../core/validate.js';
-import type { HeldSession } from './RecoveryGate.js';
+import type { RoomSocket } from './RoomSocket.js';
 
-export interface SocketData {
-  roomId: string;
-  memberId: string;
-  /** Set on a socket Socket.IO recovered (RecoveryAdapter): what the gateway sends again. */
-  resume?: Resume;
-  /** A restored membership, until the connection has authenticated (RecoveryGate). */
-  held?: HeldSession;
-}
-
-/** What a recovered socket missed that the recovery buffer keeps only as a marker. */
-export interface Resume {
-  /** The room's messages after this seq, from the store. */
-  afterSeq?: number;
-  /** Its own `room:state`: it gets a fresh one. */
-  state?: boolean;
-  /** A `presence`: it gets the room's presence as it is now. */
-  presence?: boolean;
-}
-
-export type RoomSocket = Socket<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
+export type { Resume, RoomSocket, SocketData } from './RoomSocket.js';
 
 /** Resolves the socket's membership afresh for each event, so a kicked member cannot act. */
 export type MembershipOf = (socket: RoomSocket) => Promise<Membership>;

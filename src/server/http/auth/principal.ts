@@ -1,5 +1,5 @@
 import type { RoomkitContext } from '../../core/context.js';
-import type { Membership } from '../../core/RoomService.js';
+import type { Membership } from '../../core/Membership.js';
 import type { Credentials } from './credentials.js';
 
 /** A member of one room, proved by a member token: the room and member as they are now. */
