@@ -7,7 +7,7 @@ import { ESLint, type Linter } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
 
-const { boundaries } = (await import('../eslint.config.js' as string)) as {
+const { boundaries } = (await import('../eslint.config.js')) as {
   boundaries: Linter.Config[];
 };
 const eslint = new ESLint({
