@@ -7,7 +7,9 @@ import { ESLint, type Linter } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
 
-const { boundaries } = (await import('../eslint.config.js')) as {
+/** The project's own rules, read from eslint.config.js (plain JavaScript, without types). */
+const configFile: string = '../eslint.config.js';
+const { boundaries } = (await import(configFile)) as {
   boundaries: Linter.Config[];
 };
 const eslint = new ESLint({
