@@ -142,6 +142,49 @@ async function reconnectAndCatchUp({ world }) {
   }
 }
 
+async function linksAndUnreadCount({ world }) {
+  const { ada, grace } = world;
+  await send(ada, 'Notes at https://example.com/docs?page=2 and in main.py');
+  const link = messagesOf(grace).getByRole('link', { name: 'https://example.com/docs?page=2' });
+  await expectVisible(link, 'the address in Ada’s message as a link for Grace');
+  check(
+    (await link.getAttribute('href')) === 'https://example.com/docs?page=2',
+    `the link goes to ${await link.getAttribute('href')}`,
+  );
+  check(
+    (await link.getAttribute('rel')) === 'noopener noreferrer nofollow',
+    `the link's rel is ${await link.getAttribute('rel')}`,
+  );
+  check(
+    (await messagesOf(grace)
+      .getByRole('link', { name: /main\.py/ })
+      .count()) === 0,
+    'a file name was made a link',
+  );
+
+  // Grace's tab goes to the background: Ada's next two messages count in its title.
+  const setHidden = (hidden) =>
+    grace.evaluate((value) => {
+      const { document } = globalThis;
+      Object.defineProperty(document, 'visibilityState', {
+        configurable: true,
+        get: () => (value ? 'hidden' : 'visible'),
+      });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  await setHidden(true);
+  await send(ada, 'Are you there?');
+  await send(ada, 'Grace?');
+  await eventually('Grace’s title to count two unread messages', async () =>
+    (await grace.title()).startsWith('(2) '),
+  );
+  await setHidden(false);
+  await eventually(
+    'Grace’s title to drop the count once the tab is shown',
+    async () => !(await grace.title()).startsWith('('),
+  );
+}
+
 async function unknownJoinCode({ browser, baseUrl, world, problems }) {
   const context = await browser.newContext({ baseURL: baseUrl });
   try {
@@ -178,6 +221,7 @@ async function leaveTheRoom({ world }) {
 export const journeys = [
   { name: 'two people chat between a desktop and a phone', run: chatBetweenDesktopAndPhone },
   { name: 'a dropped connection shows "Reconnecting…" and catches up', run: reconnectAndCatchUp },
+  { name: 'addresses are safe links and a hidden tab counts unread', run: linksAndUnreadCount },
   { name: 'an unknown join code gets a clear error', run: unknownJoinCode },
   { name: 'leaving drops the session', run: leaveTheRoom },
 ];

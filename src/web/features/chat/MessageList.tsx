@@ -2,7 +2,8 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { FileInfo, Member, Message } from '../../../protocol/schemas.js';
 import { FileAttachment } from '../files/FileAttachment.js';
 import type { FileLinks } from '../files/fileLinks.js';
-import type { PendingMessage } from './messages.js';
+import { linkSegments } from './linkify.js';
+import { listEntries, type PendingMessage } from './messages.js';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
@@ -31,6 +32,51 @@ function continues(previous: Message | undefined, message: Message): boolean {
   );
 }
 
+/** A body as text with its http(s) addresses as links; never HTML. */
+function Body({ text }: { text: string }) {
+  return (
+    <p className="body">
+      {linkSegments(text).map((segment, index) =>
+        'href' in segment ? (
+          <a
+            key={index}
+            href={segment.href}
+            target="_blank"
+            rel="noopener noreferrer nofollow"
+            referrerPolicy="no-referrer"
+          >
+            {segment.text}
+          </a>
+        ) : (
+          segment.text
+        ),
+      )}
+    </p>
+  );
+}
+
+/** Several system lines in a row as one: the newest, and the others behind "N more". */
+function SystemRun({ messages }: { messages: readonly Message[] }) {
+  const newest = messages.at(-1)!;
+  return (
+    <li className="message system run">
+      <details>
+        <summary>
+          <span className="body">{newest.body}</span> <Timestamp iso={newest.createdAt} />{' '}
+          <span className="more">and {messages.length - 1} more</span>
+        </summary>
+        <ol className="system-lines">
+          {messages.slice(0, -1).map((message) => (
+            <li key={message.id}>
+              {message.body} <Timestamp iso={message.createdAt} />
+            </li>
+          ))}
+        </ol>
+      </details>
+    </li>
+  );
+}
+
 interface FileProps {
   /** The room's files by id, for `file` messages. */
   files: ReadonlyMap<string, FileInfo>;
@@ -53,7 +99,7 @@ function MessageItem({
   if (message.type === 'system') {
     return (
       <li className="message system">
-        <p className="body">{message.body}</p> <Timestamp iso={message.createdAt} />
+        <Body text={message.body} /> <Timestamp iso={message.createdAt} />
       </li>
     );
   }
@@ -78,7 +124,7 @@ function MessageItem({
           onOpen={onOpenFile}
         />
       ) : (
-        <p className="body">{message.body}</p>
+        <Body text={message.body} />
       )}
     </li>
   );
@@ -231,17 +277,21 @@ export function MessageList(props: MessageListProps) {
           <p className="empty">No messages yet. Say hello!</p>
         ) : (
           <ol className="message-list">
-            {messages.map((message, index) => (
-              <MessageItem
-                key={message.id}
-                message={message}
-                own={message.sender?.id === me.id}
-                grouped={continues(messages[index - 1], message)}
-                files={props.files}
-                links={props.links}
-                onOpenFile={props.onOpenFile}
-              />
-            ))}
+            {listEntries(messages).map((entry) =>
+              entry.kind === 'system-run' ? (
+                <SystemRun key={entry.messages[0]!.id} messages={entry.messages} />
+              ) : (
+                <MessageItem
+                  key={entry.message.id}
+                  message={entry.message}
+                  own={entry.message.sender?.id === me.id}
+                  grouped={continues(entry.previous, entry.message)}
+                  files={props.files}
+                  links={props.links}
+                  onOpenFile={props.onOpenFile}
+                />
+              ),
+            )}
             {pending.map((message) => (
               <PendingItem
                 key={message.clientMsgId}

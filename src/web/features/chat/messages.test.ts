@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../protocol/schemas.js';
-import { mergeMessages, settlePending, updateMessage, type PendingMessage } from './messages.js';
+import {
+  listEntries,
+  mergeMessages,
+  settlePending,
+  updateMessage,
+  type PendingMessage,
+} from './messages.js';
+import { unreadAfter } from './useUnreadCount.js';
 
 const ada = { id: 'm-ada', displayName: 'Ada', role: 'owner' as const };
 
@@ -64,5 +71,46 @@ describe('settlePending', () => {
   it('leaves the list untouched for messages of others', () => {
     const list = [pending('a')];
     expect(settlePending(list, [message(1)])).toBe(list);
+  });
+});
+
+describe('listEntries', () => {
+  const system = (seq: number) => message(seq, { type: 'system', sender: null });
+  const shape = (messages: Message[]) =>
+    listEntries(messages).map((entry) =>
+      entry.kind === 'message' ? entry.message.seq : entry.messages.map((m) => m.seq),
+    );
+
+  it('folds a run of more than two system lines into one entry, in order', () => {
+    expect(
+      shape([message(1), system(2), system(3), system(4), message(5), system(6), system(7)]),
+    ).toEqual([1, [2, 3, 4], 5, 6, 7]);
+  });
+
+  it('keeps each message with the one before it, for grouping by sender', () => {
+    const entries = listEntries([message(1), message(2)]);
+    expect(entries[1]).toMatchObject({ kind: 'message', previous: { seq: 1 } });
+    expect(entries[0]).toMatchObject({ kind: 'message', previous: undefined });
+  });
+
+  it('leaves a list without long system runs as it is', () => {
+    expect(shape([system(1), message(2), system(3), system(4)])).toEqual([1, 2, 3, 4]);
+    expect(shape([])).toEqual([]);
+  });
+});
+
+describe('unreadAfter', () => {
+  it('counts messages from others after the last seen seq, not system lines or one’s own', () => {
+    const grace = { id: 'm-grace', displayName: 'Grace', role: 'member' as const };
+    const list = [
+      message(1, { sender: grace }),
+      message(2, { sender: grace }),
+      message(3, { type: 'system', sender: null }),
+      message(4),
+      message(5, { sender: grace }),
+    ];
+    expect(unreadAfter(list, 1, ada.id)).toBe(2);
+    expect(unreadAfter(list, 5, ada.id)).toBe(0);
+    expect(unreadAfter(list, 0, grace.id)).toBe(1);
   });
 });

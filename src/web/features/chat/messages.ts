@@ -51,3 +51,33 @@ export function settlePending(
     ? pending.filter((message) => !ids.has(message.clientMsgId))
     : pending;
 }
+
+/** How many system lines in a row are shown as they are; a longer run folds into one line. */
+export const SYSTEM_RUN_SHOWN = 2;
+
+/** A line of the message list: a message, or a run of system lines folded into one. */
+export type ListEntry =
+  | { kind: 'message'; message: Message; previous: Message | undefined }
+  | { kind: 'system-run'; messages: readonly Message[] };
+
+/**
+ * The list as it is shown: runs of more than SYSTEM_RUN_SHOWN system lines (joins, leaves, code
+ * runs) fold into one entry, so a burst of them never pushes the conversation off screen.
+ */
+export function listEntries(messages: readonly Message[]): ListEntry[] {
+  const entries: ListEntry[] = [];
+  for (let i = 0; i < messages.length;) {
+    let end = i;
+    while (end < messages.length && messages[end]!.type === 'system') end++;
+    if (end - i > SYSTEM_RUN_SHOWN) {
+      entries.push({ kind: 'system-run', messages: messages.slice(i, end) });
+      i = end;
+      continue;
+    }
+    const stop = Math.max(end, i + 1);
+    for (; i < stop; i++) {
+      entries.push({ kind: 'message', message: messages[i]!, previous: messages[i - 1] });
+    }
+  }
+  return entries;
+}

@@ -14,6 +14,7 @@ import { useEscape } from '../../lib/useEscape.js';
 import { Composer } from '../chat/Composer.js';
 import { MessageList } from '../chat/MessageList.js';
 import type { PendingMessage } from '../chat/messages.js';
+import { useUnreadCount } from '../chat/useUnreadCount.js';
 import { TypingIndicator } from '../chat/TypingIndicator.js';
 import { useChat, useTypingSignal } from '../chat/useChat.js';
 import { fileLinks, isImage } from '../files/fileLinks.js';
@@ -82,7 +83,8 @@ export function RoomView({
   const filesId = useId();
   const codeId = useId();
   const narrow = useMediaQuery(NARROW_QUERY);
-  useDocumentTitle(state.room?.name ?? null);
+  const unread = useUnreadCount(state.messages, session.member.id);
+  useDocumentTitle(state.room ? `${unread > 0 ? `(${unread}) ` : ''}${state.room.name}` : null);
   const closeMembers = useCallback(() => setMembersOpen(false), []);
   useEscape(membersOpen, closeMembers);
 
