@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   button,
   check,
+  expectAccessible,
   eventually,
   EXPECT_MS,
   expectHidden,
@@ -67,6 +68,7 @@ async function chatBetweenDesktopAndPhone({ browser, baseUrl, artifacts, world, 
   await grace.goto('/');
   await expectVisible(button(grace, 'Create room'), 'the home page on the phone');
   await grace.screenshot({ path: join(artifacts, 'phone-home.png') });
+  await expectAccessible(grace, 'the home page on a phone (dark)');
   await textbox(grace, 'Join code').fill(`${code.slice(0, 3)}-${code.slice(3)}`.toLowerCase());
   await button(grace, 'Join').click();
   await textbox(grace, 'Display name').fill('Grace');
@@ -104,7 +106,10 @@ async function chatBetweenDesktopAndPhone({ browser, baseUrl, artifacts, world, 
   await expectPresence(ada, 'Grace', 'online', 'Ada');
   await expectPresence(grace, 'Ada', 'online', 'Grace');
   await grace.screenshot({ path: join(artifacts, 'phone-members.png') });
-  await hideMembers(grace);
+  // On the phone the members are a drawer with its own title and a button that closes it.
+  await expectAccessible(grace, 'the members drawer on a phone (dark)');
+  await membersOf(grace).getByRole('button', { name: 'Close', exact: true }).click();
+  await expectHidden(membersOf(grace), 'region "Members" after "Close"');
 
   // A reload puts Grace back in the room under her name, without asking.
   await grace.reload();
@@ -122,6 +127,8 @@ async function chatBetweenDesktopAndPhone({ browser, baseUrl, artifacts, world, 
 
   await ada.screenshot({ path: join(artifacts, 'desktop.png') });
   await grace.screenshot({ path: join(artifacts, 'phone.png') });
+  await expectAccessible(ada, 'a room on a desktop (light)');
+  await expectAccessible(grace, 'a room on a phone (dark)');
 }
 
 async function reconnectAndCatchUp({ world }) {

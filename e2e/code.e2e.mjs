@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   button,
   check,
+  expectAccessible,
   eventually,
   EXPECT_MS,
   expectVisible,
@@ -187,6 +188,8 @@ async function editTogether({ browser, baseUrl, artifacts, world, problems }) {
 
   await ada.screenshot({ path: join(artifacts, 'code-desktop.png') });
   await grace.screenshot({ path: join(artifacts, 'code-phone.png') });
+  await expectAccessible(ada, 'the code view on a desktop');
+  await expectAccessible(grace, 'the code view on a phone');
 }
 
 async function languageForEveryone({ world }) {
@@ -372,6 +375,7 @@ async function outputOfAStandInRun({ baseUrl, artifacts, world }) {
       await expectVisible(output.getByText(text, { exact: true }), `"${text}" in region "Output"`);
     }
     await ada.screenshot({ path: join(artifacts, 'code-desktop-output.png') });
+    await expectAccessible(ada, 'the code output on a desktop');
     check(sent.length === 1, `the page sent ${sent.length} runs for one click`);
     const [{ body, auth }] = sent;
     check(

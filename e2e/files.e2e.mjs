@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import {
   button,
   check,
+  expectAccessible,
   eventually,
   EXPECT_MS,
   expectHidden,
@@ -115,6 +116,8 @@ async function photoFromDesktopInPhoneGallery({ browser, baseUrl, artifacts, wor
 
   await ada.screenshot({ path: join(artifacts, 'files-desktop-gallery.png') });
   await grace.screenshot({ path: join(artifacts, 'files-phone-gallery.png') });
+  await expectAccessible(ada, 'the gallery on a desktop');
+  await expectAccessible(grace, 'the gallery on a phone');
 }
 
 async function dropAndPaste({ world }) {
@@ -182,6 +185,7 @@ async function lightbox({ world, artifacts }) {
     '"Download" points at a thumbnail, not the original',
   );
   await grace.screenshot({ path: join(artifacts, 'files-phone-lightbox.png') });
+  await expectAccessible(grace, 'the lightbox on a phone');
 
   await swipe(grace, { x: 80, y: 420 }, { x: 330, y: 430 });
   await expectVisible(
@@ -336,6 +340,7 @@ async function refusedAndCancelled({ world, artifacts }) {
   await showFiles(grace);
   await expectImageLoaded(imageIn(filesOf(grace), 'after.jpg'), 'the last photo for Grace');
   await grace.screenshot({ path: join(artifacts, 'files-phone-gallery-dark.png') });
+  await expectAccessible(grace, 'the gallery on a phone (dark)');
   await grace.emulateMedia({ colorScheme: 'light' });
   await grace.screenshot({ path: join(artifacts, 'files-phone-gallery-light.png') });
   await grace.emulateMedia({ colorScheme: 'dark' });

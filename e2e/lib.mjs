@@ -2,7 +2,14 @@
  * Expectations and page helpers for the browser journeys. playwright-core has no `expect`, so
  * these poll with a deadline and throw an Error that says what a person would have missed.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
 
 /** How long one expectation waits for the page to get there. */
 export const EXPECT_MS = 10_000;
@@ -54,6 +61,31 @@ export function watch(page, name, problems) {
   page.on('console', (message) => {
     if (message.type() === 'error') console.log(`    [${name} console] ${message.text()}`);
   });
+}
+
+/**
+ * Runs axe-core (WCAG 2 A and AA rules) on the page as it is now and fails with every violation
+ * it finds: rule, impact and the elements. Evaluated through the DevTools protocol, so the
+ * app's CSP (no inline scripts) stays as it is.
+ */
+export async function expectAccessible(page, where) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const { axe, document } = globalThis;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.map((v) => ({
+      rule: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
+  });
+  check(
+    violations.length === 0,
+    `axe found ${violations.length} accessibility violation(s) on ${where}: ${JSON.stringify(violations)}`,
+  );
 }
 
 // The accessible names of API.md ("Web client: names a person (and a test) can find").

@@ -41,6 +41,8 @@ function chrome(dark: boolean): Extension {
       // The name over another editor's cursor shows for a moment after it moves (phones have
       // no hover), and on hover; it would hide the line above if it stayed.
       '.cm-ySelectionInfo': {
+        // White on the member's colour, which the palette keeps dark enough (userColor.ts).
+        color: '#ffffff',
         fontFamily: 'var(--font)',
         fontSize: '0.7rem',
         fontWeight: '600',

@@ -1,7 +1,8 @@
 /**
  * Each member's colour for their cursor and selection in the shared editor, derived from the
- * member id so it is the same on every screen and after a reload. The colours are dark enough
- * for the white name label y-codemirror.next draws on them, and read on light and dark themes.
+ * member id so it is the same on every screen and after a reload. Each is dark enough for the
+ * white name label drawn on it (at least 4.5:1, WCAG AA for small text), and reads on light and
+ * dark themes.
  */
 const PALETTE = [
   '#c2255c',
@@ -11,8 +12,8 @@ const PALETTE = [
   '#1864ab',
   '#0b7285',
   '#087f5b',
-  '#2b8a3e',
-  '#d9480f',
+  '#237032',
+  '#c2410c',
   '#c92a2a',
 ] as const;
 

@@ -10,17 +10,27 @@ export function MembersPanel({
   id,
   members,
   me,
+  onClose,
 }: {
   id: string;
   members: readonly MemberPresence[];
   me: Member;
+  /** On a phone the panel is a drawer: a button closes it (Escape and the backdrop do too). */
+  onClose?: () => void;
 }) {
   const online = members.filter((member) => member.online).length;
   return (
     <section id={id} aria-label="Members" className="members-panel">
-      <h2>
-        Members <span className="count">{online} online</span>
-      </h2>
+      <div className="members-heading">
+        <h2>
+          Members <span className="count">{online} online</span>
+        </h2>
+        {onClose && (
+          <button type="button" className="small quiet" onClick={onClose}>
+            Close
+          </button>
+        )}
+      </div>
       <ul className="member-list">
         {[...members].sort(byPresenceThenName).map((member) => (
           <li key={member.id} className={member.online ? 'member online' : 'member offline'}>

@@ -298,7 +298,12 @@ export function RoomView({
           <div className="drawer-backdrop" aria-hidden="true" onClick={closeMembers} />
         )}
         <div className={membersOpen ? 'sidebar open' : 'sidebar'}>
-          <MembersPanel id={membersId} members={state.members} me={me} />
+          <MembersPanel
+            id={membersId}
+            members={state.members}
+            me={me}
+            onClose={narrow && membersOpen ? closeMembers : undefined}
+          />
           {!narrow && room !== null && filesPanel}
         </div>
       </div>
