@@ -330,71 +330,58 @@ async function runAndOutput({ baseUrl, world }) {
   }
 }
 
-/**
- * Until the server runs code, its two exec endpoints are stood in for by page.route, so the
- * page's side of the contract (the request it sends, the Output it draws) is checked in a real
- * browser. Once `GET /api/exec/languages` answers, the journey above runs real code and this
- * one steps aside; delete it then.
- */
-async function outputOfAStandInRun({ baseUrl, artifacts, world }) {
-  if ((await fetch(`${baseUrl}/api/exec/languages`)).status === 200) return;
-  const { ada, roomId } = world;
-  const sent = [];
-  await ada.route('**/api/exec/languages', (route) =>
-    route.fulfill({
-      json: [{ id: 'python', name: 'Python', version: '3.12', driver: 'stand-in' }],
-    }),
-  );
-  await ada.route(`**/api/rooms/${roomId}/exec`, (route) => {
-    sent.push({
-      body: route.request().postDataJSON(),
-      auth: route.request().headers().authorization,
-    });
-    return route.fulfill({
-      json: {
-        stdout: 'HELLO FROM PYTHON\n',
-        stderr: 'Traceback: too slow',
-        exitCode: 137,
-        timedOut: true,
-        truncated: true,
-        durationMs: 5003,
-      },
-    });
-  });
+/** Alan joins after the run, opens the code and sees the room's last output: who, what, when. */
+async function lateJoinerSeesOutput({ browser, baseUrl, world, problems }) {
+  if ((await fetch(`${baseUrl}/api/exec/languages`)).status !== 200) return;
+  const context = await newDesktop(browser, baseUrl);
+  context.setDefaultTimeout(EXPECT_MS);
   try {
-    await ada.reload();
-    await openCode(ada, 'Ada after a reload');
-    check((await languageOf(ada).inputValue()) === 'python', 'the room’s language is not Python');
-    await eventually('"Run" to be enabled for Python', async () => button(ada, 'Run').isEnabled());
-    await textbox(ada, 'Input').fill('hello from python');
-    await button(ada, 'Run').click();
-    const output = outputOf(ada);
-    await expectVisible(output.getByText('HELLO FROM PYTHON'), 'the standard output');
-    await expectVisible(output.getByText('Traceback: too slow'), 'the standard error');
-    for (const text of ['You ran Python', 'exit code 137', '5.0 s', 'timed out', 'truncated']) {
-      await expectVisible(output.getByText(text, { exact: true }), `"${text}" in region "Output"`);
-    }
-    await ada.screenshot({ path: join(artifacts, 'code-desktop-output.png') });
-    await expectAccessible(ada, 'the code output on a desktop');
-    check(sent.length === 1, `the page sent ${sent.length} runs for one click`);
-    const [{ body, auth }] = sent;
-    check(
-      body.language === 'python' &&
-        body.stdin === 'hello from python' &&
-        body.code.includes('greet'),
-      `the run sent ${JSON.stringify(body).slice(0, 200)}`,
-    );
-    check(/^Bearer .+/.test(auth ?? ''), 'the run was sent without the session token');
-    // Still only Python: another language says this server can't run it.
-    await languageOf(ada).selectOption({ label: 'Go' });
-    await expectVisible(
-      codeOf(ada).getByText("This server can't run Go code.", { exact: true }),
-      'why Go cannot run',
-    );
-    check(await button(ada, 'Run').isDisabled(), '"Run" is enabled for Go');
+    const alan = await context.newPage();
+    watch(alan, 'late', problems);
+    await alan.goto(`/r/${world.roomId}`);
+    await textbox(alan, 'Display name').fill('Linus');
+    await button(alan, 'Join').click();
+    await expectVisible(messagesOf(alan), 'region "Messages" for Linus');
+    await openCode(alan, 'Linus');
+    const output = outputOf(alan);
+    await expectVisible(output.getByText('SHARED OUTPUT'), 'the last run’s output for Linus');
+    await expectVisible(output.getByText('Ada ran JavaScript', { exact: true }), 'who ran it');
+    await expectVisible(output.locator('time'), 'when it ran');
+    await expectVisible(output.getByText('exit code 0'), 'its exit code');
+    await expectAccessible(alan, 'the room’s last output for a late joiner');
   } finally {
-    await ada.unrouteAll();
+    await context.close();
   }
+}
+
+/** Ada runs an endless loop: everyone sees "Running… (Ada)", only Ada gets "Stop", and it stops. */
+async function stopOwnRun({ baseUrl, world }) {
+  if ((await fetch(`${baseUrl}/api/exec/languages`)).status !== 200) return;
+  const { ada, grace } = world;
+  await editorOf(ada).click();
+  await ada.keyboard.press('Control+a');
+  await ada.keyboard.press('Backspace');
+  await ada.keyboard.insertText('while (true) {}');
+  await button(ada, 'Run').click();
+  await expectVisible(outputOf(grace).getByText('Running… (Ada)'), '"Running… (Ada)" for Grace');
+  await expectVisible(outputOf(ada).getByText('Running… (You)'), '"Running… (You)" for Ada');
+  check(
+    (await button(outputOf(grace), 'Stop').count()) === 0,
+    'Grace was offered "Stop" for Ada’s run',
+  );
+  const stoppedAt = Date.now();
+  await button(outputOf(ada), 'Stop').click();
+  for (const [page, who] of [
+    [ada, 'Ada'],
+    [grace, 'Grace'],
+  ]) {
+    await expectVisible(
+      outputOf(page).getByText('stopped', { exact: true }),
+      `"stopped" for ${who}`,
+    );
+    await expectVisible(outputOf(page).getByText('exit code 137'), `exit code 137 for ${who}`);
+  }
+  check(Date.now() - stoppedAt < 4000, `the run took ${Date.now() - stoppedAt} ms to stop`);
 }
 
 async function editorThatCannotLoad({ browser, baseUrl, world, problems }) {
@@ -435,10 +422,8 @@ export const journeys = [
   { name: 'a paste over 1 MB is refused and explained', run: tooLargeToShare },
   { name: 'when the editor cannot be fetched, the room carries on', run: editorThatCannotLoad },
   { name: '"Run" and the Output say what this server can run', run: runAndOutput },
-  {
-    name: 'the Output shows a run’s streams, exit code, time and badges',
-    run: outputOfAStandInRun,
-  },
+  { name: 'who joins later sees the room’s last output', run: lateJoinerSeesOutput },
+  { name: 'one’s own run can be stopped, and everyone sees it running', run: stopOwnRun },
 ];
 
 /** Screenshots of the pages still open when a journey fails. */

@@ -75,6 +75,7 @@ describe('the server→client event map', () => {
       | 'message:updated'
       | 'typing'
       | 'file:added'
+      | 'exec:started'
       | 'exec:result'
     >();
     expectTypeOf<ServerEventPayload<'message:new'>>().toEqualTypeOf<{ message: Message }>();

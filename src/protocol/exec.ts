@@ -30,6 +30,8 @@ export const execResultSchema = z.object({
   /** Output past the cap was cut off. */
   truncated: z.boolean(),
   durationMs: z.number().min(0),
+  /** Only on a run its member stopped (`POST …/exec/stop`): then `exitCode` is 137. */
+  stopped: z.literal(true).optional(),
 });
 export type ExecResult = z.infer<typeof execResultSchema>;
 
@@ -40,17 +42,35 @@ export interface LanguageInfo {
   driver: string;
 }
 
+/** A run going on in a room: who started it, in which language. */
+export const execRunningSchema = z.object({
+  memberId: z.string().min(1),
+  language: z.string().min(1),
+  runId: z.string().min(1),
+});
+export type ExecRunning = z.infer<typeof execRunningSchema>;
+
+/** The room's runs in `room:state`: the last one that ended, and those going on. */
+export const execStateSchema = z.object({
+  lastRun: z
+    .object({
+      memberId: z.string().min(1),
+      language: z.string().min(1),
+      result: execResultSchema,
+      at: z.iso.datetime(),
+    })
+    .nullable(),
+  running: z.array(execRunningSchema),
+});
+export type ExecState = z.infer<typeof execStateSchema>;
+
 export const execClientEvents = {
   'exec:run': clientEvent(execRunSchema).acks<{ result: ExecResult }>(),
 };
 
 export const execServerEvents = {
+  /** A run was accepted, to the whole room; its `exec:result` carries the same `runId`. */
+  'exec:started': serverEvent(execRunningSchema),
   /** A run's result, to the whole room: who ran it and in which language. */
-  'exec:result': serverEvent(
-    z.object({
-      memberId: z.string().min(1),
-      language: z.string().min(1),
-      result: execResultSchema,
-    }),
-  ),
+  'exec:result': serverEvent(execRunningSchema.extend({ result: execResultSchema })),
 };

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { messageSchema } from './chat.js';
 import { JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, ROOM_ID_PATTERN } from './constants.js';
+import { execStateSchema } from './exec.js';
 import { fileInfoSchema } from './files.js';
 import { memberPresenceSchema, memberSchema } from './members.js';
 import { serverEvent } from './serverEvent.js';
@@ -32,6 +33,7 @@ export const roomStateSchema = z.object({
   members: z.array(memberPresenceSchema),
   messages: z.array(messageSchema),
   files: z.array(fileInfoSchema),
+  exec: execStateSchema,
 });
 export type RoomState = z.infer<typeof roomStateSchema>;
 

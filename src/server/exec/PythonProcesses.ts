@@ -74,7 +74,7 @@ export class PythonProcesses {
     return this.versionText;
   }
 
-  async run(run: PythonRun): Promise<PythonRunResult> {
+  async run(run: PythonRun, signal?: AbortSignal): Promise<PythonRunResult> {
     if (this.closed) throw new Error('the Python processes are closed');
     const next = this.warm.shift() ?? this.start();
     // Refilled once this run's process is up, so the two loads do not compete.
@@ -82,7 +82,7 @@ export class PythonProcesses {
     if (!next.child || this.closed) throw new Error('the Python processes are closed');
     // What the process holds once loaded: the run may add its memory limit to it, no more.
     const loaded = next.child.pid === undefined ? undefined : await residentBytes(next.child.pid);
-    return this.runOn(next.child, run, loaded);
+    return this.runOn(next.child, run, loaded, signal);
   }
 
   async close(): Promise<void> {
@@ -110,6 +110,7 @@ export class PythonProcesses {
     child: ChildProcess,
     run: PythonRun,
     loaded: number | undefined,
+    signal?: AbortSignal,
   ): Promise<PythonRunResult> {
     this.running.add(child);
     const handedOver = performance.now();
@@ -117,6 +118,7 @@ export class PythonProcesses {
       const finish = (result: PythonResult) => {
         clearTimeout(timer);
         unwatch();
+        signal?.removeEventListener('abort', onAbort);
         child.off('message', onMessage);
         child.off('exit', onExit);
         this.running.delete(child);
@@ -159,8 +161,15 @@ export class PythonProcesses {
               MEMORY_CHECK_MS,
             )
           : () => {};
+      // Stopped by its member: the process is killed (in finish), its output lost with it.
+      const onAbort = () => finish(stopped('', false));
       child.on('message', onMessage);
       child.once('exit', onExit);
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       child.send(run);
     });
   }

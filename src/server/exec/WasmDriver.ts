@@ -68,11 +68,11 @@ export class WasmDriver implements ExecDriver {
     ];
   }
 
-  async run(request: ExecRequest, limits: ExecLimits): Promise<ExecResult> {
+  async run(request: ExecRequest, limits: ExecLimits, signal?: AbortSignal): Promise<ExecResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     if (request.language === 'python')
-      return this.python.run({ code: request.code, stdin: request.stdin, ...limits });
+      return this.python.run({ code: request.code, stdin: request.stdin, ...limits }, signal);
     let code = request.code;
     if (request.language === 'typescript') {
       const stripped = await stripTypes(code);
@@ -93,6 +93,7 @@ export class WasmDriver implements ExecDriver {
     const { stdout, stderr, exitCode, timedOut, truncated, spent } = await this.runOn(
       pooled.worker,
       { code, stdin: request.stdin, ...limits },
+      signal,
     );
     if (spent || this.closed || this.idle.length >= this.poolSize) {
       void pooled.worker.terminate();
@@ -116,11 +117,12 @@ export class WasmDriver implements ExecDriver {
     ]);
   }
 
-  private runOn(worker: Worker, run: WorkerRun): Promise<WorkerResult> {
+  private runOn(worker: Worker, run: WorkerRun, signal?: AbortSignal): Promise<WorkerResult> {
     this.busy.add(worker);
     return new Promise<WorkerResult>((resolve) => {
       const finish = (result: WorkerResult) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         worker.off('message', onMessage);
         worker.off('error', onFailure);
         worker.off('exit', onFailure);
@@ -148,9 +150,19 @@ export class WasmDriver implements ExecDriver {
         finish(stopped(`Stopped: the run took longer than ${run.wallMs} ms.\n`, true));
         void worker.terminate();
       }, run.wallMs + TERMINATE_GRACE_MS);
+      // Stopped by its member: the thread goes at once (what it printed is lost with it).
+      const onAbort = () => {
+        finish(stopped('', false));
+        void worker.terminate();
+      };
       worker.on('message', onMessage);
       worker.once('error', onFailure);
       worker.once('exit', onFailure);
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       worker.postMessage(run);
     });
   }

@@ -21,5 +21,14 @@ export function execRoutes(ctx: RoomkitContext, exec: ExecService) {
         return exec.run(request.member.membership, body);
       },
     );
+
+    app.post(
+      '/api/rooms/:roomId/exec/stop',
+      { preHandler: requireMember() },
+      async (request, reply) => {
+        exec.stop(request.member.membership);
+        return reply.status(204).send();
+      },
+    );
   };
 }

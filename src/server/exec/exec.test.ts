@@ -8,6 +8,7 @@ import {
   waitFor,
   type TestServer,
 } from '../../../test/helpers.js';
+import { exampleFor } from '../../web/features/code/languages.js';
 
 async function run(
   server: TestServer,
@@ -275,4 +276,32 @@ describe('code execution (API.md, "Code execution")', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toBe('Code execution is turned off on this server.');
   });
+
+  it(
+    "runs the web editor's example of each language it lists, with and without input",
+    { timeout: 120_000 },
+    async () => {
+      const server = await startServer();
+      const { room, members } = await roomWith(server, 'Ada');
+      const languages = (await api(server, 'GET', '/api/exec/languages')).body as { id: string }[];
+      for (const { id } of languages) {
+        const code = exampleFor(id);
+        expect(code, id).toBeDefined();
+        for (const [stdin, stdout] of [
+          ['', 'Hello, world!\n'],
+          ['Ada\n', 'Hello, Ada!\n'],
+        ]) {
+          const response = await run(server, room.id, members[0]!.token, {
+            language: id,
+            code: code!,
+            stdin,
+          });
+          expect(response.body, `${id} with stdin ${JSON.stringify(stdin)}`).toMatchObject({
+            stdout,
+            exitCode: 0,
+          });
+        }
+      }
+    },
+  );
 });

@@ -91,6 +91,19 @@ export function describeExecContract(
           expect(ticks).toBeGreaterThanOrEqual(5);
         });
 
+        it('ends an endless loop promptly when its signal is aborted', async () => {
+          const controller = new AbortController();
+          const started = performance.now();
+          setTimeout(() => controller.abort(), 300);
+          await driver.run(
+            { language, code: snippets.infiniteLoop, stdin: '' },
+            { ...relaxed, wallMs: 10_000 },
+            controller.signal,
+          );
+          // Well before the deadline; a cold start (Python's first load) counts too.
+          expect(performance.now() - started).toBeLessThan(8000);
+        });
+
         it('stops a program that sleeps forever', async () => {
           const result = await run(language, snippets.sleepLoop, runaway);
           expect(result).toMatchObject({ timedOut: true });

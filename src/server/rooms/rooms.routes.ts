@@ -34,8 +34,8 @@ export function roomsRoutes(ctx: RoomkitContext) {
     app.get('/api/rooms/:roomId', member, async (request) => {
       const { membership } = request.member;
       await ctx.rooms.restartEmptyGrace(membership.room);
-      const { room, members, messages, files } = await ctx.rooms.state(membership);
-      return { room, members, messages, files };
+      const { room, members, messages, files, exec } = await ctx.rooms.state(membership);
+      return { room, members, messages, files, exec };
     });
 
     app.post('/api/rooms/:roomId/leave', member, async (request, reply) => {

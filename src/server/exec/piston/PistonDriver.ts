@@ -87,7 +87,7 @@ export class PistonDriver implements ExecDriver {
     return (await this.offered()).map(({ info }) => info);
   }
 
-  async run(request: ExecRequest, limits: ExecLimits): Promise<ExecResult> {
+  async run(request: ExecRequest, limits: ExecLimits, signal?: AbortSignal): Promise<ExecResult> {
     const startedAt = performance.now();
     const elapsed = () => Math.round(performance.now() - startedAt);
     const offered = (await this.offered()).find(({ info }) => info.id === request.language);
@@ -125,6 +125,7 @@ export class PistonDriver implements ExecDriver {
       deadlineMs,
       answerMaxBytes(limits.outputBytes),
       body,
+      signal,
     );
     if (answer.kind === 'deadline') {
       return stopped(
@@ -132,6 +133,8 @@ export class PistonDriver implements ExecDriver {
         { timedOut: true, durationMs: elapsed() },
       );
     }
+    // Piston has no way to stop a run: it goes on there to its own deadline, unseen.
+    if (answer.kind === 'stopped') return stopped('', { durationMs: elapsed() });
     if (answer.kind === 'closed') {
       return stopped('Stopped: the server is shutting down.\n', { durationMs: elapsed() });
     }
@@ -212,8 +215,9 @@ export class PistonDriver implements ExecDriver {
 
   /**
    * One request to Piston, bounded by `deadlineMs` and `maxBytes`. Piston out of reach or
-   * refusing is an AppError; running out of time, the driver closing or too big an answer are
-   * told apart so `run()` can turn them into results.
+   * refusing is an AppError; running out of time, the driver closing, the run stopped
+   * (`stopping` aborted) or too big an answer are told apart so `run()` can turn them into
+   * results.
    */
   private async request(
     method: 'GET' | 'POST',
@@ -221,19 +225,27 @@ export class PistonDriver implements ExecDriver {
     deadlineMs: number,
     maxBytes: number,
     body?: PistonExecuteRequest,
+    stopping?: AbortSignal,
   ): Promise<
-    { kind: 'ok'; text: string } | { kind: 'deadline' } | { kind: 'closed' } | { kind: 'tooLarge' }
+    | { kind: 'ok'; text: string }
+    | { kind: 'deadline' }
+    | { kind: 'closed' }
+    | { kind: 'stopped' }
+    | { kind: 'tooLarge' }
   > {
     const controller = new AbortController();
-    let why: 'deadline' | 'closed' | undefined;
-    const abort = (reason: 'deadline' | 'closed') => {
+    let why: 'deadline' | 'closed' | 'stopped' | undefined;
+    const abort = (reason: 'deadline' | 'closed' | 'stopped') => {
       why ??= reason;
       controller.abort();
     };
     const timer = setTimeout(() => abort('deadline'), deadlineMs);
     const onClose = () => abort('closed');
+    const onStop = () => abort('stopped');
     this.closing.signal.addEventListener('abort', onClose);
+    stopping?.addEventListener('abort', onStop);
     if (this.closing.signal.aborted) onClose();
+    if (stopping?.aborted) onStop();
     try {
       const response = await fetch(this.base + path, {
         method,
@@ -269,6 +281,7 @@ export class PistonDriver implements ExecDriver {
     } finally {
       clearTimeout(timer);
       this.closing.signal.removeEventListener('abort', onClose);
+      stopping?.removeEventListener('abort', onStop);
     }
   }
 

@@ -45,7 +45,7 @@ export class SandboxDriver implements ExecDriver {
     return (await this.available).map(({ info }) => info);
   }
 
-  async run(request: ExecRequest, limits: ExecLimits): Promise<ExecResult> {
+  async run(request: ExecRequest, limits: ExecLimits, signal?: AbortSignal): Promise<ExecResult> {
     const startedAt = performance.now();
     const elapsed = () => Math.round(performance.now() - startedAt);
     const toolchain = (await this.available).find(({ info }) => info.id === request.language);
@@ -69,7 +69,7 @@ export class SandboxDriver implements ExecDriver {
         startMs: START_MS,
         wallMs: limits.wallMs,
         outputBytes: limits.outputBytes,
-        signal: this.closing.signal,
+        signal: signal ? AbortSignal.any([this.closing.signal, signal]) : this.closing.signal,
       }),
     );
     return { ...result, durationMs: elapsed() };

@@ -31,7 +31,7 @@ export interface SandboxRun {
   wallMs: number;
   /** stdout and stderr together. */
   outputBytes: number;
-  /** Aborting kills the run (the driver closing). */
+  /** Aborting kills the run (the driver closing, or the run's member stopping it). */
   signal: AbortSignal;
 }
 

@@ -7,8 +7,8 @@ import '../../styles/code.css';
 import { CodeEditor } from './CodeEditor.js';
 import { TOO_LARGE_MESSAGE } from './codeLimit.js';
 import { phaseLabel } from './collabStatus.js';
-import { runBlocker } from './exec.js';
-import { LANGUAGES, languageOption } from './languages.js';
+import { runBlocker, type ExecSupport } from './exec.js';
+import { exampleFor, LANGUAGES, languageOption, type LanguageOption } from './languages.js';
 import { OutputPanel } from './OutputPanel.js';
 import { useCollab } from './useCollab.js';
 import { useExec } from './useExec.js';
@@ -60,11 +60,22 @@ export function CodePanel({ id, session, socket, members, hidden, onRejected }: 
     run({ language, code: doc.ytext.toJSON(), stdin });
   };
 
-  const runner = exec.latest?.memberId;
-  const runnerName =
-    runner === session.member.id
+  const nameOf = (memberId: string | undefined) =>
+    memberId === session.member.id
       ? 'You'
-      : (members.find((member) => member.id === runner)?.displayName ?? 'Someone');
+      : (members.find((member) => member.id === memberId)?.displayName ?? 'Someone');
+  const { lastRun, running } = exec.room;
+  const runners = [...new Set(running.map((entry) => nameOf(entry.memberId)))];
+  const ownRun = running.some((entry) => entry.memberId === session.member.id);
+  const { runnable, editOnly } = splitOptions(options, exec.support);
+  const [empty, setEmpty] = useState(true);
+  useEffect(() => {
+    if (!doc) return;
+    const check = () => setEmpty(doc.ytext.length === 0);
+    check();
+    doc.ytext.observe(check);
+    return () => doc.ytext.unobserve(check);
+  }, [doc]);
 
   return (
     <section id={id} aria-label="Code" className="code-panel" hidden={hidden}>
@@ -77,11 +88,30 @@ export function CodePanel({ id, session, socket, members, hidden, onRejected }: 
             disabled={!editable}
             onChange={(event) => collab.setLanguage(event.target.value)}
           >
-            {options.map(({ id: value, label }) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
+            {editOnly.length === 0 ? (
+              runnable.map(({ id: value, label }) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))
+            ) : (
+              <>
+                <optgroup label="Runs on this server">
+                  {runnable.map(({ id: value, label }) => (
+                    <option key={value} value={value}>
+                      {label}
+                    </option>
+                  ))}
+                </optgroup>
+                <optgroup label="Edit only">
+                  {editOnly.map(({ id: value, label }) => (
+                    <option key={value} value={value}>
+                      {label} (edit only)
+                    </option>
+                  ))}
+                </optgroup>
+              </>
+            )}
           </select>
         </div>
         <p className="code-presence">
@@ -96,7 +126,7 @@ export function CodePanel({ id, session, socket, members, hidden, onRejected }: 
         <button
           type="button"
           className="primary small code-run"
-          disabled={blocker !== null || exec.running || doc === null}
+          disabled={blocker !== null || exec.running || ownRun || doc === null}
           aria-describedby={blocker === null ? undefined : blockerId}
           title={blocker ?? 'Run the code (Ctrl+Enter or ⌘+Enter)'}
           onClick={runNow}
@@ -127,6 +157,14 @@ export function CodePanel({ id, session, socket, members, hidden, onRejected }: 
       {!status.loaded && status.phase === 'offline' && (
         <p className="code-note">The shared code can’t be reached right now; trying again…</p>
       )}
+      {doc && empty && editable && exampleFor(language) !== undefined && (
+        <p className="code-note">
+          The code is empty.{' '}
+          <button type="button" className="small" onClick={collab.insertExample}>
+            Start from an example
+          </button>
+        </p>
+      )}
       {doc && (
         <CodeEditor
           ytext={doc.ytext}
@@ -139,16 +177,36 @@ export function CodePanel({ id, session, socket, members, hidden, onRejected }: 
         />
       )}
       <OutputPanel
-        latest={exec.latest}
-        runnerName={runnerName}
-        languageLabel={languageOption(exec.latest?.language ?? language).label}
-        running={exec.running}
+        latest={lastRun}
+        runnerName={nameOf(lastRun?.memberId)}
+        languageLabel={languageOption(lastRun?.language ?? language).label}
+        runners={exec.running && !ownRun ? [...runners, 'You'] : runners}
+        canStop={ownRun}
+        onStop={exec.stop}
         error={exec.error}
         stdin={stdin}
         onStdinChange={setStdin}
       />
     </section>
   );
+}
+
+/**
+ * The picker's languages: those this server runs first; the others, once the server's list is
+ * known, apart as "edit only" (highlighting, no Run). While the list is loading, or when the
+ * server runs nothing, all are offered alike and the note under Run says why it cannot run.
+ */
+function splitOptions(
+  options: readonly LanguageOption[],
+  support: ExecSupport,
+): { runnable: readonly LanguageOption[]; editOnly: readonly LanguageOption[] } {
+  if (support.state !== 'ready' || support.languages.length === 0)
+    return { runnable: options, editOnly: [] };
+  const runs = (option: LanguageOption) => support.languages.some((l) => l.id === option.id);
+  return {
+    runnable: options.filter(runs),
+    editOnly: options.filter((option) => !runs(option)),
+  };
 }
 
 export default CodePanel;

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  applyExecEvent,
   EXEC_UNAVAILABLE,
   formatDuration,
+  noRoomExec,
   parseLanguages,
   parseResult,
   parseResultEvent,
+  parseRoomExec,
   runBlocker,
 } from './exec.js';
 
@@ -15,6 +18,7 @@ const result = {
   timedOut: false,
   truncated: false,
   durationMs: 12,
+  stopped: false,
 };
 
 describe('runBlocker', () => {
@@ -47,6 +51,7 @@ describe('parsing what the server sends', () => {
       timedOut: false,
       truncated: false,
       durationMs: 0,
+      stopped: false,
     });
     expect(parseResult({ stdout: 1 })).toBeNull();
     expect(parseResult(null)).toBeNull();
@@ -59,6 +64,25 @@ describe('parsing what the server sends', () => {
       result,
     });
     expect(parseResultEvent({ memberId: 'm', language: 'python' })).toBeNull();
+    expect(
+      parseResultEvent({ memberId: 'm', language: 'python', runId: 'r', result }),
+    ).toMatchObject({ runId: 'r' });
+  });
+
+  it("reads room:state's exec, and an older server's lack of it", () => {
+    const at = '2026-01-02T03:04:05.000Z';
+    const run = { memberId: 'g', language: 'javascript', runId: 'r2' };
+    expect(
+      parseRoomExec({
+        lastRun: { memberId: 'm', language: 'python', result, at },
+        running: [run, { memberId: 1 }],
+      }),
+    ).toEqual({
+      lastRun: { memberId: 'm', language: 'python', result, at: new Date(at) },
+      running: [run],
+    });
+    expect(parseRoomExec({ lastRun: null, running: [] })).toEqual(noRoomExec);
+    expect(parseRoomExec(undefined)).toBeNull();
   });
 
   it('keeps well-formed languages only', () => {
@@ -66,6 +90,23 @@ describe('parsing what the server sends', () => {
       { id: 'js', name: 'JavaScript', version: '', driver: '' },
     ]);
     expect(parseLanguages({ error: {} })).toBeNull();
+  });
+});
+
+describe('applyExecEvent', () => {
+  it('adds a started run once, and a result ends it and becomes the last run', () => {
+    const run = { memberId: 'a', language: 'javascript', runId: 'r1' };
+    const started = applyExecEvent(noRoomExec, { type: 'started', run });
+    expect(started.running).toEqual([run]);
+    expect(applyExecEvent(started, { type: 'started', run })).toBe(started);
+    const at = new Date(5);
+    const ended = applyExecEvent(started, {
+      type: 'result',
+      result: { ...run, result: { ...result, stopped: true } },
+      at,
+    });
+    expect(ended.running).toEqual([]);
+    expect(ended.lastRun).toMatchObject({ memberId: 'a', at, result: { stopped: true } });
   });
 });
 

@@ -18,6 +18,15 @@ export interface ExecResult {
   timedOut: boolean;
   truncated: boolean;
   durationMs: number;
+  /** Its member stopped it. */
+  stopped: boolean;
+}
+
+/** `exec:started` on the room socket: a run going on, by anyone in the room. */
+export interface ExecRunning {
+  memberId: string;
+  language: string;
+  runId: string;
 }
 
 /** `exec:result` on the room socket: a run by anyone in the room (the runner included). */
@@ -25,6 +34,19 @@ export interface ExecResultEvent {
   memberId: string;
   language: string;
   result: ExecResult;
+  /** Absent on a result this page got as its own HTTP answer. */
+  runId?: string;
+}
+
+/** The room's last run, and when it ended (`room:state`'s `exec.lastRun`). */
+export interface ExecLastRun extends ExecResultEvent {
+  at: Date;
+}
+
+/** The room's runs: `room:state`'s `exec`, kept up to date by the events. */
+export interface RoomExec {
+  lastRun: ExecLastRun | null;
+  running: readonly ExecRunning[];
 }
 
 /** Whether the server can run code, asked once per page (`GET /api/exec/languages`). */
@@ -64,6 +86,7 @@ export function parseResult(value: unknown): ExecResult | null {
     timedOut: timedOut === true,
     truncated: truncated === true,
     durationMs: typeof durationMs === 'number' && durationMs >= 0 ? durationMs : 0,
+    stopped: value.stopped === true,
   };
 }
 
@@ -71,7 +94,48 @@ export function parseResultEvent(value: unknown): ExecResultEvent | null {
   if (!isRecord(value) || typeof value.memberId !== 'string') return null;
   if (typeof value.language !== 'string') return null;
   const result = parseResult(value.result);
-  return result && { memberId: value.memberId, language: value.language, result };
+  if (!result) return null;
+  const event = { memberId: value.memberId, language: value.language, result };
+  return typeof value.runId === 'string' ? { ...event, runId: value.runId } : event;
+}
+
+export function parseRunning(value: unknown): ExecRunning | null {
+  if (!isRecord(value)) return null;
+  const { memberId, language, runId } = value;
+  if (typeof memberId !== 'string' || typeof language !== 'string' || typeof runId !== 'string')
+    return null;
+  return { memberId, language, runId };
+}
+
+/** `room:state`'s `exec`; null when the server sends none (one older than this page). */
+export function parseRoomExec(value: unknown): RoomExec | null {
+  if (!isRecord(value) || !Array.isArray(value.running)) return null;
+  const running = value.running.map(parseRunning).filter((run): run is ExecRunning => run !== null);
+  const last = isRecord(value.lastRun) ? parseResultEvent(value.lastRun) : null;
+  const at = isRecord(value.lastRun) ? new Date(String(value.lastRun.at)) : new Date(NaN);
+  return {
+    lastRun: last && { ...last, at: Number.isNaN(at.getTime()) ? new Date() : at },
+    running,
+  };
+}
+
+export const noRoomExec: RoomExec = { lastRun: null, running: [] };
+
+/** The room's runs after an event: a run started, or one ended with its result. */
+export function applyExecEvent(
+  state: RoomExec,
+  event:
+    { type: 'started'; run: ExecRunning } | { type: 'result'; result: ExecResultEvent; at: Date },
+): RoomExec {
+  if (event.type === 'started') {
+    if (state.running.some((run) => run.runId === event.run.runId)) return state;
+    return { ...state, running: [...state.running, event.run] };
+  }
+  const { runId } = event.result;
+  return {
+    lastRun: { ...event.result, at: event.at },
+    running: runId === undefined ? state.running : state.running.filter((r) => r.runId !== runId),
+  };
 }
 
 /**

@@ -38,3 +38,11 @@ export async function runCode(
   }
   return result;
 }
+
+/** Stops this member's run going on in the room (its result comes as any run's does). */
+export async function stopRun(roomId: string, token: string): Promise<void> {
+  await api<unknown>(`/api/rooms/${encodeURIComponent(roomId)}/exec/stop`, {
+    token,
+    method: 'POST',
+  });
+}

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LANGUAGE, LANGUAGES, languageFromMeta, languageOption } from './languages.js';
+import {
+  codeAfterSwitch,
+  DEFAULT_LANGUAGE,
+  exampleFor,
+  LANGUAGES,
+  languageFromMeta,
+  languageOption,
+} from './languages.js';
 
 describe('languageFromMeta', () => {
   it('falls back to JavaScript while the document names no language', () => {
@@ -29,5 +36,19 @@ describe('languageOption', () => {
   it('names an id it does not list after the id itself', () => {
     expect(languageOption('cpp').label).toBe('C++');
     expect(languageOption('ruby')).toEqual({ id: 'ruby', label: 'ruby', highlight: 'ruby' });
+  });
+});
+
+describe('examples', () => {
+  it('has one for each language the wasm driver runs', () => {
+    for (const id of ['javascript', 'typescript', 'python']) expect(exampleFor(id)).toBeTruthy();
+  });
+
+  it('fills an empty document and swaps an untouched example, never what someone wrote', () => {
+    expect(codeAfterSwitch('', 'python')).toBe(exampleFor('python'));
+    expect(codeAfterSwitch(exampleFor('javascript')!, 'python')).toBe(exampleFor('python'));
+    expect(codeAfterSwitch(exampleFor('javascript')!, 'sql')).toBe('');
+    expect(codeAfterSwitch('', 'sql')).toBeNull();
+    expect(codeAfterSwitch('print(1)\n', 'javascript')).toBeNull();
   });
 });

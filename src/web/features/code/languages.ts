@@ -51,3 +51,34 @@ export function languageFromMeta(value: unknown): string {
 export function languageOption(id: string): LanguageOption {
   return LANGUAGES.find((language) => language.id === id) ?? { id, label: id, highlight: id };
 }
+
+/**
+ * A short runnable program per language, that a document starts from when it is empty. Each
+ * prints a line and reads one from the input, so Run shows what the Input box is for.
+ */
+const EXAMPLES: Readonly<Record<string, string>> = {
+  javascript: 'const name = readline() ?? "world";\nconsole.log(`Hello, ${name}!`);\n',
+  typescript:
+    'const greet = (name: string): string => `Hello, ${name}!`;\nconsole.log(greet(readline() ?? "world"));\n',
+  python:
+    'import sys\n\nname = sys.stdin.readline().strip() or "world"\nprint(f"Hello, {name}!")\n',
+  bash: 'read -r name\necho "Hello, ${name:-world}!"\n',
+  c: '#include <stdio.h>\n\nint main(void) {\n    char name[64] = "world";\n    scanf("%63s", name);\n    printf("Hello, %s!\\n", name);\n    return 0;\n}\n',
+  cpp: '#include <iostream>\n#include <string>\n\nint main() {\n    std::string name;\n    if (!(std::cin >> name)) name = "world";\n    std::cout << "Hello, " << name << "!\\n";\n}\n',
+};
+
+/** The example a document in this language starts from, if there is one. */
+export function exampleFor(id: string): string | undefined {
+  return EXAMPLES[id];
+}
+
+/**
+ * What the document should hold after switching to `next`: the new language's example when
+ * the document is empty or still holds another language's example untouched; otherwise null
+ * (keep what someone wrote).
+ */
+export function codeAfterSwitch(current: string, next: string): string | null {
+  const untouched = current.trim() === '' || Object.values(EXAMPLES).includes(current);
+  if (!untouched) return null;
+  return exampleFor(next) ?? (current.trim() === '' ? null : '');
+}

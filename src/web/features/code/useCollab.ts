@@ -11,7 +11,7 @@ import {
   isPermanentClose,
   type CollabStatus,
 } from './collabStatus.js';
-import { DEFAULT_LANGUAGE, languageFromMeta } from './languages.js';
+import { codeAfterSwitch, DEFAULT_LANGUAGE, exampleFor, languageFromMeta } from './languages.js';
 import { userColor } from './userColor.js';
 
 /** The parts of the room's shared document the editor binds to, for one connection. */
@@ -27,8 +27,13 @@ export interface Collab {
   status: CollabStatus;
   /** The document's `meta.language`, or the default while it names none. */
   language: string;
-  /** Writes `meta.language`: every editor in the room switches. */
+  /**
+   * Writes `meta.language`: every editor in the room switches. An empty document, or one that
+   * still holds another language's example, gets the new language's example.
+   */
   setLanguage: (language: string) => void;
+  /** Fills an empty document with the example of its language. */
+  insertExample: () => void;
   /** How many people have the code open (awareness states, this person included). */
   editors: number;
   /** Reconnects after the server stopped sharing (e.g. once the code is short enough again). */
@@ -122,10 +127,25 @@ export function useCollab(
 
   const setLanguage = useCallback(
     (next: string) => {
-      doc?.ytext.doc?.getMap(CODE_META).set('language', next);
+      const ydoc = doc?.ytext.doc;
+      if (!doc || !ydoc) return;
+      // One transaction: the others see the language and its example arrive together.
+      ydoc.transact(() => {
+        ydoc.getMap(CODE_META).set('language', next);
+        const code = codeAfterSwitch(doc.ytext.toJSON(), next);
+        if (code === null) return;
+        doc.ytext.delete(0, doc.ytext.length);
+        doc.ytext.insert(0, code);
+      });
     },
     [doc],
   );
+
+  const insertExample = useCallback(() => {
+    const example = exampleFor(language);
+    if (!doc || example === undefined || doc.ytext.length > 0) return;
+    doc.ytext.insert(0, example);
+  }, [doc, language]);
 
   const retry = useCallback(() => {
     if (!doc) return;
@@ -133,5 +153,5 @@ export function useCollab(
     doc.provider.connect();
   }, [doc]);
 
-  return { doc, status, language, setLanguage, editors, retry };
+  return { doc, status, language, setLanguage, insertExample, editors, retry };
 }

@@ -56,6 +56,7 @@ function snapshot(messages: Message[], files: FileInfo[] = []): RoomState {
     ],
     messages,
     files,
+    exec: { lastRun: null, running: [] },
   };
 }
 
