@@ -213,6 +213,8 @@ export function openEvents(
     'typing',
     'room:closed',
     'room:closing',
+    'room:updated',
+    'room:expiring',
   ];
   for (const name of names) {
     source.addEventListener(name, (event) => {
