@@ -199,11 +199,19 @@ async function unknownJoinCode({ browser, baseUrl, world, problems }) {
     watch(page, 'stranger', problems);
     const wrong = world.code === 'ACDEFG' ? 'ACDEFH' : 'ACDEFG'; // valid alphabet, no such room
     await page.goto('/');
+    // Checked as typed: refused before any name is asked for.
     await textbox(page, 'Join code').fill(wrong);
-    await button(page, 'Join').click();
-    await textbox(page, 'Display name').fill('Alan');
+    await expectVisible(page.getByText('No room has that code.', { exact: true }), 'the error');
     await button(page, 'Join').click();
     await expectVisible(page.getByText('No room has that code.', { exact: true }), 'the error');
+    check((await textbox(page, 'Display name').count()) === 0, 'a name was asked for anyway');
+    // A character no code uses is refused at once, with the ones codes use.
+    await textbox(page, 'Join code').fill('AB');
+    await expectVisible(page.getByText(/Join codes use only the digits 3 4 6 7 9/), 'the alphabet');
+    // A link to a room that does not exist says so before asking a name.
+    await page.goto(`/r/${'x'.repeat(43)}`);
+    await expectVisible(page.getByRole('heading', { name: 'This room no longer exists' }), 'gone');
+    check((await textbox(page, 'Display name').count()) === 0, 'a name was asked for a dead link');
   } finally {
     await context.close();
   }
@@ -229,7 +237,10 @@ export const journeys = [
   { name: 'two people chat between a desktop and a phone', run: chatBetweenDesktopAndPhone },
   { name: 'a dropped connection shows "Reconnecting…" and catches up', run: reconnectAndCatchUp },
   { name: 'addresses are safe links and a hidden tab counts unread', run: linksAndUnreadCount },
-  { name: 'an unknown join code gets a clear error', run: unknownJoinCode },
+  {
+    name: 'an unknown join code or room link is refused before a name is asked',
+    run: unknownJoinCode,
+  },
   { name: 'leaving drops the session', run: leaveTheRoom },
 ];
 

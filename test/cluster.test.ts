@@ -17,9 +17,11 @@ import {
   recoveryOf,
   startServer,
   waitFor,
+  type Collected,
   type TestServer,
 } from './helpers.js';
 import type { AppOptions } from '../src/server/app.js';
+import { ManualClock } from '../src/server/core/Clock.js';
 import { useS3 } from './s3.js';
 
 const bucket = useS3();
@@ -252,6 +254,38 @@ describe('two instances over Redis', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     // Grace has her own budget.
     expect((await send(a, grace.token, 'hello')).status).toBe(201);
+  });
+
+  it('warn of a room’s end once, though every instance sweeps it', async () => {
+    const clocks = [new ManualClock(), new ManualClock()] as const;
+    const a = await startServer(clusterEnv(), { clock: clocks[0] });
+    const b = await startServer(clusterEnv(), { clock: clocks[1] });
+    const { room, ada, grace } = await roomAcross(a, b);
+    const onA = await connectWithState(a, ada.token);
+    const onB = await connectWithState(b, grace.token);
+    const expiring = (client: Collected) =>
+      client.events.filter((e) => e.name === 'room:expiring').map((e) => e.payload);
+
+    for (const clock of clocks) await clock.advance((3600 - 300) * 1000);
+    await a.ctx.rooms.sweep();
+    await b.ctx.rooms.sweep();
+    // A warning either instance published comes before this message on both.
+    const sent = await api(b, 'POST', `/api/rooms/${room.id}/messages`, {
+      token: grace.token,
+      body: { body: 'still here' },
+    });
+    expect(sent.status).toBe(201);
+    for (const client of [onA, onB]) {
+      await waitFor(
+        () =>
+          client.events.some(
+            (e) => e.name === 'message:new' && e.payload.message.body === 'still here',
+          ),
+        5000,
+        'the message',
+      );
+      expect(expiring(client)).toEqual([{ secondsLeft: 300 }]);
+    }
   });
 
   it('refuse to start without Redis, in one line naming it', async () => {

@@ -215,6 +215,8 @@ export function openEvents(
     'room:closing',
     'exec:started',
     'exec:result',
+    'room:updated',
+    'room:expiring',
   ];
   for (const name of names) {
     source.addEventListener(name, (event) => {

@@ -6,6 +6,8 @@ export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;
 /** Join codes use an alphabet without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V). */
 export const JOIN_CODE_ALPHABET = '34679ACDEFGHJKMNPQRTWXY';
 export const JOIN_CODE_LENGTH = 6;
+/** How long before a room's expiry its members get `room:expiring`, in seconds, latest last. */
+export const ROOM_EXPIRY_WARNINGS = [300, 60] as const;
 export const MESSAGE_MAX_CHARS = 4000;
 export const HISTORY_PAGE_MAX = 200;
 export const HISTORY_PAGE_DEFAULT = 50;

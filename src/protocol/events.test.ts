@@ -69,6 +69,8 @@ describe('the server→client event map', () => {
       | 'member:joined'
       | 'member:left'
       | 'presence'
+      | 'room:updated'
+      | 'room:expiring'
       | 'room:closing'
       | 'room:closed'
       | 'message:new'
@@ -143,6 +145,11 @@ describe('what the server sends', () => {
     const left = await api(server, 'POST', `/api/rooms/${room.id}/leave`, { token: grace.token });
     expect(left.status).toBeLessThan(300);
     await waitFor(() => names(ada).has('member:left'), 5000, 'member:left');
+    const extended = await api(server, 'POST', `/api/rooms/${room.id}/extend`, {
+      token: members[0]!.token,
+      body: { seconds: 7200 },
+    });
+    expect(extended.status).toBe(200);
 
     await clock.advance(24 * 3600 * SECOND);
     await waitFor(() => names(ada).has('room:closed'), 5000, 'room:closed');

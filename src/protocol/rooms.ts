@@ -57,6 +57,19 @@ export const joinRoomSchema = z
   });
 export type JoinRoomBody = z.infer<typeof joinRoomSchema>;
 
+/** `POST /api/rooms/:roomId/extend`: the room ends `seconds` from now (capped by the server). */
+export const extendRoomSchema = z.strictObject({
+  seconds: z.number().int().min(60),
+});
+export type ExtendRoomBody = z.infer<typeof extendRoomSchema>;
+
+/** `GET /api/join-codes/:code`: the live room a join code names, before a name is asked for. */
+export const joinCodeRoomSchema = z.object({
+  roomId: z.string().min(1),
+  name: z.string(),
+});
+export type JoinCodeRoom = z.infer<typeof joinCodeRoomSchema>;
+
 export const roomServerEvents = {
   /** Sent to one socket on connect (and again after a long absence), never on the bus. */
   'room:state': serverEvent(roomStateSchema),
@@ -64,6 +77,13 @@ export const roomServerEvents = {
   'member:left': serverEvent(z.object({ memberId: z.string().min(1) })),
   /** The whole list with `online` flags, after every join, leave, connect and disconnect. */
   presence: serverEvent(z.object({ members: z.array(memberPresenceSchema) })),
+  /** The room's name, expiry or persistence changed (an owner extended it). */
+  'room:updated': serverEvent(z.object({ room: roomSchema })),
+  /**
+   * The room ends in `secondsLeft`: sent 300 s and 60 s before it expires (ROOM_EXPIRY_WARNINGS),
+   * each once per expiry, so again after an extension.
+   */
+  'room:expiring': serverEvent(z.object({ secondsLeft: z.number().int().min(0) })),
   /** `secondsLeft: 0` with `server_shutdown` when this instance stops. */
   'room:closing': serverEvent(
     z.object({ secondsLeft: z.number().int().min(0), reason: z.string().min(1) }),

@@ -108,6 +108,7 @@ const envSchema = z
     MEMORY_BUDGET_BYTES: int(1_048_576).default(536_870_912),
     MAX_UPLOAD_BYTES: int(1).default(20_971_520),
     ROOM_TTL_SECONDS: int(0).default(3600),
+    ROOM_MAX_TTL_SECONDS: int(60).default(86_400),
     EMPTY_ROOM_GRACE_SECONDS: int(0).default(210),
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     LOG_LEVEL: z
@@ -190,6 +191,8 @@ export interface Config extends FeatureConfig {
   memoryBudgetBytes: number;
   maxUploadBytes: number;
   roomTtlSeconds: number;
+  /** The furthest from now an owner may move a room's end (`POST …/extend`). */
+  roomMaxTtlSeconds: number;
   emptyRoomGraceSeconds: number;
   adminToken: string | undefined;
   sessionSecret: string;
@@ -266,6 +269,7 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
     memoryBudgetBytes: env.MEMORY_BUDGET_BYTES,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
     roomTtlSeconds: env.ROOM_TTL_SECONDS,
+    roomMaxTtlSeconds: env.ROOM_MAX_TTL_SECONDS,
     emptyRoomGraceSeconds: env.EMPTY_ROOM_GRACE_SECONDS,
     adminToken: env.ADMIN_TOKEN,
     // In memory mode nothing outlives the process, so neither need the tokens.

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { ROOM_EXPIRY_WARNINGS } from '../../protocol/constants.js';
 import { checkDisplayName, displayNameMessages } from '../../protocol/displayName.js';
 import type {
   CreateRoomBody,
@@ -11,6 +12,7 @@ import { StoreConflictError } from '../storage/RoomStore.js';
 import type { Stores } from '../storage/Stores.js';
 import { AppError } from './AppError.js';
 import type { Clock } from './Clock.js';
+import type { ExpiringKeys } from './ExpiringKeys.js';
 import type { MemoryAccountant } from './MemoryAccountant.js';
 import { randomId, randomJoinCode } from './ids.js';
 import { nameKey } from './nameKey.js';
@@ -32,9 +34,16 @@ const endedMessages: Record<CloseReason, string> = {
 
 export interface RoomServiceOptions {
   defaultTtlSeconds: number;
+  /** The furthest from now an owner may move a room's end. */
+  maxTtlSeconds: number;
   emptyRoomGraceSeconds: number;
   /** Whether persistent rooms can be made (a database is configured). */
   persistence: boolean;
+  /**
+   * The expiry warnings sent so far. Every instance sweeps every room; shared keys (Redis with
+   * several instances) let the first sweep to reach a warning send it and the others skip it.
+   */
+  warned: ExpiringKeys;
   sweepIntervalMs?: number;
 }
 
@@ -242,6 +251,42 @@ export class RoomService {
     return { room, member, token };
   }
 
+  /**
+   * Moves a room's end to `seconds` from now, at most `maxTtlSeconds` (earlier than before, if
+   * that is what the owner asks), and tells its members with `room:updated`. Owner only. A room
+   * with no expiry (persistent without a TTL, or ROOM_TTL_SECONDS=0) is kept until deleted and
+   * has no end to move: 400.
+   */
+  async extend(membership: Membership, seconds: number): Promise<RoomRecord> {
+    if (membership.member.role !== 'owner')
+      throw new AppError('forbidden', 'Only the owner of the room can extend it.');
+    const current = await this.getLiveRoom(membership.room.id);
+    if (current.expiresAt === null) {
+      throw new AppError(
+        'invalid_request',
+        'This room does not expire; it is kept until deleted.',
+        {
+          details: [{ path: 'seconds', message: 'the room has no expiry to move' }],
+        },
+      );
+    }
+    const expiresAt = this.clock.now() + Math.min(seconds, this.options.maxTtlSeconds) * 1000;
+    await this.stores.rooms.updateRoom(current.id, { expiresAt });
+    const room: RoomRecord = { ...current, expiresAt };
+    // Memberships checked here carry the room with its old end.
+    this.checked.forget(room.id);
+    this.bus.publish({ roomId: room.id, name: 'room:updated', payload: { room: roomView(room) } });
+    return room;
+  }
+
+  /** The live room with this join code (any case, spaces trimmed), or 404 `room_not_found`. */
+  async findByJoinCode(joinCode: string): Promise<RoomRecord> {
+    const room = await this.stores.rooms.findRoomByJoinCode(joinCode);
+    if (!room || this.isExpired(room))
+      throw new AppError('room_not_found', 'No room has that join code.');
+    return room;
+  }
+
   /** The room and member of a member token, or 401/404/410 as API.md says. */
   async authenticate(token: string | undefined, roomId?: string): Promise<Membership> {
     const claims = token ? await this.tokens.verify(token) : undefined;
@@ -336,13 +381,20 @@ export class RoomService {
       await this.stores.rooms.updateRoom(room.id, { emptySince: this.clock.now() });
   }
 
-  /** Ends expired rooms and rooms that have been empty for longer than the grace period. */
+  /**
+   * Ends expired rooms and rooms that have been empty for longer than the grace period, and
+   * warns the members of rooms that expire soon.
+   */
   async sweep(): Promise<void> {
     const now = this.clock.now();
     const graceMs = this.options.emptyRoomGraceSeconds * 1000;
     for (const room of await this.stores.rooms.listRooms()) {
-      if (this.isExpired(room)) await this.close(room.id, 'expired');
-      else if (
+      if (this.isExpired(room)) {
+        await this.close(room.id, 'expired');
+        continue;
+      }
+      await this.warnOfExpiry(room, now);
+      if (
         !room.persistent &&
         room.emptySince !== null &&
         now - room.emptySince >= graceMs &&
@@ -417,11 +469,32 @@ export class RoomService {
     }
   }
 
-  private async findByJoinCode(joinCode: string): Promise<RoomRecord> {
-    const room = await this.stores.rooms.findRoomByJoinCode(joinCode);
-    if (!room || this.isExpired(room))
-      throw new AppError('room_not_found', 'No room has that join code.');
-    return room;
+  /**
+   * Sends `room:expiring` when the room's end is within the latest warning it has reached
+   * (ROOM_EXPIRY_WARNINGS), once per warning and expiry: a room whose end moves is warned again
+   * for its new end, and one that starts within 60 s of its end gets only the last warning.
+   * Sent by the first sweep to get there, so up to a sweep interval late (`secondsLeft` says how
+   * much is really left). A failure (Redis away) is reported and the warning tried again at the
+   * next sweep.
+   */
+  private async warnOfExpiry(room: RoomRecord, now: number): Promise<void> {
+    if (room.expiresAt === null) return;
+    const msLeft = room.expiresAt - now;
+    let due: number | undefined;
+    for (const seconds of ROOM_EXPIRY_WARNINGS) if (msLeft <= seconds * 1000) due = seconds;
+    if (due === undefined) return;
+    try {
+      const key = `room-expiring:${room.id}:${room.expiresAt}:${due}`;
+      if (!(await this.options.warned.add(key, msLeft + 60_000))) return;
+    } catch (error) {
+      this.onHookError(error);
+      return;
+    }
+    this.bus.publish({
+      roomId: room.id,
+      name: 'room:expiring',
+      payload: { secondsLeft: Math.ceil(msLeft / 1000) },
+    });
   }
 
   private isExpired(room: RoomRecord): boolean {

@@ -3,6 +3,7 @@ import type { Cluster } from '../cluster/openCluster.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../core/Clock.js';
 import { CheckedMemberships } from '../core/CheckedMemberships.js';
+import { MemoryExpiringKeys } from '../core/ExpiringKeys.js';
 import { defaultLimits, type Limits, type RoomkitContext } from '../core/context.js';
 import type { MemoryAccountant } from '../core/MemoryAccountant.js';
 import { MemberTokens } from '../core/MemberTokens.js';
@@ -59,8 +60,11 @@ export async function openCore(
     parts.accountant,
     {
       defaultTtlSeconds: config.roomTtlSeconds,
+      maxTtlSeconds: config.roomMaxTtlSeconds,
       emptyRoomGraceSeconds: config.emptyRoomGraceSeconds,
       persistence: config.databaseUrl !== undefined,
+      // Shared in Redis with several instances: each sweeps every room, and one of them warns.
+      warned: cluster?.keys ?? new MemoryExpiringKeys(() => parts.clock.now()),
     },
     (error) => app.log.error({ err: error }, 'room hook failed'),
   );

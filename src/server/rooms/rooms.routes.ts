@@ -1,5 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { createRoomSchema, joinRoomSchema } from '../../protocol/schemas.js';
+import {
+  createRoomSchema,
+  extendRoomSchema,
+  joinCodeSchema,
+  joinRoomSchema,
+} from '../../protocol/schemas.js';
+import { AppError } from '../core/AppError.js';
 import { requireMember } from '../http/auth/preHandlers.js';
 import { clearMemberCookie, setMemberCookie } from '../http/auth/memberCookie.js';
 import { RateLimiter } from '../core/RateLimiter.js';
@@ -10,6 +16,7 @@ import type { RoomkitContext } from '../core/context.js';
 /** Rooms and members over HTTP (API.md, "Rooms and members"). */
 export function roomsRoutes(ctx: RoomkitContext) {
   const createLimit = new RateLimiter('create-room', ctx.limits.createRoom, ctx.sharedLimits);
+  // Looking a code up counts as a join attempt: together they must not make codes guessable.
   const joinLimit = new RateLimiter('join-room', ctx.limits.joinRoom, ctx.sharedLimits);
 
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -29,6 +36,15 @@ export function roomsRoutes(ctx: RoomkitContext) {
       return { token, member: memberView(member), room: roomView(room) };
     });
 
+    app.get<{ Params: { code: string } }>('/api/join-codes/:code', async (request) => {
+      await joinLimit.consume(request.ip);
+      // A code that cannot exist is as unknown as one that does not.
+      const code = joinCodeSchema.safeParse(request.params.code);
+      if (!code.success) throw new AppError('room_not_found', 'No room has that join code.');
+      const room = await ctx.rooms.findByJoinCode(code.data);
+      return { roomId: room.id, name: room.name };
+    });
+
     const member = { preHandler: requireMember() };
 
     app.get('/api/rooms/:roomId', member, async (request) => {
@@ -36,6 +52,13 @@ export function roomsRoutes(ctx: RoomkitContext) {
       await ctx.rooms.restartEmptyGrace(membership.room);
       const { room, members, messages, files, exec } = await ctx.rooms.state(membership);
       return { room, members, messages, files, exec };
+    });
+
+    app.post('/api/rooms/:roomId/extend', member, async (request) => {
+      const { seconds } = parseInput(extendRoomSchema, request.body);
+      const room = await ctx.rooms.extend(request.member.membership, seconds);
+      await ctx.rooms.restartEmptyGrace(room);
+      return { room: roomView(room) };
     });
 
     app.post('/api/rooms/:roomId/leave', member, async (request, reply) => {

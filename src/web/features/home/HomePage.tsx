@@ -1,41 +1,169 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import type { CreateRoomBody } from '../../../protocol/schemas.js';
 import { CenteredPage } from '../../components/CenteredPage.js';
 import { Logo } from '../../components/Logo.js';
 import { describeError } from '../../lib/errorMessages.js';
 import { navigate } from '../../lib/router.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
-import { createRoom } from '../room/roomApi.js';
-import { joinCodeProblem, normaliseJoinCode } from './joinCode.js';
+import { rememberCreatedRoom } from '../room/createdRooms.js';
+import { createRoom, serverKeepsRooms } from '../room/roomApi.js';
+import { joinCodeProblem, joinCodeTypingProblem, normaliseJoinCode } from './joinCode.js';
+import { useJoinCodeLookup } from './useJoinCodeLookup.js';
 
-/** `/`: create a room, or join one by its code. */
-export function HomePage() {
-  useDocumentTitle(null);
+type Life = 'hour' | 'day' | 'kept';
+
+/** What each life asks the server for; `kept` only where a database keeps rooms. */
+const lives: Record<Life, { label: string; body: CreateRoomBody }> = {
+  hour: { label: '1 hour', body: { ttlSeconds: 3600 } },
+  day: { label: '1 day', body: { ttlSeconds: 86_400 } },
+  kept: { label: 'Until deleted', body: { persistent: true } },
+};
+
+const NO_SUCH_CODE = 'No room has that code.';
+
+/** Name and life of a new room; the creator then only picks a display name. */
+function CreateRoomForm() {
+  const [name, setName] = useState('');
+  const [life, setLife] = useState<Life>('hour');
+  const [keeps, setKeeps] = useState(false);
   const [creating, setCreating] = useState(false);
-  const [createError, setCreateError] = useState<string | null>(null);
-  const [code, setCode] = useState('');
-  const [codeError, setCodeError] = useState<string | null>(null);
-  const codeId = useId();
-  const codeErrorId = useId();
+  const [error, setError] = useState<string | null>(null);
+  const nameId = useId();
 
-  const create = async () => {
+  useEffect(() => {
+    let current = true;
+    void serverKeepsRooms().then((answer) => current && setKeeps(answer));
+    return () => {
+      current = false;
+    };
+  }, []);
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
     setCreating(true);
-    setCreateError(null);
+    setError(null);
+    const body: CreateRoomBody = { ...lives[life].body };
+    // With a database, rooms are kept unless asked otherwise: one for an hour or a day says so.
+    if (keeps && life !== 'kept') body.persistent = false;
+    if (name.trim()) body.name = name.trim();
     try {
-      const { room } = await createRoom();
+      const { room } = await createRoom(body);
+      rememberCreatedRoom(room);
       navigate(`/r/${encodeURIComponent(room.id)}`);
-    } catch (error) {
-      setCreateError(describeError(error));
+    } catch (failure) {
+      setError(describeError(failure));
       setCreating(false);
     }
   };
 
+  const shown: Life[] = keeps ? ['hour', 'day', 'kept'] : ['hour', 'day'];
+  return (
+    <form className="stack create-room" onSubmit={(event) => void create(event)} noValidate>
+      <label htmlFor={nameId}>Room name</label>
+      <input
+        id={nameId}
+        name="roomName"
+        maxLength={80}
+        autoComplete="off"
+        placeholder="Optional"
+        value={name}
+        onChange={(event) => setName(event.target.value)}
+      />
+      <fieldset className="room-life">
+        <legend>It lasts</legend>
+        {shown.map((option) => (
+          <label key={option} className="choice">
+            <input
+              type="radio"
+              name="life"
+              value={option}
+              checked={life === option}
+              onChange={() => setLife(option)}
+            />
+            {lives[option].label}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit" className="primary big" disabled={creating}>
+        Create room
+      </button>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** A join code, checked as it is typed: unknown codes are refused before a name is asked for. */
+function JoinByCodeForm() {
+  const [code, setCode] = useState('');
+  const [submitted, setSubmitted] = useState<string | null>(null);
+  const lookup = useJoinCodeLookup(code);
+  const codeId = useId();
+  const messageId = useId();
+
+  const typingProblem = joinCodeTypingProblem(code);
+  const problem =
+    typingProblem ??
+    (lookup?.status === 'unknown'
+      ? NO_SUCH_CODE
+      : submitted === code
+        ? joinCodeProblem(code)
+        : null);
+
   const join = (event: FormEvent) => {
     event.preventDefault();
-    const problem = joinCodeProblem(code);
-    setCodeError(problem);
-    if (problem === null) navigate(`/?code=${encodeURIComponent(code)}`);
+    setSubmitted(code);
+    if (joinCodeProblem(code) !== null || lookup?.status === 'unknown') return;
+    navigate(`/?code=${encodeURIComponent(code)}`);
   };
 
+  return (
+    <form className="stack" onSubmit={join} noValidate>
+      <label htmlFor={codeId}>Join code</label>
+      <div className="row">
+        <input
+          id={codeId}
+          name="joinCode"
+          className="code-input"
+          autoComplete="off"
+          autoCapitalize="characters"
+          spellCheck={false}
+          placeholder="7KQ4XM"
+          value={code}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={messageId}
+          onChange={(event) => {
+            setCode(normaliseJoinCode(event.target.value));
+            setSubmitted(null);
+          }}
+        />
+        <button type="submit">Join</button>
+      </div>
+      <div id={messageId}>
+        {problem ? (
+          <p className="field-error" role="alert">
+            {problem}
+          </p>
+        ) : (
+          <p className="field-hint" role="status">
+            {lookup?.status === 'found'
+              ? `Room: ${lookup.room.name}`
+              : lookup?.status === 'checking'
+                ? 'Looking for the room…'
+                : ''}
+          </p>
+        )}
+      </div>
+    </form>
+  );
+}
+
+/** `/`: create a room, or join one by its code. */
+export function HomePage() {
+  useDocumentTitle(null);
   return (
     <CenteredPage brand={false}>
       <h1 className="home-title">
@@ -44,49 +172,11 @@ export function HomePage() {
       <p className="lead">
         A room to talk in, for everyone who has its link, its code or its QR code.
       </p>
-      <button
-        type="button"
-        className="primary big"
-        onClick={() => void create()}
-        disabled={creating}
-      >
-        Create room
-      </button>
-      {createError && (
-        <p className="field-error" role="alert">
-          {createError}
-        </p>
-      )}
+      <CreateRoomForm />
       <p className="divider">
         <span>or</span>
       </p>
-      <form className="stack" onSubmit={join} noValidate>
-        <label htmlFor={codeId}>Join code</label>
-        <div className="row">
-          <input
-            id={codeId}
-            name="joinCode"
-            className="code-input"
-            autoComplete="off"
-            autoCapitalize="characters"
-            spellCheck={false}
-            placeholder="7KQ4XM"
-            value={code}
-            aria-invalid={codeError ? true : undefined}
-            aria-describedby={codeError ? codeErrorId : undefined}
-            onChange={(event) => {
-              setCode(normaliseJoinCode(event.target.value));
-              setCodeError(null);
-            }}
-          />
-          <button type="submit">Join</button>
-        </div>
-        {codeError && (
-          <p id={codeErrorId} className="field-error" role="alert">
-            {codeError}
-          </p>
-        )}
-      </form>
+      <JoinByCodeForm />
     </CenteredPage>
   );
 }

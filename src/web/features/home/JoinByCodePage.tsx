@@ -6,15 +6,33 @@ import { navigate } from '../../lib/router.js';
 import { saveMembership } from '../../lib/memberships.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import { joinRoom } from '../room/roomApi.js';
-import { normaliseJoinCode } from './joinCode.js';
+import { joinCodeProblem, normaliseJoinCode } from './joinCode.js';
+import { useJoinCodeLookup } from './useJoinCodeLookup.js';
+
+function UnknownCode({ code, problem }: { code: string; problem: string }) {
+  useDocumentTitle('No such room');
+  return (
+    <CenteredPage>
+      <h1>
+        No room has the code <span className="join-code">{code}</span>
+      </h1>
+      <p role="alert">{problem}</p>
+      <p className="secondary-link">
+        <Link href="/">Use another code</Link>
+      </p>
+    </CenteredPage>
+  );
+}
 
 /**
- * `/?code=<CODE>`: a room is found by its code only when joining (POST /api/rooms/join needs the
- * display name), so the name is asked for first; then the address becomes the room's own.
+ * `/?code=<CODE>`: the code is looked up first (`GET /api/join-codes/:code`), so an unknown one is
+ * refused before a name is asked for; then the name, and the address becomes the room's own.
  */
 export function JoinByCodePage({ code: rawCode }: { code: string }) {
   useDocumentTitle('Join a room');
   const code = normaliseJoinCode(rawCode);
+  const problem = joinCodeProblem(code);
+  const lookup = useJoinCodeLookup(code, 0);
 
   const join = async (displayName: string) => {
     try {
@@ -27,10 +45,24 @@ export function JoinByCodePage({ code: rawCode }: { code: string }) {
     }
   };
 
+  if (problem !== null) return <UnknownCode code={code} problem={problem} />;
+  if (lookup?.status === 'unknown') {
+    return (
+      <UnknownCode code={code} problem="It may have ended, or the code was mistyped. Check it." />
+    );
+  }
+  if (lookup === null || lookup.status === 'checking') {
+    return (
+      <CenteredPage>
+        <p role="status">Looking for the room…</p>
+      </CenteredPage>
+    );
+  }
   return (
     <CenteredPage>
       <h1>
-        Join room <span className="join-code">{code}</span>
+        Join {lookup.status === 'found' ? lookup.room.name : 'room'}{' '}
+        <span className="join-code">{code}</span>
       </h1>
       <p>Choose the name the others will see.</p>
       <DisplayNameForm onSubmit={join} />

@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { ROOM_ID_PATTERN } from '../../../protocol/constants.js';
 import { CenteredPage } from '../../components/CenteredPage.js';
 import { Link } from '../../components/Link.js';
@@ -12,7 +12,8 @@ import {
   type SavedMembership,
 } from '../../lib/memberships.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
-import { joinRoom } from './roomApi.js';
+import { createdRoom } from './createdRooms.js';
+import { joinRoom, roomExists } from './roomApi.js';
 import { RoomView } from './RoomView.js';
 import type { SessionRejection } from './useRoom.js';
 
@@ -40,7 +41,25 @@ function JoinRoom({
   onJoined: (session: SavedMembership) => void;
   onGone: () => void;
 }) {
-  useDocumentTitle('Join a room');
+  // The creator of a room sees its name and code; anyone else's link is checked first, so a
+  // room that is gone says so before a name is asked for.
+  const created = createdRoom(roomId);
+  const [exists, setExists] = useState<'checking' | 'live' | 'gone' | 'unknown'>(
+    created ? 'live' : 'checking',
+  );
+  useEffect(() => {
+    if (created) return;
+    let current = true;
+    void roomExists(roomId).then((answer) => current && setExists(answer));
+    return () => {
+      current = false;
+    };
+  }, [roomId, created]);
+  useEffect(() => {
+    if (exists === 'gone') onGone();
+  }, [exists, onGone]);
+  useDocumentTitle(created ? created.name : 'Join a room');
+
   const join = async (displayName: string) => {
     try {
       const { token, member } = await joinRoom({ roomId }, displayName);
@@ -54,11 +73,33 @@ function JoinRoom({
       return describeError(error);
     }
   };
+  if (exists === 'checking' || exists === 'gone') {
+    return (
+      <CenteredPage>
+        <p role="status">Looking for the room…</p>
+      </CenteredPage>
+    );
+  }
   return (
     <CenteredPage>
-      <h1>Join the room</h1>
-      {notice && <p className="notice">{notice}</p>}
-      <p>Choose the name the others will see.</p>
+      {created ? (
+        <>
+          <h1>{created.name}</h1>
+          <p>
+            Your room is ready. Its code is{' '}
+            <span className="join-code" data-testid="created-join-code">
+              {created.joinCode}
+            </span>
+            ; choose the name the others will see.
+          </p>
+        </>
+      ) : (
+        <>
+          <h1>Join the room</h1>
+          {notice && <p className="notice">{notice}</p>}
+          <p>Choose the name the others will see.</p>
+        </>
+      )}
       <DisplayNameForm onSubmit={join} />
     </CenteredPage>
   );
@@ -76,6 +117,8 @@ export function RoomPage({ roomId }: { roomId: string }) {
     setSession(next);
   }, []);
 
+  const markGone = useCallback(() => setGone(true), []);
+
   const rejected = useCallback(
     (reason: SessionRejection) => {
       clearMembership(roomId);
@@ -88,9 +131,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
 
   if (gone) return <RoomGone />;
   if (!session) {
-    return (
-      <JoinRoom roomId={roomId} notice={notice} onJoined={joined} onGone={() => setGone(true)} />
-    );
+    return <JoinRoom roomId={roomId} notice={notice} onJoined={joined} onGone={markGone} />;
   }
   return <RoomView key={session.token} session={session} onRejected={rejected} />;
 }

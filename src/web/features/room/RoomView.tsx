@@ -1,5 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useState } from 'react';
-import type { FileInfo } from '../../../protocol/schemas.js';
+import type { FileInfo, Room } from '../../../protocol/schemas.js';
 import { CenteredPage } from '../../components/CenteredPage.js';
 import { ErrorBoundary } from '../../components/ErrorBoundary.js';
 import { Link } from '../../components/Link.js';
@@ -28,6 +28,7 @@ import { useUploads } from '../files/useUploads.js';
 import { ClosingBanner, ConnectionBanner, describeReason } from './Banners.js';
 import { MembersPanel } from './MembersPanel.js';
 import { leaveRoom } from './roomApi.js';
+import { RoomEnd } from './RoomEnd.js';
 import { canLoadEarlier } from './roomReducer.js';
 import { ShareControls } from './ShareControls.js';
 import { useRoom, type SessionRejection } from './useRoom.js';
@@ -120,6 +121,11 @@ export function RoomView({
   const drop = useFileDrop(addFiles);
   usePastedFiles(addFiles, state.closed === null);
 
+  const roomExtended = useCallback(
+    (extended: Room) => dispatch({ type: 'roomUpdated', room: extended }),
+    [dispatch],
+  );
+
   const changeView = (next: RoomViewName) => {
     setView(next);
     if (next === 'code') setCodeOpened(true);
@@ -171,6 +177,8 @@ export function RoomView({
   }
 
   const { room, me } = state;
+  // Ownership passes on when an owner leaves; presence carries the current roles.
+  const isOwner = (state.members.find((member) => member.id === me.id) ?? me).role === 'owner';
   // The gallery is a view of its own on phones only; wide screens show it in the sidebar.
   const shownView: RoomViewName = !narrow && view === 'files' ? 'chat' : view;
   const showFilesTab = shownView === 'files';
@@ -214,6 +222,15 @@ export function RoomView({
           </p>
         )}
       </header>
+      {room && (
+        <RoomEnd
+          room={room}
+          token={session.token}
+          isOwner={isOwner}
+          warning={state.expiring}
+          onExtended={roomExtended}
+        />
+      )}
       <ConnectionBanner reconnecting={state.connection === 'reconnecting'} />
       {state.closing && (
         <ClosingBanner deadline={state.closing.deadline} reason={state.closing.reason} />

@@ -1,6 +1,13 @@
 /** The room endpoints of API.md ("Rooms and members", "Messages") used by the web client. */
-import type { Member, Message, Room, RoomState } from '../../../protocol/schemas.js';
-import { api } from '../../lib/api.js';
+import type {
+  CreateRoomBody,
+  JoinCodeRoom,
+  Member,
+  Message,
+  Room,
+  RoomState,
+} from '../../../protocol/schemas.js';
+import { api, ApiError } from '../../lib/api.js';
 
 export interface JoinResponse {
   token: string;
@@ -8,8 +15,50 @@ export interface JoinResponse {
   room: Room;
 }
 
-export function createRoom(): Promise<{ room: Room; url: string }> {
-  return api('/api/rooms', { body: {} });
+export function createRoom(body: CreateRoomBody = {}): Promise<{ room: Room; url: string }> {
+  return api('/api/rooms', { body });
+}
+
+/** Whether this server can keep rooms (a database is configured: `/readyz` checks it). */
+export async function serverKeepsRooms(): Promise<boolean> {
+  try {
+    const response = await fetch('/readyz', { headers: { Accept: 'application/json' } });
+    const body = (await response.json()) as { checks?: Record<string, unknown> };
+    return body.checks !== undefined && 'database' in body.checks;
+  } catch {
+    return false;
+  }
+}
+
+/** The live room a join code belongs to; rejects with `room_not_found` when there is none. */
+export function lookUpJoinCode(code: string, signal?: AbortSignal): Promise<JoinCodeRoom> {
+  return api(`/api/join-codes/${encodeURIComponent(code)}`, signal ? { signal } : {});
+}
+
+/**
+ * Whether a room id names a live room, asked before a person types a name. Only a member may
+ * read a room, so this asks to join it under no name: the server checks the room before the name,
+ * so the refusal says which it is (`invalid_request` for the name: the room is there). `unknown`
+ * when the answer says neither (rate limited, offline); the name prompt is shown then.
+ */
+export async function roomExists(roomId: string): Promise<'live' | 'gone' | 'unknown'> {
+  try {
+    await joinRoom({ roomId }, '');
+    return 'live';
+  } catch (error) {
+    if (!(error instanceof ApiError)) return 'unknown';
+    if (error.code === 'room_not_found' || error.code === 'room_expired') return 'gone';
+    return error.code === 'invalid_request' ? 'live' : 'unknown';
+  }
+}
+
+/** Moves the room's end to `seconds` from now (owner only; the server caps it). */
+export function extendRoom(
+  roomId: string,
+  token: string,
+  seconds: number,
+): Promise<{ room: Room }> {
+  return api(`/api/rooms/${encodeURIComponent(roomId)}/extend`, { token, body: { seconds } });
 }
 
 export function joinRoom(

@@ -156,6 +156,21 @@ describe('roomReducer', () => {
     expect(run([{ type: 'state', state: snapshot([]), now: 1 }], later).closing).not.toBeNull();
   });
 
+  it('keeps an expiry warning until the room’s end moves later', () => {
+    const room = snapshot([]).room;
+    const endingAt = (ms: number) => ({ ...room, expiresAt: new Date(ms).toISOString() });
+    const warned = run([
+      { type: 'roomUpdated', room: endingAt(300_000) },
+      { type: 'expiring', secondsLeft: 300, now: 0 },
+    ]);
+    expect(warned.expiring).toEqual({ deadline: 300_000, secondsLeft: 300 });
+    expect(warned.room?.expiresAt).toBe(endingAt(300_000).expiresAt);
+    expect(run([{ type: 'roomUpdated', room: endingAt(300_000) }], warned).expiring).not.toBeNull();
+    const extended = run([{ type: 'roomUpdated', room: endingAt(3_900_000) }], warned);
+    expect(extended.expiring).toBeNull();
+    expect(extended.room?.expiresAt).toBe(endingAt(3_900_000).expiresAt);
+  });
+
   it('keeps one copy of each file, from the snapshot, file:added and the upload response', () => {
     const state = run([
       { type: 'state', state: snapshot([], [photo('a', 1)]), now: 0 },

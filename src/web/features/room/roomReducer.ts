@@ -39,6 +39,11 @@ export interface RoomViewState {
   historyExhausted: boolean;
   /** memberId → time (ms) the indicator lapses. */
   typing: Readonly<Record<string, number>>;
+  /**
+   * The last `room:expiring` warning: when the room then ended (ms), and how many seconds were
+   * left as it came. Dropped when the room's end moves later.
+   */
+  expiring: { deadline: number; secondsLeft: number } | null;
   closing: { deadline: number; reason: string } | null;
   closed: { reason: string } | null;
 }
@@ -56,6 +61,8 @@ export type RoomAction =
   | { type: 'history'; messages: Message[]; hasMore: boolean }
   | { type: 'typing'; memberId: string; active: boolean; now: number }
   | { type: 'typingLapsed'; now: number }
+  | { type: 'roomUpdated'; room: Room }
+  | { type: 'expiring'; secondsLeft: number; now: number }
   | { type: 'closing'; secondsLeft: number; reason: string; now: number }
   | { type: 'closed'; reason: string }
   | { type: 'sendStarted'; message: PendingMessage }
@@ -74,9 +81,16 @@ export function initialRoomState(me: Member): RoomViewState {
     pending: [],
     historyExhausted: false,
     typing: {},
+    expiring: null,
     closing: null,
     closed: null,
   };
+}
+
+/** The warning still stands for a room ending at `expiresAt` (it has not moved later). */
+function stillExpiring(expiring: RoomViewState['expiring'], room: Room): RoomViewState['expiring'] {
+  if (expiring === null || room.expiresAt === null) return null;
+  return Date.parse(room.expiresAt) <= expiring.deadline + 1_000 ? expiring : null;
 }
 
 /** True when messages older than the oldest one held may exist (seqs start at 1). */
@@ -133,6 +147,7 @@ export function roomReducer(state: RoomViewState, action: RoomAction): RoomViewS
       return {
         ...receive(state, action.state.messages),
         room: action.state.room,
+        expiring: stillExpiring(state.expiring, action.state.room),
         me: action.state.member,
         members: action.state.members,
         files: mergeFiles(state.files, action.state.files ?? []),
@@ -184,6 +199,16 @@ export function roomReducer(state: RoomViewState, action: RoomAction): RoomViewS
         .map(([memberId]) => memberId);
       return { ...state, typing: withoutTyping(state.typing, lapsed) };
     }
+    case 'roomUpdated':
+      return { ...state, room: action.room, expiring: stillExpiring(state.expiring, action.room) };
+    case 'expiring':
+      return {
+        ...state,
+        expiring: {
+          deadline: action.now + action.secondsLeft * 1000,
+          secondsLeft: action.secondsLeft,
+        },
+      };
     case 'closing':
       return {
         ...state,

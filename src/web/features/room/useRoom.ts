@@ -84,6 +84,10 @@ export function useRoom(
     socket.on('typing', ({ memberId, active }) =>
       dispatch({ type: 'typing', memberId, active, now: Date.now() }),
     );
+    socket.on('room:updated', ({ room }) => dispatch({ type: 'roomUpdated', room }));
+    socket.on('room:expiring', ({ secondsLeft }) =>
+      dispatch({ type: 'expiring', secondsLeft, now: Date.now() }),
+    );
     socket.on('room:closing', ({ secondsLeft, reason }) =>
       dispatch({ type: 'closing', secondsLeft, reason, now: Date.now() }),
     );

@@ -1,0 +1,97 @@
+import { useEffect, useState } from 'react';
+import type { Room } from '../../../protocol/schemas.js';
+import { describeError } from '../../lib/errorMessages.js';
+import { extendRoom } from './roomApi.js';
+import {
+  expiringWarning,
+  extensionSeconds,
+  formatCountdown,
+  roomEndView,
+  SOON_MS,
+} from './roomEnd.js';
+
+/** The time, ticking each second in the last 15 minutes and each half minute before. */
+function useNow(expiresAt: string | null): number {
+  const [now, setNow] = useState(() => Date.now());
+  const soon = expiresAt !== null && Date.parse(expiresAt) - now <= SOON_MS;
+  useEffect(() => {
+    if (expiresAt === null) return;
+    const timer = setInterval(() => setNow(Date.now()), soon ? 1_000 : 30_000);
+    return () => clearInterval(timer);
+  }, [expiresAt, soon]);
+  return now;
+}
+
+/**
+ * When the room ends: a quiet line while it is far, a countdown in its last 15 minutes, and an
+ * alert for each `room:expiring` warning (5 minutes and 1 minute before). The owner gets the
+ * "Extend room" button, which keeps the room for another hour past its current end.
+ */
+export function RoomEnd({
+  room,
+  token,
+  isOwner,
+  warning,
+  onExtended,
+}: {
+  room: Room;
+  token: string;
+  isOwner: boolean;
+  warning: { secondsLeft: number } | null;
+  onExtended: (room: Room) => void;
+}) {
+  const now = useNow(room.expiresAt);
+  const [extending, setExtending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const view = roomEndView(room.expiresAt, now);
+  if (view.kind === 'none' || room.expiresAt === null) return null;
+  const expiresAt = room.expiresAt;
+
+  const extend = async () => {
+    setExtending(true);
+    setError(null);
+    try {
+      const { room: extended } = await extendRoom(
+        room.id,
+        token,
+        extensionSeconds(expiresAt, Date.now()),
+      );
+      onExtended(extended);
+    } catch (failure) {
+      setError(describeError(failure, { forbidden: 'Only the owner of the room can extend it.' }));
+    }
+    setExtending(false);
+  };
+
+  const button = isOwner && (
+    <button
+      type="button"
+      className="small"
+      title="Keep for another hour"
+      onClick={() => void extend()}
+      disabled={extending}
+    >
+      Extend room
+    </button>
+  );
+  const soon = view.kind === 'soon';
+  return (
+    <div className={soon ? `room-end banner ${warning ? 'danger' : 'warn'}` : 'room-end quiet'}>
+      {warning && <span role="alert">{expiringWarning(warning.secondsLeft)} </span>}
+      {soon ? (
+        <span>
+          Ends in <strong className="countdown">{formatCountdown(view.secondsLeft)}</strong>.
+        </span>
+      ) : (
+        <span>{view.text}</span>
+      )}{' '}
+      {button}
+      {error && (
+        <span className="field-error" role="alert">
+          {' '}
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
