@@ -170,6 +170,10 @@ async function lightbox({ world, artifacts }) {
   await expectVisible(dialog, 'the lightbox on the phone');
   await expectVisible(grace.getByRole('heading', { name: 'harbour.jpg' }), 'the photo’s name');
   await expectVisible(dialog.getByText(/Shared by Ada/), '"Shared by Ada" in the lightbox');
+  await expectVisible(
+    dialog.getByText('Location and camera data were removed.'),
+    'the lightbox saying the photo was cleaned',
+  );
   await expectImageLoaded(imageIn(dialog, 'harbour.jpg'), 'the full-size photo');
   const download = dialog.getByRole('button', { name: 'Download', exact: true });
   await expectVisible(download, 'the "Download" button');
