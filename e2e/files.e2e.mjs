@@ -399,6 +399,10 @@ async function installable({ baseUrl }) {
       manifest.share_target.params.files[0].name === 'files',
     'the manifest has no share_target for files',
   );
+  check(
+    JSON.stringify(manifest.share_target.params.files[0].accept) === '["*/*"]',
+    'the share target does not take every kind of file',
+  );
 }
 
 /** Posts files to /share-target the way a share sheet does: a multipart form navigation. */
@@ -482,7 +486,7 @@ async function shareWithoutServiceWorker({ browser, baseUrl, problems }) {
       `landed on ${page.url()}`,
     );
     await expectVisible(
-      page.getByRole('heading', { name: 'Your photos did not arrive' }),
+      page.getByRole('heading', { name: 'What you shared did not arrive' }),
       'the explanation',
     );
   } finally {
