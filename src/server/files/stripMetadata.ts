@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { pngChunk } from './pngChunk.js';
 
 /**
  * Lossless metadata removal for JPEG and PNG (docs/decisions/013): the file is walked segment by
@@ -214,15 +214,6 @@ const KEPT_CHUNKS = new Set([
   'bKGD',
   'pHYs',
 ]);
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const chunk = Buffer.alloc(12 + data.length);
-  chunk.writeUInt32BE(data.length, 0);
-  chunk.write(type, 4, 'latin1');
-  data.copy(chunk, 8);
-  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
-  return chunk;
-}
 
 /**
  * Kept: IHDR, the chunks of KEPT_CHUNKS in their place, and the orientation of the first eXIf as
