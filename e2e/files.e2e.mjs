@@ -173,6 +173,10 @@ async function lightbox({ world, artifacts }) {
   await expectVisible(dialog, 'the lightbox on the phone');
   await expectVisible(grace.getByRole('heading', { name: 'harbour.jpg' }), 'the photo’s name');
   await expectVisible(dialog.getByText(/Shared by Ada/), '"Shared by Ada" in the lightbox');
+  await expectVisible(
+    dialog.getByText('Location and camera data were removed.'),
+    'the lightbox saying the photo was cleaned',
+  );
   await expectImageLoaded(imageIn(dialog, 'harbour.jpg'), 'the full-size photo');
   const download = dialog.getByRole('button', { name: 'Download', exact: true });
   await expectVisible(download, 'the "Download" button');
@@ -400,6 +404,10 @@ async function installable({ baseUrl }) {
       manifest.share_target.params.files[0].name === 'files',
     'the manifest has no share_target for files',
   );
+  check(
+    JSON.stringify(manifest.share_target.params.files[0].accept) === '["*/*"]',
+    'the share target does not take every kind of file',
+  );
 }
 
 /** Posts files to /share-target the way a share sheet does: a multipart form navigation. */
@@ -483,7 +491,7 @@ async function shareWithoutServiceWorker({ browser, baseUrl, problems }) {
       `landed on ${page.url()}`,
     );
     await expectVisible(
-      page.getByRole('heading', { name: 'Your photos did not arrive' }),
+      page.getByRole('heading', { name: 'What you shared did not arrive' }),
       'the explanation',
     );
   } finally {

@@ -195,15 +195,123 @@ export function apng(
   return Buffer.concat(chunks);
 }
 
-/** GPS_EXIF as a bare TIFF block: what PNG's eXIf chunk holds (no "Exif\0\0" in front). */
-export async function gpsExifBlock(): Promise<Buffer> {
-  const jpeg = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
-    .withExif(GPS_EXIF)
-    .jpeg()
-    .toBuffer();
-  const { exif } = await sharp(jpeg).metadata();
+/**
+ * GPS_EXIF as a bare TIFF block: what PNG's eXIf chunk holds (no "Exif\0\0" in front); with
+ * `orientation`, an Orientation tag too.
+ */
+export async function gpsExifBlock(orientation?: number): Promise<Buffer> {
+  let image = sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).withExif(
+    GPS_EXIF,
+  );
+  if (orientation !== undefined) image = image.withMetadata({ orientation });
+  const { exif } = await sharp(await image.jpeg().toBuffer()).metadata();
   if (!exif) throw new Error('sharp wrote no EXIF');
   return exif.subarray(6);
+}
+
+/** One JPEG marker segment: FF, the marker, the length (2 + data) and the data. */
+export function jpegSegment(marker: number, data: Buffer): Buffer {
+  const head = Buffer.from([0xff, marker, 0, 0]);
+  head.writeUInt16BE(data.length + 2, 2);
+  return Buffer.concat([head, data]);
+}
+
+/** What a phone or a photo editor writes as text into a JPEG (COM) or PNG (tEXt): never served. */
+export const PHOTO_COMMENT = 'Taken at 12 Acacia Avenue';
+
+const XMP_JPEG_ID = 'http://ns.adobe.com/xap/1.0/\0';
+
+/**
+ * A 64 x 48 photo stored sideways (EXIF orientation 6: shown 48 x 64), with everything a camera
+ * or an editor leaves in a JPEG: EXIF with GPS and camera, XMP with a location, a comment (COM),
+ * a Display P3 ICC profile (APP2), and `after` appended past EOI.
+ */
+export async function taggedJpeg(after: Buffer): Promise<Buffer> {
+  const base = await gradient(64, 48).withIccProfile('p3').jpeg({ quality: 85 }).toBuffer();
+  const extra = Buffer.concat([
+    jpegSegment(0xe1, Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), await gpsExifBlock(6)])),
+    jpegSegment(0xe1, Buffer.from(XMP_JPEG_ID + XMP_WITH_LOCATION, 'latin1')),
+    jpegSegment(0xfe, Buffer.from(PHOTO_COMMENT, 'latin1')),
+  ]);
+  // After the JFIF header when there is one: it comes first.
+  const at = base[3] === 0xe0 ? 4 + base.readUInt16BE(4) : 2;
+  return Buffer.concat([base.subarray(0, at), extra, base.subarray(at), after]);
+}
+
+/**
+ * The PNG twin of taggedJpeg: eXIf with GPS, camera and orientation 6, XMP (iTXt) with a
+ * location, a comment (tEXt), a time stamp (tIME), an ICC profile (iCCP), `after` past IEND.
+ */
+export async function taggedPng(after: Buffer): Promise<Buffer> {
+  const base = await gradient(64, 48).withIccProfile('p3').png().toBuffer();
+  const afterHeader = 8 + 12 + 13;
+  const extra = Buffer.concat([
+    pngChunk('eXIf', await gpsExifBlock(6)),
+    // Keyword, no compression, no language, no translated keyword.
+    pngChunk('iTXt', Buffer.from(`XML:com.adobe.xmp\0\0\0\0\0${XMP_WITH_LOCATION}`, 'latin1')),
+    pngChunk('tEXt', Buffer.from(`Comment\0${PHOTO_COMMENT}`, 'latin1')),
+    pngChunk('tIME', Buffer.from([0x07, 0xea, 6, 1, 12, 0, 0])),
+  ]);
+  return Buffer.concat([base.subarray(0, afterHeader), extra, base.subarray(afterHeader), after]);
+}
+
+/**
+ * A JPEG taken apart, for comparing two: its marker segments in order (the scans' headers among
+ * them), the entropy-coded data of all its scans, and whatever follows EOI. Throws on anything
+ * malformed: it reads fixtures and what the server stored, which must both be well formed.
+ */
+export function jpegParts(bytes: Buffer): {
+  segments: { marker: number; data: Buffer }[];
+  scanData: Buffer;
+  after: Buffer;
+} {
+  if (bytes.readUInt16BE(0) !== 0xffd8) throw new Error('no SOI');
+  const segments: { marker: number; data: Buffer }[] = [];
+  const scans: Buffer[] = [];
+  let at = 2;
+  for (;;) {
+    if (bytes[at] !== 0xff) throw new Error(`no marker at ${at}`);
+    const marker = bytes[at + 1]!;
+    if (marker === 0xd9)
+      return { segments, scanData: Buffer.concat(scans), after: bytes.subarray(at + 2) };
+    const end = at + 2 + bytes.readUInt16BE(at + 2);
+    if (end > bytes.length) throw new Error(`segment ${marker.toString(16)} runs past the end`);
+    segments.push({ marker, data: bytes.subarray(at + 4, end) });
+    at = end;
+    if (marker !== 0xda) continue;
+    // Entropy-coded data: up to the first 0xFF that is not 0xFF00 or a restart marker.
+    let next = at;
+    for (;;) {
+      next = bytes.indexOf(0xff, next);
+      if (next < 0) throw new Error('scan without end');
+      const following = bytes[next + 1]!;
+      if (following === 0x00 || (following >= 0xd0 && following <= 0xd7)) next += 2;
+      else break;
+    }
+    scans.push(bytes.subarray(at, next));
+    at = next;
+  }
+}
+
+/** A PNG taken apart: its chunks in order, its IDAT data joined, and whatever follows IEND. */
+export function pngParts(bytes: Buffer): {
+  chunks: { type: string; data: Buffer }[];
+  idat: Buffer;
+  after: Buffer;
+} {
+  const chunks: { type: string; data: Buffer }[] = [];
+  let at = 8;
+  for (;;) {
+    const length = bytes.readUInt32BE(at);
+    const type = bytes.toString('latin1', at + 4, at + 8);
+    const end = at + 12 + length;
+    if (end > bytes.length) throw new Error(`chunk ${type} runs past the end`);
+    chunks.push({ type, data: bytes.subarray(at + 8, at + 8 + length) });
+    at = end;
+    if (type === 'IEND') break;
+  }
+  const idat = Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data));
+  return { chunks, idat, after: bytes.subarray(at) };
 }
 
 type TiffTag = [tag: number, type: 1 | 2 | 3 | 4 | 5 | 7, values: number[] | string];

@@ -38,10 +38,10 @@ export interface StoredFile {
 }
 
 /**
- * Photos and files of a room: checked by their bytes, images cleaned of metadata and re-encoded,
- * stored once per content, announced on the bus, served to members only. Image work runs through
- * one queue as wide as the machine has cores, so a burst of uploads or thumbnails cannot starve
- * the event loop's other work.
+ * Photos and files of a room: checked by their bytes, images cleaned of metadata (JPEG and PNG
+ * without touching their pixels, the rest re-encoded), stored once per content, announced on the
+ * bus, served to members only. Image work runs through one queue as wide as the machine has
+ * cores, so a burst of uploads or thumbnails cannot starve the event loop's other work.
  */
 export class FileService {
   readonly thumbnails: ThumbnailCache;
@@ -86,7 +86,7 @@ export class FileService {
     if (expectedBytes > max) throw this.tooLarge();
     await this.limiter.consume(member.id);
     this.refuseWhenBusy(expectedBytes);
-    // The upload, and its re-encoded copy while the image is processed.
+    // The upload, and its cleaned or re-encoded copy while the image is processed.
     const reservation = this.ctx.accountant.reserve(2 * Math.min(expectedBytes, max));
     try {
       const bytes = await read();
@@ -180,7 +180,9 @@ export class FileService {
     const thumb = await this.thumbnails.get(key, () =>
       this.imageQueue(async () => {
         const { bytes } = await this.read(membership, fileId);
-        const image = sharp(bytes, { animated: false }).resize({
+        // A JPEG or PNG keeps its EXIF orientation (decision 013); a thumbnail is drawn upright
+        // and carries no metadata, so it is turned here.
+        const image = sharp(bytes, { animated: false }).autoOrient().resize({
           width: w,
           withoutEnlargement: true,
         });

@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import { pngChunk } from './pngChunk.js';
 
 /** One frame as its fcTL chunk describes it, with its compressed pixels (IDAT or fdAT data). */
 export interface ApngFrame {
@@ -169,10 +170,10 @@ async function decodeFrame(apng: ApngStructure, frame: ApngFrame): Promise<Buffe
   header.writeUInt32BE(frame.height, 4);
   const png = Buffer.concat([
     SIGNATURE,
-    chunk('IHDR', header),
+    pngChunk('IHDR', header),
     ...apng.decoding,
-    chunk('IDAT', Buffer.concat(frame.data)),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IDAT', Buffer.concat(frame.data)),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
   const { data, info } = await sharp(png, { failOn: 'error' })
     .toColourspace('srgb')
@@ -183,15 +184,6 @@ async function decodeFrame(apng: ApngStructure, frame: ApngFrame): Promise<Buffe
     throw new Error('an APNG frame decoded to another size');
   }
   return data;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.byteLength);
-  out.writeUInt32BE(data.byteLength, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.byteLength)), 8 + data.byteLength);
-  return out;
 }
 
 /** A copy of the frame's region of the canvas. */

@@ -158,9 +158,9 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
 
 /**
  * How a stored file goes out. Inline only when the image pipeline made it (limits checked,
- * metadata dropped, re-encoded); anything else is a download. An image type the pipeline did not
- * make (a file stored so by an older version) goes out as `application/octet-stream`, since
- * `attachment` alone does not stop an `<img>` from rendering it, location and all.
+ * decoded in full, metadata dropped); anything else is a download. An image type the pipeline
+ * did not make (a file stored so by an older version) goes out as `application/octet-stream`,
+ * since `attachment` alone does not stop an `<img>` from rendering it, location and all.
  */
 function servedAs(file: FileRecord): { type: string; disposition: 'inline' | 'attachment' } {
   if (isProcessedImage(file)) return { type: file.mime, disposition: 'inline' };

@@ -265,7 +265,7 @@ describe('metadata', () => {
     expect(await locationIn(served.bytes)).toBeUndefined();
   });
 
-  it('applies the EXIF orientation to the pixels and drops the tag', async () => {
+  it('keeps the EXIF orientation of a JPEG as its one tag; the record and the thumbnails are upright', async () => {
     // 64x32, left half red, right half blue, stored sideways: orientation 6 means "turn 90°
     // clockwise to view", so the viewer sees 32x64 with red on top.
     const left = await sharp({
@@ -288,15 +288,25 @@ describe('metadata', () => {
 
     expect(file).toMatchObject({ width: 32, height: 64 });
     const served = await download(server, fileUrl(grace, file.id), { token: grace.token });
-    const meta = await sharp(served.bytes).metadata();
-    expect(meta).toMatchObject({ width: 32, height: 64 });
-    expect(meta.orientation).toBeUndefined();
-    const { data } = await sharp(served.bytes).raw().toBuffer({ resolveWithObject: true });
-    const pixel = (x: number, y: number) => [
-      ...data.subarray((y * 32 + x) * 3, (y * 32 + x) * 3 + 3),
-    ];
-    expect(pixel(16, 8)[0]).toBeGreaterThan(200); // top: red
-    expect(pixel(16, 56)[2]).toBeGreaterThan(200); // bottom: blue
+    // The pixels are the ones sent; the tag tells viewers (browsers included) how to turn them.
+    expect(await sharp(served.bytes).metadata()).toMatchObject({
+      width: 64,
+      height: 32,
+      orientation: 6,
+    });
+    const thumb = await download(server, fileUrl(grace, file.id, '/thumb?w=64&format=png'), {
+      token: grace.token,
+    });
+    for (const upright of [sharp(served.bytes).autoOrient(), sharp(thumb.bytes)]) {
+      const { data, info } = await upright.raw().toBuffer({ resolveWithObject: true });
+      expect(info).toMatchObject({ width: 32, height: 64 });
+      const pixel = (x: number, y: number) => [
+        ...data.subarray((y * 32 + x) * info.channels, (y * 32 + x) * info.channels + 3),
+      ];
+      expect(pixel(16, 8)[0]).toBeGreaterThan(200); // top: red
+      expect(pixel(16, 56)[2]).toBeGreaterThan(200); // bottom: blue
+    }
+    expect((await sharp(thumb.bytes).metadata()).orientation).toBeUndefined();
   });
 
   it.each(['gif', 'webp'] as const)('keeps every frame of an animated %s', async (format) => {

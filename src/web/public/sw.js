@@ -2,10 +2,10 @@
 /**
  * Roomkit's service worker, served as is from /sw.js (scope "/"). It does two things:
  *
- * 1. Share target (manifest.webmanifest `share_target`): a phone's share sheet POSTs photos to
- *    /share-target. The files are kept in Cache Storage (SHARE_CACHE) and the browser is sent on
- *    to the /share page, which asks which room they go to and uploads them with the person's
- *    session. A POST that reaches the server instead (no worker yet) comes back as
+ * 1. Share target (manifest.webmanifest `share_target`): a phone's share sheet POSTs photos, or
+ *    files of any other type, to /share-target. The files are kept in Cache Storage
+ *    (SHARE_CACHE) and the browser is sent on to the /share page, which asks which room they go
+ *    to and uploads them with the person's session. A POST that reaches the server instead (no worker yet) comes back as
  *    /share?status=no-service-worker.
  * 2. Offline app shell: page loads go to the network first and fall back to the last shell
  *    seen (every page is the same index.html); /assets/* are content-hashed, so cache-first.

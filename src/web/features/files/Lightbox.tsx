@@ -122,6 +122,9 @@ export function Lightbox({
             {file.name}
           </h2>
           <p>{details.join(' · ')}</p>
+          {/* Every picture shown went through the server's pipeline (decision 010), which keeps
+              only the pixels, colour profile and orientation (decision 013). */}
+          <p>Location and camera data were removed.</p>
         </div>
         {images.length > 1 && (
           <p className="lightbox-count">

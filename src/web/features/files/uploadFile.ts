@@ -76,7 +76,7 @@ export function uploadFile(
       watch();
       if (event.lengthComputable) onProgress?.(event.loaded, event.total);
     });
-    // Once the body is out, the server may take its time (images are re-encoded).
+    // Once the body is out, the server may take its time (images are decoded and cleaned).
     xhr.upload.addEventListener('loadend', () => clearTimeout(watchdog));
     const onAbort = () => xhr.abort();
     signal?.addEventListener('abort', onAbort, { once: true });

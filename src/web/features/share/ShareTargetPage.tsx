@@ -21,6 +21,7 @@ import { useUploads } from '../files/useUploads.js';
 import { createRoom, fetchRoom, joinRoom, postMessage } from '../room/roomApi.js';
 import {
   clearSharedItems,
+  describeShared,
   readSharedItems,
   sharedMessage,
   type SharedItems,
@@ -28,8 +29,9 @@ import {
 
 /**
  * `/share`: where the service worker sends what a phone's share sheet gave Roomkit (see
- * public/sw.js). It shows the pictures, asks which room they go to (one this browser has a
- * session for, or a new one), uploads them with progress and then opens that room.
+ * public/sw.js). It shows the pictures and names the other files (the share target takes any
+ * file), asks which room they go to (one this browser has a session for, or a new one), uploads
+ * them with progress and then opens that room.
  */
 export function ShareTargetPage({ status }: { status: string | null }) {
   useDocumentTitle('Share to a room');
@@ -41,21 +43,19 @@ function NoServiceWorker() {
   const secure = window.isSecureContext && 'serviceWorker' in navigator;
   return (
     <CenteredPage>
-      <h1>Your photos did not arrive</h1>
+      <h1>What you shared did not arrive</h1>
       {secure ? (
         <>
           <p>
             Roomkit was not ready to receive them on this device yet: its offline helper (a service
             worker) starts the first time Roomkit is opened.
           </p>
-          <p>
-            Open Roomkit once (from your home screen or this link), then share the photos again.
-          </p>
+          <p>Open Roomkit once (from your home screen or this link), then share again.</p>
         </>
       ) : (
         <p>
           Sharing from other apps needs Roomkit to be served over HTTPS. Ask whoever runs this
-          server to put it behind HTTPS, or upload the photos from inside a room instead.
+          server to put it behind HTTPS, or upload from inside a room instead.
         </p>
       )}
       <p>
@@ -95,7 +95,7 @@ function ShareFlow({ unreadable }: { unreadable: boolean }) {
         <p>
           {unreadable
             ? 'What was shared could not be read. Try sharing it again.'
-            : 'There are no photos waiting to be shared: they may have been sent to a room already.'}
+            : 'Nothing is waiting to be shared: it may have been sent to a room already.'}
         </p>
         <p>
           <Link href="/">Go to the home page</Link>
@@ -249,7 +249,7 @@ function ShareItems({ items }: { items: SharedItems }) {
   };
 
   const count = items.files.length;
-  const what = count === 0 ? 'this text' : count === 1 ? 'this photo' : `these ${count} photos`;
+  const what = describeShared(items.files);
 
   if (step.step === 'sending') {
     const roomHref = `/r/${encodeURIComponent(step.session.roomId)}`;

@@ -82,3 +82,13 @@ export function sharedMessage(items: Pick<SharedItems, 'title' | 'text'>): strin
   if (title && text.includes(title)) return text;
   return [title, text].filter(Boolean).join('\n');
 }
+
+/**
+ * What the share page offers to send, in its heading: "this photo", "these 3 photos", or "file"
+ * as soon as one of them is not a picture (the share target takes any file).
+ */
+export function describeShared(files: readonly Pick<File, 'type'>[]): string {
+  if (files.length === 0) return 'this text';
+  const noun = files.every((file) => file.type.startsWith('image/')) ? 'photo' : 'file';
+  return files.length === 1 ? `this ${noun}` : `these ${files.length} ${noun}s`;
+}
