@@ -180,7 +180,7 @@ export class FileService {
     const thumb = await this.thumbnails.get(key, () =>
       this.imageQueue(async () => {
         const { bytes } = await this.read(membership, fileId);
-        // A JPEG or PNG keeps its EXIF orientation (decision 013); a thumbnail is drawn upright
+        // A JPEG or PNG keeps its EXIF orientation (decision 014); a thumbnail is drawn upright
         // and carries no metadata, so it is turned here.
         const image = sharp(bytes, { animated: false }).autoOrient().resize({
           width: w,

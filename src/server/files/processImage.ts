@@ -115,7 +115,7 @@ async function reencode(
 }
 
 /**
- * A JPEG or PNG without its metadata, its pixels untouched (decision 013). The cleaned file must
+ * A JPEG or PNG without its metadata, its pixels untouched (decision 014). The cleaned file must
  * still decode in full, and agree with the original on size, orientation and colour profile;
  * otherwise — or when stripMetadata cannot walk the file — the original is re-encoded, as every
  * image was before.

@@ -1,5 +1,5 @@
 /**
- * JPEG and PNG cleaned without re-encoding (API.md "Files", decision 013): what comes back from a
+ * JPEG and PNG cleaned without re-encoding (API.md "Files", decision 014): what comes back from a
  * download has the uploaded compressed pixels byte for byte, its ICC profile and orientation, and
  * none of the location, camera data, XMP, comments or bytes after the end of the image; files
  * the walk cannot vouch for are re-encoded or refused, never stored as sent. Real server on

@@ -1,7 +1,7 @@
 import { pngChunk } from './pngChunk.js';
 
 /**
- * Lossless metadata removal for JPEG and PNG (docs/decisions/013): the file is walked segment by
+ * Lossless metadata removal for JPEG and PNG (docs/decisions/014): the file is walked segment by
  * segment (chunk by chunk) and written again with only what draws the picture — the compressed
  * pixels byte for byte, the tables and headers they need, the ICC colour profile and the EXIF
  * orientation as the one tag left — and nothing after the end-of-image marker.

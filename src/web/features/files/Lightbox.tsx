@@ -123,7 +123,7 @@ export function Lightbox({
           </h2>
           <p>{details.join(' · ')}</p>
           {/* Every picture shown went through the server's pipeline (decision 010), which keeps
-              only the pixels, colour profile and orientation (decision 013). */}
+              only the pixels, colour profile and orientation (decision 014). */}
           <p>Location and camera data were removed.</p>
         </div>
         {images.length > 1 && (
