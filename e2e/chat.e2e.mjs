@@ -14,7 +14,6 @@ import {
   expectMessage,
   expectPresence,
   expectVisible,
-  hideMembers,
   membersOf,
   messagesOf,
   send,
