@@ -20,6 +20,7 @@ import {
   type TestServer,
 } from './helpers.js';
 import type { AppOptions } from '../src/server/app.js';
+import { lacks } from './requirements.js';
 import { useS3 } from './s3.js';
 
 const bucket = useS3();
@@ -32,7 +33,7 @@ async function twoInstances(options: AppOptions = {}): Promise<[TestServer, Test
   return [a, b];
 }
 
-describe('two instances over Redis', () => {
+describe.skipIf(lacks('postgres', 'redis'))('two instances over Redis', () => {
   it('deliver a message sent on one to sockets and event streams on the other, seq gap-free', async () => {
     const [a, b] = await twoInstances();
     const { room, ada, grace } = await roomAcross(a, b);
