@@ -22,6 +22,7 @@ import {
 } from './helpers.js';
 import type { AppOptions } from '../src/server/app.js';
 import { ManualClock } from '../src/server/core/Clock.js';
+import { lacks } from './requirements.js';
 import { useS3 } from './s3.js';
 
 const bucket = useS3();
@@ -34,7 +35,7 @@ async function twoInstances(options: AppOptions = {}): Promise<[TestServer, Test
   return [a, b];
 }
 
-describe('two instances over Redis', () => {
+describe.skipIf(lacks('postgres', 'redis'))('two instances over Redis', () => {
   it('deliver a message sent on one to sockets and event streams on the other, seq gap-free', async () => {
     const [a, b] = await twoInstances();
     const { room, ada, grace } = await roomAcross(a, b);

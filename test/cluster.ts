@@ -1,15 +1,17 @@
 /**
  * A multi-instance deployment for tests: a fresh Postgres database (test/postgres.ts) and a
  * fresh key prefix on the real Redis (127.0.0.1:6379, or ROOMKIT_TEST_REDIS) per test, its keys
- * deleted afterwards.
+ * deleted afterwards. Suites that use it skip without them: `describe.skipIf(lacks('postgres',
+ * 'redis'))`.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { beforeEach } from 'vitest';
 import { createRoom, join, onCleanup } from './helpers.js';
 import { usePostgres } from './postgres.js';
+import { testRedisUrl } from './requirements.js';
 
-export const testRedisUrl = process.env.ROOMKIT_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+export { testRedisUrl };
 
 /** A key prefix of the test's own; what it left in Redis goes after the test. */
 export function redisPrefix(): string {

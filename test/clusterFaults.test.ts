@@ -20,6 +20,7 @@ import {
 } from './helpers.js';
 import { redisPrefix, roomAcross, testRedisUrl } from './cluster.js';
 import { usePostgres } from './postgres.js';
+import { lacks } from './requirements.js';
 
 const freshDatabase = usePostgres();
 
@@ -101,7 +102,7 @@ async function historyOf(server: { url: string }, roomId: string, token: string)
 }
 
 describe('multi-instance faults', () => {
-  it(
+  it.skipIf(lacks('postgres', 'redisServer'))(
     'Redis restarted mid-traffic: both instances keep serving, and no acknowledged message is lost',
     { timeout: 90_000 },
     async () => {
@@ -189,7 +190,7 @@ describe('multi-instance faults', () => {
     },
   );
 
-  it(
+  it.skipIf(lacks('postgres', 'redis'))(
     'an instance killed with SIGKILL: its clients reconnect to the other and miss nothing',
     { timeout: 90_000 },
     async () => {

@@ -1,10 +1,10 @@
 /**
  * docs/operations.md's nginx configuration, exactly as written there, in front of two instances
  * (Postgres + Redis): a chat over Socket.IO and SSE, an upload larger than nginx's default body
- * limit, and a co-edit over y-websocket all go through it. Skipped where nginx is not installed
- * (.ci/run installs it).
+ * limit, and a co-edit over y-websocket all go through it. Skipped where nginx, Postgres or Redis
+ * is missing (.ci/run installs and starts them).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,10 +25,10 @@ import {
   waitFor,
   type TestServer,
 } from './helpers.js';
+import { lacks, programPath } from './requirements.js';
 
-const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(
-  (path) => spawnSync(path, ['-v']).status === 0,
-);
+const nginx = programPath('nginx');
+const missing = lacks('nginx', 'postgres', 'redis');
 const clusterEnv = useClusterEnv({ TRUST_PROXY: 'loopback' });
 
 /** The ```nginx block of docs/operations.md. */
@@ -102,7 +102,7 @@ async function startNginx(upstreams: TestServer[]): Promise<string> {
   return url;
 }
 
-describe.skipIf(!nginx)('behind nginx, as docs/operations.md configures it', () => {
+describe.skipIf(missing)('behind nginx, as docs/operations.md configures it', () => {
   it('carries a chat, an upload and a co-edit to two instances', { timeout: 60_000 }, async () => {
     const instances = [await startServer(clusterEnv()), await startServer(clusterEnv())];
     const front = { url: await startNginx(instances) };

@@ -15,11 +15,12 @@ import {
   waitFor,
 } from './helpers.js';
 import { usePostgres } from './postgres.js';
+import { lacks } from './requirements.js';
 import { startTcpProxy } from './tcpProxy.js';
 
 const freshDatabase = usePostgres();
 
-describe('Postgres restarted under a running server', () => {
+describe.skipIf(lacks('postgres'))('Postgres restarted under a running server', () => {
   it(
     'refuses writes with 503 while it is away, applies none of them, and recovers by itself',
     { timeout: 60_000 },

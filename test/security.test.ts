@@ -244,7 +244,8 @@ describe('logs', () => {
     const port = await freePort();
     const roomkit = await spawnRoomkit(
       ['--port', String(port), '--host', '127.0.0.1'],
-      { LOG_LEVEL: 'info' },
+      // Requests are logged at debug (at info a log has no line per request).
+      { LOG_LEVEL: 'debug' },
       { ready: true, port },
     );
     const server = { url: roomkit.url };

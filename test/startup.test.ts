@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { onCleanup } from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -70,4 +74,24 @@ describe('start-up', () => {
     expect(loaded).toContain('better-sqlite3');
     expect(loaded).not.toContain('ioredis');
   }, 90_000);
+});
+
+describe('the roomkit bin', () => {
+  it('says in one line what to run where nothing is built and nothing could build it', async () => {
+    // The real bin, alone in a package: no dist/, no scripts/, no build tools.
+    const dir = await mkdtemp(join(tmpdir(), 'roomkit-bin-'));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    await mkdir(join(dir, 'bin'));
+    await copyFile(new URL('../bin/roomkit.js', import.meta.url), join(dir, 'bin', 'roomkit.js'));
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    const failed = (await run(process.execPath, [join(dir, 'bin', 'roomkit.js'), '--help']).then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as { code: number; stdout: string; stderr: string } | undefined;
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).toBe('');
+    expect(failed?.stderr.split('\n').filter(Boolean)).toEqual([
+      `roomkit: not built yet: run \`npm install && npm run build\` in ${dir}/, then \`npx roomkit\` again`,
+    ]);
+  });
 });

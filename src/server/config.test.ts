@@ -1,7 +1,9 @@
 /**
  * Configuration (API.md, "Running"): defaults, one clear line naming a bad variable, flags that
- * mirror the variables, and the real `roomkit` command starting and shutting down gracefully.
+ * mirror the variables, and the real `roomkit` command: its help and version, starting (one
+ * line saying where to open it) and shutting down gracefully.
  */
+import { readFile } from 'node:fs/promises';
 import { connect as connectTcp, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,7 +14,7 @@ import {
   spawnRoomkit,
   waitFor,
 } from '../../test/helpers.js';
-import { ConfigError, loadConfig, parseFlags } from './config.js';
+import { ConfigError, loadConfig, parseFlags, variableNames } from './config.js';
 
 const SECRET = 's'.repeat(32);
 
@@ -274,6 +276,70 @@ describe('the roomkit command', () => {
     await waitFor(() => stream.ended, 5000, 'the event stream to end');
     expect(stream.text).toMatch(/event: room:closing\ndata: .*"server_shutdown"/);
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+  });
+
+  it.each(['--help', '-h'])(
+    'answers %s with every flag and its default, and exits 0',
+    async (arg) => {
+      const roomkit = await spawnRoomkit([arg]);
+      expect(await roomkit.exited).toEqual({ code: 0, signal: null });
+      const help = roomkit.output.stdout;
+      expect(help).toMatch(/^Usage: roomkit /);
+      expect(roomkit.output.stderr).toBe('');
+      for (const line of help.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+      // One entry a flag, its description wrapped onto indented lines.
+      const entries = help.replace(/\n {10,}/g, ' ');
+      for (const name of variableNames) {
+        const flag = `--${name.toLowerCase().replace(/_/g, '-')}`;
+        expect(entries).toMatch(new RegExp(`^  ${flag} <value> +\\S.* \\(default: .+\\)$`, 'm'));
+        expect(() => parseFlags([flag, 'x']), flag).not.toThrow(/unknown flag/);
+      }
+      expect(entries).toMatch(/^ {2}--port <value> +port to listen on \(default: 8080\)$/m);
+      expect(entries).toMatch(/^ {2}--exec-driver <value> +.* \(default: wasm\)$/m);
+      expect(entries).toMatch(/^ {2}--database-url <value> +.* \(default: none, all in memory\)$/m);
+    },
+  );
+
+  it('answers --version with the version of package.json', async () => {
+    const roomkit = await spawnRoomkit(['--version']);
+    expect(await roomkit.exited).toEqual({ code: 0, signal: null });
+    const { version } = JSON.parse(
+      await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    expect(roomkit.output.stdout).toBe(`roomkit ${version}\n`);
+  });
+
+  it.each([
+    [{ HOST: '0.0.0.0' }, (port: number) => `http://localhost:${port}`],
+    [{ HOST: '127.0.0.1' }, (port: number) => `http://127.0.0.1:${port}`],
+    [
+      { HOST: '127.0.0.1', PUBLIC_URL: 'https://rooms.example.org/' },
+      () => 'https://rooms.example.org',
+    ],
+  ])('says once where to open it (%o), and logs no request at info', async (env, expected) => {
+    const port = await freePort();
+    const roomkit = await spawnRoomkit(
+      ['--port', String(port)],
+      { ...env, LOG_LEVEL: 'info' },
+      { ready: true, port },
+    );
+    const created = await fetch(`${roomkit.url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(created.status).toBe(201);
+    const line = `Roomkit is running: open ${expected(port)}`;
+    await waitFor(() => roomkit.output.stderr.includes(line), 5000, 'the line saying where');
+    roomkit.child.kill('SIGTERM');
+    expect((await roomkit.exited).code).toBe(0);
+    expect(roomkit.output.stderr).toBe(`${line}\n`);
+    // The logs stay JSON, one object a line, and have no line per request at info.
+    const logs = roomkit.output.stdout.split('\n').filter(Boolean);
+    for (const log of logs) expect(() => JSON.parse(log), log).not.toThrow();
+    expect(roomkit.output.stdout).not.toContain('/api/rooms');
+    expect(roomkit.output.stdout).not.toContain('/healthz');
+    expect(roomkit.output.stdout).not.toContain('request completed');
   });
 });
 

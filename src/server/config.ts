@@ -76,47 +76,88 @@ type FeatureConfig = {
 const envSchema = z
   .object({
     ...featureVariables,
-    PORT: int(0, 65_535).default(8080),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    PUBLIC_URL: url(['http:', 'https:']).optional(),
+    PORT: int(0, 65_535).default(8080).describe('port to listen on'),
+    HOST: z.string().min(1).default('0.0.0.0').describe('address to listen on'),
+    PUBLIC_URL: url(['http:', 'https:']).optional().meta({
+      description: 'external base URL (links, cookies, CORS)',
+      unset: 'from each request',
+    }),
     TRUST_PROXY: z
       .string()
       .regex(
         /^(\d{1,2}|[0-9A-Fa-f.:/,\s]+|loopback|linklocal|uniquelocal)$/,
         'must be a number of proxy hops, or addresses/CIDRs (comma-separated), or loopback',
       )
-      .optional(),
+      .optional()
+      .meta({
+        description: 'proxies whose X-Forwarded-* count: a hop count, addresses/CIDRs, loopback',
+        unset: 'none',
+      }),
     DATABASE_URL: z
       .string()
       .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> or postgres://…')
-      .optional(),
+      .optional()
+      .meta({ description: 'sqlite:<path> or postgres://…', unset: 'none, all in memory' }),
     BLOB_STORE: z
       .string()
       .regex(/^(memory|s3|fs:.+)$/, 'must be memory, fs:<dir> or s3')
-      .optional(),
-    S3_ENDPOINT: url(['http:', 'https:']).optional(),
-    S3_BUCKET: z.string().min(1).optional(),
-    S3_REGION: z.string().min(1).default('us-east-1'),
-    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
-    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-    S3_FORCE_PATH_STYLE: bool.default(false),
-    REDIS_URL: url(['redis:', 'rediss:']).optional(),
+      .optional()
+      .meta({ description: 'memory, fs:<dir> or s3', unset: 'memory; fs beside a SQLite file' }),
+    S3_ENDPOINT: url(['http:', 'https:'])
+      .optional()
+      .meta({ description: 'an S3-compatible endpoint', unset: 'AWS' }),
+    S3_BUCKET: z.string().min(1).optional().describe('the bucket (needed with BLOB_STORE=s3)'),
+    S3_REGION: z.string().min(1).default('us-east-1').describe("the bucket's region"),
+    S3_ACCESS_KEY_ID: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'access key', unset: "the SDK's own chain (AWS_*, an instance role)" }),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional().describe('secret key'),
+    S3_FORCE_PATH_STYLE: bool
+      .default(false)
+      .describe('path-style bucket URLs: true for MinIO and most self-hosted stores'),
+    REDIS_URL: url(['redis:', 'rediss:']).optional().meta({
+      description: 'redis://…: multi-instance mode (needs DATABASE_URL)',
+      unset: 'none, one instance',
+    }),
     REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1–64 letters, digits or : _ . -')
-      .default('roomkit:'),
-    MEMORY_BUDGET_BYTES: int(1_048_576).default(536_870_912),
-    MAX_UPLOAD_BYTES: int(1).default(20_971_520),
-    ROOM_TTL_SECONDS: int(0).default(3600),
-    ROOM_MAX_TTL_SECONDS: int(60).default(86_400),
-    EMPTY_ROOM_GRACE_SECONDS: int(0).default(210),
-    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+      .default('roomkit:')
+      .describe('prefix of every Redis key and channel'),
+    MEMORY_BUDGET_BYTES: int(1_048_576)
+      .default(536_870_912)
+      .describe('bytes of room files and image cache held in RAM'),
+    MAX_UPLOAD_BYTES: int(1).default(20_971_520).describe('largest file, in bytes'),
+    ROOM_TTL_SECONDS: int(0)
+      .default(3600)
+      .describe('default life of a room; 0 keeps it until deleted'),
+    ROOM_MAX_TTL_SECONDS: int(60)
+      .default(86_400)
+      .describe('the longest an owner may extend a room to, from now'),
+    EMPTY_ROOM_GRACE_SECONDS: int(0)
+      .default(210)
+      .describe('an ephemeral room nobody is in is removed after this'),
+    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional().meta({
+      description: 'signs session tokens, 32+ characters (needed with DATABASE_URL)',
+      unset: 'random per start',
+    }),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
+      .default('info')
+      .describe('fatal, error, warn, info, debug (adds one line per request), trace or silent'),
     // Features not built yet: admin, embedding, link previews, calls.
-    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-    INTEGRATORS_FILE: z.string().min(1).optional(),
+    ADMIN_TOKEN: z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .optional()
+      .describe('not built yet: bearer token for /api/admin/* (16+ characters)'),
+    INTEGRATORS_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('not built yet: JSON file of signed-ticket integrators'),
     FETCH_ALLOW_HOSTS: z
       .string()
       .transform((value) =>
@@ -125,9 +166,14 @@ const envSchema = z
           .map((host) => host.trim().toLowerCase())
           .filter(Boolean),
       )
-      .default([]),
-    ICE_SERVERS: jsonList.optional(),
-    TURN_SECRET: z.string().min(1).optional(),
+      .default([])
+      .describe('not built yet: private hosts link previews may fetch (comma-separated)'),
+    ICE_SERVERS: jsonList.optional().describe('not built yet: STUN/TURN servers (JSON list)'),
+    TURN_SECRET: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('not built yet: secret for short-lived TURN credentials'),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.SESSION_SECRET) {
@@ -165,6 +211,9 @@ const envSchema = z
   });
 
 export type Env = z.input<typeof envSchema>;
+
+/** Every variable's name, the core's and the features' (each is also a flag: PORT → --port). */
+export const variableNames = Object.keys(envSchema.shape);
 
 export interface Config extends FeatureConfig {
   port: number;
@@ -224,11 +273,79 @@ export function parseFlags(argv: readonly string[]): Record<string, string> {
 }
 
 /**
+ * What the command line asks for instead of a server: `--help`/`-h` or `--version`/`-v`. A
+ * flag's value is not looked at (`--host -h` names a host, and parseFlags judges it).
+ */
+export function commandOf(argv: readonly string[]): 'help' | 'version' | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') return 'help';
+    if (arg === '--version' || arg === '-v') return 'version';
+    if (arg.startsWith('--') && !arg.includes('=')) i++;
+  }
+  return undefined;
+}
+
+/**
+ * `roomkit --help`: every variable as its flag, with what it means (`.describe()`, or `.meta()`
+ * with `unset` saying what no value means) and its default, wrapped to 100 columns.
+ */
+export function helpText(): string {
+  const rows = Object.entries(envSchema.shape).map(([name, schema]) => {
+    const unset = schema.meta()?.unset;
+    const fallback =
+      schema instanceof z.ZodDefault
+        ? shownDefault(schema.def.defaultValue)
+        : typeof unset === 'string'
+          ? unset
+          : 'unset';
+    return [
+      `--${name.toLowerCase().replace(/_/g, '-')} <value>`,
+      `${schema.description ?? ''} (default: ${fallback})`,
+    ] as const;
+  });
+  const all = [...rows, ['-h, --help', 'show this help'], ['-v, --version', 'show the version']];
+  const width = Math.max(...all.map(([flag]) => flag.length)) + 4;
+  return [
+    'Usage: roomkit [--flag value]...',
+    '',
+    'Runs the Roomkit server. Each flag sets the environment variable of its name (--port 9000 is',
+    'PORT=9000) and wins over it. A bad value stops the server with one line naming it.',
+    '',
+    'Options:',
+    ...all.flatMap(([flag, text]) =>
+      wrap(text, 100 - width).map(
+        (line, i) => (i === 0 ? `  ${flag}`.padEnd(width) : ' '.repeat(width)) + line,
+      ),
+    ),
+    '',
+  ].join('\n');
+}
+
+/** `text` in lines of at most `columns` characters, broken between words. */
+function wrap(text: string, columns: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > columns) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line];
+}
+
+function shownDefault(value: unknown): string {
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.join(',');
+  return String(value);
+}
+
+/**
  * Builds the Config from variables (usually `process.env` merged with flags). Unknown variables
  * are ignored; empty strings count as unset, as shells and compose files often pass them.
  */
 export function loadConfig(vars: Record<string, string | undefined> = process.env): Config {
-  const known = Object.keys(envSchema.shape);
+  const known = variableNames;
   const input = Object.fromEntries(
     known
       .filter((name) => vars[name] !== undefined && vars[name] !== '')

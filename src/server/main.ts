@@ -1,16 +1,44 @@
 /**
  * The `roomkit` command: configuration → buildApp() → listen; SIGTERM/SIGINT → graceful
- * shutdown (stop accepting, tell the clients, close within 10 s).
+ * shutdown (stop accepting, tell the clients, close within 10 s). `--help` and `--version`
+ * answer and exit.
  */
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, parseFlags } from './config.js';
+import { commandOf, ConfigError, helpText, loadConfig, parseFlags, type Config } from './config.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
+/** Where to point a browser: PUBLIC_URL, else where the server listens (a wildcard is here). */
+function browserUrl(config: Config, port: number): string {
+  if (config.publicUrl) return config.publicUrl;
+  const host = ['0.0.0.0', '::', '[::]'].includes(config.host)
+    ? 'localhost'
+    : config.host.includes(':')
+      ? `[${config.host}]`
+      : config.host;
+  return `http://${host}:${port}`;
+}
+
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const command = commandOf(argv);
+  if (command === 'help') {
+    process.stdout.write(helpText());
+    return;
+  }
+  if (command === 'version') {
+    // src/server/ and dist/server/ alike sit two folders below package.json.
+    const pkg = JSON.parse(
+      await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    process.stdout.write(`roomkit ${pkg.version}\n`);
+    return;
+  }
   let config;
   try {
-    config = loadConfig({ ...process.env, ...parseFlags(process.argv.slice(2)) });
+    config = loadConfig({ ...process.env, ...parseFlags(argv) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`roomkit: ${error.message}\n`);
@@ -61,6 +89,9 @@ async function main(): Promise<void> {
     process.stderr.write(`roomkit: ${problem}\n`);
     process.exit(2);
   }
+  // For the person who started it, beside the logs (JSON on stdout, for machines).
+  const { port } = app.server.address() as AddressInfo;
+  process.stderr.write(`Roomkit is running: open ${browserUrl(config, port)}\n`);
 }
 
 main().catch((error: unknown) => {

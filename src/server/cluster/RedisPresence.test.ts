@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { redisPrefix, testRedisUrl } from '../../../test/cluster.js';
 import { onCleanup, waitFor } from '../../../test/helpers.js';
+import { lacks } from '../../../test/requirements.js';
 import { RedisPresence } from './RedisPresence.js';
 
 function instances() {
@@ -36,7 +37,7 @@ function instances() {
   return { open, errors };
 }
 
-describe('RedisPresence', () => {
+describe.skipIf(lacks('redis'))('RedisPresence', () => {
   it('counts a member online once across instances, and offline with their last connection anywhere', async () => {
     const { open } = instances();
     const a = (await open('a')).presence;

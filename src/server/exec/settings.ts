@@ -21,7 +21,8 @@ export const execSettings = defineSettings(
         (value) => ['wasm', 'sandbox', 'off'].includes(value) || isPistonUrl(value),
         'must be wasm, sandbox, off or piston:<url> with an http(s) URL without credentials',
       )
-      .default('wasm'),
+      .default('wasm')
+      .describe('what runs code: wasm, sandbox (bubblewrap, Linux), piston:<url> or off'),
   },
   (env) => ({ driver: env.EXEC_DRIVER }),
 );

@@ -2,37 +2,29 @@
  * /readyz dependency checks (API.md, "Health"): the database (a trivial query) and S3 (a HEAD of
  * the bucket) are reported by name; one that does not answer makes the server unready (503).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startServer } from '../../../test/helpers.js';
+import { postgresAdmin, usePostgres } from '../../../test/postgres.js';
+import { lacks } from '../../../test/requirements.js';
 import { startS3 } from '../../../test/s3.js';
 
 const SECRET = 'readiness-test-secret-of-32-characters!';
-const postgres = process.env.ROOMKIT_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
-const database = `roomkit_test_${randomBytes(6).toString('hex')}`;
+const freshDatabase = usePostgres();
+const noPostgres = lacks('postgres');
 let dir: string;
 
 async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${postgres}/postgres` });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
+  await postgresAdmin((client) => client.query(query));
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'roomkit-ready-'));
-  await admin(`create database ${database}`);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
-  await admin(`drop database if exists ${database} with (force)`);
 });
 
 describe('/readyz checks', () => {
@@ -53,30 +45,32 @@ describe('/readyz checks', () => {
     expect(ready.body).toMatchObject({ status: 'ok', checks: { database: 'ok' } });
   });
 
-  it('reports Postgres as ok, and as down (503) once its pool is gone', async () => {
-    const server = await startServer({
-      DATABASE_URL: `${postgres}/${database}`,
-      SESSION_SECRET: SECRET,
-    });
-    const ready = await api(server, 'GET', '/readyz');
-    expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ database: 'ok' });
-    // Every connection of the server's pool killed and new ones refused: the database is gone
-    // as far as this server can tell.
-    await admin(`alter database ${database} with allow_connections false`);
-    try {
-      await admin(
-        `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${database}'`,
-      );
-      const down = await api(server, 'GET', '/readyz');
-      expect(down.status).toBe(503);
-      expect(down.body).toMatchObject({ status: 'unavailable', checks: { database: 'down' } });
-    } finally {
-      await admin(`alter database ${database} with allow_connections true`);
-    }
-    const back = await api(server, 'GET', '/readyz');
-    expect(back.status).toBe(200);
-  });
+  it.skipIf(noPostgres)(
+    'reports Postgres as ok, and as down (503) once its pool is gone',
+    async () => {
+      const url = await freshDatabase();
+      const database = new URL(url).pathname.slice(1);
+      const server = await startServer({ DATABASE_URL: url, SESSION_SECRET: SECRET });
+      const ready = await api(server, 'GET', '/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body.checks).toEqual({ database: 'ok' });
+      // Every connection of the server's pool killed and new ones refused: the database is gone
+      // as far as this server can tell.
+      await admin(`alter database ${database} with allow_connections false`);
+      try {
+        await admin(
+          `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${database}'`,
+        );
+        const down = await api(server, 'GET', '/readyz');
+        expect(down.status).toBe(503);
+        expect(down.body).toMatchObject({ status: 'unavailable', checks: { database: 'down' } });
+      } finally {
+        await admin(`alter database ${database} with allow_connections true`);
+      }
+      const back = await api(server, 'GET', '/readyz');
+      expect(back.status).toBe(200);
+    },
+  );
 
   it('reports S3 as ok while the bucket answers, and 503 naming s3 once S3 is stopped', async () => {
     const s3 = await startS3();

@@ -1,5 +1,10 @@
 import fastifyCors from '@fastify/cors';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Config } from '../config.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
@@ -13,8 +18,29 @@ import { dropUnusedConnectionsOnClose } from './unusedConnections.js';
 const JSON_BODY_LIMIT = 64 * 1024;
 
 /**
+ * Fastify's two lines per request ("incoming request", "request completed") at `debug`, not
+ * `info`: at the default level a server's log is its own events (start, drivers, errors), not
+ * one line per poll and asset. A request that fails is still logged as Fastify does.
+ */
+class RequestsAtDebug extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    if (!this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (error) return super.requestCompleted(error, request, reply);
+    if (!this.isLogDisabled(request))
+      reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
+/**
  * The Fastify instance, before the core exists: body limit, trusted proxies, logs without
- * content or credentials, and the error envelope for what the router refuses itself.
+ * content or credentials (requests at `debug`), and the error envelope for what the router refuses itself.
  */
 export function createHttpApp(config: Config, accountant: MemoryAccountant): FastifyInstance {
   return Fastify({
@@ -34,6 +60,7 @@ export function createHttpApp(config: Config, accountant: MemoryAccountant): Fas
         }),
       },
     },
+    logController: new RequestsAtDebug(),
     // Errors the router raises before any route runs get the envelope too: a path segment too
     // long to be any id names nothing (404), a malformed %-escape is a bad request (400).
     frameworkErrors: (error, _request, reply) => {

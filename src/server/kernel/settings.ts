@@ -2,7 +2,8 @@ import type { z } from 'zod';
 
 /**
  * A feature's settings: the environment variables it reads, each with the schema that validates
- * it (and its default), and how they become the feature's part of `Config`. Declared in the
+ * it (its default, and a `.describe()` line that `roomkit --help` shows), and how they become the
+ * feature's part of `Config`. Declared in the
  * feature's `settings.ts`; config.ts validates them with the core's, so a bad value stops the
  * start with one line naming the variable, whichever feature owns it.
  */
