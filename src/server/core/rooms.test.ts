@@ -292,6 +292,7 @@ describe('GET /api/rooms/:roomId', () => {
         expect.objectContaining({ type: 'system', body: 'Grace joined', seq: 2, sender: null }),
       ],
       files: [],
+      exec: { lastRun: null, running: [] },
     });
   });
 

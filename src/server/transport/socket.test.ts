@@ -101,7 +101,7 @@ describe('connecting', () => {
     expect(error?.data).toEqual({ code: 'unauthorized' });
   });
 
-  it('sends room:state { room, member, members, messages, files } on connect', async () => {
+  it('sends room:state { room, member, members, messages, files, exec } on connect', async () => {
     const server = await startServer();
     const { room, members } = await roomWith(server, 'Ada', 'Grace');
     const [ada, grace] = members as [Joined, Joined];
@@ -121,6 +121,7 @@ describe('connecting', () => {
         expect.objectContaining({ seq: 3, type: 'text', body: 'before connecting' }),
       ],
       files: [],
+      exec: { lastRun: null, running: [] },
     });
   });
 

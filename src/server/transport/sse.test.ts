@@ -55,6 +55,7 @@ describe('opening the stream', () => {
         expect.objectContaining({ seq: 2, body: 'Grace joined' }),
       ],
       files: [],
+      exec: { lastRun: null, running: [] },
     });
   });
 
