@@ -289,6 +289,28 @@ describe.skipIf(lacks('postgres', 'redis'))('two instances over Redis', () => {
     }
   });
 
+  it('stop a run held by the other instance at its member’s request', async () => {
+    const [a, b] = await twoInstances();
+    const { room, ada, grace } = await roomAcross(a, b);
+    const watcher = await connectWithState(b, grace.token);
+
+    const answer = api(a, 'POST', `/api/rooms/${room.id}/exec`, {
+      token: ada.token,
+      body: { language: 'javascript', code: 'while (true) {}' },
+    });
+    await waitFor(() => watcher.events.find((e) => e.name === 'exec:started'), 5000, 'the run');
+    const stopped = await api(b, 'POST', `/api/rooms/${room.id}/exec/stop`, { token: ada.token });
+    expect(stopped.status).toBe(204);
+    // Stopped, not timed out: the stop crossed to A before the run's deadline.
+    expect((await answer).body).toMatchObject({ exitCode: 137, stopped: true, timedOut: false });
+    const result = await waitFor(
+      () => watcher.events.find((e) => e.name === 'exec:result'),
+      5000,
+      'the result on B',
+    );
+    expect(result.payload.result).toMatchObject({ stopped: true });
+  });
+
   it('refuse to start without Redis, in one line naming it', async () => {
     const port = await freePort();
     await expect(
