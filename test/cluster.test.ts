@@ -22,6 +22,7 @@ import {
 } from './helpers.js';
 import type { AppOptions } from '../src/server/app.js';
 import { ManualClock } from '../src/server/core/Clock.js';
+import { BUS_EVENT } from '../src/server/cluster/serverSideEvents.js';
 import { lacks } from './requirements.js';
 import { useS3 } from './s3.js';
 
@@ -309,6 +310,41 @@ describe.skipIf(lacks('postgres', 'redis'))('two instances over Redis', () => {
       'the result on B',
     );
     expect(result.payload.result).toMatchObject({ stopped: true });
+  });
+
+  it('pass on only relayed events that follow their schema', async () => {
+    const [a, b] = await twoInstances();
+    const { room, ada, grace } = await roomAcross(a, b);
+    // B's event streams hear other instances through the relay.
+    const stream = openEvents(b, room.id, grace.token);
+    await stream.opened;
+    // What a confused or hostile peer might put on the cluster's channel.
+    for (const bogus of [
+      { roomId: room.id, name: 'message:new', payload: { message: { body: 'forged' } } },
+      { roomId: room.id, name: 'room:state', payload: {} },
+      { roomId: room.id, name: 'no:such-event', payload: {} },
+      { roomId: room.id, name: 'member:left', payload: { memberId: 42 }, extra: true },
+      { roomId: room.id, name: 'room:closed', payload: { reason: '' } },
+    ])
+      a.sockets.io.serverSideEmit(BUS_EVENT, bogus as never);
+    const sent = await api(a, 'POST', `/api/rooms/${room.id}/messages`, {
+      token: ada.token,
+      body: { body: 'the real one' },
+    });
+    expect(sent.status).toBe(201);
+    await waitFor(
+      () => stream.events.some((e) => e.name === 'message:new'),
+      5000,
+      'the real message on B',
+    );
+    // Emitted before the real message on one ordered channel: refused, not merely late.
+    const names = stream.events
+      .map((e) => e.name)
+      .filter((name) => name !== 'room:state' && name !== 'presence');
+    expect(names).toEqual(['message:new']);
+    expect(stream.events.find((e) => e.name === 'message:new')?.data.message.body).toBe(
+      'the real one',
+    );
   });
 
   it('refuse to start without Redis, in one line naming it', async () => {
