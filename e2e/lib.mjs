@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
 
 const axeSource = readFileSync(
   createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
@@ -208,4 +209,20 @@ export function newPhone(browser, baseUrl, options = {}) {
     colorScheme: 'dark',
     ...options,
   });
+}
+
+const HARBOUR = { sky: ['#3366cc', '#9cc3ff'], sun: '#ffe08a', hills: ['#2f7d4f', '#1f5c3a'] };
+
+/** A landscape drawn at test time: a sky, a sun and two hills, in the colours given. */
+export function landscape(width, height, { sky, sun, hills } = HARBOUR) {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 120 80" preserveAspectRatio="none">
+    <defs><linearGradient id="s" x1="0" y1="0" x2="0" y2="1">
+      <stop offset="0" stop-color="${sky[0]}"/><stop offset="1" stop-color="${sky[1]}"/>
+    </linearGradient></defs>
+    <rect width="120" height="80" fill="url(#s)"/>
+    <circle cx="84" cy="26" r="10" fill="${sun}"/>
+    <path d="M0 60 Q30 38 60 58 T120 52 V80 H0z" fill="${hills[0]}"/>
+    <path d="M0 70 Q40 56 80 70 T120 66 V80 H0z" fill="${hills[1]}"/>
+  </svg>`;
+  return sharp(Buffer.from(svg));
 }
