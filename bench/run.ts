@@ -16,7 +16,15 @@ import type { BenchBlock, BenchContext, Benchmark, Suite } from './lib/bench.js'
 import { BENCHMARKS_MD, machine, redrawCharts, writeResults } from './lib/report.js';
 
 // Each suite's benchmarks take its own context; the runner only hands prepare()'s result back.
-const suites: Suite[] = [filesSuite, collabSuite, execSuite, clusterSuite, chatSuite, sseSuite, webSuite];
+const suites: Suite[] = [
+  filesSuite,
+  collabSuite,
+  execSuite,
+  clusterSuite,
+  chatSuite,
+  sseSuite,
+  webSuite,
+];
 
 function select(names: string[]): Map<Suite, Benchmark[]> {
   const all = suites.flatMap((suite) =>

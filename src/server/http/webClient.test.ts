@@ -4,7 +4,6 @@
  * everything else revalidated; no source map or build folder reachable. The web root is a
  * small build made here and finished by the build's own step (scripts/webBuildOutput.ts).
  */
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,42 +11,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { finishWebBuild } from '../../../scripts/webBuildOutput.js';
 import { startServer } from '../../../test/helpers.js';
-
-export interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  /** The body as it came over the wire, not decoded. */
-  body: Buffer;
-}
-
-/** A GET with node:http, which (unlike fetch) hands back the body exactly as it was sent. */
-export function rawGet(
-  url: string,
-  headers: Record<string, string> = {},
-  method = 'GET',
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** The body decoded as its Content-Encoding says. */
-export function decoded(response: RawResponse): Buffer {
-  const encoding = response.headers['content-encoding'];
-  if (encoding === 'br') return brotliDecompressSync(response.body);
-  if (encoding === 'gzip') return gunzipSync(response.body);
-  expect(encoding ?? 'identity').toBe('identity');
-  return response.body;
-}
+import { decoded, rawGet } from '../../../test/rawGet.js';
 
 const SCRIPT = 'assets/index-B5c1zqFy.js';
 const STYLE = 'assets/index-C0ffee42.css';
