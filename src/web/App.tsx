@@ -1,9 +1,18 @@
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { CenteredPage } from './components/CenteredPage.js';
+import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { NotEnabledPage, NotFoundPage } from './components/SimplePages.js';
 import { HomePage } from './features/home/HomePage.js';
 import { JoinByCodePage } from './features/home/JoinByCodePage.js';
-import { RoomPage } from './features/room/RoomPage.js';
-import { ShareTargetPage } from './features/share/ShareTargetPage.js';
 import { useLocation } from './lib/router.js';
+
+// The home page's own code is all the first visit loads; a room (chat, files, members) and the
+// share page are fetched when opened, each in its own chunk (docs/benchmarks.md, "Web client").
+const loadRoomPage = () => import('./features/room/RoomPage.js');
+const RoomPage = lazy(() => loadRoomPage().then((m) => ({ default: m.RoomPage })));
+const ShareTargetPage = lazy(() =>
+  import('./features/share/ShareTargetPage.js').then((m) => ({ default: m.ShareTargetPage })),
+);
 
 function decode(segment: string): string | null {
   try {
@@ -20,13 +29,78 @@ export function App() {
 
   if (path === '/') {
     const code = url.searchParams.get('code');
-    return code ? <JoinByCodePage key={code} code={code} /> : <HomePage />;
+    return (
+      <>
+        <RoomCodeAfterIdle />
+        {code ? <JoinByCodePage key={code} code={code} /> : <HomePage />}
+      </>
+    );
   }
   const roomMatch = /^\/r\/([^/]+)$/.exec(path);
   const roomId = roomMatch?.[1] === undefined ? null : decode(roomMatch[1]);
-  if (roomId !== null) return <RoomPage key={roomId} roomId={roomId} />;
-  if (path === '/share') return <ShareTargetPage status={url.searchParams.get('status')} />;
+  if (roomId !== null)
+    return (
+      <OnDemand>
+        <RoomPage key={roomId} roomId={roomId} />
+      </OnDemand>
+    );
+  if (path === '/share')
+    return (
+      <OnDemand>
+        <ShareTargetPage status={url.searchParams.get('status')} />
+      </OnDemand>
+    );
   if (path === '/admin') return <NotEnabledPage title="Admin" />;
   if (path === '/embed') return <NotEnabledPage title="Embedded room" />;
   return <NotFoundPage />;
+}
+
+/** A page whose code is fetched when it is opened: a short wait, or a way out if it cannot be. */
+function OnDemand({ children }: { children: ReactNode }) {
+  return (
+    <ErrorBoundary fallback={<PageUnavailable />}>
+      <Suspense
+        fallback={
+          <p className="connecting" role="status">
+            Loading…
+          </p>
+        }
+      >
+        {children}
+      </Suspense>
+    </ErrorBoundary>
+  );
+}
+
+/** A chunk that cannot be fetched: offline before it was ever cached, or replaced by an update. */
+function PageUnavailable() {
+  return (
+    <CenteredPage>
+      <h1>This page could not be loaded</h1>
+      <p role="alert">Check the connection, then reload the page.</p>
+      <p>
+        <button type="button" onClick={() => window.location.reload()}>
+          Reload
+        </button>
+      </p>
+    </CenteredPage>
+  );
+}
+
+/**
+ * Once the home page is idle, the room's code is fetched: the next step from here is nearly
+ * always a room, which then opens at once, and the service worker keeps the chunk, so a room
+ * opens offline too. The home page's first load does not wait for it.
+ */
+function RoomCodeAfterIdle() {
+  useEffect(() => {
+    const load = () => void loadRoomPage().catch(() => undefined);
+    if ('requestIdleCallback' in window) {
+      const id = window.requestIdleCallback(load, { timeout: 5000 });
+      return () => window.cancelIdleCallback(id);
+    }
+    const timer = setTimeout(load, 2000);
+    return () => clearTimeout(timer);
+  }, []);
+  return null;
 }
