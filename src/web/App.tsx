@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { CenteredPage } from './components/CenteredPage.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { NotEnabledPage, NotFoundPage } from './components/SimplePages.js';
@@ -8,8 +8,9 @@ import { useLocation } from './lib/router.js';
 
 // The home page's own code is all the first visit loads; a room (chat, files, members) and the
 // share page are fetched when opened, each in its own chunk (docs/benchmarks.md, "Web client").
-const loadRoomPage = () => import('./features/room/RoomPage.js');
-const RoomPage = lazy(() => loadRoomPage().then((m) => ({ default: m.RoomPage })));
+const RoomPage = lazy(() =>
+  import('./features/room/RoomPage.js').then((m) => ({ default: m.RoomPage })),
+);
 const ShareTargetPage = lazy(() =>
   import('./features/share/ShareTargetPage.js').then((m) => ({ default: m.ShareTargetPage })),
 );
@@ -29,12 +30,7 @@ export function App() {
 
   if (path === '/') {
     const code = url.searchParams.get('code');
-    return (
-      <>
-        <RoomCodeAfterIdle />
-        {code ? <JoinByCodePage key={code} code={code} /> : <HomePage />}
-      </>
-    );
+    return code ? <JoinByCodePage key={code} code={code} /> : <HomePage />;
   }
   const roomMatch = /^\/r\/([^/]+)$/.exec(path);
   const roomId = roomMatch?.[1] === undefined ? null : decode(roomMatch[1]);
@@ -76,8 +72,12 @@ function OnDemand({ children }: { children: ReactNode }) {
 function PageUnavailable() {
   return (
     <CenteredPage>
-      <h1>This page could not be loaded</h1>
-      <p role="alert">Check the connection, then reload the page.</p>
+      <h1>{navigator.onLine ? 'This page could not be loaded' : "You're offline"}</h1>
+      <p role="alert">
+        {navigator.onLine
+          ? 'Check the connection, then reload the page.'
+          : 'This part of Roomkit has not been saved on this device yet. Reload once you are back online.'}
+      </p>
       <p>
         <button type="button" onClick={() => window.location.reload()}>
           Reload
@@ -85,22 +85,4 @@ function PageUnavailable() {
       </p>
     </CenteredPage>
   );
-}
-
-/**
- * Once the home page is idle, the room's code is fetched: the next step from here is nearly
- * always a room, which then opens at once, and the service worker keeps the chunk, so a room
- * opens offline too. The home page's first load does not wait for it.
- */
-function RoomCodeAfterIdle() {
-  useEffect(() => {
-    const load = () => void loadRoomPage().catch(() => undefined);
-    if ('requestIdleCallback' in window) {
-      const id = window.requestIdleCallback(load, { timeout: 5000 });
-      return () => window.cancelIdleCallback(id);
-    }
-    const timer = setTimeout(load, 2000);
-    return () => clearTimeout(timer);
-  }, []);
-  return null;
 }
