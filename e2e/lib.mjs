@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 
@@ -225,4 +226,16 @@ export function landscape(width, height, { sky, sun, hills } = HARBOUR) {
     <path d="M0 70 Q40 56 80 70 T120 66 V80 H0z" fill="${hills[1]}"/>
   </svg>`;
   return sharp(Buffer.from(svg));
+}
+
+/** A port nothing listens on now, for a server of the journeys' own. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }

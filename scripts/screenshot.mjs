@@ -97,8 +97,11 @@ async function stage(browser, baseUrl) {
   }
   await button(ada, 'Run').click();
   const output = ada.getByRole('region', { name: 'Output', exact: true });
-  await eventually('the run to finish', async () =>
-    (await output.innerText()).includes('exit code'),
+  // Python's first run loads its interpreter: give it a minute.
+  await eventually(
+    'the run to finish',
+    async () => (await output.innerText()).includes('exit code'),
+    60_000,
   );
   await grace.getByRole('img', { name: 'harbour.jpg', exact: true }).first().waitFor();
   await sleep(500);
