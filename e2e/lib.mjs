@@ -108,9 +108,16 @@ export async function expectMessage(page, text, who) {
   );
 }
 
-/** On a phone the members are a drawer behind the "Members" button; on a desktop, a sidebar. */
+/**
+ * On a phone the members are a drawer behind "Members" in the "Room menu"; on a desktop, a
+ * sidebar.
+ */
 export async function showMembers(page) {
   if (await membersOf(page).isVisible()) return;
+  const menu = button(page, 'Room menu');
+  if ((await menu.isVisible()) && (await menu.getAttribute('aria-expanded')) !== 'true') {
+    await menu.click();
+  }
   await page.getByRole('button', { name: /^Members/ }).click();
   await expectVisible(membersOf(page), 'region "Members"');
 }
