@@ -8,8 +8,10 @@ import type { MessageAlerts } from './useMessageAlerts.js';
 /**
  * The phone's header menu: a disclosure (button "Room menu") over a list of plain buttons, so
  * each keeps the name it has on a desktop ("Copy link", "Members", "Leave"). It holds the join
- * code, the code view, the link, the QR code, the members, alerts and leaving. It closes on
- * Escape, on a click outside and after a choice, and gives focus back to its button.
+ * code, the code view, the link, the QR code, the members, alerts and leaving (while the room is
+ * still connecting, only the last three). It closes on Escape, on a click outside and after a
+ * choice, and gives focus back to its button; ticking "Notify me" keeps it open, so that what the
+ * browser answered can be read there.
  */
 export function RoomMenu({
   room,
@@ -21,7 +23,7 @@ export function RoomMenu({
   onMembers,
   onLeave,
 }: {
-  room: Room;
+  room: Room | null;
   memberCount: number;
   membersId: string;
   membersOpen: boolean;
@@ -36,7 +38,7 @@ export function RoomMenu({
   const container = useRef<HTMLDivElement>(null);
   const listId = useId();
   const qrId = useId();
-  const { copy, status } = useCopyLink(room.id);
+  const { copy, status } = useCopyLink(room?.id ?? '');
 
   const close = useCallback(() => {
     setOpen(false);
@@ -89,28 +91,34 @@ export function RoomMenu({
         {status}
       </span>
       <div id={listId} className="room-menu-list" hidden={!open}>
-        <p className="code-line">
-          <span className="menu-code-label">Join code</span>{' '}
-          <span className="join-code" data-testid="join-code">
-            {room.joinCode}
-          </span>
-        </p>
+        {room && (
+          <p className="code-line">
+            <span className="menu-code-label">Join code</span>{' '}
+            <span className="join-code" data-testid="join-code">
+              {room.joinCode}
+            </span>
+          </p>
+        )}
         <ul>
-          <li>
-            <button type="button" onClick={choose(onCode)}>
-              Code editor
-            </button>
-          </li>
-          <li>
-            <button type="button" onClick={choose(() => void copy())}>
-              Copy link
-            </button>
-          </li>
-          <li>
-            <button type="button" onClick={choose(() => setShowQr(true))}>
-              Show QR code
-            </button>
-          </li>
+          {room && (
+            <>
+              <li>
+                <button type="button" onClick={choose(onCode)}>
+                  Code editor
+                </button>
+              </li>
+              <li>
+                <button type="button" onClick={choose(() => void copy())}>
+                  Copy link
+                </button>
+              </li>
+              <li>
+                <button type="button" onClick={choose(() => setShowQr(true))}>
+                  Show QR code
+                </button>
+              </li>
+            </>
+          )}
           <li>
             <button
               type="button"
@@ -131,7 +139,7 @@ export function RoomMenu({
           </li>
         </ul>
       </div>
-      <QrPanel id={qrId} room={room} shown={showQr} onClose={hideQr} />
+      {room && <QrPanel id={qrId} room={room} shown={showQr} onClose={hideQr} />}
     </div>
   );
 }

@@ -187,18 +187,16 @@ export function RoomView({
           <h1 title={room?.name}>{room?.name ?? 'Connecting…'}</h1>
         </div>
         {narrow ? (
-          room && (
-            <RoomMenu
-              room={room}
-              memberCount={state.members.length}
-              membersId={membersId}
-              membersOpen={membersOpen}
-              alerts={alerts}
-              onCode={() => changeView('code')}
-              onMembers={() => setMembersOpen(true)}
-              onLeave={confirmLeave}
-            />
-          )
+          <RoomMenu
+            room={room}
+            memberCount={state.members.length}
+            membersId={membersId}
+            membersOpen={membersOpen}
+            alerts={alerts}
+            onCode={() => changeView('code')}
+            onMembers={() => setMembersOpen(true)}
+            onLeave={confirmLeave}
+          />
         ) : (
           <>
             {room && <ShareControls room={room} />}
