@@ -20,6 +20,7 @@ import {
   newDesktop,
   newPhone,
   send,
+  setTabHidden,
   showChat,
   textbox,
   watch,
@@ -51,17 +52,6 @@ function recordAlerts() {
     };
   }
 }
-
-/** Pretends the tab went to the background (or came back), as switching tabs does. */
-const setHidden = (page, hidden) =>
-  page.evaluate((value) => {
-    const { document } = globalThis;
-    Object.defineProperty(document, 'visibilityState', {
-      configurable: true,
-      get: () => (value ? 'hidden' : 'visible'),
-    });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, hidden);
 
 const focusedName = (page) =>
   page.evaluate(() => {
@@ -243,7 +233,7 @@ async function hiddenTabAlerts({ baseUrl, artifacts, world }) {
   check(await notifyToggle(ada).isChecked(), 'alerts were not remembered across a reload');
   await ada.screenshot({ path: join(artifacts, 'desktop-header.png') });
 
-  await setHidden(ada, true);
+  await setTabHidden(ada, true);
   await send(grace, 'Ping from Grace');
   // Her own message and a system line (someone joining) never notify.
   await send(ada, 'Typed by Ada herself');
@@ -266,7 +256,7 @@ async function hiddenTabAlerts({ baseUrl, artifacts, world }) {
     `the first notification was ${JSON.stringify(shown[0])}`,
   );
   check(shown[1].body === 'Second ping', `the second notification was ${JSON.stringify(shown[1])}`);
-  await setHidden(ada, false);
+  await setTabHidden(ada, false);
   await send(grace, 'While Ada looks');
   await expectMessage(ada, 'While Ada looks', 'Ada');
   check(
@@ -283,13 +273,13 @@ async function hiddenTabAlerts({ baseUrl, artifacts, world }) {
   );
   await grace.screenshot({ path: join(artifacts, 'phone-notify-sound-only.png') });
   await grace.keyboard.press('Escape');
-  await setHidden(grace, true);
+  await setTabHidden(grace, true);
   await send(ada, 'Ping for the phone');
   await eventually(
     'a chime on Grace’s phone',
     async () => (await grace.evaluate(() => globalThis.window.__chimes)) > 0,
   );
-  await setHidden(grace, false);
+  await setTabHidden(grace, false);
 }
 
 async function leavingSaysSoAtHome({ artifacts, world }) {

@@ -194,6 +194,18 @@ export async function swipe(page, from, to, steps = 6) {
   }
 }
 
+/** Pretends the tab went to the background (or came back), as switching tabs does. */
+export function setTabHidden(page, hidden) {
+  return page.evaluate((value) => {
+    const { document } = globalThis;
+    Object.defineProperty(document, 'visibilityState', {
+      configurable: true,
+      get: () => (value ? 'hidden' : 'visible'),
+    });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
 /** A desktop browser context (1280×800, light theme). */
 export function newDesktop(browser, baseUrl, options = {}) {
   return browser.newContext({
