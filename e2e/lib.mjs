@@ -110,9 +110,16 @@ export async function expectMessage(page, text, who) {
   );
 }
 
-/** On a phone the members are a drawer behind the "Members" button; on a desktop, a sidebar. */
+/**
+ * On a phone the members are a drawer behind "Members" in the "Room menu"; on a desktop, a
+ * sidebar.
+ */
 export async function showMembers(page) {
   if (await membersOf(page).isVisible()) return;
+  const menu = button(page, 'Room menu');
+  if ((await menu.isVisible()) && (await menu.getAttribute('aria-expanded')) !== 'true') {
+    await menu.click();
+  }
   await page.getByRole('button', { name: /^Members/ }).click();
   await expectVisible(membersOf(page), 'region "Members"');
 }
@@ -187,6 +194,18 @@ export async function swipe(page, from, to, steps = 6) {
   } finally {
     await cdp.detach();
   }
+}
+
+/** Pretends the tab went to the background (or came back), as switching tabs does. */
+export function setTabHidden(page, hidden) {
+  return page.evaluate((value) => {
+    const { document } = globalThis;
+    Object.defineProperty(document, 'visibilityState', {
+      configurable: true,
+      get: () => (value ? 'hidden' : 'visible'),
+    });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
 }
 
 /** A desktop browser context (1280×800, light theme). */

@@ -7,6 +7,7 @@
  * `e2e: N passed, N failed`; the exit code is non-zero on any failure.
  *
  *   CHROMIUM_PATH=/usr/bin/chromium node e2e/run.mjs
+ *   E2E_ONLY=header node e2e/run.mjs     # only the files whose name contains "header"
  *
  * Screenshots go to e2e/artifacts/. The server and the browser are always stopped at the end.
  */
@@ -25,7 +26,7 @@ const serverEntry = join(root, 'dist', 'server', 'main.js');
 const webIndex = join(root, 'dist', 'web', 'index.html');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The whole run, as a last resort against a hang. */
-const RUN_MS = 270_000;
+const RUN_MS = 480_000;
 
 /** The server's child process, so that even the watchdog and a signal can stop it. */
 let serverProcess;
