@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { MESSAGE_MAX_CHARS } from '../../../protocol/constants.js';
+import { copyText } from '../../lib/clipboard.js';
 
 /** Show the character count once a message gets this close to the limit. */
 const COUNT_FROM = MESSAGE_MAX_CHARS - 500;
@@ -17,9 +18,17 @@ export interface ComposerProps {
    * computers only, where it does not pop an on-screen keyboard over the conversation.
    */
   focusOnMount?: boolean;
+  /**
+   * The room has ended: nothing can be sent or shared, and the draft stays in the box,
+   * read-only, with "Copy draft".
+   */
+  readOnly?: boolean;
 }
 
-/** The message box: Enter sends, Shift+Enter starts a new line; "Upload" shares files. */
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line; "Upload" shares files. Sending
+ * works whether or not the room is connected: the message waits in the outbox until it is.
+ */
 export function Composer({
   draft,
   onDraftChange,
@@ -27,8 +36,10 @@ export function Composer({
   onTyping,
   onFiles,
   focusOnMount = false,
+  readOnly = false,
 }: ComposerProps) {
   const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState<string | null>(null);
   const picker = useRef<HTMLInputElement>(null);
   const field = useRef<HTMLTextAreaElement>(null);
   const focusFirst = useRef(focusOnMount);
@@ -42,7 +53,7 @@ export function Composer({
   const length = [...draft].length;
 
   const submit = () => {
-    if (draft.trim().length === 0) return;
+    if (readOnly || draft.trim().length === 0) return;
     if (length > MESSAGE_MAX_CHARS) {
       setError(`A message has at most ${MESSAGE_MAX_CHARS} characters.`);
       return;
@@ -75,6 +86,7 @@ export function Composer({
         type="button"
         className="upload-button"
         title="Share photos or files"
+        disabled={readOnly}
         onClick={() => picker.current?.click()}
       >
         <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
@@ -112,6 +124,7 @@ export function Composer({
         rows={1}
         placeholder="Write a message…"
         value={draft}
+        readOnly={readOnly}
         enterKeyHint="send"
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy || undefined}
@@ -122,9 +135,28 @@ export function Composer({
         }}
         onKeyDown={onKeyDown}
       />
-      <button type="submit" className="primary">
+      <button type="submit" className="primary" disabled={readOnly}>
         Send
       </button>
+      {readOnly && (
+        <p className="composer-ended">
+          <span>The room has ended: nothing more can be sent.</span>
+          {draft.trim().length > 0 && (
+            <button
+              type="button"
+              className="small"
+              onClick={() => {
+                void copyText(draft).then((ok) =>
+                  setCopied(ok ? 'Draft copied.' : 'Could not copy; select the text instead.'),
+                );
+              }}
+            >
+              Copy draft
+            </button>
+          )}
+          <span role="status">{copied}</span>
+        </p>
+      )}
       {length >= COUNT_FROM && (
         <p
           id={countId}

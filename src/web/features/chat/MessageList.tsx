@@ -88,6 +88,7 @@ function MessageItem({
   message,
   own,
   grouped,
+  ended,
   files,
   links,
   onOpenFile,
@@ -95,6 +96,7 @@ function MessageItem({
   message: Message;
   own: boolean;
   grouped: boolean;
+  ended: boolean;
 } & FileProps) {
   if (message.type === 'system') {
     return (
@@ -122,6 +124,7 @@ function MessageItem({
           file={message.fileId === undefined ? undefined : files.get(message.fileId)}
           links={links}
           onOpen={onOpenFile}
+          ended={ended}
         />
       ) : (
         <Body text={message.body} />
@@ -130,26 +133,38 @@ function MessageItem({
   );
 }
 
+/** What an outbox message says about itself (the texts of API.md's "Web client"). */
+const PENDING_STATE = {
+  queued: 'Not sent yet',
+  sending: 'Sending…',
+  failed: 'Not sent',
+} as const;
+
 function PendingItem({
   message,
   me,
+  ended,
   onRetry,
   onEdit,
 }: {
   message: PendingMessage;
   me: Member;
+  /** The room has ended: this message will never go out, and it says so. */
+  ended: boolean;
   onRetry: (clientMsgId: string) => void;
   onEdit: (message: PendingMessage) => void;
 }) {
-  const failed = message.status === 'failed';
+  const failed = message.status === 'failed' && !ended;
+  const classes = ended ? 'unsent' : message.status;
   return (
-    <li className={failed ? 'message own failed' : 'message own sending'}>
+    <li className={`message own ${classes}`}>
       <div className="meta">
         <span className="sender">{me.displayName}</span>
         <span className="visually-hidden"> (you)</span>{' '}
-        <span className="state">{failed ? 'Not sent' : 'Sending…'}</span>
+        <span className="state">{ended ? 'Not sent' : PENDING_STATE[message.status]}</span>
       </div>
       <p className="body">{message.body}</p>
+      {ended && <p className="unsent-note">The room ended before this was sent.</p>}
       {failed && (
         <div className="send-failure">
           <p role="alert">{message.error}</p>
@@ -176,6 +191,8 @@ export interface MessageListProps extends FileProps {
   onLoadEarlier: () => void;
   onRetry: (clientMsgId: string) => void;
   onEdit: (message: PendingMessage) => void;
+  /** The room has ended: the list stays as it is, read-only, and unsent messages say so. */
+  ended?: boolean;
 }
 
 /**
@@ -289,6 +306,7 @@ export function MessageList(props: MessageListProps) {
                   files={props.files}
                   links={props.links}
                   onOpenFile={props.onOpenFile}
+                  ended={props.ended ?? false}
                 />
               ),
             )}
@@ -297,6 +315,7 @@ export function MessageList(props: MessageListProps) {
                 key={message.clientMsgId}
                 message={message}
                 me={me}
+                ended={props.ended ?? false}
                 onRetry={props.onRetry}
                 onEdit={props.onEdit}
               />

@@ -61,6 +61,7 @@ describe('settlePending', () => {
     body: 'hi',
     createdAt: new Date(0).toISOString(),
     status: 'sending',
+    attempt: 1,
   });
 
   it('drops the optimistic copy once the server confirms its clientMsgId', () => {

@@ -1,11 +1,18 @@
 import type { Message } from '../../../protocol/schemas.js';
 
-/** A message typed here and not yet confirmed by the server. */
+/**
+ * A message typed here and not yet confirmed by the server: the outbox. `queued` waits for the
+ * connection ("Not sent yet"), `sending` was emitted and awaits its answer, `failed` was refused
+ * or not answered and waits for "Retry". Its `clientMsgId` makes every attempt the same message
+ * to the server, so sending it again can never post it twice.
+ */
 export interface PendingMessage {
   clientMsgId: string;
   body: string;
   createdAt: string;
-  status: 'sending' | 'failed';
+  status: 'queued' | 'sending' | 'failed';
+  /** Counts emits, so the late answer to an earlier attempt is not taken for the current one. */
+  attempt: number;
   error?: string;
 }
 

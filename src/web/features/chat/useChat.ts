@@ -3,9 +3,10 @@ import type { RoomSocket } from '../../lib/socket.js';
 import { describeError } from '../../lib/errorMessages.js';
 import { randomId } from '../../lib/id.js';
 import type { SavedMembership } from '../../lib/memberships.js';
-import type { RoomAction, RoomViewState } from '../room/roomReducer.js';
+import { nextToSend, type RoomAction, type RoomViewState } from '../room/roomReducer.js';
 import { fetchEarlierMessages } from '../room/roomApi.js';
 import type { PendingMessage } from './messages.js';
+import { saveOutbox } from './outboxStorage.js';
 
 /** How long to wait for the server to acknowledge a send before offering a retry. */
 const SEND_TIMEOUT_MS = 10_000;
@@ -14,22 +15,26 @@ const TYPING_REPEAT_MS = 2_000;
 /** …and `typing {active:false}` is sent after this long without a keystroke. */
 const TYPING_IDLE_MS = 3_000;
 
+/**
+ * Sends one outbox message; its answer settles it (or marks this attempt failed). Only called
+ * while connected: what is typed while the connection is down waits in the outbox instead of
+ * Socket.IO's buffer, which a reload or a new connection would lose.
+ */
 function emitSend(
-  socket: RoomSocket | null,
+  socket: RoomSocket,
   dispatch: Dispatch<RoomAction>,
   { clientMsgId, body }: PendingMessage,
+  attempt: number,
 ): void {
-  if (!socket) {
-    dispatch({ type: 'sendFailed', clientMsgId, error: 'Not connected to the room.' });
-    return;
-  }
-  // While disconnected Socket.IO buffers the emit and sends it on reconnection; the server treats
-  // a repeated clientMsgId as the same message, so a retry can never post it twice.
+  dispatch({ type: 'sendAttempted', clientMsgId, attempt });
+  // The server treats a repeated clientMsgId as the same message, so sending it again after a
+  // drop or a timeout can never post it twice.
   socket.timeout(SEND_TIMEOUT_MS).emit('message:send', { body, clientMsgId }, (timedOut, ack) => {
     if (timedOut) {
       dispatch({
         type: 'sendFailed',
         clientMsgId,
+        attempt,
         error: 'No answer from the server yet. Check your connection and retry.',
       });
     } else if (ack.ok) {
@@ -38,6 +43,7 @@ function emitSend(
       dispatch({
         type: 'sendFailed',
         clientMsgId,
+        attempt,
         error: describeError(ack.error, {
           rate_limited: 'You are sending messages too fast; wait a moment, then retry.',
         }),
@@ -46,7 +52,11 @@ function emitSend(
   });
 }
 
-/** Sending (optimistically, reconciled by clientMsgId), retrying, and loading older history. */
+/**
+ * Sending through the outbox (reconciled by clientMsgId), retrying, and loading older history.
+ * A message typed goes into the outbox, kept in this browser until the server confirms it, and
+ * is sent from there in order whenever the room is connected.
+ */
 export function useChat(
   socket: RoomSocket | null,
   dispatch: Dispatch<RoomAction>,
@@ -55,33 +65,38 @@ export function useChat(
 ) {
   const send = useCallback(
     (body: string) => {
-      const message: PendingMessage = {
-        clientMsgId: randomId(),
-        body,
-        createdAt: new Date().toISOString(),
-        status: 'sending',
-      };
-      dispatch({ type: 'sendStarted', message });
-      emitSend(socket, dispatch, message);
+      dispatch({
+        type: 'sendQueued',
+        message: { clientMsgId: randomId(), body, createdAt: new Date().toISOString() },
+      });
     },
-    [socket, dispatch],
+    [dispatch],
   );
 
-  const { pending } = state;
+  // The reducer keeps each outbox entry's object until that entry changes, so this runs once
+  // per message to send (and again for it only after a drop put it back in the outbox).
+  const next = nextToSend(state);
+  useEffect(() => {
+    if (socket && next) emitSend(socket, dispatch, next, next.attempt + 1);
+  }, [socket, dispatch, next]);
+
   const retry = useCallback(
-    (clientMsgId: string) => {
-      const message = pending.find((candidate) => candidate.clientMsgId === clientMsgId);
-      if (!message) return;
-      dispatch({ type: 'sendRetried', clientMsgId });
-      emitSend(socket, dispatch, message);
-    },
-    [socket, dispatch, pending],
+    (clientMsgId: string) => dispatch({ type: 'sendRetried', clientMsgId }),
+    [dispatch],
   );
+
+  const { roomId, token, member } = session;
+  // The outbox outlives the page (a reload while offline) until the server confirms each
+  // message, or the room ends: then the page shows what was not sent, and "Save conversation"
+  // keeps it.
+  const { pending, closed } = state;
+  useEffect(() => {
+    saveOutbox(roomId, member.id, closed === null ? pending : []);
+  }, [roomId, member.id, pending, closed]);
 
   const [loadingEarlier, setLoadingEarlier] = useState(false);
   const [historyError, setHistoryError] = useState<string | null>(null);
   const oldestSeq = state.messages[0]?.seq;
-  const { roomId, token } = session;
   const loadEarlier = useCallback(async () => {
     if (oldestSeq === undefined) return;
     setLoadingEarlier(true);

@@ -10,20 +10,24 @@ const CHAT_BOX = { width: 320, height: 320 };
 
 /**
  * What a `file` message shows: the picture (opens the lightbox) or a chip that downloads the
- * file. Until the room's file list knows the file, just its name.
+ * file. Until the room's file list knows the file, just its name. Once the room has ended its
+ * links no longer work: a picture already loaded stays (from the browser's cache, never asked for
+ * again), anything else is its name.
  */
 export function FileAttachment({
   name,
   file,
   links,
   onOpen,
+  ended = false,
 }: {
   name: string;
   file: FileInfo | undefined;
   links: FileLinks | null;
   onOpen: (fileId: string) => void;
+  ended?: boolean;
 }) {
-  if (!file || !links) {
+  if (!file || !links || (ended && !isImage(file))) {
     return (
       <p className="body">
         <span aria-hidden="true">📎 </span>
@@ -34,6 +38,17 @@ export function FileAttachment({
   }
   if (isImage(file)) {
     const size = fitWithin(file.width, file.height, CHAT_BOX);
+    const thumb = (
+      <FileThumb
+        file={file}
+        links={links}
+        sizes={`(max-width: 720px) 70vw, ${CHAT_BOX.width}px`}
+        width={size?.width ?? CHAT_BOX.width}
+        height={size?.height ?? Math.round((CHAT_BOX.width * 3) / 4)}
+      />
+    );
+    // The full-size view would need the server: an ended room's picture is shown as it is.
+    if (ended) return <span className="message-image">{thumb}</span>;
     return (
       <button
         type="button"
@@ -41,13 +56,7 @@ export function FileAttachment({
         title={`Open ${file.name}`}
         onClick={() => onOpen(file.id)}
       >
-        <FileThumb
-          file={file}
-          links={links}
-          sizes={`(max-width: 720px) 70vw, ${CHAT_BOX.width}px`}
-          width={size?.width ?? CHAT_BOX.width}
-          height={size?.height ?? Math.round((CHAT_BOX.width * 3) / 4)}
-        />
+        {thumb}
       </button>
     );
   }

@@ -5,25 +5,37 @@ function byPresenceThenName(a: MemberPresence, b: MemberPresence): number {
   return a.displayName.localeCompare(b.displayName);
 }
 
-/** The region "Members": everyone in the room, online first, with "(you)" and the owner marked. */
+function byName(a: MemberPresence, b: MemberPresence): number {
+  return a.displayName.localeCompare(b.displayName);
+}
+
+/**
+ * The region "Members": everyone in the room, online first, with "(you)" and the owner marked.
+ * While the connection is down nobody's presence is known, and the list says so instead of
+ * showing the last flags it had.
+ */
 export function MembersPanel({
   id,
   members,
   me,
   onClose,
+  presenceNote = null,
 }: {
   id: string;
   members: readonly MemberPresence[];
   me: Member;
   /** On a phone the panel is a drawer: a button closes it (Escape and the backdrop do too). */
   onClose?: () => void;
+  /** Why presence is unknown now (reconnecting, the room ended); null while it is known. */
+  presenceNote?: string | null;
 }) {
+  const known = presenceNote === null;
   const online = members.filter((member) => member.online).length;
   return (
     <section id={id} aria-label="Members" className="members-panel">
       <div className="members-heading">
         <h2>
-          Members <span className="count">{online} online</span>
+          Members <span className="count">{known ? `${online} online` : presenceNote}</span>
         </h2>
         {onClose && (
           <button type="button" className="small quiet" onClick={onClose}>
@@ -32,13 +44,20 @@ export function MembersPanel({
         )}
       </div>
       <ul className="member-list">
-        {[...members].sort(byPresenceThenName).map((member) => (
-          <li key={member.id} className={member.online ? 'member online' : 'member offline'}>
+        {[...members].sort(known ? byPresenceThenName : byName).map((member) => (
+          <li
+            key={member.id}
+            className={
+              !known ? 'member unknown' : member.online ? 'member online' : 'member offline'
+            }
+          >
             <span className="dot" aria-hidden="true" />
             <span className="name">{member.displayName}</span>
             {member.id === me.id && <span className="you"> (you)</span>}
             {member.role !== 'member' && <span className="badge">{member.role}</span>}
-            <span className="visually-hidden">{member.online ? 'online' : 'offline'}</span>
+            <span className="visually-hidden">
+              {!known ? 'presence unknown' : member.online ? 'online' : 'offline'}
+            </span>
           </li>
         ))}
       </ul>

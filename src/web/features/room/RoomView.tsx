@@ -1,6 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useState } from 'react';
 import type { FileInfo, Room } from '../../../protocol/schemas.js';
-import { CenteredPage } from '../../components/CenteredPage.js';
 import { ErrorBoundary } from '../../components/ErrorBoundary.js';
 import { Link } from '../../components/Link.js';
 import { Logo } from '../../components/Logo.js';
@@ -22,12 +21,13 @@ import type { UploadResult } from '../files/uploadFile.js';
 import { UploadList } from '../files/UploadList.js';
 import { useFileDrop, usePastedFiles } from '../files/useFileDrop.js';
 import { useUploads } from '../files/useUploads.js';
-import { ClosingBanner, ConnectionBanner, describeReason } from './Banners.js';
+import { RoomStatusBanner } from './Banners.js';
 import { LeaveDialog } from './LeaveDialog.js';
 import { MembersPanel } from './MembersPanel.js';
 import { NotifyToggle } from './NotifyToggle.js';
 import { RoomEnd } from './RoomEnd.js';
-import { canLoadEarlier } from './roomReducer.js';
+import { RoomEndedBanner } from './RoomEnded.js';
+import { canLoadEarlier, presenceKnown, roomNotice } from './roomReducer.js';
 import { RoomMenu } from './RoomMenu.js';
 import { ShareControls } from './ShareControls.js';
 import { useMessageAlerts } from './useMessageAlerts.js';
@@ -39,6 +39,8 @@ import { ViewTabs, type RoomViewName } from './ViewTabs.js';
 const CodePanel = lazy(() => import('../code/CodePanel.js'));
 
 const PHONE_VIEWS: readonly RoomViewName[] = ['chat', 'files', 'code'];
+/** Once the room has ended nothing more is shared. */
+const noFiles = () => {};
 const WIDE_VIEWS: readonly RoomViewName[] = ['chat', 'code'];
 
 /** In place of the code when its part of the app could not be fetched (offline, a new version). */
@@ -67,7 +69,9 @@ export function RoomView({
   session: SavedMembership;
   onRejected: (reason: SessionRejection) => void;
 }) {
-  const { state, dispatch, socket } = useRoom(session, onRejected);
+  const { state, dispatch, socket, rejected, reconnectNow } = useRoom(session, onRejected);
+  // An ended room stays on screen, read-only: see the banner, the list and the message box.
+  const ended = state.closed !== null;
   const chat = useChat(socket, dispatch, state, session);
   const typing = useTypingSignal(socket);
   const [draft, setDraft] = useState('');
@@ -117,7 +121,7 @@ export function RoomView({
     [dispatch],
   );
   const uploads = useUploads(session, uploaded);
-  const addFiles = uploads.add;
+  const addFiles = ended ? noFiles : uploads.add;
   const drop = useFileDrop(addFiles);
   usePastedFiles(addFiles, state.closed === null);
 
@@ -154,18 +158,6 @@ export function RoomView({
   const confirmLeave = useCallback(() => setConfirmingLeave(true), []);
   const stay = useCallback(() => setConfirmingLeave(false), []);
 
-  if (state.closed) {
-    return (
-      <CenteredPage>
-        <h1>This room has closed</h1>
-        <p>{describeReason(state.closed.reason)}</p>
-        <p>
-          <Link href="/">Back to the home page</Link>
-        </p>
-      </CenteredPage>
-    );
-  }
-
   const { room, me } = state;
   // Ownership passes on when an owner leaves; presence carries the current roles.
   const isOwner = (state.members.find((member) => member.id === me.id) ?? me).role === 'owner';
@@ -184,7 +176,7 @@ export function RoomView({
             <Logo />
             <span className="visually-hidden">Roomkit home</span>
           </Link>
-          <h1 title={room?.name}>{room?.name ?? 'Connecting…'}</h1>
+          <h1 title={room?.name}>{room?.name ?? session.roomName ?? 'Connecting…'}</h1>
         </div>
         {narrow ? (
           <RoomMenu
@@ -212,7 +204,7 @@ export function RoomView({
       {confirmingLeave && (
         <LeaveDialog session={session} roomName={roomName ?? null} onStay={stay} />
       )}
-      {room && (
+      {room && !ended && (
         <RoomEnd
           room={room}
           token={session.token}
@@ -221,9 +213,21 @@ export function RoomView({
           onExtended={roomExtended}
         />
       )}
-      <ConnectionBanner reconnecting={state.connection === 'reconnecting'} />
-      {state.closing && (
-        <ClosingBanner deadline={state.closing.deadline} reason={state.closing.reason} />
+      {state.closed ? (
+        <RoomEndedBanner
+          reason={state.closed.reason}
+          content={{
+            roomName: room?.name ?? session.roomName ?? 'Room',
+            messages: state.messages,
+            files: filesById,
+            outbox: state.pending,
+            me: me.displayName,
+            draft,
+          }}
+          onJoinAgain={() => onRejected('unauthorized')}
+        />
+      ) : (
+        <RoomStatusBanner notice={roomNotice(state)} onTryAgain={reconnectNow} />
       )}
       <div className="room-body">
         <main className="chat">
@@ -254,14 +258,14 @@ export function RoomView({
                     socket={socket}
                     members={state.members}
                     hidden={!showCode}
-                    onRejected={onRejected}
+                    onRejected={rejected}
                   />
                 </Suspense>
               </ErrorBoundary>
             )}
             {/* On phones the code takes the whole column; on wide screens the chat stays beside it. */}
             <div className="chat-pane" hidden={narrow && showCode}>
-              {room === null ? (
+              {room === null && state.pending.length === 0 && !ended ? (
                 <p className="connecting" role="status">
                   Connecting to the room…
                 </p>
@@ -282,6 +286,7 @@ export function RoomView({
                   onLoadEarlier={() => void chat.loadEarlier()}
                   onRetry={chat.retry}
                   onEdit={edit}
+                  ended={ended}
                 />
               )}
               {!showFilesTab && <TypingIndicator typing={state.typing} members={state.members} />}
@@ -298,6 +303,7 @@ export function RoomView({
                 onTyping={typing.typed}
                 onFiles={addFiles}
                 focusOnMount={keyboardFirst}
+                readOnly={ended}
               />
             </div>
           </div>
@@ -311,6 +317,13 @@ export function RoomView({
             members={state.members}
             me={me}
             onClose={narrow && membersOpen ? closeMembers : undefined}
+            presenceNote={
+              presenceKnown(state)
+                ? null
+                : ended
+                  ? 'Room ended'
+                  : 'Presence unknown while reconnecting'
+            }
           />
           {!narrow && room !== null && filesPanel}
         </div>

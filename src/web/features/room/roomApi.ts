@@ -19,15 +19,28 @@ export function createRoom(body: CreateRoomBody = {}): Promise<{ room: Room; url
   return api('/api/rooms', { body });
 }
 
-/** Whether this server can keep rooms (a database is configured: `/readyz` checks it). */
-export async function serverKeepsRooms(): Promise<boolean> {
+/**
+ * The outside dependencies this server is configured with, as `/readyz` names them (`database`,
+ * `redis`, `s3`; `{}` in memory mode), or null when it cannot be asked. Answered with 503 too
+ * while one is down: the names are what counts here.
+ */
+export async function fetchReadinessChecks(): Promise<Record<string, unknown> | null> {
   try {
     const response = await fetch('/readyz', { headers: { Accept: 'application/json' } });
-    const body = (await response.json()) as { checks?: Record<string, unknown> };
-    return body.checks !== undefined && 'database' in body.checks;
+    const body = (await response.json()) as { checks?: unknown };
+    const { checks } = body;
+    return typeof checks === 'object' && checks !== null && !Array.isArray(checks)
+      ? (checks as Record<string, unknown>)
+      : null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** Whether this server can keep rooms (a database is configured: `/readyz` checks it). */
+export async function serverKeepsRooms(): Promise<boolean> {
+  const checks = await fetchReadinessChecks();
+  return checks !== null && 'database' in checks;
 }
 
 /** The live room a join code belongs to; rejects with `room_not_found` when there is none. */

@@ -3,6 +3,9 @@ import type { FileInfo, Member, Message, RoomState } from '../../../protocol/sch
 import {
   canLoadEarlier,
   initialRoomState,
+  nextToSend,
+  presenceKnown,
+  roomNotice,
   roomReducer,
   TYPING_TTL_MS,
   type RoomAction,
@@ -84,10 +87,7 @@ describe('roomReducer', () => {
   it('reconciles an optimistic send with the confirmed message by clientMsgId', () => {
     const state = run([
       { type: 'state', state: snapshot([]), now: 0 },
-      {
-        type: 'sendStarted',
-        message: { clientMsgId: 'c1', body: 'hi', createdAt: '', status: 'sending' },
-      },
+      { type: 'sendQueued', message: { clientMsgId: 'c1', body: 'hi', createdAt: '' } },
     ]);
     expect(state.pending).toHaveLength(1);
     const confirmed = run([{ type: 'messages', messages: [message(1, ada, 'c1')] }], state);
@@ -97,19 +97,175 @@ describe('roomReducer', () => {
 
   it('keeps a failed send with its error until retried or dropped', () => {
     const started = run([
-      {
-        type: 'sendStarted',
-        message: { clientMsgId: 'c1', body: 'hi', createdAt: '', status: 'sending' },
-      },
-      { type: 'sendFailed', clientMsgId: 'c1', error: 'Too many messages' },
+      { type: 'sendQueued', message: { clientMsgId: 'c1', body: 'hi', createdAt: '' } },
+      { type: 'sendAttempted', clientMsgId: 'c1', attempt: 1 },
+      { type: 'sendFailed', clientMsgId: 'c1', attempt: 1, error: 'Too many messages' },
     ]);
     expect(started.pending[0]).toMatchObject({ status: 'failed', error: 'Too many messages' });
     expect(run([{ type: 'sendRetried', clientMsgId: 'c1' }], started).pending[0]?.status).toBe(
-      'sending',
+      'queued',
     );
     expect(run([{ type: 'sendDropped', clientMsgId: 'c1' }], started).pending).toHaveLength(0);
   });
 
+  it('tells the banner one thing at a time', () => {
+    expect(roomNotice(initialRoomState(ada))).toBeNull();
+    expect(roomNotice(initialRoomState(ada, [], true))).toEqual({ kind: 'offline', opened: false });
+    expect(roomNotice(run([{ type: 'connectFailed' }]))).toEqual({ kind: 'unreachable' });
+    const open = run([{ type: 'connected' }]);
+    expect(roomNotice(open)).toBeNull();
+    const dropped = run([{ type: 'disconnected' }], open);
+    expect(roomNotice(dropped)).toEqual({ kind: 'reconnecting', serverRestarting: false });
+    // Offline explains the lost connection; a countdown is not shown over it.
+    const offline = run(
+      [
+        { type: 'closing', secondsLeft: 30, reason: 'deleted', now: 0 },
+        { type: 'network', online: false },
+      ],
+      dropped,
+    );
+    expect(roomNotice(offline)).toEqual({ kind: 'offline', opened: true });
+    expect(roomNotice(run([{ type: 'closed', reason: 'deleted' }], offline))).toBeNull();
+    expect(
+      roomNotice(run([{ type: 'closing', secondsLeft: 30, reason: 'deleted', now: 0 }], open)),
+    ).toEqual({ kind: 'closing', deadline: 30_000, reason: 'deleted' });
+  });
+
+  it('says a shutdown is a restart under way, not a countdown, until the room is back', () => {
+    const shutdown = run([
+      { type: 'connected' },
+      { type: 'closing', secondsLeft: 0, reason: 'server_shutdown', now: 0 },
+      { type: 'disconnected' },
+    ]);
+    expect(shutdown.closing).toBeNull();
+    expect(roomNotice(shutdown)).toEqual({ kind: 'reconnecting', serverRestarting: true });
+    const back = run(
+      [{ type: 'connected' }, { type: 'state', state: snapshot([]), now: 1 }],
+      shutdown,
+    );
+    expect(back.serverRestarting).toBe(false);
+    expect(roomNotice(back)).toBeNull();
+  });
+
+  it('shows presence only while connected to a live room', () => {
+    const open = run([{ type: 'connected' }]);
+    expect(presenceKnown(initialRoomState(ada))).toBe(false);
+    expect(presenceKnown(open)).toBe(true);
+    expect(presenceKnown(run([{ type: 'disconnected' }], open))).toBe(false);
+    expect(presenceKnown(run([{ type: 'closed', reason: 'expired' }], open))).toBe(false);
+  });
+
+  it('restores a stored outbox as queued, to be sent once connected', () => {
+    const restored = initialRoomState(ada, [
+      { clientMsgId: 'c1', body: 'one', createdAt: '' },
+      { clientMsgId: 'c2', body: 'two', createdAt: '' },
+    ]);
+    expect(restored.pending.map((m) => [m.clientMsgId, m.status])).toEqual([
+      ['c1', 'queued'],
+      ['c2', 'queued'],
+    ]);
+    expect(nextToSend(restored)).toBeUndefined();
+    expect(nextToSend(run([{ type: 'connected' }], restored))?.clientMsgId).toBe('c1');
+  });
+});
+
+describe('the outbox', () => {
+  const typed = (id: string): RoomAction => ({
+    type: 'sendQueued',
+    message: { clientMsgId: id, body: `body ${id}`, createdAt: '' },
+  });
+  const open = run([{ type: 'connected' }, { type: 'state', state: snapshot([]), now: 0 }]);
+
+  it('holds what is typed while disconnected, then sends it in order, one at a time', () => {
+    const offline = run([{ type: 'disconnected' }, typed('c1'), typed('c2'), typed('c3')], open);
+    expect(offline.pending.map((m) => m.status)).toEqual(['queued', 'queued', 'queued']);
+    expect(nextToSend(offline)).toBeUndefined();
+
+    let state = run([{ type: 'connected' }], offline);
+    const sentInOrder: string[] = [];
+    for (let seq = 1; seq <= 3; seq++) {
+      const next = nextToSend(state);
+      expect(next).toBeDefined();
+      sentInOrder.push(next!.clientMsgId);
+      state = run([{ type: 'sendAttempted', clientMsgId: next!.clientMsgId, attempt: 1 }], state);
+      // Nothing more goes out while one send awaits its answer.
+      expect(nextToSend(state)).toBeUndefined();
+      state = run([{ type: 'messages', messages: [message(seq, ada, next!.clientMsgId)] }], state);
+    }
+    expect(sentInOrder).toEqual(['c1', 'c2', 'c3']);
+    expect(state.pending).toHaveLength(0);
+    expect(state.messages.map((m) => m.clientMsgId)).toEqual(['c1', 'c2', 'c3']);
+  });
+
+  it('puts a send cut off by a drop back in the outbox, and ignores that attempt’s late failure', () => {
+    const inFlight = run(
+      [typed('c1'), { type: 'sendAttempted', clientMsgId: 'c1', attempt: 1 }],
+      open,
+    );
+    const dropped = run([{ type: 'disconnected' }], inFlight);
+    expect(dropped.pending[0]).toMatchObject({ status: 'queued', attempt: 1 });
+    const lateTimeout = run(
+      [{ type: 'sendFailed', clientMsgId: 'c1', attempt: 1, error: 'No answer' }],
+      dropped,
+    );
+    expect(lateTimeout.pending[0]?.status).toBe('queued');
+    // Sent again after the reconnect: the same clientMsgId, a new attempt.
+    const again = run(
+      [{ type: 'connected' }, { type: 'sendAttempted', clientMsgId: 'c1', attempt: 2 }],
+      lateTimeout,
+    );
+    expect(
+      run([{ type: 'sendFailed', clientMsgId: 'c1', attempt: 1, error: 'late' }], again).pending[0]
+        ?.status,
+    ).toBe('sending');
+    // The server had the first attempt after all: its answer settles it once.
+    const settled = run([{ type: 'messages', messages: [message(1, ada, 'c1')] }], again);
+    expect(settled.pending).toHaveLength(0);
+    expect(settled.messages).toHaveLength(1);
+  });
+
+  it('does not hold later messages behind a failed one', () => {
+    const state = run(
+      [
+        typed('c1'),
+        { type: 'sendAttempted', clientMsgId: 'c1', attempt: 1 },
+        { type: 'sendFailed', clientMsgId: 'c1', attempt: 1, error: 'Too fast' },
+        typed('c2'),
+      ],
+      open,
+    );
+    expect(nextToSend(state)?.clientMsgId).toBe('c2');
+  });
+
+  it('keeps unsent messages in view, unsent, when the room ends, and sends nothing more', () => {
+    const state = run(
+      [
+        typed('c1'),
+        { type: 'sendAttempted', clientMsgId: 'c1', attempt: 1 },
+        typed('c2'),
+        { type: 'closed', reason: 'expired' },
+      ],
+      open,
+    );
+    expect(state.pending.map((m) => [m.clientMsgId, m.status])).toEqual([
+      ['c1', 'queued'],
+      ['c2', 'queued'],
+    ]);
+    expect(nextToSend(state)).toBeUndefined();
+    // The page keeps what it held.
+    const held = run(
+      [
+        { type: 'messages', messages: [message(1)] },
+        { type: 'closed', reason: 'x' },
+      ],
+      open,
+    );
+    expect(held.messages).toHaveLength(1);
+    expect(held.closed).toEqual({ reason: 'x' });
+  });
+});
+
+describe('roomReducer, continued', () => {
   it('lets typing indicators lapse, and clears one when that member’s message arrives', () => {
     const typing = run([{ type: 'typing', memberId: 'grace', active: true, now: 1_000 }]);
     expect(Object.keys(typing.typing)).toEqual(['grace']);

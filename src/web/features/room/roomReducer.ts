@@ -21,11 +21,20 @@ import { mergeFiles } from '../files/files.js';
 /** `connecting` until the first connection, `reconnecting` whenever it drops after that. */
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting';
 
+/** A message as typed, before it is in the outbox. */
+export type OutboxEntry = Pick<PendingMessage, 'clientMsgId' | 'body' | 'createdAt'>;
+
 /** How long a `typing {active:true}` counts without being repeated. */
 export const TYPING_TTL_MS = 5_000;
 
 export interface RoomViewState {
   connection: ConnectionStatus;
+  /** The browser says it has no network (`navigator.onLine`, `offline`/`online` events). */
+  offline: boolean;
+  /** The last attempt to connect failed before reaching the server (not a refusal). */
+  unreachable: boolean;
+  /** The server said it is shutting down (`room:closing` `server_shutdown`); cleared by the next `room:state`. */
+  serverRestarting: boolean;
   room: Room | null;
   me: Member;
   members: readonly MemberPresence[];
@@ -33,7 +42,7 @@ export interface RoomViewState {
   messages: readonly Message[];
   /** Everything shared in the room, oldest first, one entry per id. */
   files: readonly FileInfo[];
-  /** Sent from here, not yet confirmed; shown after the confirmed messages. */
+  /** The outbox: typed here, not yet confirmed, oldest first; shown after the confirmed messages. */
   pending: readonly PendingMessage[];
   /** The server said there is nothing before the oldest message we hold. */
   historyExhausted: boolean;
@@ -45,12 +54,33 @@ export interface RoomViewState {
    */
   expiring: { deadline: number; secondsLeft: number } | null;
   closing: { deadline: number; reason: string } | null;
+  /**
+   * The room has ended, or this session in it has (a `room:closed` reason, or one of
+   * `ENDED_HERE`'s): the page keeps what it holds, read-only.
+   */
   closed: { reason: string } | null;
 }
+
+/**
+ * Reasons the client finds itself when the server no longer knows the room or the session
+ * (no `room:closed` came): see Banners.tsx for what each says.
+ */
+export const ENDED_HERE = {
+  /** The room lived in the server's memory and the server restarted. */
+  restarted: 'restarted',
+  /** The room lived in the server's memory and is gone, the cause unseen. */
+  goneFromMemory: 'gone_from_memory',
+  /** The room is gone and we cannot tell why. */
+  gone: 'gone',
+  /** The room is there, but this member's session is not (removed, or left elsewhere). */
+  sessionEnded: 'session_ended',
+} as const;
 
 export type RoomAction =
   | { type: 'connected' }
   | { type: 'disconnected' }
+  | { type: 'connectFailed' }
+  | { type: 'network'; online: boolean }
   | { type: 'state'; state: RoomState; now: number }
   | { type: 'memberJoined'; member: Member }
   | { type: 'memberLeft'; memberId: string }
@@ -65,20 +95,29 @@ export type RoomAction =
   | { type: 'expiring'; secondsLeft: number; now: number }
   | { type: 'closing'; secondsLeft: number; reason: string; now: number }
   | { type: 'closed'; reason: string }
-  | { type: 'sendStarted'; message: PendingMessage }
-  | { type: 'sendFailed'; clientMsgId: string; error: string }
+  | { type: 'sendQueued'; message: OutboxEntry }
+  | { type: 'sendAttempted'; clientMsgId: string; attempt: number }
+  | { type: 'sendFailed'; clientMsgId: string; attempt: number; error: string }
   | { type: 'sendRetried'; clientMsgId: string }
   | { type: 'sendDropped'; clientMsgId: string };
 
-export function initialRoomState(me: Member): RoomViewState {
+/** `outbox`: messages typed earlier and kept in this browser (restored after a reload). */
+export function initialRoomState(
+  me: Member,
+  outbox: readonly OutboxEntry[] = [],
+  offline = false,
+): RoomViewState {
   return {
     connection: 'connecting',
+    offline,
+    unreachable: false,
+    serverRestarting: false,
     room: null,
     me,
     members: [],
     messages: [],
     files: [],
-    pending: [],
+    pending: outbox.map((entry) => ({ ...entry, status: 'queued', attempt: 0 })),
     historyExhausted: false,
     typing: {},
     expiring: null,
@@ -124,6 +163,44 @@ function receive(state: RoomViewState, messages: readonly Message[]): RoomViewSt
   };
 }
 
+/**
+ * The outbox message to send now: the oldest queued one, while connected and with no send awaiting
+ * its answer, so messages reach the room in the order they were typed.
+ */
+export function nextToSend(state: RoomViewState): PendingMessage | undefined {
+  if (state.connection !== 'connected' || state.closed !== null) return undefined;
+  if (state.pending.some((message) => message.status === 'sending')) return undefined;
+  return state.pending.find((message) => message.status === 'queued');
+}
+
+/** Whether the members' online flags can be believed: only while connected to a live room. */
+export function presenceKnown(state: RoomViewState): boolean {
+  return state.connection === 'connected' && state.closed === null;
+}
+
+/** The one banner about the connection or the room's end that the room shows, if any. */
+export type RoomNotice =
+  | { kind: 'offline'; opened: boolean }
+  | { kind: 'unreachable' }
+  | { kind: 'reconnecting'; serverRestarting: boolean }
+  | { kind: 'closing'; deadline: number; reason: string };
+
+/**
+ * What the banner says now: being offline first (it explains everything else), then the lost
+ * connection (a server restart said so), then a countdown to the room's end. A room that has
+ * ended has its own banner instead; a first connection still under way shows no banner.
+ */
+export function roomNotice(state: RoomViewState): RoomNotice | null {
+  if (state.closed !== null) return null;
+  const opened = state.connection !== 'connecting';
+  if (state.connection !== 'connected' && state.offline) return { kind: 'offline', opened };
+  if (state.connection === 'reconnecting') {
+    return { kind: 'reconnecting', serverRestarting: state.serverRestarting };
+  }
+  if (state.connection === 'connecting') return state.unreachable ? { kind: 'unreachable' } : null;
+  return state.closing ? { kind: 'closing', ...state.closing } : null;
+}
+
 function updatePending(
   state: RoomViewState,
   clientMsgId: string,
@@ -140,9 +217,22 @@ function updatePending(
 export function roomReducer(state: RoomViewState, action: RoomAction): RoomViewState {
   switch (action.type) {
     case 'connected':
-      return { ...state, connection: 'connected' };
-    case 'disconnected':
-      return state.connection === 'connecting' ? state : { ...state, connection: 'reconnecting' };
+      return { ...state, connection: 'connected', unreachable: false, offline: false };
+    case 'disconnected': {
+      // A send that got no answer before the drop goes back to the outbox; sent again, its
+      // clientMsgId makes it the same message if the server had it after all.
+      const pending = state.pending.some((message) => message.status === 'sending')
+        ? state.pending.map((message) =>
+            message.status === 'sending' ? { ...message, status: 'queued' as const } : message,
+          )
+        : state.pending;
+      const connection = state.connection === 'connecting' ? 'connecting' : 'reconnecting';
+      return { ...state, connection, pending };
+    }
+    case 'connectFailed':
+      return state.unreachable ? state : { ...state, unreachable: true };
+    case 'network':
+      return state.offline === !action.online ? state : { ...state, offline: !action.online };
     case 'state':
       return {
         ...receive(state, action.state.messages),
@@ -153,6 +243,7 @@ export function roomReducer(state: RoomViewState, action: RoomAction): RoomViewS
         files: mergeFiles(state.files, action.state.files ?? []),
         // A countdown that ran out while we were away (a server restart) no longer applies.
         closing: state.closing && state.closing.deadline > action.now ? state.closing : null,
+        serverRestarting: false,
       };
     case 'memberJoined': {
       const known = state.members.some((member) => member.id === action.member.id);
@@ -210,27 +301,51 @@ export function roomReducer(state: RoomViewState, action: RoomAction): RoomViewS
         },
       };
     case 'closing':
+      // A shutdown is not a countdown: the room may well be there after the restart.
+      if (action.reason === 'server_shutdown') return { ...state, serverRestarting: true };
       return {
         ...state,
         closing: { deadline: action.now + action.secondsLeft * 1000, reason: action.reason },
       };
-    case 'closed':
-      return { ...state, closed: { reason: action.reason }, closing: null, typing: {} };
-    case 'sendStarted':
-      return { ...state, pending: [...state.pending, action.message] };
-    case 'sendFailed':
-      return updatePending(state, action.clientMsgId, (message) => ({
-        ...message,
-        status: 'failed',
-        error: action.error,
-      }));
-    case 'sendRetried':
+    case 'closed': {
+      if (state.closed !== null) return state;
+      // Nothing more goes out; what was not confirmed stays in view as not sent.
+      const pending = state.pending.map((message) =>
+        message.status === 'sending' ? { ...message, status: 'queued' as const } : message,
+      );
+      return { ...state, closed: { reason: action.reason }, closing: null, typing: {}, pending };
+    }
+    case 'sendQueued':
+      return {
+        ...state,
+        pending: [...state.pending, { ...action.message, status: 'queued', attempt: 0 }],
+      };
+    case 'sendAttempted':
       return updatePending(state, action.clientMsgId, (message) => ({
         clientMsgId: message.clientMsgId,
         body: message.body,
         createdAt: message.createdAt,
         status: 'sending',
+        attempt: action.attempt,
       }));
+    case 'sendFailed':
+      return updatePending(state, action.clientMsgId, (message) =>
+        message.status === 'sending' && message.attempt === action.attempt
+          ? { ...message, status: 'failed', error: action.error }
+          : message,
+      );
+    case 'sendRetried':
+      return updatePending(state, action.clientMsgId, (message) =>
+        message.status === 'failed'
+          ? {
+              clientMsgId: message.clientMsgId,
+              body: message.body,
+              createdAt: message.createdAt,
+              status: 'queued',
+              attempt: message.attempt,
+            }
+          : message,
+      );
     case 'sendDropped':
       return updatePending(state, action.clientMsgId, () => null);
   }

@@ -1,8 +1,12 @@
-import { useEffect, useReducer, useRef, useState, type Dispatch } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState, type Dispatch } from 'react';
 import { isRoomGone } from '../../lib/errorMessages.js';
 import { clearMembership, type SavedMembership } from '../../lib/memberships.js';
 import { createRoomSocket, type RoomSocket } from '../../lib/socket.js';
+import { loadOutbox } from '../chat/outboxStorage.js';
+import { fetchReadinessChecks, roomExists } from './roomApi.js';
+import { goneReason } from './roomGone.js';
 import {
+  ENDED_HERE,
   initialRoomState,
   roomReducer,
   type RoomAction,
@@ -22,18 +26,42 @@ export interface RoomConnection {
   dispatch: Dispatch<RoomAction>;
   /** Null until the connection is set up (and after the view unmounts). */
   socket: RoomSocket | null;
+  /**
+   * For other connections of the room (the code's) refused by the server: handled like the
+   * room's own refusal, so the page keeps what it holds when the room is gone.
+   */
+  rejected: (reason: SessionRejection) => void;
+  /** Tries to connect again now (after "Try again", or when the browser is back online). */
+  reconnectNow: () => void;
+}
+
+function browserOffline(): boolean {
+  return typeof navigator !== 'undefined' && navigator.onLine === false;
 }
 
 /**
- * Connects one room session over Socket.IO and keeps the room's state from its events. Calls
- * `onRejected` when the token is refused, after which this session is of no further use.
+ * Connects one room session over Socket.IO and keeps the room's state from its events. When the
+ * server refuses the session, a page that holds nothing yet calls `onRejected` (the name is asked
+ * again); a page that holds the conversation keeps it, read-only, and says why: the room ended,
+ * is gone from the server (a restart of a server that kept it in memory), or this member's
+ * session ended while the room lives on.
  */
 export function useRoom(
   session: SavedMembership,
   onRejected: (reason: SessionRejection) => void,
 ): RoomConnection {
-  const [state, dispatch] = useReducer(roomReducer, session.member, initialRoomState);
+  const [state, dispatch] = useReducer(roomReducer, session, (restored) =>
+    initialRoomState(
+      restored.member,
+      loadOutbox(restored.roomId, restored.member.id),
+      browserOffline(),
+    ),
+  );
   const [socket, setSocket] = useState<RoomSocket | null>(null);
+  const latest = useRef(state);
+  useEffect(() => {
+    latest.current = state;
+  }, [state]);
 
   // Read when (re)connecting, so the server replays what came after the newest message we hold.
   const lastSeq = useRef(0);
@@ -47,8 +75,71 @@ export function useRoom(
   }, [onRejected]);
 
   const { roomId, token } = session;
+  // Set once the refusal is being handled, so the socket's and the code's do not both act.
+  const ending = useRef(false);
+  const refused = useCallback(
+    async (reason: SessionRejection, retryLater: () => void) => {
+      if (ending.current) return;
+      const held = latest.current;
+      if (held.closed !== null) return;
+      if (held.room === null && held.pending.length === 0) {
+        rejected.current(reason);
+        return;
+      }
+      ending.current = true;
+      // A refused token says nothing of the room: a restarted server no longer knows its
+      // signing key (memory mode), or the member was removed. Ask about the room itself.
+      const exists = reason === 'room_not_found' ? 'gone' : await roomExists(roomId);
+      if (exists === 'unknown') {
+        ending.current = false;
+        retryLater();
+        return;
+      }
+      if (exists === 'live') {
+        dispatch({ type: 'closed', reason: ENDED_HERE.sessionEnded });
+        return;
+      }
+      const checks = await fetchReadinessChecks();
+      const now = latest.current;
+      clearMembership(roomId);
+      dispatch({
+        type: 'closed',
+        reason: goneReason({
+          room: now.room,
+          now: Date.now(),
+          serverRestarting: now.serverRestarting,
+          checks,
+        }),
+      });
+    },
+    [roomId],
+  );
+
+  const socketRef = useRef<RoomSocket | null>(null);
+  const reconnectNow = useCallback(() => {
+    const current = socketRef.current;
+    if (!current || current.connected || latest.current.closed !== null) return;
+    // Restarts the attempts at once, instead of waiting out Socket.IO's backoff.
+    current.disconnect();
+    current.connect();
+  }, []);
+
+  useEffect(() => {
+    const update = () => {
+      dispatch({ type: 'network', online: !browserOffline() });
+      if (!browserOffline()) reconnectNow();
+    };
+    window.addEventListener('online', update);
+    window.addEventListener('offline', update);
+    return () => {
+      window.removeEventListener('online', update);
+      window.removeEventListener('offline', update);
+    };
+  }, [reconnectNow]);
+
   useEffect(() => {
     const socket = createRoomSocket(token, () => lastSeq.current);
+    socketRef.current = socket;
     let closed = false;
     let retry: ReturnType<typeof setTimeout> | undefined;
     const connectLater = (ms: number) => {
@@ -64,12 +155,16 @@ export function useRoom(
     socket.on('connect_error', (error) => {
       // While `active`, Socket.IO retries by itself (network trouble); otherwise the server's
       // middleware refused us: the message is `unauthorized`, and `data.code` may say why.
-      if (socket.active) return;
+      if (socket.active) {
+        dispatch({ type: 'connectFailed' });
+        return;
+      }
       const { data } = error as Error & { data?: { code?: unknown } };
       const code = typeof data?.code === 'string' ? data.code : error.message;
-      if (isRoomGone(code)) rejected.current('room_not_found');
-      else if (error.message === 'unauthorized') rejected.current('unauthorized');
-      else connectLater(REFUSED_RETRY_MS);
+      const later = () => connectLater(REFUSED_RETRY_MS);
+      if (isRoomGone(code)) void refused('room_not_found', later);
+      else if (error.message === 'unauthorized') void refused('unauthorized', later);
+      else later();
     });
 
     socket.on('room:state', (roomState) =>
@@ -103,9 +198,10 @@ export function useRoom(
       clearTimeout(retry);
       socket.removeAllListeners();
       socket.disconnect();
+      socketRef.current = null;
       setSocket(null);
     };
-  }, [roomId, token]);
+  }, [roomId, token, refused]);
 
   // Typing indicators lapse when not repeated; wake up when the next one does.
   useEffect(() => {
@@ -116,5 +212,9 @@ export function useRoom(
     return () => clearTimeout(timer);
   }, [state.typing]);
 
-  return { state, dispatch, socket };
+  const rejectedElsewhere = useCallback(
+    (reason: SessionRejection) => void refused(reason, () => {}),
+    [refused],
+  );
+  return { state, dispatch, socket, rejected: rejectedElsewhere, reconnectNow };
 }
