@@ -11,70 +11,19 @@
  *
  * Screenshots go to e2e/artifacts/. The server and the browser are always stopped at the end.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { freePort } from './lib.mjs';
+import { killServers, serverEntry, startServer, stopServer } from './server.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
 const artifacts = join(here, 'artifacts');
-const serverEntry = join(root, 'dist', 'server', 'main.js');
 const webIndex = join(root, 'dist', 'web', 'index.html');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The whole run, as a last resort against a hang. */
 const RUN_MS = 480_000;
-
-/** The server's child process, so that even the watchdog and a signal can stop it. */
-let serverProcess;
-
-async function startServer() {
-  const port = await freePort();
-  const log = [];
-  const child = spawn(process.execPath, [serverEntry], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  serverProcess = child;
-  const keep = (chunk) => {
-    log.push(...chunk.toString().split('\n').filter(Boolean));
-    if (log.length > 200) log.splice(0, log.length - 200);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exited = null;
-  child.once('exit', (code, signal) => (exited = signal ?? `exit code ${code}`));
-
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && !exited) {
-    try {
-      if ((await fetch(`${baseUrl}/healthz`)).status === 200) return { child, baseUrl, log };
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(200);
-  }
-  child.kill('SIGKILL');
-  throw new Error(
-    `the server did not answer GET /healthz with 200 ${exited ? `(it stopped: ${exited})` : 'within 20 s'}\n` +
-      log.map((line) => `  server| ${line}`).join('\n'),
-  );
-}
-
-async function stopServer(server) {
-  const child = server?.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  if (!(await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]))) {
-    child.kill('SIGKILL');
-  }
-}
 
 function preflight() {
   for (const [path, build] of [
@@ -177,7 +126,7 @@ async function main() {
 
 function abort(reason) {
   console.error(`e2e: ${reason}`);
-  serverProcess?.kill('SIGKILL');
+  killServers();
   console.log('e2e: 0 passed, 1 failed');
   process.exit(1);
 }
