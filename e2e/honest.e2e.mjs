@@ -73,8 +73,21 @@ async function openPair({ browser, baseUrl, world, problems }, roomName) {
   return { desktop, phone, ada, grace, room };
 }
 
+/** The shortest life a room can have (API.md, "Room defaults"); the sweep runs every 5 s. */
+const SHORT_TTL_SECONDS = 60;
+
 async function outboxWhileOffline(context) {
-  const { phone, ada, grace } = await openPair(context, 'Outbox');
+  // A room for the last journey, whose time runs out while the others run.
+  const shortResponse = await fetch(`${context.baseUrl}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Short one', ttlSeconds: SHORT_TTL_SECONDS }),
+  });
+  check(shortResponse.status === 201, `creating a short room answered ${shortResponse.status}`);
+  context.world.shortRoom = (await shortResponse.json()).room;
+
+  const { desktop, phone, ada, grace } = await openPair(context, 'Outbox');
+  context.world.shared = { desktop, phone };
   await expectPresence(ada, 'Grace', 'online', 'Ada');
   // The offline shell needs the service worker in control before the network goes.
   await grace.evaluate(async () => {
@@ -268,6 +281,50 @@ async function restartEndsTheRoom(context) {
   }
 }
 
+async function expiryKeepsTheConversation({ world }) {
+  const { shortRoom } = world;
+  const { desktop, phone } = world.shared;
+  const ada = await desktop.newPage();
+  const grace = await phone.newPage();
+  Object.assign(world, { ada, grace });
+  await joinAs(ada, shortRoom.id, 'Ada');
+  await joinAs(grace, shortRoom.id, 'Grace');
+  await send(ada, 'Last words before the end');
+  await expectMessage(grace, 'Last words before the end', 'Grace');
+  await textbox(grace, 'Message').fill('Something I never sent');
+
+  const untilEnd = Date.parse(shortRoom.expiresAt) - Date.now() + 15_000;
+  for (const [page, who] of [
+    [grace, 'Grace'],
+    [ada, 'Ada'],
+  ]) {
+    try {
+      await page
+        .getByRole('heading', { name: 'This room has ended' })
+        .waitFor({ state: 'visible', timeout: Math.max(untilEnd, EXPECT_MS) });
+    } catch {
+      throw new Error(`expected ${who} to see "This room has ended" when its time ran out`);
+    }
+    await expectVisible(page.getByText('It has reached the end of its life.'), `${who}: why`);
+    await expectMessage(page, 'Last words before the end', `${who} after the end`);
+  }
+  check(
+    (await textbox(grace, 'Message').inputValue()) === 'Something I never sent',
+    'the draft is gone after the room expired',
+  );
+  const [download] = await Promise.all([
+    ada.waitForEvent('download'),
+    button(ada, 'Save conversation').click(),
+  ]);
+  const saved = await readFile(await download.path(), 'utf8');
+  check(
+    saved.includes('# Short one') && saved.includes('Last words before the end'),
+    `the saved conversation lacks the room or its message:\n${saved}`,
+  );
+  await expectAccessible(ada, 'an expired room on a desktop (light)');
+  await expectAccessible(grace, 'an expired room on a phone (dark)');
+}
+
 export const journeys = [
   {
     name: 'offline, messages wait as "Not sent yet", survive a reload and arrive once',
@@ -276,6 +333,10 @@ export const journeys = [
   {
     name: 'a memory-mode restart ends the room: the page keeps it all and saves it',
     run: restartEndsTheRoom,
+  },
+  {
+    name: 'a room whose time runs out keeps its conversation on screen, saved on demand',
+    run: expiryKeepsTheConversation,
   },
 ];
 

@@ -252,6 +252,13 @@ describe('the outbox', () => {
       ['c2', 'queued'],
     ]);
     expect(nextToSend(state)).toBeUndefined();
+    // The server's reason replaces one the page guessed, and nothing replaces the server's.
+    const guessedFirst = run([{ type: 'closed', reason: 'gone' }], open);
+    expect(run([{ type: 'closed', reason: 'expired' }], guessedFirst).closed).toEqual({
+      reason: 'expired',
+    });
+    const told = run([{ type: 'closed', reason: 'deleted' }], open);
+    expect(run([{ type: 'closed', reason: 'gone' }], told).closed).toEqual({ reason: 'deleted' });
     // The page keeps what it held.
     const held = run(
       [

@@ -126,6 +126,12 @@ export function initialRoomState(
   };
 }
 
+const guessedReasons: ReadonlySet<string> = new Set(Object.values(ENDED_HERE));
+
+function guessed(reason: string): boolean {
+  return guessedReasons.has(reason);
+}
+
 /** The warning still stands for a room ending at `expiresAt` (it has not moved later). */
 function stillExpiring(expiring: RoomViewState['expiring'], room: Room): RoomViewState['expiring'] {
   if (expiring === null || room.expiresAt === null) return null;
@@ -308,7 +314,11 @@ export function roomReducer(state: RoomViewState, action: RoomAction): RoomViewS
         closing: { deadline: action.now + action.secondsLeft * 1000, reason: action.reason },
       };
     case 'closed': {
-      if (state.closed !== null) return state;
+      // The server's own reason wins over one this page guessed (the code's connection may be
+      // refused a moment before `room:closed` arrives); otherwise the first reason stays.
+      if (state.closed !== null && !(guessed(state.closed.reason) && !guessed(action.reason))) {
+        return state;
+      }
       // Nothing more goes out; what was not confirmed stays in view as not sent.
       const pending = state.pending.map((message) =>
         message.status === 'sending' ? { ...message, status: 'queued' as const } : message,
