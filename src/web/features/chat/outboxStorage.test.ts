@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clientMsgIdSchema } from '../../../protocol/chat.js';
 import { loadOutbox, outboxKey, saveOutbox } from './outboxStorage.js';
 
 function memoryStorage() {
@@ -51,6 +52,15 @@ describe('the stored outbox', () => {
     ]) {
       storage.items.set(outboxKey('room', 'ada'), raw);
       expect(loadOutbox('room', 'ada', storage)).toEqual([]);
+    }
+  });
+
+  it('takes the clientMsgIds the server takes, and no other', () => {
+    const storage = memoryStorage();
+    for (const id of ['c1', 'a'.repeat(64), 'a'.repeat(65), 'x:y.z_-', 'bad id!', '', 'é']) {
+      storage.items.set(outboxKey('room', 'ada'), JSON.stringify([{ ...one, clientMsgId: id }]));
+      const kept = loadOutbox('room', 'ada', storage).length === 1;
+      expect(kept, id).toBe(clientMsgIdSchema.safeParse(id).success);
     }
   });
 
