@@ -7,6 +7,7 @@
  * `e2e: N passed, N failed`; the exit code is non-zero on any failure.
  *
  *   CHROMIUM_PATH=/usr/bin/chromium node e2e/run.mjs
+ *   E2E_ONLY=code node e2e/run.mjs    # only the files whose name contains "code"
  *
  * Screenshots go to e2e/artifacts/. The server and the browser are always stopped at the end.
  */
@@ -110,8 +111,9 @@ async function main() {
   for (const name of readdirSync(artifacts)) {
     if (name.startsWith('failure-')) rmSync(join(artifacts, name)); // from an earlier run
   }
+  const only = process.env.E2E_ONLY ?? '';
   const files = readdirSync(here)
-    .filter((name) => name.endsWith('.e2e.mjs'))
+    .filter((name) => name.endsWith('.e2e.mjs') && name.includes(only))
     .sort();
 
   let server;

@@ -68,6 +68,7 @@ async function loadLanguage(id: string): Promise<Extension> {
 }
 
 export interface CodeEditorProps {
+  id?: string;
   ytext: Y.Text;
   awareness: Awareness;
   undoManager: Y.UndoManager;
@@ -90,6 +91,7 @@ export interface CodeEditorProps {
  * editor's look is all in editorTheme.ts.
  */
 export function CodeEditor({
+  id,
   ytext,
   awareness,
   undoManager,
@@ -202,7 +204,7 @@ export function CodeEditor({
     };
   }, [language, ytext]);
 
-  return <div ref={hostRef} className="code-editor" />;
+  return <div ref={hostRef} id={id} className="code-editor" />;
 }
 
 function editability(editable: boolean): Extension {
