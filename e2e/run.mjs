@@ -26,7 +26,7 @@ const serverEntry = join(root, 'dist', 'server', 'main.js');
 const webIndex = join(root, 'dist', 'web', 'index.html');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The whole run, as a last resort against a hang. */
-const RUN_MS = 240_000;
+const RUN_MS = 300_000;
 
 function freePort() {
   return new Promise((resolve, reject) => {
