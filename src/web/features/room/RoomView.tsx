@@ -240,7 +240,8 @@ export function RoomView({
       {state.closing && (
         <ClosingBanner deadline={state.closing.deadline} reason={state.closing.reason} />
       )}
-      <div className="room-body">
+      {/* With the code open on a wide screen, the sidebar narrows to give the code room. */}
+      <div className={!narrow && showCode ? 'room-body with-code' : 'room-body'}>
         <main className="chat">
           {room !== null && (
             <ViewTabs
