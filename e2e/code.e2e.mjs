@@ -576,18 +576,30 @@ async function phoneLayout({ artifacts, world }) {
   await eventually('Ada to see Grace’s long line', async () =>
     (await codeText(ada)).includes('far longer than a phone'),
   );
-  const scroll = await codeOf(grace).evaluate((region) => {
-    const scroller = region
-      .querySelector('.code-editor')
-      ?.shadowRoot?.querySelector('.cm-scroller');
-    return scroller
-      ? { scrollWidth: scroller.scrollWidth, clientWidth: scroller.clientWidth }
-      : null;
-  });
+  const scroll = () =>
+    codeOf(grace).evaluate((region) => {
+      const root = region.querySelector('.code-editor')?.shadowRoot;
+      const scroller = root?.querySelector('.cm-scroller');
+      return scroller
+        ? { scrollWidth: scroller.scrollWidth, clientWidth: scroller.clientWidth }
+        : null;
+    });
+  const wrapped = await scroll();
   check(
-    scroll !== null && scroll.scrollWidth <= scroll.clientWidth,
-    `the long line does not wrap on the phone: ${JSON.stringify(scroll)}`,
+    wrapped !== null && wrapped.scrollWidth <= wrapped.clientWidth,
+    `the long line does not wrap on the phone: ${JSON.stringify(wrapped)}`,
   );
+  // Turned into a wide screen the line runs on (scrolled sideways), and wraps again after.
+  await grace.setViewportSize({ width: 1000, height: 844 });
+  await eventually('the long line to stop wrapping on a wide screen', async () => {
+    const wide = await scroll();
+    return wide !== null && wide.scrollWidth > wide.clientWidth;
+  });
+  await grace.setViewportSize({ width: 390, height: 844 });
+  await eventually('the long line to wrap again on the phone', async () => {
+    const narrow = await scroll();
+    return narrow !== null && narrow.scrollWidth <= narrow.clientWidth;
+  });
   await grace.screenshot({ path: join(artifacts, 'code-phone-wrapped.png') });
 
   // Ada selects everything (the code ends with a newline, so her selection ends where the
