@@ -273,7 +273,8 @@ class NamesMarker extends GutterMarker {
       label.textContent = tag.name;
       labels.append(label);
     }
-    box.append(bar, labels);
+    // The names first: placed absolutely, they start from where they would be, the line's top.
+    box.append(labels, bar);
     return box;
   }
 }
@@ -297,35 +298,42 @@ export function nameMarkers(
   );
 }
 
-/** The names sit over the line numbers, to the left of the bar, never over the code. */
+/**
+ * The names sit over the line numbers, to the left of the bar, never over the code: they are
+ * placed in the whole gutters' box (the nearest positioned one), from its left edge to the bar,
+ * and a name too long for that is cut short.
+ */
 const namesTheme = EditorView.baseTheme({
-  '.cm-yNameGutter': { width: '5px' },
-  '.cm-yNameGutter .cm-gutterElement': { position: 'relative', padding: '0' },
-  '.cm-yNames': { position: 'absolute', inset: '0', pointerEvents: 'none' },
+  // Gutters clip what overflows them; the names reach over the line numbers.
+  '.cm-gutter.cm-yNameGutter': { width: '5px', overflow: 'visible' },
+  '.cm-yNameGutter .cm-gutterElement': { padding: '0' },
+  '.cm-yNames': { display: 'block', height: '100%', pointerEvents: 'none' },
   '.cm-yNameBar': {
-    position: 'absolute',
-    top: '0',
-    bottom: '0',
-    right: '1px',
+    display: 'block',
+    height: '100%',
     width: '3px',
+    marginLeft: '1px',
     borderRadius: '2px',
   },
   '.cm-yNameLabels': {
     position: 'absolute',
-    top: '0',
+    left: '0',
     right: '6px',
     display: 'flex',
-    flexDirection: 'row-reverse',
+    justifyContent: 'flex-end',
     gap: '2px',
+    overflow: 'hidden',
   },
   '.cm-yName': {
+    flex: '0 1 auto',
+    minWidth: '0',
     maxWidth: '8em',
     overflow: 'hidden',
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
-    padding: '0 3px',
+    padding: '0 2px',
     borderRadius: '3px',
-    fontSize: '0.75em',
+    fontSize: '0.7em',
     lineHeight: '1.5',
     fontFamily: 'system-ui, sans-serif',
     color: 'white',
