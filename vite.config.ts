@@ -1,15 +1,36 @@
-import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { finishWebBuild } from './scripts/webBuildOutput.js';
+
+const outDir = fileURLToPath(new URL('dist/web', import.meta.url));
+/** Source maps for whoever debugs a build: beside dist/web, never served. */
+const mapsDir = fileURLToPath(new URL('dist/web-sourcemaps', import.meta.url));
+
+/** After the bundle is written: maps out of the served folder, Brotli and gzip copies in. */
+function webBuildOutput(): Plugin {
+  return {
+    name: 'roomkit-web-build-output',
+    apply: 'build',
+    async closeBundle() {
+      await finishWebBuild(outDir, mapsDir);
+    },
+  };
+}
 
 // The web client lives in src/web and is served by the Roomkit server itself in production.
 // In development (`npm run dev`) Vite serves it and proxies the API and sockets to the server.
 export default defineConfig({
   root: 'src/web',
-  plugins: [react()],
+  plugins: [react(), webBuildOutput()],
   build: {
-    outDir: '../../dist/web',
+    outDir,
     emptyOutDir: true,
-    sourcemap: true,
+    // Maps without a `sourceMappingURL` in the bundles; webBuildOutput moves them out of dist/web.
+    sourcemap: 'hidden',
+    // dist/web/.vite/manifest.json: which chunks each page loads (bench/web measures the home
+    // page's). The server serves no dot-folder.
+    manifest: true,
   },
   server: {
     port: 5173,

@@ -11,11 +11,20 @@ import { collabSuite } from './collab.bench.js';
 import { execSuite } from './exec.bench.js';
 import { filesSuite } from './files.bench.js';
 import { sseSuite } from './sse.bench.js';
+import { webSuite } from './web.bench.js';
 import type { BenchBlock, BenchContext, Benchmark, Suite } from './lib/bench.js';
 import { BENCHMARKS_MD, machine, redrawCharts, writeResults } from './lib/report.js';
 
 // Each suite's benchmarks take its own context; the runner only hands prepare()'s result back.
-const suites: Suite[] = [filesSuite, collabSuite, execSuite, clusterSuite, chatSuite, sseSuite];
+const suites: Suite[] = [
+  filesSuite,
+  collabSuite,
+  execSuite,
+  clusterSuite,
+  chatSuite,
+  sseSuite,
+  webSuite,
+];
 
 function select(names: string[]): Map<Suite, Benchmark[]> {
   const all = suites.flatMap((suite) =>

@@ -219,6 +219,7 @@ async function unknownJoinCode({ browser, baseUrl, world, problems }) {
 async function leaveTheRoom({ world }) {
   const { ada, grace, roomId } = world;
   await button(ada, 'Leave').click();
+  await button(ada, 'Leave room').click();
   await ada.waitForURL((url) => url.pathname === '/');
   await expectVisible(button(ada, 'Create room'), 'the home page after leaving');
   await ada.goto(`/r/${roomId}`);

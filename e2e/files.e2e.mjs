@@ -5,7 +5,7 @@
  * and cancelled uploads; and the installable PWA, whose share target sends a photo from another
  * app into a room through the service worker. The journeys share the room of the first.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -25,6 +25,7 @@ import {
   showChat,
   showFiles,
   swipe,
+  landscape,
   textbox,
   uploadWithButton,
   newDesktop,
@@ -32,29 +33,26 @@ import {
   watch,
 } from './lib.mjs';
 
-/** A landscape drawn at test time: a sky, a sun and two hills, in the colours given. */
-function landscape(width, height, { sky, sun, hills }) {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 120 80" preserveAspectRatio="none">
-    <defs><linearGradient id="s" x1="0" y1="0" x2="0" y2="1">
-      <stop offset="0" stop-color="${sky[0]}"/><stop offset="1" stop-color="${sky[1]}"/>
-    </linearGradient></defs>
-    <rect width="120" height="80" fill="url(#s)"/>
-    <circle cx="84" cy="26" r="10" fill="${sun}"/>
-    <path d="M0 60 Q30 38 60 58 T120 52 V80 H0z" fill="${hills[0]}"/>
-    <path d="M0 70 Q40 56 80 70 T120 66 V80 H0z" fill="${hills[1]}"/>
-  </svg>`;
-  return sharp(Buffer.from(svg));
-}
-
-const HARBOUR = { sky: ['#3366cc', '#9cc3ff'], sun: '#ffe08a', hills: ['#2f7d4f', '#1f5c3a'] };
 const MEADOW = { sky: ['#ff9a62', '#ffd9a8'], sun: '#fff3c4', hills: ['#6aa84f', '#38761d'] };
 const SUNSET = { sky: ['#5b2a86', '#f08a4b'], sun: '#ffd166', hills: ['#3d2c5e', '#1d1433'] };
+
+/** The camera the test photos name in their EXIF, which no download may carry. */
+const CAMERA = 'RoomkitTestCamera';
 
 const jpeg = async (name, width, height, colours) => ({
   name,
   mimeType: 'image/jpeg',
-  buffer: await landscape(width, height, colours).jpeg({ quality: 85 }).toBuffer(),
+  buffer: await landscape(width, height, colours)
+    .jpeg({ quality: 85 })
+    .withExif({ IFD0: { Make: CAMERA, Model: 'Harbour 1' }, IFD3: { GPSLatitudeRef: 'N' } })
+    .toBuffer(),
 });
+
+/** A JPEG's compressed picture: from its first start-of-scan marker (FF DA) to the end. */
+function scanData(bytes) {
+  const start = bytes.indexOf(Buffer.from([0xff, 0xda]));
+  return start < 0 ? Buffer.alloc(0) : bytes.subarray(start);
+}
 
 async function joinAs(page, name) {
   await textbox(page, 'Display name').fill(name);
@@ -86,7 +84,7 @@ async function photoFromDesktopInPhoneGallery({ browser, baseUrl, artifacts, wor
   await joinAs(grace, 'Grace');
 
   // Ada shares a photo with the "Upload" button; it shows in her chat and her gallery at once.
-  const harbour = await jpeg('harbour.jpg', 1200, 800, HARBOUR);
+  const harbour = await jpeg('harbour.jpg', 1200, 800);
   world.harbour = harbour;
   await uploadWithButton(ada, harbour);
   await expectImageLoaded(imageIn(messagesOf(ada), 'harbour.jpg'), 'the photo in Ada’s chat');
@@ -226,7 +224,14 @@ async function lightbox({ world, artifacts }) {
     metadata.width === 1200 && metadata.height === 800,
     `the download is ${metadata.width}×${metadata.height}, not the 1200×800 original`,
   );
-  check(harbour.buffer.length > 0, 'no photo');
+  // Given back as it was sent, minus metadata: the compressed picture byte for byte, no camera.
+  const savedBytes = await readFile(savedPath);
+  const sent = scanData(harbour.buffer);
+  check(sent.length > 1000, 'the photo sent has no picture data');
+  check(harbour.buffer.includes(CAMERA), 'the photo sent carries no camera to remove');
+  check(scanData(savedBytes).equals(sent), 'the download’s picture data differs from the upload’s');
+  check(!savedBytes.includes(CAMERA), 'the download still names the camera');
+  check(savedBytes.length <= harbour.buffer.length, 'the download is larger than the upload');
   await ada.keyboard.press('ArrowLeft');
   await expectVisible(ada.getByRole('heading', { name: 'meadow.png' }), 'meadow.png after ←');
   await ada.keyboard.press('Escape');
@@ -484,7 +489,7 @@ async function shareWithoutServiceWorker({ browser, baseUrl, problems }) {
     const page = await context.newPage();
     watch(page, 'phone without a service worker', problems);
     await page.goto('/');
-    await shareFromAnotherApp(page, await jpeg('lost.jpg', 200, 100, HARBOUR), {});
+    await shareFromAnotherApp(page, await jpeg('lost.jpg', 200, 100), {});
     await page.waitForURL((url) => url.pathname === '/share');
     check(
       new URL(page.url()).searchParams.get('status') === 'no-service-worker',

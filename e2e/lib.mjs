@@ -4,7 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
 
 const axeSource = readFileSync(
   createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
@@ -108,9 +110,16 @@ export async function expectMessage(page, text, who) {
   );
 }
 
-/** On a phone the members are a drawer behind the "Members" button; on a desktop, a sidebar. */
+/**
+ * On a phone the members are a drawer behind "Members" in the "Room menu"; on a desktop, a
+ * sidebar.
+ */
 export async function showMembers(page) {
   if (await membersOf(page).isVisible()) return;
+  const menu = button(page, 'Room menu');
+  if ((await menu.isVisible()) && (await menu.getAttribute('aria-expanded')) !== 'true') {
+    await menu.click();
+  }
   await page.getByRole('button', { name: /^Members/ }).click();
   await expectVisible(membersOf(page), 'region "Members"');
 }
@@ -187,6 +196,18 @@ export async function swipe(page, from, to, steps = 6) {
   }
 }
 
+/** Pretends the tab went to the background (or came back), as switching tabs does. */
+export function setTabHidden(page, hidden) {
+  return page.evaluate((value) => {
+    const { document } = globalThis;
+    Object.defineProperty(document, 'visibilityState', {
+      configurable: true,
+      get: () => (value ? 'hidden' : 'visible'),
+    });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
 /** A desktop browser context (1280×800, light theme). */
 export function newDesktop(browser, baseUrl, options = {}) {
   return browser.newContext({
@@ -207,5 +228,33 @@ export function newPhone(browser, baseUrl, options = {}) {
     hasTouch: true,
     colorScheme: 'dark',
     ...options,
+  });
+}
+
+const HARBOUR = { sky: ['#3366cc', '#9cc3ff'], sun: '#ffe08a', hills: ['#2f7d4f', '#1f5c3a'] };
+
+/** A landscape drawn at test time: a sky, a sun and two hills, in the colours given. */
+export function landscape(width, height, { sky, sun, hills } = HARBOUR) {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 120 80" preserveAspectRatio="none">
+    <defs><linearGradient id="s" x1="0" y1="0" x2="0" y2="1">
+      <stop offset="0" stop-color="${sky[0]}"/><stop offset="1" stop-color="${sky[1]}"/>
+    </linearGradient></defs>
+    <rect width="120" height="80" fill="url(#s)"/>
+    <circle cx="84" cy="26" r="10" fill="${sun}"/>
+    <path d="M0 60 Q30 38 60 58 T120 52 V80 H0z" fill="${hills[0]}"/>
+    <path d="M0 70 Q40 56 80 70 T120 66 V80 H0z" fill="${hills[1]}"/>
+  </svg>`;
+  return sharp(Buffer.from(svg));
+}
+
+/** A port nothing listens on now, for a server of the journeys' own. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
   });
 }

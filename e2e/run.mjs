@@ -7,17 +7,17 @@
  * `e2e: N passed, N failed`; the exit code is non-zero on any failure.
  *
  *   CHROMIUM_PATH=/usr/bin/chromium node e2e/run.mjs
- *   E2E_ONLY=code node e2e/run.mjs    # only the files whose name contains "code"
+ *   E2E_ONLY=header node e2e/run.mjs     # only the files whose name contains "header"
  *
  * Screenshots go to e2e/artifacts/. The server and the browser are always stopped at the end.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { freePort } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
@@ -26,18 +26,7 @@ const serverEntry = join(root, 'dist', 'server', 'main.js');
 const webIndex = join(root, 'dist', 'web', 'index.html');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The whole run, as a last resort against a hang. */
-const RUN_MS = 300_000;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+const RUN_MS = 480_000;
 
 /** The server's child process, so that even the watchdog and a signal can stop it. */
 let serverProcess;
@@ -111,9 +100,11 @@ async function main() {
   for (const name of readdirSync(artifacts)) {
     if (name.startsWith('failure-')) rmSync(join(artifacts, name)); // from an earlier run
   }
-  const only = process.env.E2E_ONLY ?? '';
+  // E2E_ONLY=roomLife,chat runs only the files whose names contain one of those; unset, all.
+  const only = (process.env.E2E_ONLY ?? '').split(',').filter(Boolean);
   const files = readdirSync(here)
-    .filter((name) => name.endsWith('.e2e.mjs') && name.includes(only))
+    .filter((name) => name.endsWith('.e2e.mjs'))
+    .filter((name) => only.length === 0 || only.some((part) => name.includes(part)))
     .sort();
 
   let server;

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 process.chdir(join(dirname(fileURLToPath(import.meta.url)), '..'));
 
-const outputs = ['dist/server/main.js', 'dist/web/index.html'];
+// The manifest too: a build from before it was written is rebuilt (bench/web reads it).
+const outputs = ['dist/server/main.js', 'dist/web/index.html', 'dist/web/.vite/manifest.json'];
 const newest = (dir) =>
   readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
     const path = join(dir, entry.name);

@@ -22,6 +22,7 @@ import {
 } from './helpers.js';
 import type { AppOptions } from '../src/server/app.js';
 import { ManualClock } from '../src/server/core/Clock.js';
+import { BUS_EVENT } from '../src/server/cluster/serverSideEvents.js';
 import { lacks } from './requirements.js';
 import { useS3 } from './s3.js';
 
@@ -287,6 +288,63 @@ describe.skipIf(lacks('postgres', 'redis'))('two instances over Redis', () => {
       );
       expect(expiring(client)).toEqual([{ secondsLeft: 300 }]);
     }
+  });
+
+  it('stop a run held by the other instance at its member’s request', async () => {
+    const [a, b] = await twoInstances();
+    const { room, ada, grace } = await roomAcross(a, b);
+    const watcher = await connectWithState(b, grace.token);
+
+    const answer = api(a, 'POST', `/api/rooms/${room.id}/exec`, {
+      token: ada.token,
+      body: { language: 'javascript', code: 'while (true) {}' },
+    });
+    await waitFor(() => watcher.events.find((e) => e.name === 'exec:started'), 5000, 'the run');
+    const stopped = await api(b, 'POST', `/api/rooms/${room.id}/exec/stop`, { token: ada.token });
+    expect(stopped.status).toBe(204);
+    // Stopped, not timed out: the stop crossed to A before the run's deadline.
+    expect((await answer).body).toMatchObject({ exitCode: 137, stopped: true, timedOut: false });
+    const result = await waitFor(
+      () => watcher.events.find((e) => e.name === 'exec:result'),
+      5000,
+      'the result on B',
+    );
+    expect(result.payload.result).toMatchObject({ stopped: true });
+  });
+
+  it('pass on only relayed events that follow their schema', async () => {
+    const [a, b] = await twoInstances();
+    const { room, ada, grace } = await roomAcross(a, b);
+    // B's event streams hear other instances through the relay.
+    const stream = openEvents(b, room.id, grace.token);
+    await stream.opened;
+    // What a confused or hostile peer might put on the cluster's channel.
+    for (const bogus of [
+      { roomId: room.id, name: 'message:new', payload: { message: { body: 'forged' } } },
+      { roomId: room.id, name: 'room:state', payload: {} },
+      { roomId: room.id, name: 'no:such-event', payload: {} },
+      { roomId: room.id, name: 'member:left', payload: { memberId: 42 }, extra: true },
+      { roomId: room.id, name: 'room:closed', payload: { reason: '' } },
+    ])
+      a.sockets.io.serverSideEmit(BUS_EVENT, bogus as never);
+    const sent = await api(a, 'POST', `/api/rooms/${room.id}/messages`, {
+      token: ada.token,
+      body: { body: 'the real one' },
+    });
+    expect(sent.status).toBe(201);
+    await waitFor(
+      () => stream.events.some((e) => e.name === 'message:new'),
+      5000,
+      'the real message on B',
+    );
+    // Emitted before the real message on one ordered channel: refused, not merely late.
+    const names = stream.events
+      .map((e) => e.name)
+      .filter((name) => name !== 'room:state' && name !== 'presence');
+    expect(names).toEqual(['message:new']);
+    expect(stream.events.find((e) => e.name === 'message:new')?.data.message.body).toBe(
+      'the real one',
+    );
   });
 
   it('refuse to start without Redis, in one line naming it', async () => {

@@ -115,6 +115,52 @@ export function table(header: string[], rows: Cell[][], align?: ('l' | 'r')[]): 
   ].join('\n');
 }
 
+/** Where the page's prose wraps, so that it reads as plain text. */
+const PROSE_WIDTH = 100;
+
+/**
+ * `markdown` with every prose line longer than `width` broken at spaces: tables, headings,
+ * images, comments and fenced code stay as they are, a code span is never broken, and a list
+ * item's continuation lines are indented under its text. Lines already short enough are left
+ * alone, so wrapping twice changes nothing.
+ */
+export function wrapProse(markdown: string, width = PROSE_WIDTH): string {
+  let fenced = false;
+  return markdown
+    .split('\n')
+    .flatMap((line) => {
+      if (line.startsWith('```')) fenced = !fenced;
+      if (fenced || line.length <= width || /^\s*(\||#|<!--|!\[|```)/.test(line)) return [line];
+      const indent = /^(\s*(?:[-*+]|\d+\.)\s+|\s*)/.exec(line)?.[0] ?? '';
+      const hanging = ' '.repeat(indent.length);
+      const lines: string[] = [];
+      let current = indent;
+      for (const word of words(line.slice(indent.length))) {
+        const lead = current === indent || current === hanging ? '' : ' ';
+        if (current.length + lead.length + word.length > width && current.trim() !== '') {
+          lines.push(current);
+          current = hanging + word;
+        } else current += lead + word;
+      }
+      lines.push(current);
+      return lines;
+    })
+    .join('\n');
+}
+
+/** A prose line's words, a code span (`a b`) counting as one. */
+function words(text: string): string[] {
+  const result: string[] = [];
+  for (const part of text.split(' ')) {
+    const last = result.at(-1);
+    // Inside an unclosed code span the space belongs to the span.
+    if (last !== undefined && (last.match(/`/g)?.length ?? 0) % 2 === 1) {
+      result[result.length - 1] = `${last} ${part}`;
+    } else if (part !== '') result.push(part);
+  }
+  return result;
+}
+
 const start = (id: string) => `<!-- bench:${id}:start -->`;
 const end = (id: string) => `<!-- bench:${id}:end -->`;
 
@@ -185,17 +231,17 @@ export async function writeResults(
   await writeSuiteResults(section, resultsDir);
   let text = existsSync(file) ? await readFile(file, 'utf8') : FILE_HEADER;
   if (!text.includes(start(section.suite))) {
-    text = upsertBlock(text, section.suite, section.intro);
+    text = upsertBlock(text, section.suite, wrapProse(section.intro));
   } else {
     // Keep the intro current without touching the benchmark blocks inside the suite.
     const introEnd = text.indexOf('<!-- bench:', text.indexOf(start(section.suite)) + 1);
     const from = text.indexOf(start(section.suite)) + start(section.suite).length;
     if (introEnd > from)
-      text = `${text.slice(0, from)}\n${section.intro.trim()}\n\n${text.slice(introEnd)}`;
+      text = `${text.slice(0, from)}\n${wrapProse(section.intro.trim())}\n\n${text.slice(introEnd)}`;
   }
   for (const { id, markdown, chart } of section.blocks) {
     const image = chart ? `\n\n![${chart.title}](${chartFile(id)})` : '';
-    text = upsertBlock(text, id, `${markdown.trim()}${image}`, section.suite);
+    text = upsertBlock(text, id, `${wrapProse(markdown.trim())}${image}`, section.suite);
   }
   text = upsertSummary(text, await readAllResults(resultsDir));
   await mkdir(docsDir, { recursive: true });

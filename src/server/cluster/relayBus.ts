@@ -1,10 +1,11 @@
 import type { Server } from 'socket.io';
 import { z } from 'zod';
+import { serverEvents } from '../../protocol/events.js';
 import type { RoomEvent, RoomEventBus } from '../core/RoomEventBus.js';
 import { BUS_EVENT, type ServerSideEvents } from './serverSideEvents.js';
 
-/** What another instance's event must at least be; the payload is that instance's own view. */
-const relayedEventSchema = z.looseObject({
+/** What another instance's event must be; its payload is checked against its event's schema. */
+const relayedEventSchema = z.object({
   roomId: z.string().min(1),
   name: z.string().min(1),
   payload: z.unknown(),
@@ -31,6 +32,16 @@ export function relayBus(
     const parsed = relayedEventSchema.safeParse(event);
     if (!parsed.success)
       return onInvalid(new Error(`relayed event refused: ${parsed.error.message}`));
+    const { name, payload } = parsed.data;
+    // Only the room's own events, each as its schema (API.md) describes it, reach clients.
+    const definition = Object.hasOwn(serverEvents, name)
+      ? serverEvents[name as keyof typeof serverEvents]
+      : undefined;
+    if (definition === undefined || name === 'room:state')
+      return onInvalid(new Error(`relayed event refused: unknown event ${name}`));
+    const checked = definition.schema.safeParse(payload);
+    if (!checked.success)
+      return onInvalid(new Error(`relayed ${name} refused: ${checked.error.message}`));
     bus.publish({ ...(parsed.data as RoomEvent), remote: true });
   };
   io.on(BUS_EVENT, onRelayed);

@@ -94,10 +94,8 @@ describe('CheckedMemberships', () => {
       told.push(roomId);
     });
     await cache.check(room.id, 'ada', async () => sessionOf('ada'));
-    const started = performance.now();
     await cache.revoke(room.id);
     expect(told).toEqual([room.id]);
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(cache.get(room.id, 'ada')).toBeUndefined();
   });
 

@@ -93,15 +93,14 @@ export function describeExecContract(
 
         it('ends an endless loop promptly when its signal is aborted', async () => {
           const controller = new AbortController();
-          const started = performance.now();
           setTimeout(() => controller.abort(), 300);
-          await driver.run(
+          const result = await driver.run(
             { language, code: snippets.infiniteLoop, stdin: '' },
             { ...relaxed, wallMs: 10_000 },
             controller.signal,
           );
-          // Well before the deadline; a cold start (Python's first load) counts too.
-          expect(performance.now() - started).toBeLessThan(8000);
+          // Ended by the signal, not by the 10 s deadline.
+          expect(result.timedOut).toBe(false);
         });
 
         it('stops a program that sleeps forever', async () => {

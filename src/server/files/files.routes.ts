@@ -43,8 +43,13 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
     });
 
     const member = { preHandler: requireMember() };
-    // Media URLs are opened by <img src>, which cannot send a header.
-    const media = { preHandler: requireMember('roomId', { queryToken: true }) };
+    // Media URLs are opened by <img src>, which cannot send a header. Their bytes go out as
+    // stored, never compressed on the way: images are compressed already, and ranges and the
+    // ETag count the stored bytes.
+    const media = {
+      preHandler: requireMember('roomId', { queryToken: true }),
+      compress: false as const,
+    };
 
     app.post('/api/rooms/:roomId/files', member, async (request, reply) => {
       const { membership } = request.member;

@@ -10,6 +10,7 @@ import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import type { MemoryAccountant } from '../core/MemoryAccountant.js';
 import { registerAuth } from './auth/preHandlers.js';
+import { compression } from './compression.js';
 import { registerErrorHandler } from './errorHandler.js';
 import { corsOrigins } from './origins.js';
 import { securityHeaders } from './securityHeaders.js';
@@ -78,10 +79,12 @@ export function createHttpApp(config: Config, accountant: MemoryAccountant): Fas
 
 /**
  * What every route shares, set up once the core exists: the error envelope, the auth
- * preHandlers, security headers and CSP, CORS for PUBLIC_URL's origin, X-System-Status.
+ * preHandlers, security headers and CSP, CORS for PUBLIC_URL's origin, X-System-Status, and
+ * compressed responses (before any route is added: the plugin hooks each route as it comes).
  */
 export async function configureHttp(app: FastifyInstance, ctx: RoomkitContext): Promise<void> {
   registerErrorHandler(app);
+  await compression(app);
   registerAuth(app, ctx);
   dropUnusedConnectionsOnClose(app);
   securityHeaders(app, {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
+import fastifyStatic, { type SetHeadersResponse } from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { notFound } from './errorHandler.js';
 
@@ -20,9 +20,33 @@ export function findWebRoot(): string | undefined {
 
 const API_PREFIXES = ['/api/', '/socket.io', '/collab/', '/healthz', '/readyz', '/metrics'];
 
+/** Vite's content-hashed output: `assets/<name>-<hash>.<ext>`; its URL changes with its bytes. */
+const HASHED_ASSET = /^[\w.-]+-[\w-]{8,}\.[a-z0-9]+$/i;
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Kept, but checked with the server (ETag / Last-Modified) before each use. */
+export const REVALIDATE = 'no-cache';
+/** Types the build writes `.br`/`.gz` copies of (scripts/webBuildOutput.ts). */
+const COMPRESSIBLE = /\.(js|mjs|css|html|json|svg|webmanifest|txt|xml)$/i;
+
+/** Cache-Control and Vary for a file served from `root` (`path` may be its `.br`/`.gz` copy). */
+function cacheHeaders(root: string) {
+  const assets = join(root, 'assets') + sep;
+  return (res: SetHeadersResponse, path: string) => {
+    const file = path.replace(/\.(br|gz)$/, '');
+    const hashed = file.startsWith(assets) && HASHED_ASSET.test(basename(file));
+    res.setHeader('Cache-Control', hashed ? IMMUTABLE : REVALIDATE);
+    if (COMPRESSIBLE.test(file)) res.setHeader('Vary', 'accept-encoding');
+  };
+}
+
 /**
  * Serves the web client and answers its client-side routes (/r/<roomId>, /admin, /embed…) with
  * index.html; anything else unknown is a JSON 404 in the error envelope.
+ *
+ * Text files go out as the Brotli or gzip copy the build wrote beside them, as the client's
+ * Accept-Encoding allows, so serving them compresses nothing. Hashed assets are cached for a
+ * year; index.html, sw.js, the manifest and icons are revalidated on every use, so a new build
+ * is picked up at once. Source maps (`*.map`) and dot-folders (`.vite/`) are never served.
  */
 export async function webClient(
   app: FastifyInstance,
@@ -30,29 +54,37 @@ export async function webClient(
 ): Promise<void> {
   const { root } = options;
   if (root) {
+    // Only `sendFile`: the route below serves, so that it can opt out of per-request compression.
     await app.register(fastifyStatic, {
       root,
+      serve: false,
       index: false,
-      setHeaders(res, path) {
-        // Vite's assets carry content hashes in their names: safe to cache for a year.
-        if (path.includes(`${join('/', 'assets', '/')}`))
-          res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-      },
+      preCompressed: true,
+      cacheControl: false,
+      dotfiles: 'ignore',
+      allowedPath: (path) => !/\.(map|br|gz)$/i.test(path),
+      setHeaders: cacheHeaders(root),
+    });
+    // Every file already has its compressed copies, or gains nothing from one (a few bytes, an
+    // image): compressing it again per request would cost CPU and, for tiny files, grow them.
+    app.get('/*', { compress: false }, (request, reply) => {
+      const end = request.url.indexOf('?');
+      let path: string;
+      try {
+        path = decodeURI(end === -1 ? request.url : request.url.slice(0, end));
+      } catch {
+        return reply.callNotFound();
+      }
+      return reply.sendFile(path === '/' ? 'index.html' : path);
     });
   }
-  // The static plugin answers a directory request (`/`) with 403 when `index` is off.
-  if (root)
-    app.get('/', (_request, reply) =>
-      reply.type('text/html; charset=utf-8').sendFile('index.html', { maxAge: 0 }),
-    );
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
     const isPage =
       (request.method === 'GET' || request.method === 'HEAD') &&
       !API_PREFIXES.some((p) => path.startsWith(p)) &&
       !/\.[a-z0-9]+$/i.test(path);
-    if (root && isPage)
-      return reply.type('text/html; charset=utf-8').sendFile('index.html', { maxAge: 0 });
+    if (root && isPage) return reply.type('text/html; charset=utf-8').sendFile('index.html');
     throw notFound();
   });
 }

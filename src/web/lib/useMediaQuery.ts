@@ -15,3 +15,9 @@ export function useMediaQuery(query: string): boolean {
 
 /** The width below which the room stacks its panels (the same line as room.css). */
 export const NARROW_QUERY = '(max-width: 720px)';
+
+/**
+ * A mouse or trackpad that can hover: a computer with a keyboard. Where it does not match (phones,
+ * tablets), focusing a text box on load would pop the on-screen keyboard over the page.
+ */
+export const KEYBOARD_QUERY = '(hover: hover) and (pointer: fine)';

@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { MESSAGE_MAX_CHARS } from '../../../protocol/constants.js';
 
 /** Show the character count once a message gets this close to the limit. */
@@ -12,12 +12,30 @@ export interface ComposerProps {
   onTyping: () => void;
   /** Files picked with the "Upload" button. */
   onFiles: (files: File[]) => void;
+  /**
+   * Put the cursor in the message box when it appears (on joining, on entering a room): on
+   * computers only, where it does not pop an on-screen keyboard over the conversation.
+   */
+  focusOnMount?: boolean;
 }
 
 /** The message box: Enter sends, Shift+Enter starts a new line; "Upload" shares files. */
-export function Composer({ draft, onDraftChange, onSend, onTyping, onFiles }: ComposerProps) {
+export function Composer({
+  draft,
+  onDraftChange,
+  onSend,
+  onTyping,
+  onFiles,
+  focusOnMount = false,
+}: ComposerProps) {
   const [error, setError] = useState<string | null>(null);
   const picker = useRef<HTMLInputElement>(null);
+  const field = useRef<HTMLTextAreaElement>(null);
+  const focusFirst = useRef(focusOnMount);
+  useEffect(() => {
+    // Once, when the box appears; a later change of screen does not move anyone's focus.
+    if (focusFirst.current) field.current?.focus({ preventScroll: true });
+  }, []);
   const fieldId = useId();
   const errorId = useId();
   const countId = useId();
@@ -88,6 +106,7 @@ export function Composer({ draft, onDraftChange, onSend, onTyping, onFiles }: Co
         Message
       </label>
       <textarea
+        ref={field}
         id={fieldId}
         name="message"
         rows={1}

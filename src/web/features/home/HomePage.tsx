@@ -6,6 +6,7 @@ import { describeError } from '../../lib/errorMessages.js';
 import { navigate } from '../../lib/router.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import { rememberCreatedRoom } from '../room/createdRooms.js';
+import { takeLeftRoom } from '../room/leftRoom.js';
 import { createRoom, serverKeepsRooms } from '../room/roomApi.js';
 import { joinCodeProblem, joinCodeTypingProblem, normaliseJoinCode } from './joinCode.js';
 import { useJoinCodeLookup } from './useJoinCodeLookup.js';
@@ -161,11 +162,38 @@ function JoinByCodeForm() {
   );
 }
 
+/** "You left <room>." after leaving one, once, until dismissed. */
+function LeftRoomNotice() {
+  const [left, setLeft] = useState<string | null>(null);
+  useEffect(() => {
+    // Filled after the first paint: screen readers announce a status region's new line, not the
+    // one it was born with.
+    const timer = setTimeout(() => {
+      const name = takeLeftRoom();
+      if (name !== null) setLeft(name);
+    }, 0);
+    return () => clearTimeout(timer);
+  }, []);
+  return (
+    <div role="status" className="left-notice">
+      {left !== null && (
+        <>
+          <p>You left {left}.</p>
+          <button type="button" className="small quiet" onClick={() => setLeft(null)}>
+            Dismiss
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
 /** `/`: create a room, or join one by its code. */
 export function HomePage() {
   useDocumentTitle(null);
   return (
     <CenteredPage brand={false}>
+      <LeftRoomNotice />
       <h1 className="home-title">
         <Logo size={40} /> Roomkit
       </h1>

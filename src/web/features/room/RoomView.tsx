@@ -4,11 +4,8 @@ import { CenteredPage } from '../../components/CenteredPage.js';
 import { ErrorBoundary } from '../../components/ErrorBoundary.js';
 import { Link } from '../../components/Link.js';
 import { Logo } from '../../components/Logo.js';
-import { ApiError } from '../../lib/api.js';
-import { describeError, isRoomGone } from '../../lib/errorMessages.js';
-import { navigate } from '../../lib/router.js';
-import { clearMembership, rememberRoomName, type SavedMembership } from '../../lib/memberships.js';
-import { NARROW_QUERY, useMediaQuery } from '../../lib/useMediaQuery.js';
+import { rememberRoomName, type SavedMembership } from '../../lib/memberships.js';
+import { KEYBOARD_QUERY, NARROW_QUERY, useMediaQuery } from '../../lib/useMediaQuery.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import { useEscape } from '../../lib/useEscape.js';
 import { Composer } from '../chat/Composer.js';
@@ -27,11 +24,14 @@ import { useFileDrop, usePastedFiles } from '../files/useFileDrop.js';
 import { useUploads } from '../files/useUploads.js';
 import { ClosingBanner, ConnectionBanner, describeReason } from './Banners.js';
 import { ChatToggle, useSideChat } from './ChatToggle.js';
+import { LeaveDialog } from './LeaveDialog.js';
 import { MembersPanel } from './MembersPanel.js';
-import { leaveRoom } from './roomApi.js';
+import { NotifyToggle } from './NotifyToggle.js';
 import { RoomEnd } from './RoomEnd.js';
 import { canLoadEarlier } from './roomReducer.js';
+import { RoomMenu } from './RoomMenu.js';
 import { ShareControls } from './ShareControls.js';
+import { useMessageAlerts } from './useMessageAlerts.js';
 import { useRoom, type SessionRejection } from './useRoom.js';
 import { ViewTabs, type RoomViewName } from './ViewTabs.js';
 
@@ -79,14 +79,14 @@ export function RoomView({
   // undo history and the room's latest run.
   const [codeOpened, setCodeOpened] = useState(false);
   const [viewing, setViewing] = useState<string | null>(null);
-  const [leaving, setLeaving] = useState(false);
-  const [leaveError, setLeaveError] = useState<string | null>(null);
+  const [confirmingLeave, setConfirmingLeave] = useState(false);
   const membersId = useId();
   const messagesId = useId();
   const filesId = useId();
   const codeId = useId();
   const chatPaneId = useId();
   const narrow = useMediaQuery(NARROW_QUERY);
+  const keyboardFirst = useMediaQuery(KEYBOARD_QUERY);
   const unread = useUnreadCount(state.messages, session.member.id);
   useDocumentTitle(state.room ? `${unread > 0 ? `(${unread}) ` : ''}${state.room.name}` : null);
   // On wide screens the chat stays beside the code unless the person hides it.
@@ -150,24 +150,14 @@ export function RoomView({
     [dispatch],
   );
 
-  const leave = async () => {
-    setLeaving(true);
-    setLeaveError(null);
-    try {
-      await leaveRoom(session.roomId, session.token);
-    } catch (error) {
-      // A refused token or a vanished room means we are out already; anything else we report.
-      const out =
-        error instanceof ApiError && (error.code === 'unauthorized' || isRoomGone(error.code));
-      if (!out) {
-        setLeaveError(describeError(error));
-        setLeaving(false);
-        return;
-      }
-    }
-    clearMembership(session.roomId);
-    navigate('/');
-  };
+  const alerts = useMessageAlerts({
+    roomId,
+    roomName: roomName ?? null,
+    messages: state.messages,
+    me: session.member.id,
+  });
+  const confirmLeave = useCallback(() => setConfirmingLeave(true), []);
+  const stay = useCallback(() => setConfirmingLeave(false), []);
 
   if (state.closed) {
     return (
@@ -201,32 +191,32 @@ export function RoomView({
           </Link>
           <h1 title={room?.name}>{room?.name ?? 'Connecting…'}</h1>
         </div>
-        {room && <ShareControls room={room} />}
-        <div className="room-actions">
-          <button
-            type="button"
-            className="small members-toggle"
-            aria-expanded={membersOpen}
-            aria-controls={membersId}
-            onClick={() => setMembersOpen((open) => !open)}
-          >
-            Members <span className="count">{state.members.length}</span>
-          </button>
-          <button
-            type="button"
-            className="small quiet"
-            onClick={() => void leave()}
-            disabled={leaving}
-          >
-            Leave
-          </button>
-        </div>
-        {leaveError && (
-          <p className="field-error header-error" role="alert">
-            {leaveError}
-          </p>
+        {narrow ? (
+          <RoomMenu
+            room={room}
+            memberCount={state.members.length}
+            membersId={membersId}
+            membersOpen={membersOpen}
+            alerts={alerts}
+            onCode={() => changeView('code')}
+            onMembers={() => setMembersOpen(true)}
+            onLeave={confirmLeave}
+          />
+        ) : (
+          <>
+            {room && <ShareControls room={room} />}
+            <div className="room-actions">
+              <NotifyToggle alerts={alerts} compact />
+              <button type="button" className="small quiet" onClick={confirmLeave}>
+                Leave
+              </button>
+            </div>
+          </>
         )}
       </header>
+      {confirmingLeave && (
+        <LeaveDialog session={session} roomName={roomName ?? null} onStay={stay} />
+      )}
       {room && (
         <RoomEnd
           room={room}
@@ -320,6 +310,7 @@ export function RoomView({
                 onSend={send}
                 onTyping={typing.typed}
                 onFiles={addFiles}
+                focusOnMount={keyboardFirst}
               />
             </div>
           </div>

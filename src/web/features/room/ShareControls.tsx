@@ -3,7 +3,7 @@ import type { Room } from '../../../protocol/schemas.js';
 import { copyText } from '../../lib/clipboard.js';
 import { useEscape } from '../../lib/useEscape.js';
 
-function roomLink(roomId: string): string {
+export function roomLink(roomId: string): string {
   return `${window.location.origin}/r/${encodeURIComponent(roomId)}`;
 }
 
@@ -33,22 +33,78 @@ function QrCode({ text }: { text: string }) {
   );
 }
 
-/** The join code, a "Copy link" button and the QR code of the room link. */
-export function ShareControls({ room }: { room: Room }) {
-  const [showQr, setShowQr] = useState(false);
-  const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
-  const qrId = useId();
+/**
+ * The popover with the QR code of the room link, its join code and the link itself. `onClose`
+ * adds a "Close" button, for where no toggle sits beside it (the phone's room menu).
+ */
+export function QrPanel({
+  id,
+  room,
+  shown,
+  onClose,
+}: {
+  id: string;
+  room: Room;
+  shown: boolean;
+  onClose?: () => void;
+}) {
   const link = roomLink(room.id);
-  const hideQr = useCallback(() => setShowQr(false), []);
-  useEscape(showQr, hideQr);
+  return (
+    <div id={id} className="qr-panel" hidden={!shown}>
+      {shown && (
+        <>
+          <QrCode text={link} />
+          <p className="qr-code-line">
+            <span className="qr-code-label">Code</span>{' '}
+            <span className="join-code">{room.joinCode}</span>
+          </p>
+          <p className="qr-caption">
+            Scan to join, enter the code on {window.location.host}, or share{' '}
+            <a href={link} className="room-link">
+              {link}
+            </a>
+          </p>
+          {onClose && (
+            <button type="button" className="small qr-close" onClick={onClose}>
+              Close
+            </button>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
 
+/**
+ * Copying the room link, and what to say about it for a moment afterwards (shown in a
+ * `role="status"` element that stays mounted, so screen readers announce it).
+ */
+export function useCopyLink(roomId: string): { copy: () => Promise<void>; status: string } {
+  const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
   useEffect(() => {
     if (copied === null) return;
     const timer = setTimeout(() => setCopied(null), 2_500);
     return () => clearTimeout(timer);
   }, [copied]);
+  const copy = useCallback(async () => {
+    setCopied((await copyText(roomLink(roomId))) ? 'yes' : 'no');
+  }, [roomId]);
+  const status =
+    copied === 'yes'
+      ? 'Link copied'
+      : copied === 'no'
+        ? 'Could not copy; select the link instead'
+        : '';
+  return { copy, status };
+}
 
-  const copy = async () => setCopied((await copyText(link)) ? 'yes' : 'no');
+/** The join code, a "Copy link" button and the QR code of the room link (wide screens). */
+export function ShareControls({ room }: { room: Room }) {
+  const [showQr, setShowQr] = useState(false);
+  const qrId = useId();
+  const hideQr = useCallback(() => setShowQr(false), []);
+  useEscape(showQr, hideQr);
+  const { copy, status } = useCopyLink(room.id);
 
   return (
     <div className="share">
@@ -72,27 +128,10 @@ export function ShareControls({ room }: { room: Room }) {
           {showQr ? 'Hide QR code' : 'Show QR code'}
         </button>
         <span className="copy-status" role="status">
-          {copied === 'yes' && 'Link copied'}
-          {copied === 'no' && 'Could not copy; select the link instead'}
+          {status}
         </span>
       </div>
-      <div id={qrId} className="qr-panel" hidden={!showQr}>
-        {showQr && (
-          <>
-            <QrCode text={link} />
-            <p className="qr-code-line">
-              <span className="qr-code-label">Code</span>{' '}
-              <span className="join-code">{room.joinCode}</span>
-            </p>
-            <p className="qr-caption">
-              Scan to join, enter the code on {window.location.host}, or share{' '}
-              <a href={link} className="room-link">
-                {link}
-              </a>
-            </p>
-          </>
-        )}
-      </div>
+      <QrPanel id={qrId} room={room} shown={showQr} />
     </div>
   );
 }
