@@ -3,8 +3,9 @@
  * The shared code between a desktop (light theme) and a phone (dark theme): both open the
  * editor, type and see each other's text and cursors, switch the language for everyone, undo
  * only their own edits, and meet "Run" and the Output. The page's strict Content-Security-Policy
- * must hold: the editor is styled and no violation is reported. The journeys share the room of
- * the first.
+ * must hold: the editor is styled and no violation is reported. On the desktop the editor and
+ * the output share the width through a separator and the chat sits beside them (it can be
+ * hidden); on the phone long lines wrap. The journeys share the room of the first.
  */
 import { join } from 'node:path';
 import {
@@ -26,6 +27,18 @@ const outputOf = (page) => page.getByRole('region', { name: 'Output', exact: tru
 const editorOf = (page) => codeOf(page).locator('.cm-content');
 const languageOf = (page) => page.getByRole('combobox', { name: 'Language', exact: true });
 const codeText = (page) => editorOf(page).evaluate((content) => content.innerText);
+
+/**
+ * CodeMirror catches what its extensions throw and reports it on the console (disabling the
+ * extension): such a report is a problem of the journey, like an uncaught error.
+ */
+function reportEditorCrashes(page, name, problems) {
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /CodeMirror|Mark decorations/.test(message.text())) {
+      problems.push(`${name}: the editor reported ${message.text()}`);
+    }
+  });
+}
 
 /** Every CSP violation the page reports becomes a problem of the journey. */
 async function reportViolations(context, name, problems) {
@@ -94,6 +107,8 @@ async function editTogether({ browser, baseUrl, artifacts, world, problems }) {
   const grace = await phone.newPage();
   watch(ada, 'desktop', problems);
   watch(grace, 'phone', problems);
+  reportEditorCrashes(ada, 'desktop', problems);
+  reportEditorCrashes(grace, 'phone', problems);
   Object.assign(world, { desktop, phone, ada, grace });
   const editorChunks = [];
   ada.on('request', (request) => {
@@ -165,18 +180,10 @@ async function editTogether({ browser, baseUrl, artifacts, world, problems }) {
     (await codeText(ada)).includes("greet('Grace');"),
   );
 
-  // Ada sees where Grace is, labelled with her name, in Grace's colour.
+  // Ada sees where Grace is, in Grace's colour, and her name beside the line, not over the code.
   const caret = codeOf(ada).locator('.cm-ySelectionCaret');
-  await eventually('Ada to see Grace’s cursor labelled "Grace"', async () =>
-    (await caret.locator('.cm-ySelectionInfo').allInnerTexts()).includes('Grace'),
-  );
-  // The name shows while Grace is active (and on hover), not all the time over the line above.
-  await eventually('the label "Grace" to be shown after she moved', async () =>
-    caret
-      .locator('.cm-ySelectionInfo')
-      .first()
-      .evaluate((label) => getComputedStyle(label).opacity === '1'),
-  );
+  const label = codeOf(ada).locator('.cm-yName', { hasText: 'Grace' });
+  await expectVisible(caret, 'Grace’s cursor in Ada’s editor');
   const caretColour = await caret
     .first()
     .evaluate((node) => getComputedStyle(node).backgroundColor);
@@ -184,6 +191,45 @@ async function editTogether({ browser, baseUrl, artifacts, world, problems }) {
     caretColour !== 'rgba(0, 0, 0, 0)',
     'Grace’s cursor has no colour (its style was blocked?)',
   );
+  // Her name shows while she types, then fades; it shows again while Ada points at her cursor.
+  await grace.keyboard.insertText(' ');
+  await eventually('the label "Grace" to show while she types', async () =>
+    label.first().evaluate((node) => node.classList.contains('cm-yNameTyping')),
+  );
+  await eventually('the label "Grace" to fade once she stopped typing', async () =>
+    label.first().evaluate((node) => getComputedStyle(node).opacity === '0'),
+  );
+  await caret.first().hover({ force: true });
+  await eventually('the label "Grace" to show while Ada points at her cursor', async () =>
+    label.first().evaluate((node) => getComputedStyle(node).opacity === '1'),
+  );
+  const overlap = await codeOf(ada).evaluate((region) => {
+    const root = region.querySelector('.code-editor')?.shadowRoot;
+    const element = root?.querySelector('.cm-yName');
+    const name = element?.getBoundingClientRect();
+    const content = root?.querySelector('.cm-content')?.getBoundingClientRect();
+    const hidden = root?.querySelector('.cm-ySelectionCaret')?.getAttribute('aria-hidden');
+    if (!element || !name || !content) return null;
+    // Whether a box around it cuts it off (a gutter hides what overflows it).
+    let clipped = false;
+    for (let box = element.parentElement; box && box !== root.host; box = box.parentElement) {
+      const edges = box.getBoundingClientRect();
+      if (getComputedStyle(box).overflowX !== 'visible') {
+        clipped ||= name.left < edges.left - 0.5 || name.right > edges.right + 0.5;
+      }
+    }
+    return { width: name.width, right: name.right, codeLeft: content.left, hidden, clipped };
+  });
+  check(
+    overlap !== null &&
+      overlap.width > 20 &&
+      !overlap.clipped &&
+      overlap.right <= overlap.codeLeft + 0.5,
+    `the label "Grace" is not beside the code: ${JSON.stringify(overlap)}`,
+  );
+  check(overlap.hidden === 'true', 'Grace’s cursor is read out by screen readers');
+  await codeOf(ada).screenshot({ path: join(artifacts, 'code-desktop-name.png') });
+  await ada.mouse.move(0, 0);
   await expectVisible(codeOf(ada).getByText(/^2 editors$/), '"2 editors" in Ada’s code toolbar');
 
   await ada.screenshot({ path: join(artifacts, 'code-desktop.png') });
@@ -414,6 +460,191 @@ async function editorThatCannotLoad({ browser, baseUrl, world, problems }) {
   }
 }
 
+const separatorOf = (page) => page.getByRole('separator', { name: 'Editor width', exact: true });
+const editorWidth = (page) =>
+  codeOf(page)
+    .locator('.code-editor')
+    .evaluate((host) => host.getBoundingClientRect().width);
+const shareOf = async (page) => Number(await separatorOf(page).getAttribute('aria-valuenow'));
+
+/**
+ * On the desktop the editor takes most of the width, beside the output, and a separator moves
+ * between them by keyboard and by pointer, remembered for the next time; the chat beside the
+ * code can be hidden (messages that arrive meanwhile are counted on "Show chat") and shown again.
+ */
+async function desktopLayout({ artifacts, world }) {
+  const { ada, grace } = world;
+  await expectVisible(codeOf(ada), 'region "Code" for Ada');
+  const separator = separatorOf(ada);
+  await expectVisible(separator, 'the separator "Editor width" between the editor and the output');
+  check(
+    (await separator.getAttribute('aria-orientation')) === 'vertical',
+    'the separator is not vertical',
+  );
+  const [min, max, start] = await Promise.all([
+    separator.getAttribute('aria-valuemin'),
+    separator.getAttribute('aria-valuemax'),
+    shareOf(ada),
+  ]);
+  check(Number(min) > 0 && Number(max) < 100, `the separator's bounds are ${min}–${max}`);
+  const output = await outputOf(ada).boundingBox();
+  const editor = await codeOf(ada).locator('.code-editor').boundingBox();
+  check(
+    output && editor && output.x >= editor.x + editor.width && editor.width > output.width,
+    `the editor does not take most of the width beside the output: ${JSON.stringify({ editor, output })}`,
+  );
+
+  // The keyboard: ← narrows the editor, → widens it.
+  await separator.focus();
+  const before = await editorWidth(ada);
+  await ada.keyboard.press('ArrowLeft');
+  await eventually('ArrowLeft to narrow the editor', async () => (await editorWidth(ada)) < before);
+  check((await shareOf(ada)) < start, 'aria-valuenow did not follow ArrowLeft');
+  const narrowed = await editorWidth(ada);
+  await ada.keyboard.press('ArrowRight');
+  await ada.keyboard.press('ArrowRight');
+  await eventually(
+    'ArrowRight to widen the editor',
+    async () => (await editorWidth(ada)) > narrowed,
+  );
+
+  // The pointer: dragged 120 px to the left, the editor narrows with it.
+  const box = await separator.boundingBox();
+  const dragFrom = await editorWidth(ada);
+  await ada.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await ada.mouse.down();
+  await ada.mouse.move(box.x + box.width / 2 - 120, box.y + box.height / 2, { steps: 5 });
+  await ada.mouse.up();
+  await eventually('dragging the separator to narrow the editor', async () => {
+    const width = await editorWidth(ada);
+    return width < dragFrom - 80 && width > dragFrom - 160;
+  });
+  const dragged = await shareOf(ada);
+  const remembered = await ada.evaluate(() => localStorage.getItem('roomkit:codeSplit'));
+  check(remembered === String(dragged), `the split was not remembered (${remembered})`);
+
+  // Hide the chat: the code takes its width; a message meanwhile is counted on "Show chat".
+  const withChat = await editorWidth(ada);
+  const hide = button(ada, 'Hide chat');
+  check((await hide.getAttribute('aria-expanded')) === 'true', '"Hide chat" is not expanded');
+  await hide.click();
+  await eventually(
+    'region "Messages" to be hidden',
+    async () => !(await messagesOf(ada).isVisible()),
+  );
+  await eventually(
+    'the editor to take the chat’s width',
+    async () => (await editorWidth(ada)) > withChat + 100,
+  );
+  await grace.getByRole('tab', { name: 'Chat', exact: true }).click();
+  await textbox(grace, 'Message').fill('Look at line 2');
+  await button(grace, 'Send').click();
+  const show = ada.getByRole('button', { name: /^Show chat/ });
+  await eventually('"Show chat" to count the message that came while hidden', async () =>
+    /^Show chat\s*1 unread$/.test((await show.textContent()) ?? ''),
+  );
+  check((await show.getAttribute('aria-expanded')) === 'false', '"Show chat" is expanded');
+  await ada.emulateMedia({ colorScheme: 'dark' });
+  await ada.screenshot({ path: join(artifacts, 'code-desktop-dark-chat-hidden.png') });
+  await expectAccessible(ada, 'the code with the chat hidden, dark, on a desktop');
+  await ada.emulateMedia({ colorScheme: 'light' });
+
+  await show.click();
+  await expectVisible(messagesOf(ada), 'region "Messages" again after "Show chat"');
+  await expectVisible(messagesOf(ada).getByText('Look at line 2'), 'the message beside the code');
+  const code = await codeOf(ada).boundingBox();
+  const messages = await messagesOf(ada).boundingBox();
+  check(
+    code && messages && messages.x >= code.x + code.width - 1,
+    `the chat is not beside the code: ${JSON.stringify({ code, messages })}`,
+  );
+  check(
+    (await button(ada, 'Hide chat').textContent())?.trim() === 'Hide chat',
+    'the count stayed on the toggle after the chat was shown',
+  );
+  await ada.screenshot({ path: join(artifacts, 'code-desktop-split.png') });
+  await expectAccessible(ada, 'the code with the chat beside it on a desktop');
+
+  // Remembered for the next time the code opens on this browser.
+  await ada.reload();
+  await expectVisible(messagesOf(ada), 'region "Messages" after a reload');
+  await openCode(ada, 'Ada');
+  check((await shareOf(ada)) === dragged, 'the split was not the same after a reload');
+  await grace.getByRole('tab', { name: 'Code', exact: true }).click();
+}
+
+/**
+ * On the phone a long line wraps instead of running off the screen, and deleting everything
+ * while the other member has text selected (up to the start of the last line) breaks nothing.
+ */
+async function phoneLayout({ artifacts, world }) {
+  const { ada, grace } = world;
+  await expectVisible(codeOf(grace), 'region "Code" for Grace');
+  check((await separatorOf(grace).count()) === 0, 'the phone has a separator beside the editor');
+  await editorOf(grace).click();
+  await grace.keyboard.press('Control+End');
+  await grace.keyboard.press('Enter');
+  await grace.keyboard.insertText(
+    `const note = '${'a line far longer than a phone is wide '.repeat(4).trim()}';\n`,
+  );
+  await eventually('Ada to see Grace’s long line', async () =>
+    (await codeText(ada)).includes('far longer than a phone'),
+  );
+  const scroll = () =>
+    codeOf(grace).evaluate((region) => {
+      const root = region.querySelector('.code-editor')?.shadowRoot;
+      const scroller = root?.querySelector('.cm-scroller');
+      return scroller
+        ? { scrollWidth: scroller.scrollWidth, clientWidth: scroller.clientWidth }
+        : null;
+    });
+  const wrapped = await scroll();
+  check(
+    wrapped !== null && wrapped.scrollWidth <= wrapped.clientWidth,
+    `the long line does not wrap on the phone: ${JSON.stringify(wrapped)}`,
+  );
+  // Turned into a wide screen the line runs on (scrolled sideways), and wraps again after.
+  await grace.setViewportSize({ width: 1000, height: 844 });
+  await eventually('the long line to stop wrapping on a wide screen', async () => {
+    const wide = await scroll();
+    return wide !== null && wide.scrollWidth > wide.clientWidth;
+  });
+  await grace.setViewportSize({ width: 390, height: 844 });
+  await eventually('the long line to wrap again on the phone', async () => {
+    const narrow = await scroll();
+    return narrow !== null && narrow.scrollWidth <= narrow.clientWidth;
+  });
+  await grace.screenshot({ path: join(artifacts, 'code-phone-wrapped.png') });
+
+  // Ada selects everything (the code ends with a newline, so her selection ends where the
+  // empty last line starts); Grace sees it, then selects all and deletes.
+  await editorOf(ada).click();
+  await ada.keyboard.press('Control+a');
+  await eventually(
+    'Grace to see Ada’s selection',
+    async () => (await codeOf(grace).locator('.cm-ySelection').count()) > 0,
+  );
+  await editorOf(grace).click();
+  await grace.keyboard.press('Control+a');
+  await grace.keyboard.press('Backspace');
+  for (const [page, who] of [
+    [ada, 'Ada'],
+    [grace, 'Grace'],
+  ]) {
+    // The other's caret (word joiners around it) is all that is left.
+    await eventually(
+      `${who}’s code to be empty`,
+      async () => (await codeText(page)).replaceAll('\u2060', '').trim() === '',
+    );
+  }
+  // Still editing together afterwards.
+  await grace.keyboard.insertText('print("again")');
+  await eventually('Ada to see Grace’s next edit', async () =>
+    (await codeText(ada)).includes('print("again")'),
+  );
+  await expectAccessible(grace, 'the code on a phone after deleting everything');
+}
+
 export const journeys = [
   { name: 'a desktop and a phone edit the same code and see each other', run: editTogether },
   { name: 'the language picked on one screen switches everyone’s', run: languageForEveryone },
@@ -424,6 +655,8 @@ export const journeys = [
   { name: '"Run" and the Output say what this server can run', run: runAndOutput },
   { name: 'who joins later sees the room’s last output', run: lateJoinerSeesOutput },
   { name: 'one’s own run can be stopped, and everyone sees it running', run: stopOwnRun },
+  { name: 'on a desktop the editor, output and chat share the width', run: desktopLayout },
+  { name: 'on a phone long lines wrap and deleting everything is safe', run: phoneLayout },
 ];
 
 /** Screenshots of the pages still open when a journey fails. */

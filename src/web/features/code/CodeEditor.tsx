@@ -24,7 +24,7 @@ import { useEffect, useLayoutEffect, useRef } from 'react';
 import { yCollab, ySyncAnnotation, yUndoManagerKeymap } from 'y-codemirror.next';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import { useMediaQuery } from '../../lib/useMediaQuery.js';
+import { NARROW_QUERY, useMediaQuery } from '../../lib/useMediaQuery.js';
 import { exceedsCodeLimit } from './codeLimit.js';
 import { editorTheme } from './editorTheme.js';
 import { languageOption } from './languages.js';
@@ -68,6 +68,7 @@ async function loadLanguage(id: string): Promise<Extension> {
 }
 
 export interface CodeEditorProps {
+  id?: string;
   ytext: Y.Text;
   awareness: Awareness;
   undoManager: Y.UndoManager;
@@ -90,6 +91,7 @@ export interface CodeEditorProps {
  * editor's look is all in editorTheme.ts.
  */
 export function CodeEditor({
+  id,
   ytext,
   awareness,
   undoManager,
@@ -104,24 +106,27 @@ export function CodeEditor({
     language: new Compartment(),
     theme: new Compartment(),
     editable: new Compartment(),
+    wrap: new Compartment(),
   });
   const dark = useMediaQuery(DARK_QUERY);
+  // A phone has no room to scroll sideways along a line: long lines wrap there.
+  const narrow = useMediaQuery(NARROW_QUERY);
   const callbacks = useRef({ onTooLarge, onRun });
   useEffect(() => {
     callbacks.current = { onTooLarge, onRun };
   }, [onTooLarge, onRun]);
 
   // Read when a view is made; the effects below keep a view current afterwards.
-  const initial = useRef({ dark, editable });
+  const initial = useRef({ dark, editable, narrow });
   useLayoutEffect(() => {
-    initial.current = { dark, editable };
+    initial.current = { dark, editable, narrow };
   });
 
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
     const root = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
-    const { theme, editable: editableSlot, language: languageSlot } = compartments.current;
+    const { theme, editable: editableSlot, language: languageSlot, wrap } = compartments.current;
     const view = new EditorView({
       root,
       parent: root,
@@ -156,6 +161,7 @@ export function CodeEditor({
           theme.of(editorTheme(initial.current.dark)),
           editableSlot.of(editability(initial.current.editable)),
           languageSlot.of([]),
+          wrap.of(wrapping(initial.current.narrow)),
         ],
       }),
     });
@@ -179,6 +185,12 @@ export function CodeEditor({
   }, [editable]);
 
   useEffect(() => {
+    viewRef.current?.dispatch({
+      effects: compartments.current.wrap.reconfigure(wrapping(narrow)),
+    });
+  }, [narrow]);
+
+  useEffect(() => {
     let current = true;
     void loadLanguage(language).then((support) => {
       if (current) {
@@ -192,9 +204,13 @@ export function CodeEditor({
     };
   }, [language, ytext]);
 
-  return <div ref={hostRef} className="code-editor" />;
+  return <div ref={hostRef} id={id} className="code-editor" />;
 }
 
 function editability(editable: boolean): Extension {
   return [EditorView.editable.of(editable), EditorState.readOnly.of(!editable)];
+}
+
+function wrapping(narrow: boolean): Extension {
+  return narrow ? EditorView.lineWrapping : [];
 }

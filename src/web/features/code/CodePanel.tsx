@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type CSSProperties } from 'react';
 import type { MemberPresence } from '../../../protocol/schemas.js';
 import type { SavedMembership } from '../../lib/memberships.js';
 import type { RoomSocket } from '../../lib/socket.js';
+import { useMediaQuery } from '../../lib/useMediaQuery.js';
 import type { SessionRejection } from '../room/useRoom.js';
 import '../../styles/code.css';
 import { CodeEditor } from './CodeEditor.js';
@@ -10,6 +11,8 @@ import { phaseLabel } from './collabStatus.js';
 import { runBlocker, type ExecSupport } from './exec.js';
 import { exampleFor, LANGUAGES, languageOption, type LanguageOption } from './languages.js';
 import { OutputPanel } from './OutputPanel.js';
+import { SplitSeparator, useEditorShare } from './SplitSeparator.js';
+import { SIDE_BY_SIDE_QUERY } from './splitSize.js';
 import { useCollab } from './useCollab.js';
 import { useExec } from './useExec.js';
 
@@ -38,7 +41,11 @@ export function CodePanel({ id, session, socket, members, hidden, onRejected }: 
   const [refused, setRefused] = useState(false);
   const languageId = useId();
   const blockerId = useId();
+  const editorId = useId();
   const { status, language, doc } = collab;
+  const sideBySide = useMediaQuery(SIDE_BY_SIDE_QUERY);
+  const [share, setShare] = useEditorShare();
+  const splitRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     if (!refused) return;
@@ -165,28 +172,38 @@ export function CodePanel({ id, session, socket, members, hidden, onRejected }: 
           </button>
         </p>
       )}
-      {doc && (
-        <CodeEditor
-          ytext={doc.ytext}
-          awareness={doc.provider.awareness}
-          undoManager={doc.undoManager}
-          language={language}
-          editable={editable}
-          onTooLarge={tooLarge}
-          onRun={runNow}
+      <div
+        ref={splitRef}
+        className={sideBySide ? 'code-split side-by-side' : 'code-split'}
+        style={sideBySide ? ({ '--editor-share': `${share}%` } as CSSProperties) : undefined}
+      >
+        {doc && (
+          <CodeEditor
+            id={editorId}
+            ytext={doc.ytext}
+            awareness={doc.provider.awareness}
+            undoManager={doc.undoManager}
+            language={language}
+            editable={editable}
+            onTooLarge={tooLarge}
+            onRun={runNow}
+          />
+        )}
+        {sideBySide && doc && (
+          <SplitSeparator share={share} onChange={setShare} split={splitRef} controls={editorId} />
+        )}
+        <OutputPanel
+          latest={lastRun}
+          runnerName={nameOf(lastRun?.memberId)}
+          languageLabel={languageOption(lastRun?.language ?? language).label}
+          runners={exec.running && !ownRun ? [...runners, 'You'] : runners}
+          canStop={ownRun}
+          onStop={exec.stop}
+          error={exec.error}
+          stdin={stdin}
+          onStdinChange={setStdin}
         />
-      )}
-      <OutputPanel
-        latest={lastRun}
-        runnerName={nameOf(lastRun?.memberId)}
-        languageLabel={languageOption(lastRun?.language ?? language).label}
-        runners={exec.running && !ownRun ? [...runners, 'You'] : runners}
-        canStop={ownRun}
-        onStop={exec.stop}
-        error={exec.error}
-        stdin={stdin}
-        onStdinChange={setStdin}
-      />
+      </div>
     </section>
   );
 }

@@ -22,6 +22,7 @@ import { UploadList } from '../files/UploadList.js';
 import { useFileDrop, usePastedFiles } from '../files/useFileDrop.js';
 import { useUploads } from '../files/useUploads.js';
 import { RoomStatusBanner } from './Banners.js';
+import { ChatToggle, useSideChat } from './ChatToggle.js';
 import { LeaveDialog } from './LeaveDialog.js';
 import { MembersPanel } from './MembersPanel.js';
 import { NotifyToggle } from './NotifyToggle.js';
@@ -59,8 +60,9 @@ function CodeUnavailable() {
 
 /**
  * A room with a session: header, messages, files, members, the message box and the shared code.
- * On wide screens the members and the gallery sit in a sidebar, and the code opens beside the
- * chat; on phones the gallery and the code are tabs beside the chat and the members a drawer.
+ * On wide screens the members and the gallery sit in a sidebar, and the code opens with the chat
+ * in a narrower column beside it (which can be hidden); on phones the gallery and the code are
+ * tabs beside the chat and the members a drawer.
  */
 export function RoomView({
   session,
@@ -86,10 +88,13 @@ export function RoomView({
   const messagesId = useId();
   const filesId = useId();
   const codeId = useId();
+  const chatPaneId = useId();
   const narrow = useMediaQuery(NARROW_QUERY);
   const keyboardFirst = useMediaQuery(KEYBOARD_QUERY);
   const unread = useUnreadCount(state.messages, session.member.id);
   useDocumentTitle(state.room ? `${unread > 0 ? `(${unread}) ` : ''}${state.room.name}` : null);
+  // On wide screens the chat stays beside the code unless the person hides it.
+  const sideChat = useSideChat(state.messages, session.member.id, !narrow && view === 'code');
   const closeMembers = useCallback(() => setMembersOpen(false), []);
   useEscape(membersOpen, closeMembers);
 
@@ -229,7 +234,8 @@ export function RoomView({
       ) : (
         <RoomStatusBanner notice={roomNotice(state)} onTryAgain={reconnectNow} />
       )}
-      <div className="room-body">
+      {/* With the code open on a wide screen, the sidebar narrows to give the code room. */}
+      <div className={!narrow && showCode ? 'room-body with-code' : 'room-body'}>
         <main className="chat">
           {room !== null && (
             <ViewTabs
@@ -238,7 +244,9 @@ export function RoomView({
               onChange={changeView}
               fileCount={state.files.length}
               panelIds={{ chat: messagesId, files: filesId, code: codeId }}
-            />
+            >
+              {!narrow && showCode && <ChatToggle chat={sideChat} controls={chatPaneId} />}
+            </ViewTabs>
           )}
           <div className={showCode ? 'room-panes with-code' : 'room-panes'}>
             {codeOpened && room !== null && (
@@ -263,8 +271,13 @@ export function RoomView({
                 </Suspense>
               </ErrorBoundary>
             )}
-            {/* On phones the code takes the whole column; on wide screens the chat stays beside it. */}
-            <div className="chat-pane" hidden={narrow && showCode}>
+            {/* On phones the code takes the whole column; on wide screens the chat stays beside
+                it unless hidden, and the code takes its width. */}
+            <div
+              id={chatPaneId}
+              className="chat-pane"
+              hidden={showCode && (narrow || sideChat.hidden)}
+            >
               {room === null && state.pending.length === 0 && !ended ? (
                 <p className="connecting" role="status">
                   Connecting to the room…

@@ -1,4 +1,4 @@
-import type { KeyboardEvent } from 'react';
+import type { KeyboardEvent, ReactNode } from 'react';
 
 export type RoomViewName = 'chat' | 'files' | 'code';
 
@@ -6,8 +6,9 @@ const labels: Record<RoomViewName, string> = { chat: 'Chat', files: 'Files', cod
 
 /**
  * Tabs over the room's main column: on phones the chat, the gallery and the shared code take
- * turns; on wide screens (where the gallery is in the sidebar) the chat and the code. ← and →
- * move between the tabs, as in every tab list.
+ * turns; on wide screens (where the gallery is in the sidebar) the chat and the code, which
+ * keeps the chat beside it. ← and → move between the tabs, as in every tab list. `children`
+ * sit at the end of the bar, outside the tab list.
  */
 export function ViewTabs({
   views,
@@ -15,12 +16,14 @@ export function ViewTabs({
   onChange,
   fileCount,
   panelIds,
+  children,
 }: {
   views: readonly RoomViewName[];
   view: RoomViewName;
   onChange: (view: RoomViewName) => void;
   fileCount: number;
   panelIds: Record<RoomViewName, string>;
+  children?: ReactNode;
 }) {
   const onKeyDown = (event: KeyboardEvent<HTMLButtonElement>) => {
     if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
@@ -33,23 +36,26 @@ export function ViewTabs({
       ?.focus();
   };
   return (
-    <div className="view-tabs" role="tablist" aria-label="Show">
-      {views.map((name) => (
-        <button
-          key={name}
-          type="button"
-          role="tab"
-          data-view={name}
-          aria-selected={view === name}
-          aria-controls={panelIds[name]}
-          tabIndex={view === name ? 0 : -1}
-          onClick={() => onChange(name)}
-          onKeyDown={onKeyDown}
-        >
-          {labels[name]}
-          {name === 'files' && fileCount > 0 && <span className="count">{fileCount}</span>}
-        </button>
-      ))}
+    <div className="view-bar">
+      <div className="view-tabs" role="tablist" aria-label="Show">
+        {views.map((name) => (
+          <button
+            key={name}
+            type="button"
+            role="tab"
+            data-view={name}
+            aria-selected={view === name}
+            aria-controls={panelIds[name]}
+            tabIndex={view === name ? 0 : -1}
+            onClick={() => onChange(name)}
+            onKeyDown={onKeyDown}
+          >
+            {labels[name]}
+            {name === 'files' && fileCount > 0 && <span className="count">{fileCount}</span>}
+          </button>
+        ))}
+      </div>
+      {children}
     </div>
   );
 }
