@@ -95,6 +95,8 @@ async function stage(browser, baseUrl) {
     await ada.keyboard.insertText(line.trimStart());
     await ada.keyboard.press('Enter');
   }
+  // Back to the top left, so the picture starts at the first line's first character.
+  await ada.keyboard.press('Control+Home');
   await button(ada, 'Run').click();
   const output = ada.getByRole('region', { name: 'Output', exact: true });
   // Python's first run loads its interpreter: give it a minute.

@@ -318,6 +318,8 @@ describe.skipIf(lacks('postgres', 'redis'))('two instances over Redis', () => {
     // B's event streams hear other instances through the relay.
     const stream = openEvents(b, room.id, grace.token);
     await stream.opened;
+    // Caught up first: a message sent before would come in the snapshot, not as message:new.
+    await waitFor(() => stream.events.some((e) => e.name === 'room:state'), 5000, 'room:state');
     // What a confused or hostile peer might put on the cluster's channel.
     for (const bogus of [
       { roomId: room.id, name: 'message:new', payload: { message: { body: 'forged' } } },

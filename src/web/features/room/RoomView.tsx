@@ -61,8 +61,8 @@ function CodeUnavailable() {
 /**
  * A room with a session: header, messages, files, members, the message box and the shared code.
  * On wide screens the members and the gallery sit in a sidebar, and the code opens with the chat
- * in a narrower column beside it (which can be hidden); on phones the gallery and the code are
- * tabs beside the chat and the members a drawer.
+ * in a narrower column beside it (which can be hidden) and the sidebar as a drawer ("Members");
+ * on phones the gallery and the code are tabs beside the chat and the members a drawer.
  */
 export function RoomView({
   session,
@@ -137,6 +137,7 @@ export function RoomView({
 
   const changeView = (next: RoomViewName) => {
     setView(next);
+    setMembersOpen(false);
     if (next === 'code') setCodeOpened(true);
   };
 
@@ -170,6 +171,8 @@ export function RoomView({
   const shownView: RoomViewName = !narrow && view === 'files' ? 'chat' : view;
   const showFilesTab = shownView === 'files';
   const showCode = shownView === 'code';
+  // The members and the gallery: a sidebar beside the chat on wide screens, else a drawer.
+  const membersDrawer = narrow || showCode;
   const filesPanel = (
     <FilesPanel id={filesId} files={state.files} links={links} onOpen={setViewing} />
   );
@@ -234,8 +237,8 @@ export function RoomView({
       ) : (
         <RoomStatusBanner notice={roomNotice(state)} onTryAgain={reconnectNow} />
       )}
-      {/* With the code open on a wide screen, the sidebar narrows to give the code room. */}
-      <div className={!narrow && showCode ? 'room-body with-code' : 'room-body'}>
+      {/* On phones, and on wide screens while the code is open, the sidebar is a drawer. */}
+      <div className={membersDrawer ? 'room-body drawer' : 'room-body'}>
         <main className="chat">
           {room !== null && (
             <ViewTabs
@@ -245,7 +248,20 @@ export function RoomView({
               fileCount={state.files.length}
               panelIds={{ chat: messagesId, files: filesId, code: codeId }}
             >
-              {!narrow && showCode && <ChatToggle chat={sideChat} controls={chatPaneId} />}
+              {!narrow && showCode && (
+                <>
+                  <ChatToggle chat={sideChat} controls={chatPaneId} />
+                  <button
+                    type="button"
+                    className="small quiet members-toggle"
+                    aria-expanded={membersOpen}
+                    aria-controls={membersId}
+                    onClick={() => setMembersOpen(true)}
+                  >
+                    Members <span className="count">{state.members.length}</span>
+                  </button>
+                </>
+              )}
             </ViewTabs>
           )}
           <div className={showCode ? 'room-panes with-code' : 'room-panes'}>
@@ -321,7 +337,7 @@ export function RoomView({
             </div>
           </div>
         </main>
-        {membersOpen && (
+        {membersOpen && membersDrawer && (
           <div className="drawer-backdrop" aria-hidden="true" onClick={closeMembers} />
         )}
         <div className={membersOpen ? 'sidebar open' : 'sidebar'}>
@@ -329,7 +345,7 @@ export function RoomView({
             id={membersId}
             members={state.members}
             me={me}
-            onClose={narrow && membersOpen ? closeMembers : undefined}
+            onClose={membersDrawer && membersOpen ? closeMembers : undefined}
             presenceNote={
               presenceKnown(state)
                 ? null
