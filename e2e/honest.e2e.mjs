@@ -19,6 +19,7 @@ import {
   expectMessage,
   expectPresence,
   expectVisible,
+  filesOf,
   hideMembers,
   membersOf,
   messagesOf,
@@ -234,6 +235,13 @@ async function restartEndsTheRoom(context) {
       check(await button(page, 'Send').isDisabled(), `${who} can still press "Send"`);
       check(await button(page, 'Upload').isDisabled(), `${who} can still press "Upload"`);
     }
+    // The gallery keeps the picture, but it no longer opens: the full size would need the server.
+    const galleryPhoto = filesOf(ada).getByRole('img', { name: 'lighthouse.jpg' });
+    await expectImageLoaded(galleryPhoto, 'the photo still in Ada’s gallery');
+    check(
+      (await filesOf(ada).getByRole('button', { name: 'lighthouse.jpg' }).count()) === 0,
+      'the ended room’s gallery still offers to open the photo',
+    );
     check(
       (await textbox(grace, 'Display name').count()) === 0,
       'Grace was asked for a name again after the restart',

@@ -174,7 +174,7 @@ export function RoomView({
   // The members and the gallery: a sidebar beside the chat on wide screens, else a drawer.
   const membersDrawer = narrow || showCode;
   const filesPanel = (
-    <FilesPanel id={filesId} files={state.files} links={links} onOpen={setViewing} />
+    <FilesPanel id={filesId} files={state.files} links={links} onOpen={setViewing} ended={ended} />
   );
   return (
     <div className={drop.dragging ? 'room dragging' : 'room'} {...drop.handlers}>
@@ -296,7 +296,8 @@ export function RoomView({
             >
               {room === null && state.pending.length === 0 && !ended ? (
                 <p className="connecting" role="status">
-                  Connecting to the room…
+                  {/* Offline, the banner says why; this only says what the page waits for. */}
+                  {state.offline ? 'Waiting for the network…' : 'Connecting to the room…'}
                 </p>
               ) : showFilesTab ? (
                 filesPanel
@@ -362,7 +363,7 @@ export function RoomView({
           <p>Drop to share in {room?.name ?? 'the room'}</p>
         </div>
       )}
-      {viewing !== null && (
+      {viewing !== null && !ended && (
         <Lightbox
           images={images}
           currentId={viewing}
