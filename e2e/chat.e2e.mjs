@@ -17,6 +17,7 @@ import {
   membersOf,
   messagesOf,
   send,
+  setTabHidden,
   showMembers,
   textbox,
   newDesktop,
@@ -169,22 +170,13 @@ async function linksAndUnreadCount({ world }) {
   );
 
   // Grace's tab goes to the background: Ada's next two messages count in its title.
-  const setHidden = (hidden) =>
-    grace.evaluate((value) => {
-      const { document } = globalThis;
-      Object.defineProperty(document, 'visibilityState', {
-        configurable: true,
-        get: () => (value ? 'hidden' : 'visible'),
-      });
-      document.dispatchEvent(new Event('visibilitychange'));
-    }, hidden);
-  await setHidden(true);
+  await setTabHidden(grace, true);
   await send(ada, 'Are you there?');
   await send(ada, 'Grace?');
   await eventually('Grace’s title to count two unread messages', async () =>
     (await grace.title()).startsWith('(2) '),
   );
-  await setHidden(false);
+  await setTabHidden(grace, false);
   await eventually(
     'Grace’s title to drop the count once the tab is shown',
     async () => !(await grace.title()).startsWith('('),
