@@ -1,20 +1,28 @@
 /**
  * A room's end is never a surprise: the creator names the room and picks its life, then only a
  * display name; the room shows when it ends, warns a minute before, and its owner keeps it for
- * another hour with "Extend room" while a member sees the same warning without the button.
+ * another hour with "Extend room" while a member sees the same warning without the button. With a
+ * database, the owner keeps a room made for an hour ("Keep this room") while people are in it, and
+ * it outlives a restart of the server.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   button,
   check,
   EXPECT_MS,
   expectHidden,
+  expectMessage,
   expectVisible,
   messagesOf,
   newDesktop,
   newPhone,
+  send,
   textbox,
   watch,
 } from './lib.mjs';
+import { startServer, stopServer } from './server.mjs';
 
 async function createNamedRoom({ browser, baseUrl, world, problems }) {
   const desktop = await newDesktop(browser, baseUrl);
@@ -90,9 +98,81 @@ async function warnedAndExtended({ browser, baseUrl, world, problems }) {
   }
 }
 
+async function keptWhileInUse({ browser, world, problems }) {
+  // A server of this journey's own, with a database, stopped and started again on its files.
+  const dir = await mkdtemp(join(tmpdir(), 'roomkit-e2e-keep-'));
+  const env = {
+    DATABASE_URL: `sqlite:${join(dir, 'roomkit.db')}`,
+    SESSION_SECRET: 'e2e-keep-journey-secret-of-32-characters',
+  };
+  let server = await startServer({ env });
+  try {
+    const desktop = await newDesktop(browser, server.baseUrl);
+    desktop.setDefaultTimeout(EXPECT_MS);
+    const ada = await desktop.newPage();
+    watch(ada, 'desktop', problems);
+    world.ada = ada;
+    await ada.goto('/');
+    await textbox(ada, 'Room name').fill('Field notes');
+    // With a database the form offers to keep the room; Ada first makes it for an hour.
+    await expectVisible(ada.getByRole('radio', { name: 'Until deleted', exact: true }), 'kept');
+    await ada.getByRole('radio', { name: '1 hour', exact: true }).check();
+    await button(ada, 'Create room').click();
+    await ada.waitForURL(/\/r\/[A-Za-z0-9_-]{22,64}$/);
+    const roomUrl = new URL(ada.url()).pathname;
+    await textbox(ada, 'Display name').fill('Ada');
+    await button(ada, 'Join').click();
+    await expectVisible(messagesOf(ada), 'region "Messages" for Ada');
+
+    const phone = await newPhone(browser, server.baseUrl);
+    phone.setDefaultTimeout(EXPECT_MS);
+    const grace = await phone.newPage();
+    watch(grace, 'phone', problems);
+    world.grace = grace;
+    await grace.goto(roomUrl);
+    await textbox(grace, 'Display name').fill('Grace');
+    await button(grace, 'Join').click();
+    await expectVisible(messagesOf(grace), 'region "Messages" for Grace');
+    await send(grace, 'Notes from the shore');
+    await expectMessage(ada, 'Notes from the shore', 'Ada');
+
+    check(
+      (await button(grace, 'Keep this room').count()) === 0,
+      'a member was offered "Keep this room"',
+    );
+    await button(ada, 'Keep this room').click();
+    await expectVisible(
+      ada.getByRole('status').filter({ hasText: 'This room is kept until it is deleted.' }),
+      'that the room is kept',
+    );
+    for (const [page, who] of [
+      [ada, 'Ada'],
+      [grace, 'Grace'],
+    ]) {
+      await expectHidden(page.getByText(/^Ends .*at /), `the end of the room for ${who}`);
+    }
+    await send(ada, 'Kept for good');
+    await expectMessage(grace, 'Kept for good', 'Grace');
+
+    await stopServer(server);
+    server = await startServer({ port: server.port, env });
+    await grace.reload();
+    await expectMessage(grace, 'Notes from the shore', 'Grace after the restart');
+    await expectMessage(grace, 'Kept for good', 'Grace after the restart');
+    await send(grace, 'Still here');
+    await expectMessage(ada, 'Still here', 'Ada after the restart');
+    await desktop.close();
+    await phone.close();
+  } finally {
+    await stopServer(server);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export const journeys = [
   { name: 'creating a room: a name, a life, then straight in', run: createNamedRoom },
   { name: 'a minute before the end everyone is warned; the owner extends', run: warnedAndExtended },
+  { name: 'the owner keeps a room in use; it outlives a restart', run: keptWhileInUse },
 ];
 
 /** Screenshots of the pages still open when a journey fails. */

@@ -279,6 +279,29 @@ export class RoomService {
     return room;
   }
 
+  /**
+   * Keeps a room until it is deleted: it becomes persistent, loses its end and, where only
+   * persistent rooms are stored in the database, moves there with everything it holds (the
+   * stores do that, decision 005). Owner only; needs a database (400 without one). Members are
+   * told with `room:updated`. Keeping a room already kept changes nothing.
+   */
+  async keep(membership: Membership): Promise<RoomRecord> {
+    if (membership.member.role !== 'owner')
+      throw new AppError('forbidden', 'Only the owner of the room can keep it.');
+    if (!this.options.persistence) {
+      throw new AppError('invalid_request', 'Keeping rooms needs a database (DATABASE_URL).', {
+        details: [{ path: 'persistent', message: 'this server keeps rooms in memory only' }],
+      });
+    }
+    const current = await this.getLiveRoom(membership.room.id);
+    if (current.persistent && current.expiresAt === null) return current;
+    await this.stores.rooms.updateRoom(current.id, { persistent: true, expiresAt: null });
+    const room: RoomRecord = { ...current, persistent: true, expiresAt: null };
+    this.checked.forget(room.id);
+    this.bus.publish({ roomId: room.id, name: 'room:updated', payload: { room: roomView(room) } });
+    return room;
+  }
+
   /** The live room with this join code (any case, spaces trimmed), or 404 `room_not_found`. */
   async findByJoinCode(joinCode: string): Promise<RoomRecord> {
     const room = await this.stores.rooms.findRoomByJoinCode(joinCode);

@@ -61,6 +61,11 @@ export function roomsRoutes(ctx: RoomkitContext) {
       return { room: roomView(room) };
     });
 
+    app.post('/api/rooms/:roomId/keep', member, async (request) => {
+      const room = await ctx.rooms.keep(request.member.membership);
+      return { room: roomView(room) };
+    });
+
     app.post('/api/rooms/:roomId/leave', member, async (request, reply) => {
       const { roomId, memberId } = request.member;
       await ctx.rooms.leave(roomId, memberId);

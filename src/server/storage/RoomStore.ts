@@ -20,9 +20,13 @@ export interface RoomStore {
   getRoom(roomId: string): Promise<RoomRecord | undefined>;
   /** `joinCode` is upper case. */
   findRoomByJoinCode(joinCode: string): Promise<RoomRecord | undefined>;
+  /**
+   * Changes some of a room's fields. Making a room persistent keeps everything it holds (where
+   * a database keeps only persistent rooms, its data moves there: storage/routed/).
+   */
   updateRoom(
     roomId: string,
-    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'emptySince'>>,
+    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'persistent' | 'emptySince'>>,
   ): Promise<void>;
   /** Deletes the room and its members; false when there was no such room. */
   deleteRoom(roomId: string): Promise<boolean>;

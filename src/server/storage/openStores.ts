@@ -41,7 +41,7 @@ export async function openStores(
   config: Config,
   options: OpenStoresOptions,
 ): Promise<OpenedStores> {
-  const memory = (): Stores => memoryStores(options.accountant);
+  const memory = () => memoryStores(options.accountant);
   const s3 = config.blobStore === 's3' ? await openS3(config, options) : undefined;
   const blobs = s3?.blobs ?? openLocalBlobStore(config.blobStore, options.accountant);
   const s3Check: Record<string, DependencyCheck> = s3 ? { s3: s3.check } : {};

@@ -531,5 +531,81 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         expect(await stores.execRuns.recent({ roomId: kept, limit: 10 })).toEqual([keptRun]);
       });
     });
+
+    describe('a room made persistent', () => {
+      it('keeps its members, messages (ids and seq), files, bytes, document and runs', async () => {
+        const room = roomRecord();
+        await stores.rooms.createRoom(room);
+        const owner = memberRecord(room.id, { role: 'owner' });
+        await stores.rooms.addMember(owner);
+        const guest = memberRecord(room.id);
+        await stores.rooms.addMember(guest);
+        const messages = [];
+        for (let i = 0; i < 3; i++) {
+          const sent = await stores.messages.append(
+            draft(room.id, { body: `m${i}`, clientMsgId: `c${i}` }),
+          );
+          messages.push(sent.message);
+        }
+        const bytes = Buffer.from('the bytes of a photo');
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        const file: FileRecord = {
+          id: unique('file'),
+          roomId: room.id,
+          name: 'photo.jpg',
+          mime: 'image/jpeg',
+          size: bytes.length,
+          createdAt: 1_700_000_000_000,
+          uploaderId: owner.id,
+          sha256,
+          blobKey: `${room.id}/${sha256}`,
+        };
+        await stores.blobs.put(file.blobKey, bytes);
+        await stores.files.addFile(file);
+        await stores.docs.appendUpdate(room.id, new Uint8Array([1, 2, 3]));
+        const run: ExecRunRecord = {
+          roomId: room.id,
+          memberId: owner.id,
+          language: 'python',
+          durationMs: 12,
+          exitCode: 0,
+          timedOut: false,
+          truncated: false,
+          createdAt: 1_700_000_000_000,
+        };
+        await stores.execRuns.append(run);
+
+        // Writes that come while the room changes are kept, in order.
+        const [, late] = await Promise.all([
+          stores.rooms.updateRoom(room.id, { persistent: true, expiresAt: null }),
+          stores.messages.append(draft(room.id, { body: 'during' })),
+        ]);
+
+        expect(await stores.rooms.getRoom(room.id)).toEqual({
+          ...room,
+          persistent: true,
+          expiresAt: null,
+        });
+        expect(await stores.rooms.findRoomByJoinCode(room.joinCode)).toMatchObject({
+          id: room.id,
+        });
+        expect(await stores.rooms.listMembers(room.id)).toEqual([owner, guest]);
+        const log = await stores.messages.listAfter(room.id, 0, 10);
+        expect(log.messages).toEqual([...messages, late.message]);
+        expect(late.message.seq).toBe(4);
+        const again = await stores.messages.append(
+          draft(room.id, { body: 'again', clientMsgId: 'c1', sender: messages[1]!.sender }),
+        );
+        expect(again).toEqual({ message: messages[1], created: false });
+        const next = await stores.messages.append(draft(room.id, { body: 'after' }));
+        expect(next.message.seq).toBe(5);
+        expect(await stores.files.listFiles(room.id)).toEqual([file]);
+        expect(await stores.blobs.get(file.blobKey)).toEqual(bytes);
+        const doc = await stores.docs.load(room.id);
+        const held = [...(doc.snapshot ? [doc.snapshot] : []), ...doc.updates];
+        expect(held.map((update) => [...update])).toEqual([[1, 2, 3]]);
+        expect(await stores.execRuns.recent({ roomId: room.id, limit: 10 })).toEqual([run]);
+      });
+    });
   });
 }

@@ -26,13 +26,17 @@ export class MemoryBlobStore implements BlobStore {
     return this.blobs.has(key);
   }
 
+  /** The keys that start with `prefix` (a room's `<roomId>/`). */
+  keys(prefix: string): string[] {
+    return [...this.blobs.keys()].filter((key) => key.startsWith(prefix));
+  }
+
   heldInMemory(): boolean {
     return true;
   }
 
   async deletePrefix(prefix: string): Promise<void> {
-    for (const key of [...this.blobs.keys()]) {
-      if (!key.startsWith(prefix)) continue;
+    for (const key of this.keys(prefix)) {
       this.blobs.delete(key);
       this.accountant?.release(`blob:${key}`);
     }

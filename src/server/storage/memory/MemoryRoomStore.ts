@@ -30,7 +30,7 @@ export class MemoryRoomStore implements RoomStore {
 
   async updateRoom(
     roomId: string,
-    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'emptySince'>>,
+    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'persistent' | 'emptySince'>>,
   ) {
     const entry = this.rooms.get(roomId);
     if (entry) entry.room = { ...entry.room, ...patch };

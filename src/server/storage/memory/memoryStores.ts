@@ -7,8 +7,13 @@ import { MemoryFileStore } from './MemoryFileStore.js';
 import { MemoryMessageStore } from './MemoryMessageStore.js';
 import { MemoryRoomStore } from './MemoryRoomStore.js';
 
+/** Stores in RAM, whose blobs can be listed (a kept room's move to the database copies them). */
+export interface MemoryStores extends Stores {
+  blobs: MemoryBlobStore;
+}
+
 /** Every store in RAM; blobs and documents are counted by `accountant`. */
-export function memoryStores(accountant: MemoryAccountant): Stores {
+export function memoryStores(accountant: MemoryAccountant): MemoryStores {
   return {
     rooms: new MemoryRoomStore(),
     messages: new MemoryMessageStore(),

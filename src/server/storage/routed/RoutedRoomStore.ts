@@ -28,7 +28,7 @@ export class RoutedRoomStore implements RoomStore {
   }
 
   async getRoom(roomId: string): Promise<RoomRecord | undefined> {
-    return (await this.router.storesFor(roomId)).rooms.getRoom(roomId);
+    return this.router.run(roomId, (stores) => stores.rooms.getRoom(roomId));
   }
 
   async findRoomByJoinCode(joinCode: string): Promise<RoomRecord | undefined> {
@@ -40,13 +40,15 @@ export class RoutedRoomStore implements RoomStore {
 
   async updateRoom(
     roomId: string,
-    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'emptySince'>>,
+    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'persistent' | 'emptySince'>>,
   ): Promise<void> {
-    await (await this.router.storesFor(roomId)).rooms.updateRoom(roomId, patch);
+    // A room made persistent moves to the database first, with everything it holds.
+    if (patch.persistent === true) await this.router.moveToDurable(roomId);
+    await this.router.run(roomId, (stores) => stores.rooms.updateRoom(roomId, patch));
   }
 
   async deleteRoom(roomId: string): Promise<boolean> {
-    const deleted = await (await this.router.storesFor(roomId)).rooms.deleteRoom(roomId);
+    const deleted = await this.router.run(roomId, (stores) => stores.rooms.deleteRoom(roomId));
     this.router.forget(roomId);
     return deleted;
   }
@@ -65,15 +67,15 @@ export class RoutedRoomStore implements RoomStore {
   }
 
   async addMember(member: MemberRecord): Promise<void> {
-    await (await this.router.storesFor(member.roomId)).rooms.addMember(member);
+    await this.router.run(member.roomId, (stores) => stores.rooms.addMember(member));
   }
 
   async getMember(roomId: string, memberId: string): Promise<MemberRecord | undefined> {
-    return (await this.router.storesFor(roomId)).rooms.getMember(roomId, memberId);
+    return this.router.run(roomId, (stores) => stores.rooms.getMember(roomId, memberId));
   }
 
   async listMembers(roomId: string): Promise<MemberRecord[]> {
-    return (await this.router.storesFor(roomId)).rooms.listMembers(roomId);
+    return this.router.run(roomId, (stores) => stores.rooms.listMembers(roomId));
   }
 
   async updateMember(
@@ -81,11 +83,11 @@ export class RoutedRoomStore implements RoomStore {
     memberId: string,
     patch: Partial<Pick<MemberRecord, 'role'>>,
   ): Promise<void> {
-    await (await this.router.storesFor(roomId)).rooms.updateMember(roomId, memberId, patch);
+    await this.router.run(roomId, (stores) => stores.rooms.updateMember(roomId, memberId, patch));
   }
 
   async removeMember(roomId: string, memberId: string): Promise<boolean> {
-    return (await this.router.storesFor(roomId)).rooms.removeMember(roomId, memberId);
+    return this.router.run(roomId, (stores) => stores.rooms.removeMember(roomId, memberId));
   }
 
   async countMembers(): Promise<number> {

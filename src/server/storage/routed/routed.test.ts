@@ -2,7 +2,7 @@
  * Routed stores with a database: persistent rooms' data in SQLite (and the filesystem blob
  * store), ephemeral rooms' in RAM — checked by looking into each side directly.
  */
-import { memoryStores } from '../memory/memoryStores.js';
+import { memoryStores, type MemoryStores } from '../memory/memoryStores.js';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const accountant = new MemoryAccountant(64 * 1024 * 1024);
-const memory = (): Stores => memoryStores(accountant);
+const memory = (): MemoryStores => memoryStores(accountant);
 const durable = async (name: string): Promise<Stores> => ({
   ...sqlStores(await openSqlDatabase(`sqlite:${join(dir, name, 'roomkit.db')}`)),
   blobs: new FsBlobStore(join(dir, name, 'blobs')),
@@ -134,6 +134,79 @@ describe('routing by persistence', () => {
     // A write racing the end lands in RAM, never in the database.
     await stores.messages.append(draft(room.id, 'late'));
     expect((await disk.messages.listAfter(room.id, 0, 10)).messages).toEqual([]);
+    await closeStores(stores);
+  });
+});
+
+describe('keeping an ephemeral room', () => {
+  it('moves everything it holds to the database and frees the RAM it held', async () => {
+    const ram = memory();
+    const disk = await durable('keep');
+    const stores = routedStores(ram, disk);
+    const room = roomRecord();
+    await stores.rooms.createRoom(room);
+    await stores.rooms.addMember(memberRecord(room.id));
+    const bytes = Buffer.alloc(64 * 1024, 7);
+    const key = `${room.id}/${createHash('sha256').update(bytes).digest('hex')}`;
+    await stores.blobs.put(key, bytes);
+    const heldBefore = accountant.usedBytes;
+    expect(stores.blobs.heldInMemory(key)).toBe(true);
+
+    // Writes of every kind race the move: some under way when it starts, some coming after.
+    const write = (i: number) =>
+      i % 2 === 0
+        ? stores.messages.append(draft(room.id, `m${i}`)).then(() => undefined)
+        : stores.docs.appendUpdate(room.id, new Uint8Array([i]));
+    const before = Array.from({ length: 20 }, (_, i) => write(i));
+    const keep = stores.rooms.updateRoom(room.id, { persistent: true, expiresAt: null });
+    const after = Array.from({ length: 20 }, (_, i) => write(20 + i));
+    await Promise.all([...before, keep, ...after]);
+    await stores.messages.append(draft(room.id, 'after'));
+
+    const log = (await disk.messages.listAfter(room.id, 0, 100)).messages;
+    expect(log.map((m) => m.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    expect(log.at(-1)?.body).toBe('after');
+    expect((await disk.docs.load(room.id)).updates).toHaveLength(20);
+    expect(await disk.blobs.get(key)).toEqual(bytes);
+    expect(await disk.rooms.getRoom(room.id)).toMatchObject({ persistent: true, expiresAt: null });
+    expect(await disk.rooms.listMembers(room.id)).toHaveLength(1);
+    expect(stores.blobs.heldInMemory(key)).toBe(false);
+    expect(accountant.usedBytes).toBe(heldBefore - bytes.length);
+    expect(await ram.rooms.getRoom(room.id)).toBeUndefined();
+    expect((await ram.messages.listAfter(room.id, 0, 10)).messages).toEqual([]);
+    expect(await ram.blobs.has(key)).toBe(false);
+    expect((await ram.docs.load(room.id)).updates).toEqual([]);
+
+    // After a restart the room is found in the database, whole.
+    await closeStores(stores);
+    const again = routedStores(memory(), await durable('keep'));
+    expect(await again.rooms.getRoom(room.id)).toMatchObject({ persistent: true });
+    expect((await again.messages.append(draft(room.id, 'restarted'))).message.seq).toBe(22);
+    await closeStores(again);
+  });
+
+  it('leaves the room whole in RAM, and nothing in the database, when the move fails', async () => {
+    const ram = memory();
+    const disk = await durable('keep-fails');
+    const stores = routedStores(ram, disk);
+    const room = roomRecord();
+    await stores.rooms.createRoom(room);
+    await stores.messages.append(draft(room.id, 'one'));
+    await stores.messages.append(draft(room.id, 'two'));
+    // A stray message of the room already in the database: the copies could not keep their seq.
+    await disk.messages.append(draft(room.id, 'stray'));
+
+    await expect(
+      stores.rooms.updateRoom(room.id, { persistent: true, expiresAt: null }),
+    ).rejects.toThrow(/seq/);
+
+    expect(await stores.rooms.getRoom(room.id)).toEqual(room);
+    expect((await ram.messages.listAfter(room.id, 0, 10)).messages).toHaveLength(2);
+    expect(await disk.rooms.getRoom(room.id)).toBeUndefined();
+    expect((await disk.messages.listAfter(room.id, 0, 10)).messages).toEqual([]);
+    // The room goes on in RAM.
+    expect((await stores.messages.append(draft(room.id, 'three'))).message.seq).toBe(3);
+    expect((await ram.messages.listAfter(room.id, 0, 10)).messages).toHaveLength(3);
     await closeStores(stores);
   });
 });

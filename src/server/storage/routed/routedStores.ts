@@ -4,6 +4,7 @@ import type { ExecRunStore } from '../ExecRunStore.js';
 import type { FileStore } from '../FileStore.js';
 import type { MessagePage, MessageStore } from '../MessageStore.js';
 import type { ExecRunRecord, FileRecord, MessageDraft, MessageRecord } from '../records.js';
+import type { MemoryStores } from '../memory/memoryStores.js';
 import type { Stores } from '../Stores.js';
 import { RoomRouter } from './RoomRouter.js';
 import { RoutedRoomStore } from './RoutedRoomStore.js';
@@ -13,7 +14,7 @@ import { RoutedRoomStore } from './RoutedRoomStore.js';
  * blob store), every other room's to `memory` (docs/decisions/005). A room's data is deleted
  * from both sides, so nothing is left behind whichever side a late write went to.
  */
-export function routedStores(memory: Stores, durable: Stores): Stores {
+export function routedStores(memory: MemoryStores, durable: Stores): Stores {
   const router = new RoomRouter(memory, durable);
   return {
     rooms: new RoutedRoomStore(router),
@@ -29,7 +30,7 @@ class RoutedMessageStore implements MessageStore {
   constructor(private readonly router: RoomRouter) {}
 
   async append(draft: MessageDraft): Promise<{ message: MessageRecord; created: boolean }> {
-    return (await this.router.storesFor(draft.roomId)).messages.append(draft);
+    return this.router.run(draft.roomId, (stores) => stores.messages.append(draft));
   }
 
   async listBefore(
@@ -37,15 +38,15 @@ class RoutedMessageStore implements MessageStore {
     before: number | undefined,
     limit: number,
   ): Promise<MessagePage> {
-    return (await this.router.storesFor(roomId)).messages.listBefore(roomId, before, limit);
+    return this.router.run(roomId, (stores) => stores.messages.listBefore(roomId, before, limit));
   }
 
   async listAfter(roomId: string, after: number, limit: number): Promise<MessagePage> {
-    return (await this.router.storesFor(roomId)).messages.listAfter(roomId, after, limit);
+    return this.router.run(roomId, (stores) => stores.messages.listAfter(roomId, after, limit));
   }
 
   async getMessage(roomId: string, messageId: string): Promise<MessageRecord | undefined> {
-    return (await this.router.storesFor(roomId)).messages.getMessage(roomId, messageId);
+    return this.router.run(roomId, (stores) => stores.messages.getMessage(roomId, messageId));
   }
 
   async deleteRoom(roomId: string): Promise<void> {
@@ -62,15 +63,15 @@ class RoutedFileStore implements FileStore {
   constructor(private readonly router: RoomRouter) {}
 
   async addFile(file: FileRecord): Promise<void> {
-    await (await this.router.storesFor(file.roomId)).files.addFile(file);
+    await this.router.run(file.roomId, (stores) => stores.files.addFile(file));
   }
 
   async getFile(roomId: string, fileId: string): Promise<FileRecord | undefined> {
-    return (await this.router.storesFor(roomId)).files.getFile(roomId, fileId);
+    return this.router.run(roomId, (stores) => stores.files.getFile(roomId, fileId));
   }
 
   async listFiles(roomId: string): Promise<FileRecord[]> {
-    return (await this.router.storesFor(roomId)).files.listFiles(roomId);
+    return this.router.run(roomId, (stores) => stores.files.listFiles(roomId));
   }
 
   async deleteRoom(roomId: string): Promise<void> {
@@ -89,19 +90,16 @@ const roomOf = (key: string) => key.slice(0, key.indexOf('/'));
 class RoutedBlobStore implements BlobStore {
   constructor(private readonly router: RoomRouter) {}
 
-  async put(key: string, bytes: Buffer): Promise<void> {
-    // A known room's put starts in this tick (no await first): FileService counts on the memory
-    // driver holding the bytes right after it let the upload's reservation go.
-    const stores = this.router.known(roomOf(key)) ?? (await this.router.storesFor(roomOf(key)));
-    await stores.blobs.put(key, bytes);
+  put(key: string, bytes: Buffer): Promise<void> {
+    return this.router.run(roomOf(key), (stores) => stores.blobs.put(key, bytes));
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
-    return (await this.router.storesFor(roomOf(key))).blobs.get(key);
+  get(key: string): Promise<Buffer | undefined> {
+    return this.router.run(roomOf(key), (stores) => stores.blobs.get(key));
   }
 
-  async has(key: string): Promise<boolean> {
-    return (await this.router.storesFor(roomOf(key))).blobs.has(key);
+  has(key: string): Promise<boolean> {
+    return this.router.run(roomOf(key), (stores) => stores.blobs.has(key));
   }
 
   heldInMemory(key: string): boolean {
@@ -122,15 +120,15 @@ class RoutedDocStore implements DocStore {
   constructor(private readonly router: RoomRouter) {}
 
   async load(roomId: string): Promise<StoredDoc> {
-    return (await this.router.storesFor(roomId)).docs.load(roomId);
+    return this.router.run(roomId, (stores) => stores.docs.load(roomId));
   }
 
   async appendUpdate(roomId: string, update: Uint8Array): Promise<void> {
-    await (await this.router.storesFor(roomId)).docs.appendUpdate(roomId, update);
+    await this.router.run(roomId, (stores) => stores.docs.appendUpdate(roomId, update));
   }
 
   async replace(roomId: string, snapshot: Uint8Array, cursor?: number): Promise<void> {
-    await (await this.router.storesFor(roomId)).docs.replace(roomId, snapshot, cursor);
+    await this.router.run(roomId, (stores) => stores.docs.replace(roomId, snapshot, cursor));
   }
 
   async deleteRoom(roomId: string): Promise<void> {
@@ -147,13 +145,13 @@ class RoutedExecRunStore implements ExecRunStore {
   constructor(private readonly router: RoomRouter) {}
 
   async append(run: ExecRunRecord): Promise<void> {
-    await (await this.router.storesFor(run.roomId)).execRuns.append(run);
+    await this.router.run(run.roomId, (stores) => stores.execRuns.append(run));
   }
 
   /** Across rooms, the newest of both sides, by time (each side is newest first already). */
   async recent(options: { roomId?: string; limit: number }): Promise<ExecRunRecord[]> {
     if (options.roomId !== undefined)
-      return (await this.router.storesFor(options.roomId)).execRuns.recent(options);
+      return this.router.run(options.roomId, (stores) => stores.execRuns.recent(options));
     const [memory, durable] = await Promise.all([
       this.router.memory.execRuns.recent(options),
       this.router.durable.execRuns.recent(options),

@@ -63,11 +63,17 @@ export class SqlRoomStore implements RoomStore {
 
   async updateRoom(
     roomId: string,
-    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'emptySince'>>,
+    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'persistent' | 'emptySince'>>,
   ): Promise<void> {
-    const set: { name?: string; expires_at?: number | null; empty_since?: number | null } = {};
+    const set: {
+      name?: string;
+      expires_at?: number | null;
+      persistent?: number;
+      empty_since?: number | null;
+    } = {};
     if (patch.name !== undefined) set.name = encodeText(patch.name);
     if (patch.expiresAt !== undefined) set.expires_at = patch.expiresAt;
+    if (patch.persistent !== undefined) set.persistent = patch.persistent ? 1 : 0;
     if (patch.emptySince !== undefined) set.empty_since = patch.emptySince;
     if (Object.keys(set).length === 0) return;
     await this.db.updateTable('rooms').set(set).where('id', '=', roomId).execute();

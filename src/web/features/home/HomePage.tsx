@@ -7,7 +7,8 @@ import { navigate } from '../../lib/router.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import { rememberCreatedRoom } from '../room/createdRooms.js';
 import { takeLeftRoom } from '../room/leftRoom.js';
-import { createRoom, serverKeepsRooms } from '../room/roomApi.js';
+import { createRoom } from '../room/roomApi.js';
+import { useServerKeepsRooms } from '../room/useServerKeepsRooms.js';
 import { joinCodeProblem, joinCodeTypingProblem, normaliseJoinCode } from './joinCode.js';
 import { useJoinCodeLookup } from './useJoinCodeLookup.js';
 
@@ -26,18 +27,10 @@ const NO_SUCH_CODE = 'No room has that code.';
 function CreateRoomForm() {
   const [name, setName] = useState('');
   const [life, setLife] = useState<Life>('hour');
-  const [keeps, setKeeps] = useState(false);
+  const keeps = useServerKeepsRooms();
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const nameId = useId();
-
-  useEffect(() => {
-    let current = true;
-    void serverKeepsRooms().then((answer) => current && setKeeps(answer));
-    return () => {
-      current = false;
-    };
-  }, []);
 
   const create = async (event: FormEvent) => {
     event.preventDefault();

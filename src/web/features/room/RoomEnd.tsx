@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Room } from '../../../protocol/schemas.js';
 import { describeError } from '../../lib/errorMessages.js';
-import { extendRoom } from './roomApi.js';
+import { extendRoom, keepRoom } from './roomApi.js';
 import {
   expiringWarning,
   extensionSeconds,
@@ -9,6 +9,7 @@ import {
   roomEndView,
   SOON_MS,
 } from './roomEnd.js';
+import { useServerKeepsRooms } from './useServerKeepsRooms.js';
 
 /** The time, ticking each second in the last 15 minutes and each half minute before. */
 function useNow(expiresAt: string | null): number {
@@ -25,54 +26,82 @@ function useNow(expiresAt: string | null): number {
 /**
  * When the room ends: a quiet line while it is far, a countdown in its last 15 minutes, and an
  * alert for each `room:expiring` warning (5 minutes and 1 minute before). The owner gets the
- * "Extend room" button, which keeps the room for another hour past its current end.
+ * "Extend room" button, which keeps the room for another hour past its current end, and, where
+ * the server has a database, "Keep this room", which keeps it until it is deleted.
  */
 export function RoomEnd({
   room,
   token,
   isOwner,
   warning,
-  onExtended,
+  onUpdated,
 }: {
   room: Room;
   token: string;
   isOwner: boolean;
   warning: { secondsLeft: number } | null;
-  onExtended: (room: Room) => void;
+  onUpdated: (room: Room) => void;
 }) {
   const now = useNow(room.expiresAt);
-  const [extending, setExtending] = useState(false);
+  const keeps = useServerKeepsRooms(isOwner && !room.persistent);
+  const [busy, setBusy] = useState(false);
+  const [kept, setKept] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const view = roomEndView(room.expiresAt, now);
-  if (view.kind === 'none' || room.expiresAt === null) return null;
+  if (view.kind === 'none' || room.expiresAt === null) {
+    return kept ? (
+      <div className="room-end quiet" role="status">
+        This room is kept until it is deleted.
+      </div>
+    ) : null;
+  }
   const expiresAt = room.expiresAt;
 
-  const extend = async () => {
-    setExtending(true);
+  const change = async (ask: () => Promise<{ room: Room }>, onDone?: () => void) => {
+    setBusy(true);
     setError(null);
     try {
-      const { room: extended } = await extendRoom(
-        room.id,
-        token,
-        extensionSeconds(expiresAt, Date.now()),
-      );
-      onExtended(extended);
+      onUpdated((await ask()).room);
+      onDone?.();
     } catch (failure) {
-      setError(describeError(failure, { forbidden: 'Only the owner of the room can extend it.' }));
+      setError(describeError(failure, { forbidden: 'Only the owner of the room can do that.' }));
     }
-    setExtending(false);
+    setBusy(false);
   };
+  const extend = () =>
+    change(() => extendRoom(room.id, token, extensionSeconds(expiresAt, Date.now())));
+  const keep = () =>
+    change(
+      () => keepRoom(room.id, token),
+      () => setKept(true),
+    );
 
   const button = isOwner && (
-    <button
-      type="button"
-      className="small"
-      title="Keep for another hour"
-      onClick={() => void extend()}
-      disabled={extending}
-    >
-      Extend room
-    </button>
+    <>
+      <button
+        type="button"
+        className="small"
+        title="Keep for another hour"
+        onClick={() => void extend()}
+        disabled={busy}
+      >
+        Extend room
+      </button>
+      {keeps && !room.persistent && (
+        <>
+          {' '}
+          <button
+            type="button"
+            className="small quiet"
+            title="Keep until deleted"
+            onClick={() => void keep()}
+            disabled={busy}
+          >
+            Keep this room
+          </button>
+        </>
+      )}
+    </>
   );
   const soon = view.kind === 'soon';
   return (

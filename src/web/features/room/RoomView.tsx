@@ -130,8 +130,8 @@ export function RoomView({
   const drop = useFileDrop(addFiles);
   usePastedFiles(addFiles, state.closed === null);
 
-  const roomExtended = useCallback(
-    (extended: Room) => dispatch({ type: 'roomUpdated', room: extended }),
+  const roomUpdated = useCallback(
+    (updated: Room) => dispatch({ type: 'roomUpdated', room: updated }),
     [dispatch],
   );
 
@@ -218,7 +218,7 @@ export function RoomView({
           token={session.token}
           isOwner={isOwner}
           warning={state.expiring}
-          onExtended={roomExtended}
+          onUpdated={roomUpdated}
         />
       )}
       {state.closed ? (

@@ -74,6 +74,11 @@ export function extendRoom(
   return api(`/api/rooms/${encodeURIComponent(roomId)}/extend`, { token, body: { seconds } });
 }
 
+/** Keeps the room until it is deleted (owner only; needs a server with a database). */
+export function keepRoom(roomId: string, token: string): Promise<{ room: Room }> {
+  return api(`/api/rooms/${encodeURIComponent(roomId)}/keep`, { method: 'POST', token });
+}
+
 export function joinRoom(
   target: { roomId: string } | { joinCode: string },
   displayName: string,
