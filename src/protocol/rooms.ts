@@ -74,7 +74,10 @@ export const roomServerEvents = {
   /** Sent to one socket on connect (and again after a long absence), never on the bus. */
   'room:state': serverEvent(roomStateSchema),
   'member:joined': serverEvent(z.object({ member: memberSchema })),
-  'member:left': serverEvent(z.object({ memberId: z.string().min(1) })),
+  /** `reason: "kicked"` when an administrator removed the member (absent when they left). */
+  'member:left': serverEvent(
+    z.object({ memberId: z.string().min(1), reason: z.literal('kicked').optional() }),
+  ),
   /** The whole list with `online` flags, after every join, leave, connect and disconnect. */
   presence: serverEvent(z.object({ members: z.array(memberPresenceSchema) })),
   /** The room's name, expiry or persistence changed (an owner extended it). */

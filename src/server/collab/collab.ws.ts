@@ -135,7 +135,10 @@ export function attachCollabSockets(
       const principal = await authenticateMember(ctx, credentials, target.roomId);
       if (closed) return;
       // Its room's end and its member's leaving close it: 4410 room_closed, 4401 left.
-      member = live.open(principal, { end: (reason) => client.close(reason) });
+      member = live.open(principal, {
+        kind: 'collab',
+        end: (reason) => client.close(reason),
+      });
       const membership = await member.ready;
       if (closed) return;
       connection = await collab.connect(target.roomId, peer, membership.member);

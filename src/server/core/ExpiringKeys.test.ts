@@ -31,6 +31,15 @@ describe.each([
     expect(await keys.add('b', 60_000)).toBe(true);
   });
 
+  test('deletes a key before its time, so it can be added again', async () => {
+    const keys = await open();
+    await keys.add('d', 60_000);
+    expect(await keys.delete('d')).toBe(true);
+    expect(await keys.hasAny(['d'])).toBe(false);
+    expect(await keys.delete('d')).toBe(false);
+    expect(await keys.add('d', 60_000)).toBe(true);
+  });
+
   test('says whether any of several keys is there', async () => {
     const keys = await open();
     expect(await keys.hasAny([])).toBe(false);

@@ -6,6 +6,8 @@
 export interface ExpiringKeys {
   /** Adds `key` for `ttlMs`; false if it was there already (so one caller of several wins). */
   add(key: string, ttlMs: number): Promise<boolean>;
+  /** Removes `key` before its time; false if it was not there. */
+  delete(key: string): Promise<boolean>;
   /** Whether any of `keys` is there. */
   hasAny(keys: string[]): Promise<boolean>;
 }
@@ -26,6 +28,12 @@ export class MemoryExpiringKeys implements ExpiringKeys {
     if (this.live(key, now)) return Promise.resolve(false);
     this.keys.set(key, now + ttlMs);
     return Promise.resolve(true);
+  }
+
+  delete(key: string): Promise<boolean> {
+    const live = this.live(key, this.now());
+    this.keys.delete(key);
+    return Promise.resolve(live);
   }
 
   hasAny(keys: string[]): Promise<boolean> {

@@ -20,7 +20,7 @@ import type { Presence } from './Presence.js';
 import type { RoomEventBus } from './RoomEventBus.js';
 import type { CheckedMemberships } from './CheckedMemberships.js';
 import type { Membership } from './Membership.js';
-import type { MemberTokens } from './MemberTokens.js';
+import type { MemberClaims, MemberTokens } from './MemberTokens.js';
 import { memberPresenceView, memberView, roomView } from './presenters.js';
 
 export type CloseReason = 'expired' | 'empty' | 'deleted' | 'evicted';
@@ -67,6 +67,20 @@ export interface RoomHooks {
 }
 
 /**
+ * What a join request shows of who is asking: the member tokens it carries (the cookie of an
+ * earlier membership), as their claims, of whatever room they are. Accounts add theirs later.
+ */
+export interface JoinClient {
+  earlier: MemberClaims[];
+}
+
+/** Refuses a join by throwing (an AppError the client is shown); registered by features. */
+export type JoinGuard = (room: RoomRecord, client: JoinClient) => Promise<void>;
+
+/** Why a member is no longer in a room: they left, or an administrator removed them. */
+export type LeaveReason = 'left' | 'kicked';
+
+/**
  * The fields of `room:state` that features contribute; the core gives room, member and members.
  * The protocol's fields, and any a feature adds by declaration merging (`declare module`).
  */
@@ -90,6 +104,7 @@ export class RoomService {
     closed: [],
   };
   private readonly owners = new Map<string, (roomId: string) => Promise<void>>();
+  private readonly joinGuards: JoinGuard[] = [];
   private readonly stateFields: StateField[] = [];
   /** Rooms that ended recently, so their links answer 410 room_expired rather than 404. */
   private readonly ended = new LRUCache<string, CloseReason>({ max: 10_000 });
@@ -119,6 +134,19 @@ export class RoomService {
   /** Runs `fn` at `hook` of every room, after the functions registered before it. */
   on<K extends keyof RoomHooks>(hook: K, fn: RoomHooks[K]): void {
     this.hooks[hook].push(fn);
+  }
+
+  /**
+   * Has `guard` look at every join before the member is added: it throws to refuse (a ban).
+   * Unlike hooks, a guard's error is the join's answer.
+   */
+  guardJoin(guard: JoinGuard): void {
+    this.joinGuards.push(guard);
+  }
+
+  /** The claims of a well-signed member token, whether or not its membership still holds. */
+  claimsOf(token: string): Promise<MemberClaims | undefined> {
+    return this.tokens.verify(token);
   }
 
   /**
@@ -202,6 +230,7 @@ export class RoomService {
 
   async join(
     body: JoinRoomBody,
+    client: JoinClient = { earlier: [] },
   ): Promise<{ room: RoomRecord; member: MemberRecord; token: string }> {
     const room =
       body.roomId !== undefined
@@ -213,6 +242,7 @@ export class RoomService {
         details: [{ path: 'displayName', message: checked.reason }],
       });
     }
+    for (const guard of this.joinGuards) await guard(room, client);
     const member: MemberRecord = {
       id: randomId(),
       roomId: room.id,
@@ -336,12 +366,21 @@ export class RoomService {
     });
   }
 
-  async leave(roomId: string, memberId: string): Promise<void> {
+  /**
+   * Takes a member out of the room: they left, or (`kicked`) an administrator removed them. Their
+   * token stops working, their connections end, and an owner's role passes on. False when they
+   * were not in the room.
+   */
+  async leave(roomId: string, memberId: string, reason: LeaveReason = 'left'): Promise<boolean> {
     const room = await this.stores.rooms.getRoom(roomId);
     const member = room && (await this.stores.rooms.getMember(roomId, memberId));
-    if (!room || !member || !(await this.stores.rooms.removeMember(roomId, memberId))) return;
+    if (!room || !member || !(await this.stores.rooms.removeMember(roomId, memberId))) return false;
     this.checked.forget(roomId);
-    this.bus.publish({ roomId, name: 'member:left', payload: { memberId } });
+    this.bus.publish({
+      roomId,
+      name: 'member:left',
+      payload: reason === 'left' ? { memberId } : { memberId, reason },
+    });
     if (member.role === 'owner') {
       // The longest-present member inherits the room, so it never stays without an owner.
       const [heir] = await this.stores.rooms.listMembers(roomId);
@@ -351,6 +390,7 @@ export class RoomService {
     await this.checked.revoke(roomId);
     await this.runHooks('left', room, member);
     await this.publishPresence(roomId);
+    return true;
   }
 
   async state(membership: Membership): Promise<RoomState> {

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { fastifyCookie } from '@fastify/cookie';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   createRoomSchema,
   extendRoomSchema,
@@ -7,11 +8,33 @@ import {
 } from '../../protocol/schemas.js';
 import { AppError } from '../core/AppError.js';
 import { requireMember } from '../http/auth/preHandlers.js';
-import { clearMemberCookie, setMemberCookie } from '../http/auth/memberCookie.js';
+import { clearMemberCookie, MEMBER_COOKIE, setMemberCookie } from '../http/auth/memberCookie.js';
+import type { MemberClaims } from '../core/MemberTokens.js';
 import { RateLimiter } from '../core/RateLimiter.js';
 import { parseInput } from '../core/validate.js';
 import { memberView, roomView } from '../core/presenters.js';
 import type { RoomkitContext } from '../core/context.js';
+
+/**
+ * The memberships a join request shows it held before: the member tokens it carries (the
+ * `rk_session` cookie the browser kept, a Bearer token), whether or not they still hold — a ban
+ * of a removed member is checked against them.
+ */
+async function earlierMemberships(
+  ctx: RoomkitContext,
+  request: FastifyRequest,
+): Promise<MemberClaims[]> {
+  const tokens = [
+    fastifyCookie.parse(request.headers.cookie ?? '')[MEMBER_COOKIE],
+    request.headers.authorization?.startsWith('Bearer ')
+      ? request.headers.authorization.slice(7).trim()
+      : undefined,
+  ];
+  const claims = await Promise.all(
+    tokens.map((token) => (token ? ctx.rooms.claimsOf(token) : undefined)),
+  );
+  return claims.filter((claim) => claim !== undefined);
+}
 
 /** Rooms and members over HTTP (API.md, "Rooms and members"). */
 export function roomsRoutes(ctx: RoomkitContext) {
@@ -31,7 +54,9 @@ export function roomsRoutes(ctx: RoomkitContext) {
     app.post('/api/rooms/join', async (request, reply) => {
       await joinLimit.consume(request.ip);
       const body = parseInput(joinRoomSchema, request.body);
-      const { room, member, token } = await ctx.rooms.join(body);
+      const { room, member, token } = await ctx.rooms.join(body, {
+        earlier: await earlierMemberships(ctx, request),
+      });
       setMemberCookie(reply, token, request.protocol === 'https');
       return { token, member: memberView(member), room: roomView(room) };
     });

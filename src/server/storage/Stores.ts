@@ -1,3 +1,4 @@
+import type { AuditStore } from './AuditStore.js';
 import type { BlobStore } from './BlobStore.js';
 import type { DocStore } from './DocStore.js';
 import type { ExecRunStore } from './ExecRunStore.js';
@@ -15,6 +16,8 @@ export interface Stores {
   docs: DocStore;
   /** The execution log. */
   execRuns: ExecRunStore;
+  /** The admin audit log: global, never routed by room. */
+  audit: AuditStore;
 }
 
 export async function closeStores(stores: Stores): Promise<void> {
@@ -25,5 +28,6 @@ export async function closeStores(stores: Stores): Promise<void> {
     stores.blobs.close(),
     stores.docs.close(),
     stores.execRuns.close(),
+    stores.audit.close(),
   ]);
 }

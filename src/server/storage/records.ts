@@ -68,3 +68,14 @@ export interface ExecRunRecord {
   truncated: boolean;
   createdAt: number;
 }
+
+/** One admin action (the audit log): who did it, what, to what, when. */
+export interface AuditRecord {
+  at: number;
+  /** `admin token`, or the admin account's username. */
+  actor: string;
+  /** `room.delete`, `room.cancel_close`, `member.kick`, … */
+  action: string;
+  /** What it was done to: `room:<id>`, `member:<roomId>/<memberId>`. */
+  target: string;
+}

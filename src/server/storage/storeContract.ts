@@ -532,6 +532,23 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
       });
     });
 
+    describe('AuditStore', () => {
+      it('lists the newest entries first, as they were appended', async () => {
+        const tag = unique('audit');
+        const entries = Array.from({ length: 5 }, (_, i) => ({
+          at: 1_700_000_000_000 + i,
+          actor: i % 2 ? 'admin token' : 'Ada Lovelace ✓',
+          action: i % 2 ? 'member.kick' : 'room.delete',
+          target: `room:${tag}-${i}`,
+        }));
+        for (const entry of entries) await stores.audit.append(entry);
+        const newest = await stores.audit.recent(3);
+        expect(newest).toEqual(entries.slice(2).reverse());
+        newest[0]!.actor = 'changed';
+        expect((await stores.audit.recent(1))[0]).toEqual(entries[4]);
+      });
+    });
+
     describe('a room made persistent', () => {
       it('keeps its members, messages (ids and seq), files, bytes, document and runs', async () => {
         const room = roomRecord();

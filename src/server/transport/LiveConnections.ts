@@ -10,8 +10,16 @@ export interface LiveMember {
   memberId: string;
 }
 
+/** The transports a live connection can come through. */
+export type ConnectionKind = 'socket' | 'sse' | 'collab';
+
+/** Open connections by transport. */
+export type ConnectionCounts = Record<ConnectionKind, number>;
+
 /** How a transport ends one of its connections. */
 export interface LiveTransport {
+  /** Which transport this is (the admin panel counts connections by it). */
+  readonly kind: ConnectionKind;
   /**
    * Ends the connection the transport's own way (a disconnect, the end of a stream, a close
    * code). Called at most once, never before `ready` has resolved nor after `close()`; for an
@@ -110,6 +118,17 @@ export class LiveConnections {
   /** Ends every connection to a room on this instance. */
   endRoom(roomId: string, reason: EndReason): void {
     this.endWhere(roomId, () => true, reason, false);
+  }
+
+  /** This instance's open connections of each room that has any, by transport. */
+  countsByRoom(): Map<string, ConnectionCounts> {
+    const counts = new Map<string, ConnectionCounts>();
+    for (const [roomId, entries] of this.byRoom) {
+      const room: ConnectionCounts = { socket: 0, sse: 0, collab: 0 };
+      for (const entry of entries) if (!entry.closed) room[entry.transport.kind]++;
+      counts.set(roomId, room);
+    }
+    return counts;
   }
 
   /** Stops listening to the bus; the transports close their own connections at shutdown. */

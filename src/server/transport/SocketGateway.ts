@@ -203,6 +203,7 @@ export class SocketGateway {
       }
     });
     const connection = this.live.open(socket.data, {
+      kind: 'socket',
       end: () => socket.disconnect(true),
       endedByCluster: this.clustered,
       // Presence after the snapshot, so a client's first event is always room:state. A

@@ -115,7 +115,7 @@ describe('live connections', () => {
     const ends: EndReason[] = [];
     const connection = server.live.open(
       { roomId: room.id, memberId: principal.member.id },
-      { end: (reason) => ends.push(reason) },
+      { kind: 'sse', end: (reason) => ends.push(reason) },
     );
     const refusal = await connection.ready.then(
       () => undefined,
@@ -134,7 +134,7 @@ describe('live connections', () => {
     const ends: EndReason[] = [];
     const connection = server.live.open(
       { roomId: room.id, memberId: grace.member.id },
-      { end: (reason) => ends.push(reason) },
+      { kind: 'sse', end: (reason) => ends.push(reason) },
     );
     onCleanup(() => connection.close());
     const left = server.ctx.rooms.leave(room.id, grace.member.id);

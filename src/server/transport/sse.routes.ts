@@ -85,6 +85,7 @@ export function sseRoutes(ctx: RoomkitContext, live: LiveConnections, options: S
           else pending.push(event);
         });
         const connection = live.open(request.member, {
+          kind: 'sse',
           end: () => {
             if (ready) res.end();
             else ending = true;

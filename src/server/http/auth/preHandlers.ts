@@ -1,11 +1,19 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { roomIdSchema } from '../../../protocol/schemas.js';
 import type { RoomkitContext } from '../../core/context.js';
+import { AppError } from '../../core/AppError.js';
 import { parseInput } from '../../core/validate.js';
 import { readCredentials } from './credentials.js';
-import { authenticateMember, type MemberPrincipal } from './principal.js';
+import {
+  authenticateAdmin,
+  authenticateMember,
+  type AdminPrincipal,
+  type AdminRole,
+  type MemberPrincipal,
+} from './principal.js';
 
 const MEMBER = Symbol('member');
+const ADMIN = Symbol('admin');
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,6 +27,9 @@ declare module 'fastify' {
      */
     readonly member: MemberPrincipal;
     [MEMBER]: MemberPrincipal | null;
+    /** The administrator `requireAdmin` authenticated; throws on a route without it. */
+    readonly admin: AdminPrincipal;
+    [ADMIN]: AdminPrincipal | null;
   }
 }
 
@@ -35,6 +46,14 @@ export function registerAuth(app: FastifyInstance, ctx: RoomkitContext): void {
       if (member === null)
         throw new Error('request.member is read on a route without requireMember');
       return member;
+    },
+  });
+  app.decorateRequest(ADMIN, null);
+  app.decorateRequest('admin', {
+    getter(this: FastifyRequest): AdminPrincipal {
+      const admin = this[ADMIN];
+      if (admin === null) throw new Error('request.admin is read on a route without requireAdmin');
+      return admin;
     },
   });
 }
@@ -72,5 +91,29 @@ export function requireMember(
       cookie: 'state-changes-from-trusted-origin',
     });
     request[MEMBER] = await authenticateMember(ctx, credentials, roomId);
+  };
+}
+
+/**
+ * A preHandler for `/api/admin/*`: the request must carry the admin token as a Bearer token
+ * (never a cookie or `?token=`, so no other site can make a browser use it) — 401 `unauthorized`
+ * without, 403 `forbidden` for a member's token — and an `operator` route refuses a `viewer`
+ * with 403. The administrator is then `request.admin`.
+ */
+export function requireAdmin(role: AdminRole = 'viewer'): preHandlerAsyncHookHandler {
+  return async function requireAdmin(request) {
+    const ctx = request.server.roomkit;
+    const credentials = readCredentials(request.raw, ctx.config, {
+      bearer: true,
+      cookie: 'trusted-origin',
+    });
+    // The member cookie never proves an administrator.
+    const admin = await authenticateAdmin(
+      ctx,
+      credentials.kind === 'cookie' ? { kind: 'none' } : credentials,
+    );
+    if (role === 'operator' && admin.role !== 'operator')
+      throw new AppError('forbidden', 'Only an operator may do this.');
+    request[ADMIN] = admin;
   };
 }

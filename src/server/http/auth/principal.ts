@@ -1,3 +1,5 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../../core/AppError.js';
 import type { RoomkitContext } from '../../core/context.js';
 import type { Membership } from '../../core/Membership.js';
 import type { Credentials } from './credentials.js';
@@ -32,4 +34,47 @@ export async function authenticateMember(
   const token = credentials.kind === 'none' ? undefined : credentials.value;
   const membership = await ctx.rooms.authenticate(token, roomId);
   return { kind: 'member', roomId: membership.room.id, memberId: membership.member.id, membership };
+}
+
+/**
+ * What an administrator may do: a `viewer` reads (rooms, stats, logs), an `operator` also acts
+ * (deletes rooms, kicks members). The admin token is an operator.
+ */
+export type AdminRole = 'viewer' | 'operator';
+
+/** An administrator, proved by the admin token (later also by an admin account). */
+export interface AdminPrincipal {
+  kind: 'admin';
+  role: AdminRole;
+  /** Who, as the audit log names them: `admin token`, or an admin account's username. */
+  actor: string;
+}
+
+/** The admin token's actor in the audit log. */
+export const ADMIN_TOKEN_ACTOR = 'admin token';
+
+/**
+ * The administrator a Bearer token proves: the admin token, compared in constant time (both
+ * sides hashed first, so their lengths tell nothing either). 401 `unauthorized` without
+ * credentials or with a token that proves nothing; 403 `forbidden` for a member's token (someone
+ * known, but no administrator).
+ */
+export async function authenticateAdmin(
+  ctx: Pick<RoomkitContext, 'rooms' | 'config'>,
+  credentials: Credentials,
+): Promise<AdminPrincipal> {
+  const presented = credentials.kind === 'none' ? undefined : credentials.value;
+  if (presented === undefined) throw new AppError('unauthorized', 'The admin token is needed.');
+  const expected = ctx.config.adminToken;
+  if (expected !== undefined && sameSecret(presented, expected)) {
+    return { kind: 'admin', role: 'operator', actor: ADMIN_TOKEN_ACTOR };
+  }
+  if (await ctx.rooms.claimsOf(presented))
+    throw new AppError('forbidden', 'Only an administrator may do this.');
+  throw new AppError('unauthorized', 'The admin token is needed.');
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(a), digest(b));
 }

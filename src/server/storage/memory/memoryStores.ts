@@ -1,5 +1,6 @@
 import type { MemoryAccountant } from '../../core/MemoryAccountant.js';
 import type { Stores } from '../Stores.js';
+import { MemoryAuditStore } from './MemoryAuditStore.js';
 import { MemoryBlobStore } from './MemoryBlobStore.js';
 import { MemoryDocStore } from './MemoryDocStore.js';
 import { MemoryExecRunStore } from './MemoryExecRunStore.js';
@@ -21,5 +22,6 @@ export function memoryStores(accountant: MemoryAccountant): MemoryStores {
     blobs: new MemoryBlobStore(accountant),
     docs: new MemoryDocStore(accountant),
     execRuns: new MemoryExecRunStore(),
+    audit: new MemoryAuditStore(),
   };
 }

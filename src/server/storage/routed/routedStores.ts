@@ -23,6 +23,8 @@ export function routedStores(memory: MemoryStores, durable: Stores): Stores {
     blobs: new RoutedBlobStore(router),
     docs: new RoutedDocStore(router),
     execRuns: new RoutedExecRunStore(router),
+    // Global: kept where the database keeps things.
+    audit: durable.audit,
   };
 }
 

@@ -112,6 +112,20 @@ function initial(dialect: SqlDialect): Migration {
   };
 }
 
+/** The admin audit log (AuditStore): global, outliving the rooms it names. */
+function auditLog(dialect: SqlDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await withIdentity(db.schema.createTable('audit_log'), dialect)
+        .addColumn('at', 'bigint', (col) => col.notNull())
+        .addColumn('actor', 'text', (col) => col.notNull())
+        .addColumn('action', 'text', (col) => col.notNull())
+        .addColumn('target', 'text', (col) => col.notNull())
+        .execute();
+    },
+  };
+}
+
 /** An `id` column numbering rows in insertion order: SQLite's rowid alias, Postgres' bigserial. */
 function withIdentity<T extends string>(
   table: CreateTableBuilder<T, never>,
@@ -129,7 +143,12 @@ function withIdentity<T extends string>(
 export async function migrate(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => ({ '001_initial': initial(dialect) }) },
+    provider: {
+      getMigrations: async () => ({
+        '001_initial': initial(dialect),
+        '002_audit_log': auditLog(dialect),
+      }),
+    },
   });
   const { error } = await migrator.migrateToLatest();
   if (error instanceof Error) throw error;

@@ -87,6 +87,16 @@ export interface ExecRunsTable {
   created_at: number;
 }
 
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  /** sqlText.ts encoding. */
+  actor: string;
+  action: string;
+  /** sqlText.ts encoding. */
+  target: string;
+}
+
 export interface Database {
   rooms: RoomsTable;
   members: MembersTable;
@@ -96,6 +106,7 @@ export interface Database {
   doc_snapshots: DocSnapshotsTable;
   doc_updates: DocUpdatesTable;
   exec_runs: ExecRunsTable;
+  audit_log: AuditLogTable;
 }
 
 export type SqlDialect = 'sqlite' | 'postgres';

@@ -1,4 +1,5 @@
 import type { Stores } from '../Stores.js';
+import { SqlAuditStore } from './SqlAuditStore.js';
 import type { SqlDatabase } from './SqlDatabase.js';
 import { SqlDocStore } from './SqlDocStore.js';
 import { SqlExecRunStore } from './SqlExecRunStore.js';
@@ -14,5 +15,6 @@ export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs'> {
     files: new SqlFileStore(database),
     docs: new SqlDocStore(database),
     execRuns: new SqlExecRunStore(database),
+    audit: new SqlAuditStore(database),
   };
 }

@@ -69,8 +69,8 @@ describe('sqlite database', () => {
     const raw = new BetterSqlite3(path, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      const ran = raw.prepare('select name from kysely_migration').all();
-      expect(ran).toEqual([{ name: '001_initial' }]);
+      const ran = raw.prepare('select name from kysely_migration order by name').all();
+      expect(ran).toEqual([{ name: '001_initial' }, { name: '002_audit_log' }]);
       const tables = raw
         .prepare("select name from sqlite_master where type = 'table' and name not like 'kysely%'")
         .all()
@@ -78,6 +78,7 @@ describe('sqlite database', () => {
         .sort();
       expect(tables).toEqual(
         [
+          'audit_log',
           'doc_snapshots',
           'doc_updates',
           'exec_runs',
