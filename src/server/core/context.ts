@@ -6,7 +6,6 @@ import type { MemoryAccountant } from './MemoryAccountant.js';
 import type { Presence } from './Presence.js';
 import type { RateLimiters } from './RateLimiters.js';
 import type { Limits } from './limits.js';
-import type { SharedLimitStore } from './RateLimiter.js';
 import type { RoomEventBus } from './RoomEventBus.js';
 import type { RoomService } from './RoomService.js';
 
@@ -22,11 +21,9 @@ export interface RoomkitContext {
   stores: Stores;
   /** The configured limits (`RATE_LIMIT_*`, or buildApp's `limits` in tests). */
   limits: Limits;
-  /** Opens a named limit with its configured size, counted for the metrics. */
-  limiters: RateLimiters;
   /**
-   * In multi-instance mode, where limits per member or per address keep their counts so they
-   * hold across instances (limits per connection stay in RAM).
+   * Opens a named limit with its configured size, counted for the metrics; in multi-instance
+   * mode limits per member or per address keep their counts in Redis (per connection, in RAM).
    */
-  sharedLimits: SharedLimitStore | undefined;
+  limiters: RateLimiters;
 }

@@ -83,7 +83,6 @@ export async function openCore(
     stores,
     limits,
     limiters: new RateLimiters(limits, sharedLimits),
-    sharedLimits,
   };
   return {
     ctx,
