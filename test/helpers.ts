@@ -39,7 +39,8 @@ export async function startServer(
     ...options,
     limits: {
       createRoom: relaxed,
-      joinRoom: relaxed,
+      joinFailures: relaxed,
+      joins: relaxed,
       messages: relaxed,
       socketEvents: relaxed,
       socketAbuse: relaxed,

@@ -352,8 +352,8 @@ describe('HTTP rate limits', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
   });
 
-  it('stops join-code guessing after five attempts, even with the right code', async () => {
-    const server = await startServer({}, { limits: { joinRoom: { points: 5, seconds: 60 } } });
+  it('stops join-code guessing after five wrong codes, even with the right code', async () => {
+    const server = await startServer({}, { limits: { joinFailures: { points: 5, seconds: 60 } } });
     const room = await createRoom(server);
     const wrong = ['333333', '444444', '666666', '777777', '999999', 'AAAAAA']
       .filter((code) => code !== room.joinCode)

@@ -47,7 +47,8 @@ async function startRoomkit(env: Record<string, string>): Promise<Running> {
     webRoot: false,
     limits: {
       createRoom: RELAXED,
-      joinRoom: RELAXED,
+      joinFailures: RELAXED,
+      joins: RELAXED,
       messages: RELAXED,
       socketEvents: RELAXED,
       socketAbuse: RELAXED,

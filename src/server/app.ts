@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/Clock.js';
-import type { Limits, RoomkitContext } from './core/context.js';
+import type { RoomkitContext } from './core/context.js';
+import type { Limits } from './core/limits.js';
 import { MemoryAccountant } from './core/MemoryAccountant.js';
 import { features, type FeatureOptions } from './features.js';
 import { configureHttp, createHttpApp } from './http/createHttpApp.js';

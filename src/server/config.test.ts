@@ -15,6 +15,7 @@ import {
   waitFor,
 } from '../../test/helpers.js';
 import { ConfigError, loadConfig, parseFlags, variableNames } from './config.js';
+import { defaultLimits } from './core/limits.js';
 
 const SECRET = 's'.repeat(32);
 
@@ -117,6 +118,32 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads every limit from RATE_LIMIT_<NAME>, the others keeping their defaults', () => {
+    expect(loadConfig({}).limits).toEqual(defaultLimits);
+    const config = loadConfig({
+      RATE_LIMIT_JOIN_FAILURES: '10/300',
+      RATE_LIMIT_JOINS: ' 1200/60 ',
+      RATE_LIMIT_COLLAB_MESSAGES: '1000000/86400',
+    });
+    expect(config.limits).toEqual({
+      ...defaultLimits,
+      joinFailures: { points: 10, seconds: 300 },
+      joins: { points: 1200, seconds: 60 },
+      collabMessages: { points: 1_000_000, seconds: 86_400 },
+    });
+    expect(variableNames.filter((name) => name.startsWith('RATE_LIMIT_')).sort()).toEqual([
+      'RATE_LIMIT_COLLAB_MESSAGES',
+      'RATE_LIMIT_CREATE_ROOM',
+      'RATE_LIMIT_EXEC',
+      'RATE_LIMIT_JOINS',
+      'RATE_LIMIT_JOIN_FAILURES',
+      'RATE_LIMIT_MESSAGES',
+      'RATE_LIMIT_SOCKET_ABUSE',
+      'RATE_LIMIT_SOCKET_EVENTS',
+      'RATE_LIMIT_UPLOADS',
+    ]);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '', SESSION_SECRET: '' }).port).toBe(8080);
   });
@@ -157,6 +184,15 @@ describe('loadConfig', () => {
     ['SESSION_SECRET', { DATABASE_URL: 'sqlite:./data/roomkit.db' }],
     ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['RATE_LIMIT_JOINS', { RATE_LIMIT_JOINS: '600' }],
+    ['RATE_LIMIT_JOINS', { RATE_LIMIT_JOINS: '600/min' }],
+    ['RATE_LIMIT_JOINS', { RATE_LIMIT_JOINS: '0/60' }],
+    ['RATE_LIMIT_JOINS', { RATE_LIMIT_JOINS: '600/0' }],
+    ['RATE_LIMIT_JOINS', { RATE_LIMIT_JOINS: '-1/60' }],
+    ['RATE_LIMIT_JOINS', { RATE_LIMIT_JOINS: '1.5/60' }],
+    ['RATE_LIMIT_EXEC', { RATE_LIMIT_EXEC: '1000001/60' }],
+    ['RATE_LIMIT_EXEC', { RATE_LIMIT_EXEC: '10/86401' }],
+    ['RATE_LIMIT_CREATE_ROOM', { RATE_LIMIT_CREATE_ROOM: '99999999999999999999/60' }],
   ])('refuses a bad %s with a ConfigError naming it', (name, vars) => {
     const error = configError(vars);
     expect(error.message.startsWith(`${name}:`), error.message).toBe(true);
@@ -186,6 +222,12 @@ describe('parseFlags', () => {
     expect(parseFlags([])).toEqual({});
   });
 
+  it('maps a flag to each limit', () => {
+    expect(parseFlags(['--rate-limit-join-failures', '5/60'])).toEqual({
+      RATE_LIMIT_JOIN_FAILURES: '5/60',
+    });
+  });
+
   it('lets flags override the environment', () => {
     const config = loadConfig({ PORT: '1234', ...parseFlags(['--port', '9000']) });
     expect(config.port).toBe(9000);
@@ -212,6 +254,25 @@ describe('the roomkit command', () => {
     const lines = roomkit.output.stderr.split('\n').filter((line) => line.trim() !== '');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toBe('roomkit: PORT: must be a whole number from 0 to 65535');
+  });
+
+  it('holds clients to the limits its variables and flags set', async () => {
+    const port = await freePort();
+    const roomkit = await spawnRoomkit(
+      ['--port', String(port), '--host', '127.0.0.1', '--rate-limit-create-room', '1/60'],
+      { RATE_LIMIT_CREATE_ROOM: '5/60' },
+      { ready: true, port },
+    );
+    const create = () =>
+      fetch(`${roomkit.url}/api/rooms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+    expect((await create()).status).toBe(201);
+    const refused = await create();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('stops with one line naming PORT when the port is taken', async () => {

@@ -5,6 +5,15 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import {
+  defaultLimits,
+  limitCounts,
+  limitNames,
+  limitVariable,
+  type LimitName,
+  type Limits,
+} from './core/limits.js';
+import type { RateLimit } from './core/RateLimiter.js';
 import { execSettings } from './exec/settings.js';
 
 const bool = z
@@ -39,6 +48,46 @@ const jsonList = z.string().transform((value, ctx) => {
   ctx.addIssue({ code: 'custom', message: 'must be a JSON list' });
   return z.NEVER;
 });
+
+/** The most points and the longest window a limit may have: beyond them it is a typo. */
+const LIMIT_MAX_POINTS = 1_000_000;
+const LIMIT_MAX_SECONDS = 86_400;
+
+/** `points/seconds`, e.g. `30/60`: whole numbers, each at least 1 and at most the bounds above. */
+const rateLimit = z.string().transform((value, ctx): RateLimit => {
+  const [points, seconds] = (/^(\d{1,7})\/(\d{1,5})$/.exec(value.trim()) ?? [])
+    .slice(1)
+    .map(Number);
+  if (
+    points === undefined ||
+    seconds === undefined ||
+    points < 1 ||
+    points > LIMIT_MAX_POINTS ||
+    seconds < 1 ||
+    seconds > LIMIT_MAX_SECONDS
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be points/seconds (e.g. 30/60): points from 1 to ${LIMIT_MAX_POINTS}, seconds from 1 to ${LIMIT_MAX_SECONDS}`,
+    });
+    return z.NEVER;
+  }
+  return { points, seconds };
+});
+
+/** `RATE_LIMIT_<NAME>` for every limit, each optional: unset keeps the default of core/limits.ts. */
+const limitVariables = Object.fromEntries(
+  limitNames.map((name) => {
+    const { points, seconds } = defaultLimits[name];
+    return [
+      limitVariable(name),
+      rateLimit.optional().meta({
+        description: `${limitCounts[name]}, as points/seconds`,
+        unset: `${points}/${seconds}`,
+      }),
+    ];
+  }),
+) as Record<`RATE_LIMIT_${string}`, z.ZodOptional<typeof rateLimit>>;
 
 /**
  * The settings features declare in their own `settings.ts`, by the feature's name: each becomes
@@ -174,6 +223,7 @@ const envSchema = z
       .min(1)
       .optional()
       .describe('not built yet: secret for short-lived TURN credentials'),
+    ...limitVariables,
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.SESSION_SECRET) {
@@ -250,6 +300,8 @@ export interface Config extends FeatureConfig {
   iceServers: unknown[] | undefined;
   turnSecret: string | undefined;
   logLevel: string;
+  /** Each limit's size: `RATE_LIMIT_<NAME>`, else its default (docs/operations.md, "Limits"). */
+  limits: Limits;
 }
 
 export class ConfigError extends Error {
@@ -396,10 +448,17 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
     iceServers: env.ICE_SERVERS,
     turnSecret: env.TURN_SECRET,
     logLevel: env.LOG_LEVEL,
+    limits: readLimits(env),
     ...(Object.fromEntries(
       Object.entries(featureSettings).map(([name, settings]) => [name, settings.read(env)]),
     ) as FeatureConfig),
   };
+}
+
+function readLimits(env: Record<string, unknown>): Limits {
+  const read = (name: LimitName) =>
+    [name, (env[limitVariable(name)] as RateLimit | undefined) ?? defaultLimits[name]] as const;
+  return Object.fromEntries(limitNames.map(read)) as unknown as Limits;
 }
 
 function parseTrustProxy(value: string | undefined): number | string[] | undefined {

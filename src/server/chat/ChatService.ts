@@ -1,6 +1,6 @@
 import type { HistoryQuery, Message, SendMessageBody } from '../../protocol/schemas.js';
 import { randomId } from '../core/ids.js';
-import { RateLimiter } from '../core/RateLimiter.js';
+import type { RateLimiter } from '../core/RateLimiter.js';
 import type { RoomkitContext } from '../core/context.js';
 import type { Membership } from '../core/Membership.js';
 import { messageView } from '../core/presenters.js';
@@ -18,7 +18,7 @@ export class ChatService {
   private readonly limiter: RateLimiter;
 
   constructor(private readonly ctx: RoomkitContext) {
-    this.limiter = new RateLimiter('messages', ctx.limits.messages, ctx.sharedLimits);
+    this.limiter = ctx.limiters.open('messages');
     ctx.rooms.on('joined', (room, member) => this.system(room.id, `${member.displayName} joined`));
     ctx.rooms.on('left', (room, member) => this.system(room.id, `${member.displayName} left`));
     ctx.rooms.ownData('chat', (roomId) => ctx.stores.messages.deleteRoom(roomId));

@@ -276,6 +276,8 @@ describe('message rate', () => {
     adaDoc.text.insert(0, 'still here');
     await waitFor(() => graceDoc.text.toJSON() === 'still here', 5000, 'edit relayed');
     expect((await api(server, 'GET', '/healthz')).status).toBe(200);
+    const metrics = (await api<string>(server, 'GET', '/metrics')).body;
+    expect(metrics).toMatch(/^roomkit_rate_limit_refusals_total\{limit="collab_messages"\} 1$/m);
   });
 });
 

@@ -9,7 +9,7 @@ import {
 import { ROOM_ID_PATTERN } from '../../protocol/constants.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
-import type { RateLimit } from '../core/RateLimiter.js';
+import type { LimitObserver, RateLimit } from '../core/RateLimiter.js';
 import { readCredentials } from '../http/auth/credentials.js';
 import { authenticateMember } from '../http/auth/principal.js';
 import type { LiveConnection, LiveConnections } from '../transport/LiveConnections.js';
@@ -91,7 +91,11 @@ export function attachCollabSockets(
       },
       close: (reason) => client.close(reason),
     };
-    const allowance = new TokenBucket(ctx.limits.collabMessages, () => ctx.clock.now());
+    const allowance = new TokenBucket(
+      ctx.limits.collabMessages,
+      () => ctx.clock.now(),
+      ctx.limiters.observer('collabMessages'),
+    );
     const cleanUp = () => {
       connection?.leave();
       member?.close();
@@ -249,6 +253,7 @@ class TokenBucket {
   constructor(
     private readonly limit: RateLimit,
     private readonly now: () => number,
+    private readonly observer: LimitObserver,
   ) {
     this.tokens = limit.points;
     this.last = now();
@@ -259,8 +264,12 @@ class TokenBucket {
     const refill = ((now - this.last) / (this.limit.seconds * 1000)) * this.limit.points;
     this.tokens = Math.min(this.limit.points, this.tokens + refill);
     this.last = now;
-    if (this.tokens < 1) return false;
+    if (this.tokens < 1) {
+      this.observer.refused();
+      return false;
+    }
     this.tokens -= 1;
+    this.observer.consumed(1);
     return true;
   }
 }

@@ -20,6 +20,12 @@ export interface SharedLimitStore {
   keyPrefix: string;
 }
 
+/** Told of every point taken and every refusal, for the metrics (core/RateLimiters.ts). */
+export interface LimitObserver {
+  consumed(points: number): void;
+  refused(): void;
+}
+
 /**
  * A named limit per key (a member, a socket, an address). Given a `shared` store, the counts
  * live in Redis, so the limit holds across instances; while Redis is away each instance counts
@@ -30,8 +36,9 @@ export class RateLimiter {
 
   constructor(
     readonly name: string,
-    limit: RateLimit,
+    private readonly limit: RateLimit,
     shared?: SharedLimitStore,
+    private readonly observer?: LimitObserver,
   ) {
     const options = { keyPrefix: name, points: limit.points, duration: limit.seconds };
     this.limiter = shared
@@ -49,13 +56,10 @@ export class RateLimiter {
   async consume(key: string, points = 1): Promise<void> {
     try {
       await this.limiter.consume(key, points);
+      this.observer?.consumed(points);
     } catch (result) {
       if (!(result instanceof RateLimiterRes)) throw result;
-      const retryAfter = Math.max(1, Math.ceil(result.msBeforeNext / 1000));
-      throw new AppError('rate_limited', `Too many requests; try again in ${retryAfter} s.`, {
-        details: { retryAfter },
-        headers: { 'Retry-After': String(retryAfter) },
-      });
+      throw this.refusal(result);
     }
   }
 
@@ -68,5 +72,29 @@ export class RateLimiter {
       if (error instanceof AppError) return false;
       throw error;
     }
+  }
+
+  /**
+   * Throws 429 `rate_limited` if `key` has spent every point, taking none: for limits that count
+   * only some outcomes (`penalize`), checked before the action.
+   */
+  async refuseIfSpent(key: string): Promise<void> {
+    const result = await this.limiter.get(key);
+    if (result && result.consumedPoints >= this.limit.points) throw this.refusal(result);
+  }
+
+  /** Takes a point for `key` without refusing anything: the next `refuseIfSpent` judges. */
+  async penalize(key: string): Promise<void> {
+    await this.limiter.penalty(key, 1);
+    this.observer?.consumed(1);
+  }
+
+  private refusal(result: RateLimiterRes): AppError {
+    this.observer?.refused();
+    const retryAfter = Math.max(1, Math.ceil(result.msBeforeNext / 1000));
+    return new AppError('rate_limited', `Too many requests; try again in ${retryAfter} s.`, {
+      details: { retryAfter },
+      headers: { 'Retry-After': String(retryAfter) },
+    });
   }
 }

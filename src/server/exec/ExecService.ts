@@ -5,7 +5,7 @@ import { AppError } from '../core/AppError.js';
 import type { ClusterChannel } from '../core/ClusterChannel.js';
 import type { RoomkitContext } from '../core/context.js';
 import { randomId } from '../core/ids.js';
-import { RateLimiter } from '../core/RateLimiter.js';
+import type { RateLimiter } from '../core/RateLimiter.js';
 import type { Membership } from '../core/Membership.js';
 import type { Services } from '../kernel/services.js';
 import type { ExecRunRecord } from '../storage/records.js';
@@ -75,7 +75,7 @@ export class ExecService {
   ) {
     this.options = { ...defaultExecOptions, ...options };
     this.driver = pickDriver(ctx, this.options);
-    this.limiter = new RateLimiter('exec', ctx.limits.exec, ctx.sharedLimits);
+    this.limiter = ctx.limiters.open('exec');
     this.queue = pLimit(this.options.concurrency);
     this.roomRuns = new RoomRuns(() => ctx.clock.now());
     ctx.rooms.ownData('exec', (roomId) => ctx.stores.execRuns.deleteRoom(roomId));

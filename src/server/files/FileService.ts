@@ -7,7 +7,7 @@ import type { FileInfo, Message, ThumbFormat } from '../../protocol/schemas.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { randomId } from '../core/ids.js';
-import { RateLimiter } from '../core/RateLimiter.js';
+import type { RateLimiter } from '../core/RateLimiter.js';
 import type { Membership } from '../core/Membership.js';
 import type { Services } from '../kernel/services.js';
 import { fileView } from './presenters.js';
@@ -57,7 +57,7 @@ export class FileService {
       ctx.accountant,
       Math.floor(ctx.config.memoryBudgetBytes * THUMB_CACHE_SHARE),
     );
-    this.limiter = new RateLimiter('uploads', ctx.limits.uploads, ctx.sharedLimits);
+    this.limiter = ctx.limiters.open('uploads');
     ctx.rooms.ownData('files', async (roomId) => {
       await ctx.stores.files.deleteRoom(roomId);
       await ctx.stores.blobs.deletePrefix(`${roomId}/`);

@@ -191,6 +191,49 @@ describe('/metrics', () => {
     for (const route of routes) expect(route).not.toMatch(/[A-Za-z0-9_-]{20,}/);
   });
 
+  it('counts the points and refusals of each rate limit by its name', async () => {
+    const server = await startServer(
+      {},
+      {
+        limits: {
+          joinFailures: { points: 2, seconds: 60 },
+          messages: { points: 1, seconds: 60 },
+        },
+      },
+    );
+    const before = await metricsText(server);
+    expect(before).toMatch(/^# TYPE roomkit_rate_limit_refusals_total counter$/m);
+    for (const limit of ['create_room', 'join_failures', 'joins', 'collab_messages']) {
+      expect(sample(before, 'roomkit_rate_limit_refusals_total', `limit="${limit}"`)).toBe(0);
+    }
+
+    const { room, members } = await roomWith(server, 'Ada');
+    const unknown = room.joinCode === '333333' ? '444444' : '333333';
+    for (let i = 0; i < 3; i++) await api(server, 'GET', `/api/join-codes/${unknown}`);
+    const post = () =>
+      api(server, 'POST', `/api/rooms/${room.id}/messages`, {
+        token: members[0]!.token,
+        body: { body: 'hi' },
+      });
+    expect((await post()).status).toBe(201);
+    expect((await post()).status).toBe(429);
+
+    const after = await metricsText(server);
+    const refusals = (limit: string) =>
+      sample(after, 'roomkit_rate_limit_refusals_total', `limit="${limit}"`);
+    const consumptions = (limit: string) =>
+      sample(after, 'roomkit_rate_limit_consumptions_total', `limit="${limit}"`);
+    // The third look-up was refused: two failures spent the budget.
+    expect(refusals('join_failures')).toBe(1);
+    expect(consumptions('join_failures')).toBe(2);
+    // Ada's join and the two look-ups that got through.
+    expect(consumptions('joins')).toBe(3);
+    expect(refusals('messages')).toBe(1);
+    expect(consumptions('messages')).toBe(1);
+    expect(refusals('create_room')).toBe(0);
+    expect(consumptions('create_room')).toBe(1);
+  });
+
   it('includes the process metrics', async () => {
     const server = await startServer();
     const text = await metricsText(server);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RoomkitContext } from '../core/context.js';
+import { limitLabel, limitNames } from '../core/limits.js';
 
 /**
  * Prometheus metrics: process metrics plus rooms, members, connections, messages and HTTP
@@ -90,6 +91,29 @@ export function createMetrics(ctx: RoomkitContext): Registry {
         this.set({ cache: cache.name, result: 'hit' }, cache.hits);
         this.set({ cache: cache.name, result: 'miss' }, cache.misses);
       }
+    },
+  });
+  // Counted by the limiters as they go; each scrape copies the counts, every limit listed (0 too).
+  new Counter({
+    name: 'roomkit_rate_limit_refusals_total',
+    help: 'Requests, events and messages refused by a rate limit on this instance, by limit.',
+    labelNames: ['limit'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const name of limitNames)
+        this.inc({ limit: limitLabel(name) }, ctx.limiters.tally[name].refused);
+    },
+  });
+  new Counter({
+    name: 'roomkit_rate_limit_consumptions_total',
+    help: 'Points taken from a rate limit on this instance, by limit.',
+    labelNames: ['limit'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const name of limitNames)
+        this.inc({ limit: limitLabel(name) }, ctx.limiters.tally[name].consumed);
     },
   });
   const messages = new Counter({

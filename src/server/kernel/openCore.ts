@@ -4,10 +4,12 @@ import type { Config } from '../config.js';
 import type { Clock } from '../core/Clock.js';
 import { CheckedMemberships } from '../core/CheckedMemberships.js';
 import { MemoryExpiringKeys } from '../core/ExpiringKeys.js';
-import { defaultLimits, type Limits, type RoomkitContext } from '../core/context.js';
+import type { RoomkitContext } from '../core/context.js';
+import type { Limits } from '../core/limits.js';
 import type { MemoryAccountant } from '../core/MemoryAccountant.js';
 import { MemberTokens } from '../core/MemberTokens.js';
 import { PresenceTracker } from '../core/PresenceTracker.js';
+import { RateLimiters } from '../core/RateLimiters.js';
 import { RoomEventBus } from '../core/RoomEventBus.js';
 import { RoomService } from '../core/RoomService.js';
 import { openStores, type OpenedStores } from '../storage/openStores.js';
@@ -68,6 +70,8 @@ export async function openCore(
     },
     (error) => app.log.error({ err: error }, 'room hook failed'),
   );
+  const limits = { ...config.limits, ...parts.limits };
+  const sharedLimits = cluster && { redis: cluster.redis, keyPrefix: config.redisKeyPrefix };
   const ctx: RoomkitContext = {
     config,
     clock: parts.clock,
@@ -77,8 +81,8 @@ export async function openCore(
     presence,
     accountant: parts.accountant,
     stores,
-    limits: { ...defaultLimits, ...parts.limits },
-    sharedLimits: cluster && { redis: cluster.redis, keyPrefix: config.redisKeyPrefix },
+    limits,
+    limiters: new RateLimiters(limits, sharedLimits),
   };
   return {
     ctx,

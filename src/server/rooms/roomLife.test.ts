@@ -275,12 +275,22 @@ describe('GET /api/join-codes/:code', () => {
     );
   });
 
-  it('shares the join limit, so looking codes up cannot guess them either', async () => {
-    const server = await startServer({}, { limits: { joinRoom: { points: 5, seconds: 60 } } });
+  it('counts failed look-ups with failed joins, so looking codes up cannot guess them either', async () => {
+    const server = await startServer({}, { limits: { joinFailures: { points: 5, seconds: 60 } } });
     const room = await createRoom(server);
-    for (let i = 0; i < 3; i++) await api(server, 'GET', '/api/join-codes/333333');
+    const wrong = ['333333', '444444', '666666', '777777', '999999', 'AAAAAA'].filter(
+      (code) => code !== room.joinCode,
+    );
+    for (const code of wrong.slice(0, 3)) {
+      expectError(await api(server, 'GET', `/api/join-codes/${code}`), 404, 'room_not_found');
+    }
+    // Successes take nothing from the failure budget.
     expect((await join(server, room, 'Ada')).member.role).toBe('owner');
     expect((await api(server, 'GET', `/api/join-codes/${room.joinCode}`)).status).toBe(200);
+    for (const joinCode of wrong.slice(3, 5)) {
+      const body = { joinCode, displayName: 'Eve' };
+      expectError(await api(server, 'POST', '/api/rooms/join', { body }), 404, 'room_not_found');
+    }
     const refused = await api(server, 'GET', `/api/join-codes/${room.joinCode}`);
     expectError(refused, 429, 'rate_limited');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);

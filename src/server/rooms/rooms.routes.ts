@@ -10,7 +10,6 @@ import { AppError } from '../core/AppError.js';
 import { requireMember } from '../http/auth/preHandlers.js';
 import { clearMemberCookie, MEMBER_COOKIE, setMemberCookie } from '../http/auth/memberCookie.js';
 import type { MemberClaims } from '../core/MemberTokens.js';
-import { RateLimiter } from '../core/RateLimiter.js';
 import { parseInput } from '../core/validate.js';
 import { memberView, roomView } from '../core/presenters.js';
 import type { RoomkitContext } from '../core/context.js';
@@ -31,16 +30,15 @@ async function earlierMemberships(
       : undefined,
   ];
   const claims = await Promise.all(
-    tokens.map((token) => (token ? ctx.rooms.claimsOf(token) : undefined)),
+    tokens.map(async (token) => (token ? ctx.rooms.claimsOf(token) : undefined)),
   );
   return claims.filter((claim) => claim !== undefined);
 }
 
 /** Rooms and members over HTTP (API.md, "Rooms and members"). */
 export function roomsRoutes(ctx: RoomkitContext) {
-  const createLimit = new RateLimiter('create-room', ctx.limits.createRoom, ctx.sharedLimits);
-  // Looking a code up counts as a join attempt: together they must not make codes guessable.
-  const joinLimit = new RateLimiter('join-room', ctx.limits.joinRoom, ctx.sharedLimits);
+  const createLimit = ctx.limiters.open('createRoom');
+  const joinAttempt = joinAttempts(ctx);
 
   return async function routes(app: FastifyInstance): Promise<void> {
     app.post('/api/rooms', async (request, reply) => {
@@ -52,21 +50,22 @@ export function roomsRoutes(ctx: RoomkitContext) {
     });
 
     app.post('/api/rooms/join', async (request, reply) => {
-      await joinLimit.consume(request.ip);
-      const body = parseInput(joinRoomSchema, request.body);
-      const { room, member, token } = await ctx.rooms.join(body, {
-        earlier: await earlierMemberships(ctx, request),
-      });
+      const { room, member, token } = await joinAttempt(request.ip, async () =>
+        ctx.rooms.join(parseInput(joinRoomSchema, request.body), {
+          earlier: await earlierMemberships(ctx, request),
+        }),
+      );
       setMemberCookie(reply, token, request.protocol === 'https');
       return { token, member: memberView(member), room: roomView(room) };
     });
 
     app.get<{ Params: { code: string } }>('/api/join-codes/:code', async (request) => {
-      await joinLimit.consume(request.ip);
-      // A code that cannot exist is as unknown as one that does not.
-      const code = joinCodeSchema.safeParse(request.params.code);
-      if (!code.success) throw new AppError('room_not_found', 'No room has that join code.');
-      const room = await ctx.rooms.findByJoinCode(code.data);
+      const room = await joinAttempt(request.ip, () => {
+        // A code that cannot exist is as unknown as one that does not.
+        const code = joinCodeSchema.safeParse(request.params.code);
+        if (!code.success) throw new AppError('room_not_found', 'No room has that join code.');
+        return ctx.rooms.findByJoinCode(code.data);
+      });
       return { roomId: room.id, name: room.name };
     });
 
@@ -97,5 +96,30 @@ export function roomsRoutes(ctx: RoomkitContext) {
       clearMemberCookie(reply);
       return reply.status(204).send();
     });
+  };
+}
+
+/**
+ * Runs a join or a join-code look-up from `address` under the two join limits (docs/operations.md,
+ * "Limits"). `joins` counts every attempt, generously, so a class behind one NAT gets in at once.
+ * `joinFailures` counts only attempts that name no room: once an address has spent it, each of its
+ * attempts is refused before anything is looked up, the right code too, so a guesser cannot tell
+ * a hit from a miss while blocked. Attempts already under way when the budget runs out still
+ * finish; `joins` bounds how many an address can have started.
+ */
+function joinAttempts(ctx: RoomkitContext) {
+  const joinFailures = ctx.limiters.open('joinFailures');
+  const joins = ctx.limiters.open('joins');
+  return async <T>(address: string, attempt: () => Promise<T>): Promise<T> => {
+    await joinFailures.refuseIfSpent(address);
+    await joins.consume(address);
+    try {
+      return await attempt();
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'room_not_found') {
+        await joinFailures.penalize(address);
+      }
+      throw error;
+    }
   };
 }

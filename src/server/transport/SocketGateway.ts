@@ -7,7 +7,7 @@ import { AppError, toErrorBody } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { MemoryExpiringKeys, type ExpiringKeys } from '../core/ExpiringKeys.js';
 import type { Membership } from '../core/Membership.js';
-import { RateLimiter } from '../core/RateLimiter.js';
+import type { RateLimiter } from '../core/RateLimiter.js';
 import { messageView } from '../core/presenters.js';
 import { readCredentials } from '../http/auth/credentials.js';
 import { authenticateMember } from '../http/auth/principal.js';
@@ -67,8 +67,8 @@ export class SocketGateway {
     options: { adapter?: ServerOptions['adapter']; sharedKeys?: ExpiringKeys } = {},
   ) {
     this.clustered = options.adapter !== undefined;
-    this.eventLimit = new RateLimiter('socket-events', ctx.limits.socketEvents);
-    this.abuseLimit = new RateLimiter('socket-abuse', ctx.limits.socketAbuse);
+    this.eventLimit = ctx.limiters.open('socketEvents', { perConnection: true });
+    this.abuseLimit = ctx.limiters.open('socketAbuse', { perConnection: true });
     // A frame may carry one file (file:upload); each handler checks its own payload's size.
     // Text packets are held to 1 MiB, and a packet to one attachment, by the parser.
     const maxFrameBytes = ctx.config.maxUploadBytes + 64 * 1024;
