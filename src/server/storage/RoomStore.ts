@@ -3,7 +3,9 @@ import type { MemberRecord, RoomRecord } from './records.js';
 /** Thrown by a store when a uniqueness rule would break; the service maps it to a user error. */
 export class StoreConflictError extends Error {
   override name = 'StoreConflictError';
-  constructor(readonly constraint: 'join_code' | 'name_key' | 'room_id' | 'member_id') {
+  constructor(
+    readonly constraint: 'join_code' | 'name_key' | 'room_id' | 'member_id' | 'session_id',
+  ) {
     super(`conflict on ${constraint}`);
   }
 }

@@ -1,3 +1,4 @@
+import type { AccountStore } from './AccountStore.js';
 import type { BlobStore } from './BlobStore.js';
 import type { DocStore } from './DocStore.js';
 import type { ExecRunStore } from './ExecRunStore.js';
@@ -15,6 +16,8 @@ export interface Stores {
   docs: DocStore;
   /** The execution log. */
   execRuns: ExecRunStore;
+  /** Accounts and their sessions: global, so always on the durable side when there is one. */
+  accounts: AccountStore;
 }
 
 export async function closeStores(stores: Stores): Promise<void> {
@@ -25,5 +28,6 @@ export async function closeStores(stores: Stores): Promise<void> {
     stores.blobs.close(),
     stores.docs.close(),
     stores.execRuns.close(),
+    stores.accounts.close(),
   ]);
 }

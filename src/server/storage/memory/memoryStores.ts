@@ -1,5 +1,6 @@
 import type { MemoryAccountant } from '../../core/MemoryAccountant.js';
 import type { Stores } from '../Stores.js';
+import { MemoryAccountStore } from './MemoryAccountStore.js';
 import { MemoryBlobStore } from './MemoryBlobStore.js';
 import { MemoryDocStore } from './MemoryDocStore.js';
 import { MemoryExecRunStore } from './MemoryExecRunStore.js';
@@ -16,5 +17,6 @@ export function memoryStores(accountant: MemoryAccountant): Stores {
     blobs: new MemoryBlobStore(accountant),
     docs: new MemoryDocStore(accountant),
     execRuns: new MemoryExecRunStore(),
+    accounts: new MemoryAccountStore(),
   };
 }

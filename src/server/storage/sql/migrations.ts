@@ -112,6 +112,38 @@ function initial(dialect: SqlDialect): Migration {
   };
 }
 
+/** Accounts and their sessions (API.md, "Accounts"): global tables, keyed by no room. */
+const accounts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('accounts')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('username', 'text', (col) => col.notNull())
+      .addColumn('name_key', 'text', (col) => col.notNull().unique())
+      .addColumn('password_hash', 'text', (col) => col.notNull())
+      .addColumn('role', 'text', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .execute();
+    await db.schema
+      .createTable('account_sessions')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('account_id', 'text', (col) =>
+        col.notNull().references('accounts.id').onDelete('cascade'),
+      )
+      .addColumn('token_hash', 'text', (col) => col.notNull().unique())
+      .addColumn('user_agent', 'text', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .addColumn('last_seen_at', 'bigint', (col) => col.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema
+      .createIndex('account_sessions_account')
+      .on('account_sessions')
+      .column('account_id')
+      .execute();
+  },
+};
+
 /** An `id` column numbering rows in insertion order: SQLite's rowid alias, Postgres' bigserial. */
 function withIdentity<T extends string>(
   table: CreateTableBuilder<T, never>,
@@ -129,7 +161,9 @@ function withIdentity<T extends string>(
 export async function migrate(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => ({ '001_initial': initial(dialect) }) },
+    provider: {
+      getMigrations: async () => ({ '001_initial': initial(dialect), '002_accounts': accounts }),
+    },
   });
   const { error } = await migrator.migrateToLatest();
   if (error instanceof Error) throw error;

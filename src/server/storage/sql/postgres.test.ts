@@ -45,7 +45,7 @@ describe.skipIf(lacks('postgres'))('postgres driver', () => {
             await client.end();
           }
         });
-        expect(ran).toEqual([{ name: '001_initial' }]);
+        expect(ran).toEqual([{ name: '001_initial' }, { name: '002_accounts' }]);
         // Both work on the one schema.
         const storesA = sqlStores(a);
         const storesB = sqlStores(b);

@@ -87,6 +87,28 @@ export interface ExecRunsTable {
   created_at: number;
 }
 
+/** Accounts are global: no room id (migration 002). */
+export interface AccountsTable {
+  id: string;
+  username: string;
+  name_key: string;
+  password_hash: string;
+  /** `user` or `admin`. */
+  role: string;
+  created_at: number;
+}
+
+export interface AccountSessionsTable {
+  id: string;
+  account_id: string;
+  /** SHA-256 (hex) of the cookie's token; unique. */
+  token_hash: string;
+  user_agent: string;
+  created_at: number;
+  last_seen_at: number;
+  revoked_at: number | null;
+}
+
 export interface Database {
   rooms: RoomsTable;
   members: MembersTable;
@@ -96,6 +118,8 @@ export interface Database {
   doc_snapshots: DocSnapshotsTable;
   doc_updates: DocUpdatesTable;
   exec_runs: ExecRunsTable;
+  accounts: AccountsTable;
+  account_sessions: AccountSessionsTable;
 }
 
 export type SqlDialect = 'sqlite' | 'postgres';

@@ -1,4 +1,5 @@
 import type { Stores } from '../Stores.js';
+import { SqlAccountStore } from './SqlAccountStore.js';
 import type { SqlDatabase } from './SqlDatabase.js';
 import { SqlDocStore } from './SqlDocStore.js';
 import { SqlExecRunStore } from './SqlExecRunStore.js';
@@ -14,5 +15,6 @@ export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs'> {
     files: new SqlFileStore(database),
     docs: new SqlDocStore(database),
     execRuns: new SqlExecRunStore(database),
+    accounts: new SqlAccountStore(database),
   };
 }

@@ -70,7 +70,7 @@ describe('sqlite database', () => {
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
       const ran = raw.prepare('select name from kysely_migration').all();
-      expect(ran).toEqual([{ name: '001_initial' }]);
+      expect(ran).toEqual([{ name: '001_initial' }, { name: '002_accounts' }]);
       const tables = raw
         .prepare("select name from sqlite_master where type = 'table' and name not like 'kysely%'")
         .all()
@@ -78,6 +78,8 @@ describe('sqlite database', () => {
         .sort();
       expect(tables).toEqual(
         [
+          'account_sessions',
+          'accounts',
           'doc_snapshots',
           'doc_updates',
           'exec_runs',
