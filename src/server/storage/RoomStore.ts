@@ -4,7 +4,8 @@ import type { MemberRecord, RoomRecord } from './records.js';
 export class StoreConflictError extends Error {
   override name = 'StoreConflictError';
   constructor(
-    readonly constraint: 'join_code' | 'name_key' | 'room_id' | 'member_id' | 'session_id',
+    readonly constraint:
+      'join_code' | 'name_key' | 'room_id' | 'member_id' | 'member_account' | 'session_id',
   ) {
     super(`conflict on ${constraint}`);
   }
@@ -13,8 +14,8 @@ export class StoreConflictError extends Error {
 /**
  * Rooms and their members. Every driver (memory, SQLite, Postgres) passes storeContract.ts.
  *
- * Join codes are unique among stored rooms and member name keys unique within a room; a driver
- * enforces both atomically (a unique index, or single-threaded checks) and reports a clash as
+ * Join codes are unique among stored rooms, and member name keys and account ids unique within a
+ * room; a driver enforces them atomically (a unique index, or single-threaded checks) and reports a clash as
  * StoreConflictError, so two concurrent joins can never end up with the same name.
  */
 export interface RoomStore {
@@ -35,6 +36,10 @@ export interface RoomStore {
   getMember(roomId: string, memberId: string): Promise<MemberRecord | undefined>;
   /** Members in the order they joined. */
   listMembers(roomId: string): Promise<MemberRecord[]>;
+  /** The room's member that is this account, if it joined. */
+  findMemberByAccount(roomId: string, accountId: string): Promise<MemberRecord | undefined>;
+  /** Every membership of an account, across rooms, in the order it joined them. */
+  listAccountMembers(accountId: string): Promise<MemberRecord[]>;
   updateMember(
     roomId: string,
     memberId: string,

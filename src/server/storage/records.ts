@@ -24,6 +24,8 @@ export interface MemberRecord {
   nameKey: string;
   role: Role;
   joinedAt: number;
+  /** The account this member is, when it joined signed in; absent for a guest. */
+  accountId?: string;
 }
 
 export interface MessageRecord {

@@ -165,6 +165,33 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         expect((await stores.rooms.getMember(room.id, again.id))?.role).toBe('owner');
       });
 
+      it('keeps the account a member is, one member per account and room', async () => {
+        const a = roomRecord();
+        const b = roomRecord({ persistent: true, expiresAt: null });
+        await stores.rooms.createRoom(a);
+        await stores.rooms.createRoom(b);
+        const accountId = unique('account');
+        const inA = memberRecord(a.id, { accountId, joinedAt: 10 });
+        const inB = memberRecord(b.id, { accountId, joinedAt: 20 });
+        const guest = memberRecord(a.id);
+        const otherGuest = memberRecord(a.id);
+        for (const member of [inB, inA, guest, otherGuest]) await stores.rooms.addMember(member);
+        expect(await stores.rooms.getMember(a.id, inA.id)).toEqual(inA);
+        expect(await stores.rooms.getMember(a.id, guest.id)).not.toHaveProperty('accountId');
+        expect(await stores.rooms.findMemberByAccount(a.id, accountId)).toEqual(inA);
+        expect(await stores.rooms.findMemberByAccount(a.id, unique('account'))).toBeUndefined();
+        expect(await stores.rooms.listAccountMembers(accountId)).toEqual([inA, inB]);
+        expect(await stores.rooms.listAccountMembers(unique('account'))).toEqual([]);
+        await expect(stores.rooms.addMember(memberRecord(a.id, { accountId }))).rejects.toEqual(
+          new StoreConflictError('member_account'),
+        );
+        await stores.rooms.removeMember(a.id, inA.id);
+        expect(await stores.rooms.findMemberByAccount(a.id, accountId)).toBeUndefined();
+        expect(await stores.rooms.listAccountMembers(accountId)).toEqual([inB]);
+        await stores.rooms.deleteRoom(b.id);
+        expect(await stores.rooms.listAccountMembers(accountId)).toEqual([]);
+      });
+
       it('deletes a room with its members', async () => {
         const room = roomRecord();
         await stores.rooms.createRoom(room);

@@ -76,6 +76,19 @@ export class RoutedRoomStore implements RoomStore {
     return (await this.router.storesFor(roomId)).rooms.listMembers(roomId);
   }
 
+  async findMemberByAccount(roomId: string, accountId: string): Promise<MemberRecord | undefined> {
+    return (await this.router.storesFor(roomId)).rooms.findMemberByAccount(roomId, accountId);
+  }
+
+  /** From both sides: an account may be in ephemeral and persistent rooms alike. */
+  async listAccountMembers(accountId: string): Promise<MemberRecord[]> {
+    const [memory, durable] = await Promise.all([
+      this.router.memory.rooms.listAccountMembers(accountId),
+      this.router.durable.rooms.listAccountMembers(accountId),
+    ]);
+    return [...memory, ...durable].sort((a, b) => a.joinedAt - b.joinedAt);
+  }
+
   async updateMember(
     roomId: string,
     memberId: string,

@@ -98,10 +98,12 @@ export class SqlRoomStore implements RoomStore {
           name_key: member.nameKey,
           role: member.role,
           joined_at: member.joinedAt,
+          account_id: member.accountId ?? null,
         })
         .execute();
     } catch (error) {
       const columns = uniqueViolation(error);
+      if (columns?.includes('account_id')) throw new StoreConflictError('member_account');
       if (columns?.includes('name_key')) throw new StoreConflictError('name_key');
       if (columns?.includes('id')) throw new StoreConflictError('member_id');
       throw error;
@@ -127,6 +129,27 @@ export class SqlRoomStore implements RoomStore {
       .where('room_id', '=', roomId)
       .orderBy('joined_at')
       .orderBy('id')
+      .execute();
+    return rows.map(memberRecord);
+  }
+
+  async findMemberByAccount(roomId: string, accountId: string): Promise<MemberRecord | undefined> {
+    const row = await this.db
+      .selectFrom('members')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return row && memberRecord(row);
+  }
+
+  async listAccountMembers(accountId: string): Promise<MemberRecord[]> {
+    const rows = await this.db
+      .selectFrom('members')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('joined_at')
+      .orderBy('room_id')
       .execute();
     return rows.map(memberRecord);
   }
@@ -184,7 +207,7 @@ function roomRecord(row: Selectable<RoomsTable>): RoomRecord {
 }
 
 function memberRecord(row: Selectable<MembersTable>): MemberRecord {
-  return {
+  const member: MemberRecord = {
     id: row.id,
     roomId: row.room_id,
     displayName: row.display_name,
@@ -192,4 +215,6 @@ function memberRecord(row: Selectable<MembersTable>): MemberRecord {
     role: row.role as Role,
     joinedAt: row.joined_at,
   };
+  if (row.account_id !== null) member.accountId = row.account_id;
+  return member;
 }

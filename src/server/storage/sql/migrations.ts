@@ -144,6 +144,23 @@ const accounts: Migration = {
   },
 };
 
+/**
+ * Members that are accounts (API.md, "Accounts"): one member per account and room, found by
+ * the account. NULLs never clash in a unique index, in SQLite or Postgres, so guests are free.
+ */
+const memberAccounts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('members').addColumn('account_id', 'text').execute();
+    await db.schema
+      .createIndex('members_room_account')
+      .on('members')
+      .columns(['room_id', 'account_id'])
+      .unique()
+      .execute();
+    await db.schema.createIndex('members_account').on('members').column('account_id').execute();
+  },
+};
+
 /** An `id` column numbering rows in insertion order: SQLite's rowid alias, Postgres' bigserial. */
 function withIdentity<T extends string>(
   table: CreateTableBuilder<T, never>,
@@ -162,7 +179,11 @@ export async function migrate(db: Kysely<unknown>, dialect: SqlDialect): Promise
   const migrator = new Migrator({
     db,
     provider: {
-      getMigrations: async () => ({ '001_initial': initial(dialect), '002_accounts': accounts }),
+      getMigrations: async () => ({
+        '001_initial': initial(dialect),
+        '002_accounts': accounts,
+        '003_member_accounts': memberAccounts,
+      }),
     },
   });
   const { error } = await migrator.migrateToLatest();

@@ -45,7 +45,11 @@ describe.skipIf(lacks('postgres'))('postgres driver', () => {
             await client.end();
           }
         });
-        expect(ran).toEqual([{ name: '001_initial' }, { name: '002_accounts' }]);
+        expect(ran).toEqual([
+          { name: '001_initial' },
+          { name: '002_accounts' },
+          { name: '003_member_accounts' },
+        ]);
         // Both work on the one schema.
         const storesA = sqlStores(a);
         const storesB = sqlStores(b);

@@ -23,6 +23,8 @@ export interface MembersTable {
   name_key: string;
   role: string;
   joined_at: number;
+  /** Unique per room where set (migration 003); null for a guest. */
+  account_id: string | null;
 }
 
 /** The last seq handed out per room: one row locked per append, so seqs are gap-free. */

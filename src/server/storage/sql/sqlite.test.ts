@@ -70,7 +70,11 @@ describe('sqlite database', () => {
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
       const ran = raw.prepare('select name from kysely_migration').all();
-      expect(ran).toEqual([{ name: '001_initial' }, { name: '002_accounts' }]);
+      expect(ran).toEqual([
+        { name: '001_initial' },
+        { name: '002_accounts' },
+        { name: '003_member_accounts' },
+      ]);
       const tables = raw
         .prepare("select name from sqlite_master where type = 'table' and name not like 'kysely%'")
         .all()
