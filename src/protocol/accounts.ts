@@ -1,5 +1,7 @@
 /** Accounts' requests and entities (API.md, "Accounts"). */
 import { z } from 'zod';
+import { memberSchema } from './members.js';
+import { roomSchema } from './rooms.js';
 
 /** Bounds of a new password; the server also refuses the most common ones. */
 export const PASSWORD_MIN = 8;
@@ -53,3 +55,12 @@ export const accountSessionSchema = z.object({
   userAgent: z.string(),
 });
 export type AccountSession = z.infer<typeof accountSessionSchema>;
+
+/** A room the account is a member of, as `GET /api/me/rooms` lists it. */
+export const accountRoomSchema = z.object({
+  room: roomSchema,
+  member: memberSchema,
+  /** Whether the account's member is the room's owner. */
+  owner: z.boolean(),
+});
+export type AccountRoom = z.infer<typeof accountRoomSchema>;

@@ -7,8 +7,13 @@ import { nameKey } from '../core/nameKey.js';
 import type { RateLimiter } from '../core/RateLimiter.js';
 import type { AccountPrincipal, AccountAuthenticator } from '../http/auth/principal.js';
 import type { AccountStore } from '../storage/AccountStore.js';
-import type { AccountRecord, AccountSessionRecord } from '../storage/records.js';
-import { StoreConflictError } from '../storage/RoomStore.js';
+import type {
+  AccountRecord,
+  AccountSessionRecord,
+  MemberRecord,
+  RoomRecord,
+} from '../storage/records.js';
+import { StoreConflictError, type RoomStore } from '../storage/RoomStore.js';
 import { checkNewPassword, type PasswordHasher } from './passwords.js';
 import type { SessionCookies } from './SessionCookies.js';
 
@@ -46,6 +51,7 @@ export interface SignedIn {
 export class AccountService implements AccountAuthenticator {
   constructor(
     private readonly store: AccountStore,
+    private readonly roomStore: RoomStore,
     private readonly clock: Clock,
     private readonly hasher: PasswordHasher,
     private readonly cookies: SessionCookies,
@@ -112,6 +118,25 @@ export class AccountService implements AccountAuthenticator {
     if (now - session.lastSeenAt >= TOUCH_INTERVAL_MS)
       await this.store.touchSession(session.id, now);
     return { kind: 'account', accountId: account.id, sessionId: session.id, account };
+  }
+
+  /**
+   * The live rooms the account is a member of, in the order it joined them; rooms that have
+   * ended or expired (but are not cleaned up yet) are left out.
+   */
+  async rooms(principal: AccountPrincipal): Promise<{ room: RoomRecord; member: MemberRecord }[]> {
+    const members = await this.roomStore.listAccountMembers(principal.accountId);
+    const now = this.clock.now();
+    const found = await Promise.all(
+      members.map(async (member) => ({
+        room: await this.roomStore.getRoom(member.roomId),
+        member,
+      })),
+    );
+    return found.filter(
+      (entry): entry is { room: RoomRecord; member: MemberRecord } =>
+        entry.room !== undefined && (entry.room.expiresAt === null || entry.room.expiresAt > now),
+    );
   }
 
   /** Ends the session the request was made with. */

@@ -5,8 +5,8 @@ import {
   loginSchema,
   registerSchema,
 } from '../../protocol/accounts.js';
-import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
+import { memberView, roomView } from '../core/presenters.js';
 import { parseInput } from '../core/validate.js';
 import { clearAccountCookie, secureCookies, setAccountCookie } from '../http/auth/accountCookie.js';
 import { refuseForeignStateChange } from '../http/auth/credentials.js';
@@ -48,13 +48,21 @@ export function accountsRoutes(ctx: RoomkitContext, service: AccountService) {
     // Signing out always clears the cookie, even one whose session had already ended.
     app.post('/api/auth/logout', async (request, reply) => {
       refuseForeignStateChange(request.raw, ctx.config);
-      const signedIn = await optionalAccount(request).catch((error: unknown) => {
-        if (error instanceof AppError && error.code === 'unauthorized') return undefined;
-        throw error;
-      });
+      const signedIn = await optionalAccount(request);
       if (signedIn) await service.logout(signedIn);
       clearAccountCookie(reply, secureCookies(request, ctx.config));
       return reply.status(204).send();
+    });
+
+    app.get('/api/me/rooms', account, async (request) => {
+      const rooms = await service.rooms(request.account);
+      return {
+        rooms: rooms.map(({ room, member }) => ({
+          room: roomView(room),
+          member: memberView(member),
+          owner: member.role === 'owner',
+        })),
+      };
     });
 
     app.get('/api/auth/sessions', account, async (request) => {

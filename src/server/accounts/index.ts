@@ -55,6 +55,7 @@ export function accounts(options: AccountsOptions = {}): Feature {
         new RateLimiter(name, limit, core.sharedLimits);
       const service = new AccountService(
         core.stores.accounts,
+        core.stores.rooms,
         core.clock,
         new PasswordHasher(
           { ...OWASP_MINIMUM, ...options.hashing },

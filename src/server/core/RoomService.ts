@@ -23,6 +23,12 @@ import type { Membership } from './Membership.js';
 import type { MemberTokens } from './MemberTokens.js';
 import { memberPresenceView, memberView, roomView } from './presenters.js';
 
+/** An account joining a room: its member is named after the username, one per room. */
+export interface JoiningAccount {
+  id: string;
+  username: string;
+}
+
 export type CloseReason = 'expired' | 'empty' | 'deleted' | 'evicted';
 
 const endedMessages: Record<CloseReason, string> = {
@@ -200,31 +206,42 @@ export class RoomService {
     throw new AppError('room_not_found', 'No such room.');
   }
 
+  /**
+   * Adds a member to a room: a guest under `body.displayName`, or `account` under its username
+   * (`body.displayName` is then not used). An account that is a member already gets its member
+   * back, with a new token, and nobody is told of a join.
+   */
   async join(
     body: JoinRoomBody,
+    account?: JoiningAccount,
   ): Promise<{ room: RoomRecord; member: MemberRecord; token: string }> {
     const room =
       body.roomId !== undefined
         ? await this.getLiveRoom(body.roomId)
         : await this.findByJoinCode(body.joinCode as string);
-    const checked = checkDisplayName(body.displayName);
-    if (!checked.ok) {
-      throw new AppError('invalid_request', displayNameMessages[checked.reason], {
-        details: [{ path: 'displayName', message: checked.reason }],
-      });
+    if (account) {
+      const existing = await this.stores.rooms.findMemberByAccount(room.id, account.id);
+      if (existing) return this.rejoin(room, existing);
     }
+    const displayName = checkedName(account ? account.username : body.displayName);
     const member: MemberRecord = {
       id: randomId(),
       roomId: room.id,
-      displayName: checked.name,
-      nameKey: nameKey(checked.name),
+      displayName,
+      nameKey: nameKey(displayName),
       role: 'member',
       joinedAt: this.clock.now(),
+      ...(account && { accountId: account.id }),
     };
     try {
       await this.stores.rooms.addMember(member);
     } catch (error) {
-      if (error instanceof StoreConflictError && error.constraint === 'name_key') {
+      if (!(error instanceof StoreConflictError)) throw error;
+      // The same account joining twice at once: the first one's member is the member.
+      const existing =
+        account && (await this.stores.rooms.findMemberByAccount(room.id, account.id));
+      if (existing) return this.rejoin(room, existing);
+      if (error.constraint === 'name_key') {
         throw new AppError(
           'name_taken',
           'Someone in this room already uses that name (or one that looks like it).',
@@ -248,6 +265,16 @@ export class RoomService {
     });
     await this.runHooks('joined', room, member);
     await this.publishPresence(room.id);
+    return { room, member, token };
+  }
+
+  /** A member coming back (an account joining again): a new token, and the room kept alive. */
+  private async rejoin(
+    room: RoomRecord,
+    member: MemberRecord,
+  ): Promise<{ room: RoomRecord; member: MemberRecord; token: string }> {
+    await this.restartEmptyGrace(room);
+    const token = await this.tokens.issue({ roomId: room.id, memberId: member.id });
     return { room, member, token };
   }
 
@@ -521,4 +548,13 @@ export class RoomService {
       }
     }
   }
+}
+
+/** A display name by the rules (API.md), normalised; 400 `invalid_request` naming `displayName`. */
+function checkedName(displayName: string | undefined): string {
+  const checked = checkDisplayName(displayName ?? '');
+  if (checked.ok) return checked.name;
+  throw new AppError('invalid_request', displayNameMessages[checked.reason], {
+    details: [{ path: 'displayName', message: checked.reason }],
+  });
 }

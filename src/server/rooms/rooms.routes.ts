@@ -6,7 +6,7 @@ import {
   joinRoomSchema,
 } from '../../protocol/schemas.js';
 import { AppError } from '../core/AppError.js';
-import { requireMember } from '../http/auth/preHandlers.js';
+import { optionalAccount, requireMember } from '../http/auth/preHandlers.js';
 import { clearMemberCookie, setMemberCookie } from '../http/auth/memberCookie.js';
 import { RateLimiter } from '../core/RateLimiter.js';
 import { parseInput } from '../core/validate.js';
@@ -31,7 +31,11 @@ export function roomsRoutes(ctx: RoomkitContext) {
     app.post('/api/rooms/join', async (request, reply) => {
       await joinLimit.consume(request.ip);
       const body = parseInput(joinRoomSchema, request.body);
-      const { room, member, token } = await ctx.rooms.join(body);
+      const signedIn = await optionalAccount(request);
+      const { room, member, token } = await ctx.rooms.join(
+        body,
+        signedIn && { id: signedIn.accountId, username: signedIn.account.username },
+      );
       setMemberCookie(reply, token, request.protocol === 'https');
       return { token, member: memberView(member), room: roomView(room) };
     });

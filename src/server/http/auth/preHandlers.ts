@@ -132,9 +132,9 @@ export function requireAccount(): preHandlerAsyncHookHandler {
 }
 
 /**
- * The account the request's cookie proves, or undefined when it carries none; a cookie that
- * proves nothing (revoked, expired, forged) is 401, as is a state change from a foreign origin
- * 403. For routes that work with or without an account.
+ * The account the request's cookie proves, or undefined when it carries none or one that proves
+ * nothing (revoked, expired, forged): for routes that work with or without an account. A state
+ * change from a foreign origin with the cookie is still 403 `forbidden`.
  */
 export async function optionalAccount(
   request: FastifyRequest,
@@ -144,9 +144,13 @@ export async function optionalAccount(
     request.server.roomkit.config,
     'state-changes-from-trusted-origin',
   );
-  return cookie === undefined
-    ? undefined
-    : request.server.accountAuthentication.authenticate(cookie);
+  if (cookie === undefined) return undefined;
+  try {
+    return await request.server.accountAuthentication.authenticate(cookie);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'unauthorized') return undefined;
+    throw error;
+  }
 }
 
 async function authenticateAccount(request: FastifyRequest): Promise<AccountPrincipal> {
