@@ -1,7 +1,7 @@
 /** Accounts' requests and entities (API.md, "Accounts"). */
 import { z } from 'zod';
 import { memberSchema } from './members.js';
-import { roomSchema } from './rooms.js';
+import { roomIdSchema, roomSchema } from './rooms.js';
 
 /** Bounds of a new password; the server also refuses the most common ones. */
 export const PASSWORD_MIN = 8;
@@ -32,6 +32,10 @@ export const changePasswordSchema = z.strictObject({
   newPassword,
 });
 export type ChangePasswordBody = z.infer<typeof changePasswordSchema>;
+
+/** `POST /api/auth/claim`: the room whose guest membership (the request's token) to take. */
+export const claimSchema = z.strictObject({ roomId: roomIdSchema });
+export type ClaimBody = z.infer<typeof claimSchema>;
 
 /** A session id as `DELETE /api/auth/sessions/:id` names it. */
 export const accountSessionIdSchema = z

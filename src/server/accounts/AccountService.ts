@@ -2,6 +2,7 @@ import { checkDisplayName, displayNameMessages } from '../../protocol/displayNam
 import type { ChangePasswordBody, LoginBody, RegisterBody } from '../../protocol/accounts.js';
 import { AppError } from '../core/AppError.js';
 import type { Clock } from '../core/Clock.js';
+import type { Membership } from '../core/Membership.js';
 import { randomId } from '../core/ids.js';
 import { nameKey } from '../core/nameKey.js';
 import type { RateLimiter } from '../core/RateLimiter.js';
@@ -137,6 +138,29 @@ export class AccountService implements AccountAuthenticator {
       (entry): entry is { room: RoomRecord; member: MemberRecord } =>
         entry.room !== undefined && (entry.room.expiresAt === null || entry.room.expiresAt > now),
     );
+  }
+
+  /**
+   * Makes a guest's membership the account's: the same member (its name, role and everything
+   * it posted) is then what the account gets when it joins the room. Claiming one's own member
+   * again changes nothing; a member that is another account's, or a room where the account has
+   * a member already, is 403 `forbidden`.
+   */
+  async claim(principal: AccountPrincipal, membership: Membership): Promise<MemberRecord> {
+    const { room, member } = membership;
+    let claimed: boolean;
+    try {
+      claimed = await this.roomStore.claimMember(room.id, member.id, principal.accountId);
+    } catch (error) {
+      if (error instanceof StoreConflictError)
+        throw new AppError('forbidden', 'This account is a member of this room already.');
+      throw error;
+    }
+    const now = await this.roomStore.getMember(room.id, member.id);
+    if (!now) throw new AppError('unauthorized', 'This membership has ended.');
+    if (!claimed && now.accountId !== principal.accountId)
+      throw new AppError('forbidden', 'This membership belongs to another account.');
+    return now;
   }
 
   /** Ends the session the request was made with. */

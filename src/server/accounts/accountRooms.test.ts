@@ -1,6 +1,7 @@
 /**
  * Rooms as an account (API.md, "Accounts"): joining with the `rk_auth` cookie under the
- * username, joining again as the same member, and `GET /api/me/rooms`.
+ * username, joining again as the same member, `GET /api/me/rooms`, and claiming a guest's
+ * membership.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -164,6 +165,107 @@ describe('GET /api/me/rooms', () => {
     const response = await api(server, 'GET', '/api/me/rooms');
     expect(response.status).toBe(401);
     expect(response.body.error.code).toBe('unauthorized');
+  });
+});
+
+describe('POST /api/auth/claim', () => {
+  const claim = (
+    server: { url: string },
+    roomId: string,
+    headers: Record<string, string>,
+    token?: string,
+  ) => api(server, 'POST', '/api/auth/claim', { body: { roomId }, token, headers });
+
+  it("makes a guest's membership, with what it posted, the account's", async () => {
+    const server = await startServer();
+    const room = await createRoom(server);
+    const guest = await join(server, room, 'Guest Ada');
+    await api(server, 'POST', `/api/rooms/${room.id}/messages`, {
+      token: guest.token,
+      body: { body: 'posted as a guest' },
+    });
+    const cookie = await signUp(server, 'Ada');
+
+    const claimed = await claim(server, room.id, { cookie }, guest.token);
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.member).toEqual(guest.member);
+    expect(claimed.body.room.id).toBe(room.id);
+    // Claiming again changes nothing.
+    expect((await claim(server, room.id, { cookie }, guest.token)).body.member).toEqual(
+      guest.member,
+    );
+
+    // The account now comes back as that member, history and all.
+    const joined = await joinAs(server, cookie, { roomId: room.id });
+    expect(joined.body.member).toEqual(guest.member);
+    const messages = await api(server, 'GET', `/api/rooms/${room.id}/messages`, {
+      token: joined.body.token,
+    });
+    const mine = messages.body.messages.filter(
+      (m: { sender: { id: string } | null }) => m.sender?.id === guest.member.id,
+    );
+    expect(mine.map((m: { body: string }) => m.body)).toEqual(['posted as a guest']);
+    const listed = await api(server, 'GET', '/api/me/rooms', { headers: { cookie } });
+    expect(listed.body.rooms).toEqual([
+      { room: expect.objectContaining({ id: room.id }), member: guest.member, owner: true },
+    ]);
+  });
+
+  it('takes the guest token from the rk_session cookie too', async () => {
+    const server = await startServer();
+    const room = await createRoom(server);
+    const guest = await join(server, room, 'Guest');
+    const cookie = await signUp(server, 'Ada');
+    const claimed = await claim(server, room.id, {
+      cookie: `${cookie}; rk_session=${guest.token}`,
+      origin: server.url,
+    });
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.member.id).toBe(guest.member.id);
+  });
+
+  it("refuses another account's member, and a second member for one account", async () => {
+    const server = await startServer();
+    const room = await createRoom(server);
+    const first = await join(server, room, 'First');
+    const second = await join(server, room, 'Second');
+    const ada = await signUp(server, 'Ada');
+    const grace = await signUp(server, 'Grace');
+    expect((await claim(server, room.id, { cookie: ada }, first.token)).status).toBe(200);
+
+    const stolen = await claim(server, room.id, { cookie: grace }, first.token);
+    expect(stolen.status).toBe(403);
+    expect(stolen.body.error.code).toBe('forbidden');
+    const twice = await claim(server, room.id, { cookie: ada }, second.token);
+    expect(twice.status).toBe(403);
+    expect(twice.body.error.code).toBe('forbidden');
+    // Grace may still claim the second guest.
+    expect((await claim(server, room.id, { cookie: grace }, second.token)).status).toBe(200);
+  });
+
+  it('needs the account cookie, a token of that room, and this origin', async () => {
+    const server = await startServer();
+    const room = await createRoom(server);
+    const other = await createRoom(server);
+    const guest = await join(server, room, 'Guest');
+    const cookie = await signUp(server, 'Ada');
+    const noAccount = await claim(server, room.id, {}, guest.token);
+    expect(noAccount.status).toBe(401);
+    const noToken = await claim(server, room.id, { cookie });
+    expect(noToken.status).toBe(401);
+    const otherRoom = await claim(server, other.id, { cookie }, guest.token);
+    expect(otherRoom.status).toBe(403);
+    const foreign = await claim(
+      server,
+      room.id,
+      { cookie, origin: 'https://evil.example' },
+      guest.token,
+    );
+    expect(foreign.status).toBe(403);
+    const badRoom = await claim(server, 'not a room', { cookie }, guest.token);
+    expect(badRoom.status).toBe(400);
+    const listed = await api(server, 'GET', '/api/me/rooms', { headers: { cookie } });
+    expect(listed.body.rooms).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   accountSessionIdSchema,
   changePasswordSchema,
+  claimSchema,
   loginSchema,
   registerSchema,
 } from '../../protocol/accounts.js';
@@ -9,7 +10,8 @@ import type { RoomkitContext } from '../core/context.js';
 import { memberView, roomView } from '../core/presenters.js';
 import { parseInput } from '../core/validate.js';
 import { clearAccountCookie, secureCookies, setAccountCookie } from '../http/auth/accountCookie.js';
-import { refuseForeignStateChange } from '../http/auth/credentials.js';
+import { readCredentials, refuseForeignStateChange } from '../http/auth/credentials.js';
+import { authenticateMember } from '../http/auth/principal.js';
 import { optionalAccount, requireAccount } from '../http/auth/preHandlers.js';
 import type { AccountService, Client } from './AccountService.js';
 import { accountSessionView, accountView } from './presenters.js';
@@ -63,6 +65,18 @@ export function accountsRoutes(ctx: RoomkitContext, service: AccountService) {
           owner: member.role === 'owner',
         })),
       };
+    });
+
+    // The guest's room token comes as for any room route (Bearer, or the rk_session cookie).
+    app.post('/api/auth/claim', account, async (request) => {
+      const { roomId } = parseInput(claimSchema, request.body);
+      const credentials = readCredentials(request.raw, ctx.config, {
+        bearer: true,
+        cookie: 'state-changes-from-trusted-origin',
+      });
+      const guest = await authenticateMember(ctx, credentials, roomId);
+      const member = await service.claim(request.account, guest.membership);
+      return { member: memberView(member), room: roomView(guest.membership.room) };
     });
 
     app.get('/api/auth/sessions', account, async (request) => {

@@ -45,6 +45,12 @@ export interface RoomStore {
     memberId: string,
     patch: Partial<Pick<MemberRecord, 'role'>>,
   ): Promise<void>;
+  /**
+   * Makes a guest member the account's: sets its `accountId` if it has none. False when the
+   * member is not there or is an account's already; StoreConflictError('member_account') when
+   * the account has another member in the room.
+   */
+  claimMember(roomId: string, memberId: string, accountId: string): Promise<boolean>;
   removeMember(roomId: string, memberId: string): Promise<boolean>;
   countMembers(): Promise<number>;
 

@@ -192,6 +192,30 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         expect(await stores.rooms.listAccountMembers(accountId)).toEqual([]);
       });
 
+      it('gives a guest member to an account once, and never a second member of one account', async () => {
+        const room = roomRecord();
+        await stores.rooms.createRoom(room);
+        const accountId = unique('account');
+        const guest = memberRecord(room.id);
+        const other = memberRecord(room.id);
+        await stores.rooms.addMember(guest);
+        await stores.rooms.addMember(other);
+        expect(await stores.rooms.claimMember(room.id, guest.id, accountId)).toBe(true);
+        expect(await stores.rooms.getMember(room.id, guest.id)).toEqual({ ...guest, accountId });
+        expect(await stores.rooms.findMemberByAccount(room.id, accountId)).toEqual({
+          ...guest,
+          accountId,
+        });
+        // Claimed already, by this account or another: nothing changes.
+        expect(await stores.rooms.claimMember(room.id, guest.id, accountId)).toBe(false);
+        expect(await stores.rooms.claimMember(room.id, guest.id, unique('account'))).toBe(false);
+        expect(await stores.rooms.claimMember(room.id, unique('missing'), accountId)).toBe(false);
+        await expect(stores.rooms.claimMember(room.id, other.id, accountId)).rejects.toEqual(
+          new StoreConflictError('member_account'),
+        );
+        expect(await stores.rooms.getMember(room.id, other.id)).not.toHaveProperty('accountId');
+      });
+
       it('deletes a room with its members', async () => {
         const room = roomRecord();
         await stores.rooms.createRoom(room);

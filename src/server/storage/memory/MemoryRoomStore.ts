@@ -94,6 +94,16 @@ export class MemoryRoomStore implements RoomStore {
     if (members && member) members.set(memberId, { ...member, ...patch });
   }
 
+  async claimMember(roomId: string, memberId: string, accountId: string): Promise<boolean> {
+    const members = this.rooms.get(roomId)?.members;
+    const member = members?.get(memberId);
+    if (!members || !member || member.accountId !== undefined) return false;
+    for (const other of members.values())
+      if (other.accountId === accountId) throw new StoreConflictError('member_account');
+    members.set(memberId, { ...member, accountId });
+    return true;
+  }
+
   async removeMember(roomId: string, memberId: string): Promise<boolean> {
     return this.rooms.get(roomId)?.members.delete(memberId) ?? false;
   }

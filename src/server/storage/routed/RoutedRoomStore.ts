@@ -97,6 +97,11 @@ export class RoutedRoomStore implements RoomStore {
     await (await this.router.storesFor(roomId)).rooms.updateMember(roomId, memberId, patch);
   }
 
+  async claimMember(roomId: string, memberId: string, accountId: string): Promise<boolean> {
+    const stores = await this.router.storesFor(roomId);
+    return stores.rooms.claimMember(roomId, memberId, accountId);
+  }
+
   async removeMember(roomId: string, memberId: string): Promise<boolean> {
     return (await this.router.storesFor(roomId)).rooms.removeMember(roomId, memberId);
   }

@@ -168,6 +168,23 @@ export class SqlRoomStore implements RoomStore {
       .execute();
   }
 
+  async claimMember(roomId: string, memberId: string, accountId: string): Promise<boolean> {
+    try {
+      const result = await this.db
+        .updateTable('members')
+        .set({ account_id: accountId })
+        .where('room_id', '=', roomId)
+        .where('id', '=', memberId)
+        .where('account_id', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    } catch (error) {
+      if (uniqueViolation(error)?.includes('account_id'))
+        throw new StoreConflictError('member_account');
+      throw error;
+    }
+  }
+
   async removeMember(roomId: string, memberId: string): Promise<boolean> {
     const result = await this.db
       .deleteFrom('members')
