@@ -20,6 +20,13 @@ export interface HashParameters {
 /** OWASP's minimum for argon2id (Password Storage Cheat Sheet): 19 MiB, 2 passes, 1 lane. */
 export const OWASP_MINIMUM: HashParameters = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
+/**
+ * A hash at OWASP_MINIMUM of a random password nobody knows, so that the first sign-in with an
+ * unknown username does not take a hash longer than the others (which would tell it apart).
+ */
+const OWASP_DUMMY_HASH =
+  '$argon2id$v=19$m=19456,t=2,p=1$lRs56ghApAUG+H4yRiwXeQ$iy3MLG8SlKp2G480iMZ6sIIpGGtslTdHt/dSLcHQzoU';
+
 export interface HasherCapacity {
   /** Hashes computed at once: each takes `memoryCost` KiB and a thread of libuv's pool. */
   concurrent: number;
@@ -60,7 +67,9 @@ export class PasswordHasher {
    * must not tell an attacker which usernames exist.
    */
   async verifyNothing(password: string): Promise<false> {
-    this.dummy ??= this.hash(randomBytes(16).toString('base64url'));
+    this.dummy ??= this.needsRehash(OWASP_DUMMY_HASH)
+      ? this.hash(randomBytes(16).toString('base64url'))
+      : Promise.resolve(OWASP_DUMMY_HASH);
     const dummy = await this.dummy.catch((error: unknown) => {
       this.dummy = undefined; // refused while overloaded: computed again next time
       throw error;
@@ -85,10 +94,9 @@ export class PasswordHasher {
   }
 
   private run<T>(work: () => Promise<T>): Promise<T> {
-    if (
-      this.limit.activeCount >= this.capacity.concurrent &&
-      this.limit.pendingCount >= this.capacity.queued
-    ) {
+    // Counted together: p-limit moves a call from pending to active a microtask later.
+    const taken = this.limit.activeCount + this.limit.pendingCount;
+    if (taken >= this.capacity.concurrent + this.capacity.queued) {
       return Promise.reject(
         new AppError('overloaded', 'Too many sign-ins at once; try again shortly.', {
           headers: { 'Retry-After': '1' },
