@@ -170,9 +170,11 @@ export class AccountService implements AccountAuthenticator {
     });
   }
 
-  /** The account's live sessions, oldest first. */
-  sessions(principal: AccountPrincipal): Promise<AccountSessionRecord[]> {
-    return this.store.listSessions(principal.accountId);
+  /** The account's live sessions (not revoked, not unused too long), oldest first. */
+  async sessions(principal: AccountPrincipal): Promise<AccountSessionRecord[]> {
+    const now = this.clock.now();
+    const sessions = await this.store.listSessions(principal.accountId);
+    return sessions.filter((session) => now - session.lastSeenAt <= SESSION_IDLE_MS);
   }
 
   /** Ends one of the account's sessions; 404 `not_found` when it has no such live session. */

@@ -260,7 +260,11 @@ describe('sessions', () => {
     const phone = authCookie(
       await login(server, 'Ada', PASSWORD, { 'user-agent': 'Phone Safari' }),
     );
-    const other = authCookie(await register(server, 'Grace'));
+    const other = authCookie(
+      await register(server, 'Grace', PASSWORD, { 'user-agent': 'x'.repeat(1000) }),
+    );
+    const long = await api(server, 'GET', '/api/auth/sessions', { headers: { cookie: other } });
+    expect(long.body.sessions[0].userAgent).toBe('x'.repeat(256));
 
     const listed = await api(server, 'GET', '/api/auth/sessions', { headers: { cookie: laptop } });
     expect(listed.status).toBe(200);
@@ -329,8 +333,15 @@ describe('sessions', () => {
     await clock.advance(31_000);
     expect(await lastSeen()).toBe(new Date(clock.now()).toISOString());
 
-    await clock.advance(30 * 24 * 60 * 60 * 1000 + 1);
+    const other = authCookie(await login(server, 'Ada'));
+    await clock.advance(29 * 24 * 60 * 60 * 1000);
+    expect((await me(server, other)).status).toBe(200);
+    await clock.advance(24 * 60 * 60 * 1000 + 1);
     expect((await me(server, cookie)).status).toBe(401);
+    // The one left unused is not listed either.
+    const listed = await api(server, 'GET', '/api/auth/sessions', { headers: { cookie: other } });
+    expect(listed.body.sessions).toHaveLength(1);
+    expect(listed.body.sessions[0].current).toBe(true);
   });
 });
 
