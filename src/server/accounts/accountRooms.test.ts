@@ -275,6 +275,38 @@ describe('account members in a database', () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
+  it('own the persistent rooms they create, whoever opens the link first', async () => {
+    const dir = await mkdtemp(joinPath(tmpdir(), 'roomkit-account-rooms-'));
+    dirs.push(dir);
+    const server = await startServer({
+      DATABASE_URL: `sqlite:${joinPath(dir, 'roomkit.db')}`,
+      SESSION_SECRET: 's'.repeat(32),
+    });
+    const cookie = await signUp(server, 'Ada');
+    const create = (body: object, headers: Record<string, string> = {}) =>
+      api(server, 'POST', '/api/rooms', { body, headers: { cookie, ...headers } });
+    const persistent = (await create({ persistent: true })).body.room;
+    const ephemeral = (await create({ persistent: false })).body.room;
+
+    const guest = await join(server, persistent, 'Early Guest');
+    expect(guest.member.role).toBe('member');
+    const ada = await joinAs(server, cookie, { roomId: persistent.id });
+    expect(ada.body.member).toMatchObject({ displayName: 'Ada', role: 'owner' });
+    const listed = await api(server, 'GET', '/api/me/rooms', { headers: { cookie } });
+    expect(listed.body.rooms).toEqual([
+      {
+        room: expect.objectContaining({ id: persistent.id }),
+        member: ada.body.member,
+        owner: true,
+      },
+    ]);
+    // An ephemeral room's owner is whoever joins first, as without an account.
+    expect((await join(server, ephemeral, 'First')).member.role).toBe('owner');
+
+    const foreign = await create({ persistent: true }, { origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+  });
+
   it('are the same member after a restart, in persistent and ephemeral rooms alike', async () => {
     const dir = await mkdtemp(joinPath(tmpdir(), 'roomkit-account-rooms-'));
     dirs.push(dir);

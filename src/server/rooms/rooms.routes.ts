@@ -12,6 +12,8 @@ import { RateLimiter } from '../core/RateLimiter.js';
 import { parseInput } from '../core/validate.js';
 import { memberView, roomView } from '../core/presenters.js';
 import type { RoomkitContext } from '../core/context.js';
+import type { JoiningAccount } from '../core/RoomService.js';
+import type { AccountPrincipal } from '../http/auth/principal.js';
 
 /** Rooms and members over HTTP (API.md, "Rooms and members"). */
 export function roomsRoutes(ctx: RoomkitContext) {
@@ -23,7 +25,12 @@ export function roomsRoutes(ctx: RoomkitContext) {
     app.post('/api/rooms', async (request, reply) => {
       await createLimit.consume(request.ip);
       const body = parseInput(createRoomSchema, request.body ?? {});
+      const signedIn = await optionalAccount(request);
       const room = await ctx.rooms.create(body);
+      // A signed-in creator owns a persistent room: its account is the first member, whoever
+      // opens the link first. An ephemeral room's owner is still whoever joins first.
+      if (signedIn && room.persistent)
+        await ctx.rooms.join({ roomId: room.id }, joiningAccount(signedIn));
       const base = ctx.config.publicUrl ?? `${request.protocol}://${request.host}`;
       return reply.status(201).send({ room: roomView(room), url: `${base}/r/${room.id}` });
     });
@@ -34,7 +41,7 @@ export function roomsRoutes(ctx: RoomkitContext) {
       const signedIn = await optionalAccount(request);
       const { room, member, token } = await ctx.rooms.join(
         body,
-        signedIn && { id: signedIn.accountId, username: signedIn.account.username },
+        signedIn && joiningAccount(signedIn),
       );
       setMemberCookie(reply, token, request.protocol === 'https');
       return { token, member: memberView(member), room: roomView(room) };
@@ -72,4 +79,8 @@ export function roomsRoutes(ctx: RoomkitContext) {
       return reply.status(204).send();
     });
   };
+}
+
+function joiningAccount(principal: AccountPrincipal): JoiningAccount {
+  return { id: principal.accountId, username: principal.account.username };
 }
