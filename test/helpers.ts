@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { EventSource } from 'eventsource';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { afterEach } from 'vitest';
-import type { ClientToServerEvents, ServerToClientEvents } from '../src/protocol/events.js';
+import {
+  serverEvents,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '../src/protocol/events.js';
 import type { Member, Room } from '../src/protocol/schemas.js';
 import { buildApp, type AppOptions, type RoomkitApp } from '../src/server/app.js';
 import { loadConfig, type Env } from '../src/server/config.js';
@@ -208,20 +212,8 @@ export function openEvents(
         },
       }),
   });
-  const names = [
-    'room:state',
-    'message:new',
-    'member:joined',
-    'member:left',
-    'presence',
-    'typing',
-    'room:closed',
-    'room:closing',
-    'exec:started',
-    'exec:result',
-    'room:updated',
-    'room:expiring',
-  ];
+  // Every event the protocol defines, so a new one is recorded too.
+  const names = Object.keys(serverEvents);
   for (const name of names) {
     source.addEventListener(name, (event) => {
       events.push({ name, data: JSON.parse(event.data), id: event.lastEventId });

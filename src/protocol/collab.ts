@@ -32,6 +32,8 @@ export const collabCloseCodes = {
   unauthorized: 4401,
   /** The member left the room (or was removed) while connected. */
   left: 4401,
+  /** The account session the token was issued to was revoked (signed out) while connected. */
+  signed_out: 4401,
   /** The token belongs to another room. */
   forbidden: 4403,
   /** No such room. */

@@ -72,6 +72,7 @@ describe('the server→client event map', () => {
       | 'room:updated'
       | 'room:expiring'
       | 'room:closing'
+      | 'session:ended'
       | 'room:closed'
       | 'message:new'
       | 'message:updated'
@@ -151,6 +152,23 @@ describe('what the server sends', () => {
     });
     expect(extended.status).toBe(200);
 
+    // An account signs out: the socket it joined with hears session:ended.
+    const registered = await api(server, 'POST', '/api/auth/register', {
+      body: { username: 'Margaret', password: 'a long passphrase 42' },
+    });
+    expect(registered.status).toBe(201);
+    const cookie = registered.headers
+      .getSetCookie()
+      .map((header) => header.split(';')[0])
+      .join('; ');
+    const joined = await api(server, 'POST', '/api/rooms/join', {
+      body: { roomId: room.id },
+      headers: { cookie },
+    });
+    const margaret = await connectWithState(server, joined.body.token);
+    await api(server, 'POST', '/api/auth/logout', { headers: { cookie } });
+    await waitFor(() => names(margaret).has('session:ended'), 5000, 'session:ended');
+
     await clock.advance(24 * 3600 * SECOND);
     await waitFor(() => names(ada).has('room:closed'), 5000, 'room:closed');
     // A room still open when the server stops: its sockets hear room:closing.
@@ -159,7 +177,7 @@ describe('what the server sends', () => {
     await server.close();
     await waitFor(() => names(linus).has('room:closing'), 5000, 'room:closing');
 
-    const received = [...ada.events, ...graceSocket.events, ...linus.events];
+    const received = [...ada.events, ...graceSocket.events, ...linus.events, ...margaret.events];
     // Every event but message:updated, which nothing sends yet (link previews are not built).
     expect([...new Set(received.map((e) => e.name))].sort()).toEqual(
       Object.keys(serverEvents)

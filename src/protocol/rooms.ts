@@ -92,6 +92,11 @@ export const roomServerEvents = {
   'room:closing': serverEvent(
     z.object({ secondsLeft: z.number().int().min(0), reason: z.string().min(1) }),
   ),
+  /**
+   * Sent to one connection, never on the bus: the account session its token was issued to was
+   * revoked (sign-out, "sign out other devices", a password change); the server disconnects next.
+   */
+  'session:ended': serverEvent(z.object({ reason: z.literal('signed_out') })),
   /** The room ended (`expired`, `empty`, `deleted`, `evicted`); the server disconnects next. */
   'room:closed': serverEvent(z.object({ reason: z.string().min(1) })),
 };

@@ -57,6 +57,8 @@ export class AccountService implements AccountAuthenticator {
     private readonly hasher: PasswordHasher,
     private readonly cookies: SessionCookies,
     private readonly limits: AccountLimiters,
+    /** Told of every session revoked, once it is revoked in the store. */
+    private readonly onRevoked: (sessionIds: string[]) => void = () => {},
   ) {}
 
   /** Creates an account and signs it in; 409 `name_taken` when the name (or a look-alike) is. */
@@ -165,9 +167,10 @@ export class AccountService implements AccountAuthenticator {
 
   /** Ends the session the request was made with. */
   async logout(principal: AccountPrincipal): Promise<void> {
-    await this.store.revokeSessions(principal.accountId, this.clock.now(), {
+    const revoked = await this.store.revokeSessions(principal.accountId, this.clock.now(), {
       sessionIds: [principal.sessionId],
     });
+    this.onRevoked(revoked);
   }
 
   /** The account's live sessions (not revoked, not unused too long), oldest first. */
@@ -183,13 +186,15 @@ export class AccountService implements AccountAuthenticator {
       sessionIds: [sessionId],
     });
     if (revoked.length === 0) throw new AppError('not_found', 'No such session.');
+    this.onRevoked(revoked);
   }
 
   /** Ends every session of the account but the one the request was made with. */
   async revokeOthers(principal: AccountPrincipal): Promise<void> {
-    await this.store.revokeSessions(principal.accountId, this.clock.now(), {
+    const revoked = await this.store.revokeSessions(principal.accountId, this.clock.now(), {
       except: principal.sessionId,
     });
+    this.onRevoked(revoked);
   }
 
   /**

@@ -12,6 +12,7 @@ import { parseInput } from '../core/validate.js';
 import { clearAccountCookie, secureCookies, setAccountCookie } from '../http/auth/accountCookie.js';
 import { readCredentials, refuseForeignStateChange } from '../http/auth/credentials.js';
 import { authenticateMember } from '../http/auth/principal.js';
+import { setMemberCookie } from '../http/auth/memberCookie.js';
 import { optionalAccount, requireAccount } from '../http/auth/preHandlers.js';
 import type { AccountService, Client } from './AccountService.js';
 import { accountSessionView, accountView } from './presenters.js';
@@ -68,7 +69,7 @@ export function accountsRoutes(ctx: RoomkitContext, service: AccountService) {
     });
 
     // The guest's room token comes as for any room route (Bearer, or the rk_session cookie).
-    app.post('/api/auth/claim', account, async (request) => {
+    app.post('/api/auth/claim', account, async (request, reply) => {
       const { roomId } = parseInput(claimSchema, request.body);
       const credentials = readCredentials(request.raw, ctx.config, {
         bearer: true,
@@ -76,7 +77,20 @@ export function accountsRoutes(ctx: RoomkitContext, service: AccountService) {
       });
       const guest = await authenticateMember(ctx, credentials, roomId);
       const member = await service.claim(request.account, guest.membership);
-      return { member: memberView(member), room: roomView(guest.membership.room) };
+      // The member is the account's now: a token issued to this session, which signing out ends.
+      const { token } = await ctx.rooms.join(
+        { roomId },
+        {
+          earlier: [],
+          account: {
+            id: request.account.accountId,
+            username: request.account.account.username,
+            sessionId: request.account.sessionId,
+          },
+        },
+      );
+      setMemberCookie(reply, token, secureCookies(request, ctx.config));
+      return { member: memberView(member), room: roomView(guest.membership.room), token };
     });
 
     app.get('/api/auth/sessions', account, async (request) => {

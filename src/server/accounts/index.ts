@@ -1,6 +1,6 @@
 import type { Feature } from '../kernel/Feature.js';
 import { accountsRoutes } from './accounts.routes.js';
-import { AccountService } from './AccountService.js';
+import { AccountService, SESSION_IDLE_MS } from './AccountService.js';
 import {
   defaultHasherCapacity,
   OWASP_MINIMUM,
@@ -9,6 +9,7 @@ import {
   type HashParameters,
 } from './passwords.js';
 import { SessionCookies } from './SessionCookies.js';
+import { SessionRevocations } from './SessionRevocations.js';
 
 declare module '../kernel/services.js' {
   interface Services {
@@ -33,7 +34,15 @@ export interface AccountsOptions {
 export function accounts(options: AccountsOptions = {}): Feature {
   return {
     name: 'accounts',
-    async install({ core, http, provide }) {
+    async install({ core, cluster, live, http, provide, onShutdown }) {
+      const revocations = new SessionRevocations(
+        core.stores.accounts,
+        core.clock,
+        SESSION_IDLE_MS,
+        live,
+        cluster?.channel,
+      );
+      core.rooms.guardTokens(revocations.check);
       const service = new AccountService(
         core.stores.accounts,
         core.stores.rooms,
@@ -48,9 +57,11 @@ export function accounts(options: AccountsOptions = {}): Feature {
           loginPerUsername: core.limiters.open('loginPerUsername'),
           registerPerAddress: core.limiters.open('registerPerAddress'),
         },
+        (sessionIds) => revocations.revoked(sessionIds),
       );
       await http(accountsRoutes(core, service));
       provide('accounts', service);
+      onShutdown('services', () => revocations.close());
     },
   };
 }

@@ -7,6 +7,11 @@ const AUDIENCE = 'roomkit:session';
 export interface MemberClaims {
   roomId: string;
   memberId: string;
+  /**
+   * The account session the token was issued to (an account joining); revoking the session
+   * revokes the token.
+   */
+  sessionId?: string;
 }
 
 /**
@@ -28,7 +33,11 @@ export class MemberTokens {
   }
 
   issue(claims: MemberClaims): Promise<string> {
-    return new SignJWT({ rid: claims.roomId })
+    return new SignJWT(
+      claims.sessionId === undefined
+        ? { rid: claims.roomId }
+        : { rid: claims.roomId, sid: claims.sessionId },
+    )
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(claims.memberId)
       .setAudience(AUDIENCE)
@@ -46,7 +55,9 @@ export class MemberTokens {
         algorithms: ['HS256'],
       });
       if (typeof payload.rid !== 'string' || typeof payload.sub !== 'string') return undefined;
-      const claims = { roomId: payload.rid, memberId: payload.sub };
+      if (payload.sid !== undefined && typeof payload.sid !== 'string') return undefined;
+      const claims: MemberClaims = { roomId: payload.rid, memberId: payload.sub };
+      if (payload.sid !== undefined) claims.sessionId = payload.sid;
       this.verified.set(token, claims);
       return claims;
     } catch {

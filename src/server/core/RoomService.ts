@@ -27,6 +27,19 @@ import { memberPresenceView, memberView, roomView } from './presenters.js';
 export interface JoiningAccount {
   id: string;
   username: string;
+  /** The session it signed in with: the member token is issued to it, and dies with it. */
+  sessionId?: string;
+}
+
+/** What a member token says: the room, the member and, for an account, its session. */
+function tokenClaims(
+  room: RoomRecord,
+  member: MemberRecord,
+  account: JoiningAccount | undefined,
+): MemberClaims {
+  return account?.sessionId === undefined
+    ? { roomId: room.id, memberId: member.id }
+    : { roomId: room.id, memberId: member.id, sessionId: account.sessionId };
 }
 
 export type CloseReason = 'expired' | 'empty' | 'deleted' | 'evicted';
@@ -85,6 +98,12 @@ export interface JoinClient {
 /** Refuses a join by throwing (an AppError the client is shown); registered by features. */
 export type JoinGuard = (room: RoomRecord, client: JoinClient) => Promise<void>;
 
+/**
+ * Refuses a well-signed member token by throwing (401 for a revoked account session); runs on
+ * every use of a token that names a session.
+ */
+export type TokenGuard = (claims: MemberClaims) => Promise<void>;
+
 /** Why a member is no longer in a room: they left, or an administrator removed them. */
 export type LeaveReason = 'left' | 'kicked';
 
@@ -113,6 +132,7 @@ export class RoomService {
   };
   private readonly owners = new Map<string, (roomId: string) => Promise<void>>();
   private readonly joinGuards: JoinGuard[] = [];
+  private readonly tokenGuards: TokenGuard[] = [];
   private readonly stateFields: StateField[] = [];
   /** Rooms that ended recently, so their links answer 410 room_expired rather than 404. */
   private readonly ended = new LRUCache<string, CloseReason>({ max: 10_000 });
@@ -150,6 +170,14 @@ export class RoomService {
    */
   guardJoin(guard: JoinGuard): void {
     this.joinGuards.push(guard);
+  }
+
+  /**
+   * Has `guard` look at every use of a member token issued to an account session (its claims
+   * name the session) before the membership is read: it throws to refuse.
+   */
+  guardTokens(guard: TokenGuard): void {
+    this.tokenGuards.push(guard);
   }
 
   /** The claims of a well-signed member token, whether or not its membership still holds. */
@@ -253,7 +281,7 @@ export class RoomService {
         : await this.findByJoinCode(body.joinCode as string);
     if (account) {
       const existing = await this.stores.rooms.findMemberByAccount(room.id, account.id);
-      if (existing) return this.rejoin(room, existing);
+      if (existing) return this.rejoin(room, existing, account);
     }
     const displayName = checkedName(account ? account.username : body.displayName);
     for (const guard of this.joinGuards) await guard(room, client);
@@ -273,7 +301,7 @@ export class RoomService {
       // The same account joining twice at once: the first one's member is the member.
       const existing =
         account && (await this.stores.rooms.findMemberByAccount(room.id, account.id));
-      if (existing) return this.rejoin(room, existing);
+      if (existing) return this.rejoin(room, existing, account);
       if (error.constraint === 'name_key') {
         throw new AppError(
           'name_taken',
@@ -290,7 +318,7 @@ export class RoomService {
       await this.stores.rooms.updateMember(room.id, member.id, { role: 'owner' });
     }
     await this.restartEmptyGrace(room);
-    const token = await this.tokens.issue({ roomId: room.id, memberId: member.id });
+    const token = await this.tokens.issue(tokenClaims(room, member, client.account));
     this.bus.publish({
       roomId: room.id,
       name: 'member:joined',
@@ -305,9 +333,10 @@ export class RoomService {
   private async rejoin(
     room: RoomRecord,
     member: MemberRecord,
+    account: JoiningAccount,
   ): Promise<{ room: RoomRecord; member: MemberRecord; token: string }> {
     await this.restartEmptyGrace(room);
-    const token = await this.tokens.issue({ roomId: room.id, memberId: member.id });
+    const token = await this.tokens.issue(tokenClaims(room, member, account));
     return { room, member, token };
   }
 
@@ -372,12 +401,21 @@ export class RoomService {
 
   /** The room and member of a member token, or 401/404/410 as API.md says. */
   async authenticate(token: string | undefined, roomId?: string): Promise<Membership> {
+    return (await this.authenticateToken(token, roomId)).membership;
+  }
+
+  /** As `authenticate`, with the token's claims (the account session it was issued to). */
+  async authenticateToken(
+    token: string | undefined,
+    roomId?: string,
+  ): Promise<{ claims: MemberClaims; membership: Membership }> {
     const claims = token ? await this.tokens.verify(token) : undefined;
     if (!claims) throw new AppError('unauthorized', 'A valid member token is needed.');
     if (roomId !== undefined && claims.roomId !== roomId) {
       throw new AppError('forbidden', 'This membership belongs to another room.');
     }
-    return this.membership(claims.roomId, claims.memberId);
+    if (claims.sessionId !== undefined) for (const guard of this.tokenGuards) await guard(claims);
+    return { claims, membership: await this.membership(claims.roomId, claims.memberId) };
   }
 
   /**

@@ -138,5 +138,9 @@ function joinAttempts(ctx: RoomkitContext) {
 }
 
 function joiningAccount(principal: AccountPrincipal): JoiningAccount {
-  return { id: principal.accountId, username: principal.account.username };
+  return {
+    id: principal.accountId,
+    username: principal.account.username,
+    sessionId: principal.sessionId,
+  };
 }

@@ -16,6 +16,8 @@ export interface AccountStore {
   updatePasswordHash(accountId: string, passwordHash: string): Promise<void>;
 
   createSession(session: AccountSessionRecord): Promise<void>;
+  /** The session with this id, revoked or not. */
+  getSession(sessionId: string): Promise<AccountSessionRecord | undefined>;
   /** The session whose token hashes to `tokenHash`, revoked or not. */
   findSessionByTokenHash(tokenHash: string): Promise<AccountSessionRecord | undefined>;
   /** The account's sessions that are not revoked, oldest first. */

@@ -762,6 +762,8 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         for (const s of [second, first, foreign]) await stores.accounts.createSession(s);
         expect(await stores.accounts.findSessionByTokenHash(first.tokenHash)).toEqual(first);
         expect(await stores.accounts.findSessionByTokenHash('0'.repeat(64))).toBeUndefined();
+        expect(await stores.accounts.getSession(first.id)).toEqual(first);
+        expect(await stores.accounts.getSession(unique('missing'))).toBeUndefined();
         expect(await stores.accounts.listSessions(ada.id)).toEqual([first, second]);
         expect(await stores.accounts.listSessions(unique('missing'))).toEqual([]);
       });

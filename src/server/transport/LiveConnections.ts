@@ -1,13 +1,18 @@
 import type { RoomkitContext } from '../core/context.js';
 import type { Membership } from '../core/Membership.js';
 
-/** Why a connection was ended from outside: its room ended, or its member left or was removed. */
-export type EndReason = 'room_closed' | 'left';
+/**
+ * Why a connection was ended from outside: its room ended, its member left or was removed, or
+ * the account session its token was issued to was revoked (`signed_out`).
+ */
+export type EndReason = 'room_closed' | 'left' | 'signed_out';
 
 /** Who a connection belongs to: a member of one room, as its credentials proved. */
 export interface LiveMember {
   roomId: string;
   memberId: string;
+  /** The account session the member's token was issued to, if any. */
+  sessionId?: string | undefined;
 }
 
 /** The transports a live connection can come through. */
@@ -95,6 +100,7 @@ export class LiveConnections {
     const entry: Entry = {
       roomId: member.roomId,
       memberId: member.memberId,
+      sessionId: member.sessionId,
       transport,
       opened: false,
       closed: false,
@@ -113,6 +119,19 @@ export class LiveConnections {
   /** Ends every connection of a member on this instance (a leave, a removal, a revocation). */
   endMember(roomId: string, memberId: string, reason: EndReason): void {
     this.endWhere(roomId, (entry) => entry.memberId === memberId, reason, false);
+  }
+
+  /** Ends every connection on this instance made with a token of one of these account sessions. */
+  endSessions(sessionIds: readonly string[]): void {
+    const revoked = new Set(sessionIds);
+    for (const roomId of this.byRoom.keys()) {
+      this.endWhere(
+        roomId,
+        (entry) => entry.sessionId !== undefined && revoked.has(entry.sessionId),
+        'signed_out',
+        false,
+      );
+    }
   }
 
   /** Ends every connection to a room on this instance. */

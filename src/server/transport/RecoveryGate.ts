@@ -48,6 +48,7 @@ export class RecoveryGate {
   async admit(socket: RoomSocket, principal: MemberPrincipal): Promise<void> {
     const { held } = socket.data;
     socket.data = { roomId: principal.roomId, memberId: principal.memberId };
+    if (principal.sessionId !== undefined) socket.data.sessionId = principal.sessionId;
     if (!socket.recovered) return;
     if (
       held !== undefined &&

@@ -12,6 +12,8 @@ export interface HeldSession {
 export interface SocketData {
   roomId: string;
   memberId: string;
+  /** The account session the member's token was issued to, if any. */
+  sessionId?: string;
   /** Set on a socket Socket.IO recovered (RecoveryAdapter): what the gateway sends again. */
   resume?: Resume;
   /** A restored membership, until the connection has authenticated (RecoveryGate). */

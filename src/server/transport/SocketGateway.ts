@@ -204,7 +204,18 @@ export class SocketGateway {
     });
     const connection = this.live.open(socket.data, {
       kind: 'socket',
-      end: () => socket.disconnect(true),
+      end: (reason) => {
+        if (reason !== 'signed_out') {
+          socket.disconnect(true);
+          return;
+        }
+        // Said before the disconnect, so the client shows it instead of reconnecting. With
+        // several instances the event goes out through the adapter's stream: the disconnect
+        // follows it there, so it cannot overtake it.
+        socket.emit('session:ended', { reason });
+        if (this.clustered) this.io.in(socket.id).disconnectSockets(true);
+        else socket.disconnect(true);
+      },
       endedByCluster: this.clustered,
       // Presence after the snapshot, so a client's first event is always room:state. A
       // recovered socket has had the other events it missed from Socket.IO, and gets its

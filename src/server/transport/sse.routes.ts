@@ -6,7 +6,7 @@ import { parseInput } from '../core/validate.js';
 import { messageView } from '../core/presenters.js';
 import { requireMember } from '../http/auth/preHandlers.js';
 import { catchUp } from './catchUp.js';
-import type { LiveConnections } from './LiveConnections.js';
+import type { EndReason, LiveConnections } from './LiveConnections.js';
 
 const lastEventIdSchema = z.coerce.number().int().min(0);
 
@@ -70,6 +70,11 @@ export function sseRoutes(ctx: RoomkitContext, live: LiveConnections, options: S
           }
           write(frameOf(event));
         };
+        // The last word of a stream ended from outside: why, when the event before does not say.
+        const finish = (reason: EndReason) => {
+          if (reason === 'signed_out') write(frame('session:ended', { reason }));
+          res.end();
+        };
         const shutdown = () => {
           write(frame('room:closing', { secondsLeft: 0, reason: 'server_shutdown' }));
           res.end();
@@ -78,7 +83,7 @@ export function sseRoutes(ctx: RoomkitContext, live: LiveConnections, options: S
         // Events that come while the stream catches up are held, then sent in order; an end
         // that comes meanwhile waits for them, so the event that ended the stream is its last.
         let ready = false;
-        let ending = false;
+        let ending: EndReason | undefined;
         const pending: RoomEvent[] = [];
         const unsubscribe = ctx.bus.subscribeRoom(roomId, (event) => {
           if (ready) deliver(event);
@@ -86,9 +91,9 @@ export function sseRoutes(ctx: RoomkitContext, live: LiveConnections, options: S
         });
         const connection = live.open(request.member, {
           kind: 'sse',
-          end: () => {
-            if (ready) res.end();
-            else ending = true;
+          end: (reason) => {
+            if (ready) finish(reason);
+            else ending = reason;
           },
         });
         let closed = false;
@@ -134,7 +139,7 @@ export function sseRoutes(ctx: RoomkitContext, live: LiveConnections, options: S
           }
           ready = true;
           for (const event of pending.splice(0)) deliver(event);
-          if (ending) res.end();
+          if (ending !== undefined) finish(ending);
         } catch (error) {
           request.log.error({ err: error }, 'event stream failed');
           res.end();

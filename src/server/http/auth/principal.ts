@@ -11,6 +11,8 @@ export interface MemberPrincipal {
   roomId: string;
   memberId: string;
   membership: Membership;
+  /** The account session its token was issued to: revoking it ends the member's connections. */
+  sessionId?: string;
 }
 
 /**
@@ -53,8 +55,15 @@ export async function authenticateMember(
   roomId?: string,
 ): Promise<MemberPrincipal> {
   const token = credentials.kind === 'none' ? undefined : credentials.value;
-  const membership = await ctx.rooms.authenticate(token, roomId);
-  return { kind: 'member', roomId: membership.room.id, memberId: membership.member.id, membership };
+  const { claims, membership } = await ctx.rooms.authenticateToken(token, roomId);
+  const principal: MemberPrincipal = {
+    kind: 'member',
+    roomId: membership.room.id,
+    memberId: membership.member.id,
+    membership,
+  };
+  if (claims.sessionId !== undefined) principal.sessionId = claims.sessionId;
+  return principal;
 }
 
 /**

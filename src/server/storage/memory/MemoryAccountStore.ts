@@ -40,6 +40,11 @@ export class MemoryAccountStore implements AccountStore {
     this.byTokenHash.set(session.tokenHash, session.id);
   }
 
+  async getSession(sessionId: string): Promise<AccountSessionRecord | undefined> {
+    const session = this.sessions.get(sessionId);
+    return session && { ...session };
+  }
+
   async findSessionByTokenHash(tokenHash: string): Promise<AccountSessionRecord | undefined> {
     const sessionId = this.byTokenHash.get(tokenHash);
     const session = sessionId === undefined ? undefined : this.sessions.get(sessionId);

@@ -86,6 +86,15 @@ export class SqlAccountStore implements AccountStore {
     }
   }
 
+  async getSession(sessionId: string): Promise<AccountSessionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('account_sessions')
+      .selectAll()
+      .where('id', '=', sessionId)
+      .executeTakeFirst();
+    return row && sessionRecord(row);
+  }
+
   async findSessionByTokenHash(tokenHash: string): Promise<AccountSessionRecord | undefined> {
     const row = await this.db
       .selectFrom('account_sessions')

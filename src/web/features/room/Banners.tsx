@@ -5,6 +5,8 @@ const reasons: Record<string, string> = {
   expired: 'It has reached the end of its life.',
   deleted: 'It was closed by an administrator.',
   kicked: 'An administrator removed you from it. You may be able to join again later.',
+  signed_out:
+    'You signed out (here or on another device), or your password was changed. Sign in again to come back.',
   empty: 'Everyone had left it.',
   evicted: 'The server needed its memory back.',
   server_shutdown: 'The server is restarting or shutting down.',

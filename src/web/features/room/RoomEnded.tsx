@@ -49,6 +49,7 @@ export function RoomEndedBanner({
   useEffect(() => heading.current?.focus(), []);
   const sessionOnly = reason === ENDED_HERE.sessionEnded;
   const removed = reason === 'kicked';
+  const signedOut = reason === 'signed_out';
   const sentence = describeReason(reason);
 
   const save = () => {
@@ -56,7 +57,7 @@ export function RoomEndedBanner({
     const text = conversationMarkdown({
       ...content,
       savedAt,
-      ended: sessionOnly ? null : sentence,
+      ended: sessionOnly || removed || signedOut ? null : sentence,
     });
     download(text, conversationFileName(content.roomName, savedAt));
   };
@@ -66,9 +67,11 @@ export function RoomEndedBanner({
       <h2 id="room-ended-heading" ref={heading} tabIndex={-1}>
         {removed
           ? 'You were removed from this room'
-          : sessionOnly
-            ? 'You are no longer in this room'
-            : 'This room has ended'}
+          : signedOut
+            ? 'You were signed out'
+            : sessionOnly
+              ? 'You are no longer in this room'
+              : 'This room has ended'}
       </h2>
       <p>
         {sentence} What you see below stays on this page, read-only, until you leave it: save it to

@@ -193,6 +193,12 @@ export function useRoom(
     socket.on('room:expiring', ({ secondsLeft }) =>
       dispatch({ type: 'expiring', secondsLeft, now: Date.now() }),
     );
+    // The account session this token was issued to ended (signed out here or elsewhere).
+    socket.on('session:ended', ({ reason }) => {
+      closed = true;
+      clearMembership(roomId);
+      dispatch({ type: 'closed', reason });
+    });
     socket.on('room:closing', ({ secondsLeft, reason }) =>
       dispatch({ type: 'closing', secondsLeft, reason, now: Date.now() }),
     );
