@@ -35,13 +35,20 @@ async function signIn(page, token) {
   await button(page, 'Sign in').click();
 }
 
-async function operatorSeesTheRoom({ browser, world, problems }) {
-  // A server of this file's own: the admin API is on only with ADMIN_TOKEN.
+async function operatorSeesTheRoom(context) {
+  // A server of this file's own: the admin API is on only with ADMIN_TOKEN. The last journey
+  // stops it; if this first one fails, no other runs, so it stops it itself.
   const server = await startServer({ env: { ADMIN_TOKEN } });
-  world.server = server;
-  // However this file's journeys end, the server does not outlive the run.
-  process.once('exit', () => server.child.kill('SIGKILL'));
+  context.world.server = server;
+  try {
+    await signInAndFindTheRoom(context, server);
+  } catch (error) {
+    await stopServer(server);
+    throw error;
+  }
+}
 
+async function signInAndFindTheRoom({ browser, world, problems }, server) {
   const created = await fetch(`${server.baseUrl}/api/rooms`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -60,7 +60,8 @@ export function RoomsTable({
           <label htmlFor={searchId}>Search rooms</label>
           <input
             id={searchId}
-            type="search"
+            type="text"
+            enterKeyHint="search"
             value={query}
             placeholder="Name or code"
             autoComplete="off"

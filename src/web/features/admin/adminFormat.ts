@@ -41,10 +41,15 @@ export function formatShare(used: number, budget: number): string {
   return budget > 0 ? `${integer.format((used / budget) * 100)} %` : '–';
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateTime = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
-/** A room's creation or end, a log entry's time: date and minute. */
+/** A room's creation or end, a log entry's time: day and minute, short enough for a table. */
 export function formatDateTime(iso: string): string {
   return dateTime.format(new Date(iso));
 }
