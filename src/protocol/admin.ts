@@ -87,12 +87,7 @@ export const adminDeleteResultSchema = z.object({ closingAt: z.iso.datetime().nu
 
 /** `POST /api/admin/rooms/:roomId/members/:memberId/kick` body (all optional). */
 export const adminKickSchema = z.strictObject({
-  banSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(ADMIN_MAX_BAN_SECONDS)
-    .default(ADMIN_DEFAULT_BAN_SECONDS),
+  banSeconds: z.number().int().min(0).max(ADMIN_MAX_BAN_SECONDS).default(ADMIN_DEFAULT_BAN_SECONDS),
 });
 
 export const auditEntrySchema = z.object({

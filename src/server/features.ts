@@ -1,3 +1,4 @@
+import { admin } from './admin/index.js';
 import { chat } from './chat/index.js';
 import { collab } from './collab/index.js';
 import { exec } from './exec/index.js';
@@ -26,5 +27,6 @@ export function features(options: FeatureOptions): Feature[] {
     files,
     exec(options.exec),
     collab({ heartbeatMs: options.collabHeartbeatMs }),
+    admin,
   ];
 }

@@ -207,6 +207,16 @@ export class ExecService {
     throw new AppError('not_found', 'You have no run going.');
   }
 
+  /**
+   * Runs going on: in one room (on every instance, as `room:state` shows them), or on this
+   * instance with those waiting for a slot.
+   */
+  load(roomId?: string): { running: number; queued: number } {
+    if (roomId !== undefined)
+      return { running: this.roomRuns.state(roomId).running.length, queued: 0 };
+    return { running: this.queue.activeCount, queued: this.queue.pendingCount };
+  }
+
   /** The newest runs (of one room, or of every room), newest first: the execution log. */
   recentRuns(options: { roomId?: string; limit: number }): Promise<ExecRunRecord[]> {
     return this.ctx.stores.execRuns.recent(options);

@@ -64,9 +64,12 @@ export async function authenticateAdmin(
   credentials: Credentials,
 ): Promise<AdminPrincipal> {
   const presented = credentials.kind === 'none' ? undefined : credentials.value;
-  if (presented === undefined) throw new AppError('unauthorized', 'The admin token is needed.');
   const expected = ctx.config.adminToken;
-  if (expected !== undefined && sameSecret(presented, expected)) {
+  if (expected === undefined) {
+    throw new AppError('unauthorized', 'The admin API is off on this server (no ADMIN_TOKEN).');
+  }
+  if (presented === undefined) throw new AppError('unauthorized', 'The admin token is needed.');
+  if (sameSecret(presented, expected)) {
     return { kind: 'admin', role: 'operator', actor: ADMIN_TOKEN_ACTOR };
   }
   if (await ctx.rooms.claimsOf(presented))

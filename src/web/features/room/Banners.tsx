@@ -4,6 +4,7 @@ import type { RoomNotice } from './roomReducer.js';
 const reasons: Record<string, string> = {
   expired: 'It has reached the end of its life.',
   deleted: 'It was closed by an administrator.',
+  kicked: 'An administrator removed you from it. You may be able to join again later.',
   empty: 'Everyone had left it.',
   evicted: 'The server needed its memory back.',
   server_shutdown: 'The server is restarting or shutting down.',

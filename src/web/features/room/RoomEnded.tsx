@@ -48,6 +48,7 @@ export function RoomEndedBanner({
   // Focus moves here, so a keyboard or screen reader user learns at once what happened.
   useEffect(() => heading.current?.focus(), []);
   const sessionOnly = reason === ENDED_HERE.sessionEnded;
+  const removed = reason === 'kicked';
   const sentence = describeReason(reason);
 
   const save = () => {
@@ -63,7 +64,11 @@ export function RoomEndedBanner({
   return (
     <section className="room-ended" aria-labelledby="room-ended-heading">
       <h2 id="room-ended-heading" ref={heading} tabIndex={-1}>
-        {sessionOnly ? 'You are no longer in this room' : 'This room has ended'}
+        {removed
+          ? 'You were removed from this room'
+          : sessionOnly
+            ? 'You are no longer in this room'
+            : 'This room has ended'}
       </h2>
       <p>
         {sentence} What you see below stays on this page, read-only, until you leave it: save it to

@@ -75,6 +75,7 @@ export function useRoom(
   }, [onRejected]);
 
   const { roomId, token } = session;
+  const myId = session.member.id;
   // Set once the refusal is being handled, so the socket's and the code's do not both act.
   const ending = useRef(false);
   const refused = useCallback(
@@ -171,7 +172,16 @@ export function useRoom(
       dispatch({ type: 'state', state: roomState, now: Date.now() }),
     );
     socket.on('member:joined', ({ member }) => dispatch({ type: 'memberJoined', member }));
-    socket.on('member:left', ({ memberId }) => dispatch({ type: 'memberLeft', memberId }));
+    socket.on('member:left', ({ memberId, reason }) => {
+      // Removed by an administrator: the room goes on without us, and a rejoin may be refused.
+      if (reason === 'kicked' && memberId === myId) {
+        closed = true;
+        clearMembership(roomId);
+        dispatch({ type: 'closed', reason: 'kicked' });
+        return;
+      }
+      dispatch({ type: 'memberLeft', memberId });
+    });
     socket.on('presence', ({ members }) => dispatch({ type: 'presence', members }));
     socket.on('message:new', ({ message }) => dispatch({ type: 'messages', messages: [message] }));
     socket.on('message:updated', ({ message }) => dispatch({ type: 'messageUpdated', message }));
@@ -201,7 +211,7 @@ export function useRoom(
       socketRef.current = null;
       setSocket(null);
     };
-  }, [roomId, token, refused]);
+  }, [roomId, token, myId, refused]);
 
   // Typing indicators lapse when not repeated; wake up when the next one does.
   useEffect(() => {

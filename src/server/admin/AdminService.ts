@@ -1,0 +1,173 @@
+import type {
+  AdminExecRun,
+  AdminRoom,
+  AdminRoomDetail,
+  AdminStats,
+  AuditEntry,
+} from '../../protocol/admin.js';
+import { AppError } from '../core/AppError.js';
+import type { RoomkitContext } from '../core/context.js';
+import type { ExpiringKeys } from '../core/ExpiringKeys.js';
+import { roomView } from '../core/presenters.js';
+import type { Services } from '../kernel/services.js';
+import type { RoomRecord } from '../storage/records.js';
+import type { ConnectionCounts, LiveConnections } from '../transport/LiveConnections.js';
+import type { AdminPrincipal } from '../http/auth/principal.js';
+import { CloseCountdowns } from './CloseCountdowns.js';
+import { EventRates } from './EventRates.js';
+
+const banKey = (roomId: string, memberId: string) => `admin-ban:${roomId}:${memberId}`;
+const iso = (ms: number) => new Date(ms).toISOString();
+const noConnections = (): ConnectionCounts => ({ socket: 0, sse: 0, collab: 0 });
+
+/**
+ * What an administrator sees and does (API.md, "Admin"): rooms and stats as one snapshot each,
+ * deleting a room with a countdown, removing a member with a time-boxed ban, and the audit and
+ * execution logs. Every action is written to the audit log before it is answered.
+ */
+export class AdminService {
+  readonly countdowns: CloseCountdowns;
+  private readonly rates: EventRates;
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly ctx: RoomkitContext,
+    private readonly live: LiveConnections,
+    private readonly exec: Pick<Services['exec'], 'load' | 'recentRuns'>,
+    /** Shared by every instance in multi-instance mode: bans and countdown marks. */
+    private readonly keys: ExpiringKeys,
+  ) {
+    this.countdowns = new CloseCountdowns(ctx, keys);
+    this.rates = new EventRates(ctx);
+    this.startedAt = ctx.clock.now();
+    // A removed member's browser or client is kept out while the ban lasts, whatever name it
+    // asks for: its earlier token still names the member it was.
+    ctx.rooms.guardJoin(async (room, client) => {
+      const mine = client.earlier.filter((claims) => claims.roomId === room.id);
+      if (mine.length === 0) return;
+      if (await keys.hasAny(mine.map((claims) => banKey(room.id, claims.memberId)))) {
+        throw new AppError('forbidden', 'You were removed from this room; try again later.');
+      }
+    });
+  }
+
+  async rooms(): Promise<AdminRoom[]> {
+    const connections = this.live.countsByRoom();
+    const rooms = await this.ctx.stores.rooms.listRooms();
+    const views = await Promise.all(rooms.map((room) => this.roomSummary(room, connections)));
+    return views.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async room(roomId: string): Promise<AdminRoomDetail> {
+    const room = await this.ctx.rooms.getLiveRoom(roomId);
+    const [summary, members] = await Promise.all([
+      this.roomSummary(room, this.live.countsByRoom()),
+      this.ctx.rooms.membersWithPresence(room.id),
+    ]);
+    return { room: summary, members };
+  }
+
+  async stats(): Promise<AdminStats> {
+    const { stores, presence, accountant, clock } = this.ctx;
+    const rooms = await stores.rooms.listRooms();
+    const online = await Promise.all(rooms.map((room) => presence.online(room.id)));
+    const byTransport = noConnections();
+    for (const counts of this.live.countsByRoom().values()) {
+      byTransport.socket += counts.socket;
+      byTransport.sse += counts.sse;
+      byTransport.collab += counts.collab;
+    }
+    const { level, usedBytes, budgetBytes } = accountant.status();
+    return {
+      rooms: rooms.length,
+      members: await stores.rooms.countMembers(),
+      online: online.reduce((sum, set) => sum + set.size, 0),
+      connections: byTransport.socket + byTransport.sse + byTransport.collab,
+      connectionsByTransport: byTransport,
+      memory: { level, usedBytes, budgetBytes },
+      uptimeSeconds: Math.floor((clock.now() - this.startedAt) / 1000),
+      rates: this.rates.rates(),
+      exec: this.exec.load(),
+    };
+  }
+
+  /** Starts the room's delete countdown (see CloseCountdowns); when the room goes. */
+  async deleteRoom(admin: AdminPrincipal, roomId: string, graceSeconds: number) {
+    await this.ctx.rooms.getLiveRoom(roomId);
+    await this.audit(
+      admin,
+      graceSeconds === 0 ? 'room.delete_now' : 'room.delete',
+      `room:${roomId}`,
+    );
+    const endsAt = await this.countdowns.start(roomId, graceSeconds);
+    return { closingAt: endsAt === null ? null : iso(endsAt) };
+  }
+
+  async cancelClose(admin: AdminPrincipal, roomId: string): Promise<void> {
+    if (!(await this.countdowns.cancel(roomId)))
+      throw new AppError('not_found', 'No delete countdown runs for this room.');
+    await this.audit(admin, 'room.cancel_close', `room:${roomId}`);
+  }
+
+  /**
+   * Removes a member: their connections close and their token stops working (the member is
+   * gone), and for `banSeconds` a join of the room from their browser or client is refused.
+   */
+  async kick(admin: AdminPrincipal, roomId: string, memberId: string, banSeconds: number) {
+    const room = await this.ctx.rooms.getLiveRoom(roomId);
+    if (!(await this.ctx.stores.rooms.getMember(room.id, memberId)))
+      throw new AppError('not_found', 'No such member in this room.');
+    await this.audit(admin, 'member.kick', `member:${roomId}/${memberId}`);
+    if (banSeconds > 0) await this.keys.add(banKey(roomId, memberId), banSeconds * 1000);
+    await this.ctx.rooms.leave(roomId, memberId, 'kicked');
+  }
+
+  async auditLog(limit: number): Promise<AuditEntry[]> {
+    const entries = await this.ctx.stores.audit.recent(limit);
+    return entries.map((entry) => ({ ...entry, at: iso(entry.at) }));
+  }
+
+  async execRuns(options: { roomId?: string; limit: number }): Promise<AdminExecRun[]> {
+    const runs = await this.exec.recentRuns(options);
+    return runs.map(({ createdAt, ...run }) => ({ ...run, at: iso(createdAt) }));
+  }
+
+  close(): void {
+    this.countdowns.close();
+    this.rates.close();
+  }
+
+  private async roomSummary(
+    room: RoomRecord,
+    connections: Map<string, ConnectionCounts>,
+  ): Promise<AdminRoom> {
+    const { stores, presence } = this.ctx;
+    const [members, online, files, newest] = await Promise.all([
+      stores.rooms.listMembers(room.id),
+      presence.online(room.id),
+      stores.files.listFiles(room.id),
+      stores.messages.listBefore(room.id, undefined, 1),
+    ]);
+    const closingAt = this.countdowns.endOf(room.id);
+    return {
+      ...roomView(room),
+      members: { total: members.length, online: online.size },
+      connections: connections.get(room.id) ?? noConnections(),
+      files: files.length,
+      bytes: files.reduce((sum, file) => sum + file.size, 0),
+      messages: newest.messages.at(-1)?.seq ?? 0,
+      execRunning: this.exec.load(room.id).running,
+      callParticipants: 0,
+      closingAt: closingAt === undefined ? null : iso(closingAt),
+    };
+  }
+
+  private async audit(admin: AdminPrincipal, action: string, target: string): Promise<void> {
+    await this.ctx.stores.audit.append({
+      at: this.ctx.clock.now(),
+      actor: admin.actor,
+      action,
+      target,
+    });
+  }
+}
