@@ -5,9 +5,9 @@ import { fetchStats } from './adminApi.js';
 
 /** What a refused sign-in means, by the error's code. */
 const refusals = {
+  // Also what a server without ADMIN_TOKEN answers: it has no right token at all.
   unauthorized: 'That admin token is wrong.',
   forbidden: 'That token may not use the admin page.',
-  not_found: 'Administration is not enabled on this server (it has no ADMIN_TOKEN).',
 } as const;
 
 /**
