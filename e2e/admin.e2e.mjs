@@ -4,6 +4,7 @@
  * and cancels it, which takes the countdown away again, and then deletes it at once, which ends
  * the room on the member's page. The page passes axe in light and dark, and fits a phone.
  */
+import { join } from 'node:path';
 import {
   button,
   check,
@@ -120,7 +121,7 @@ async function signInAndFindTheRoom({ browser, world, problems }, server) {
   await expectAccessible(admin, 'the admin page (light)');
 }
 
-async function deleteCancelled({ world }) {
+async function deleteCancelled({ world, artifacts }) {
   const { admin, grace } = world;
   await roomRow(admin).getByRole('button', { name: 'Delete', exact: true }).click();
   const confirm = admin.getByRole('dialog', { name: `Delete ${ROOM}?`, exact: true });
@@ -134,6 +135,7 @@ async function deleteCancelled({ world }) {
 
   await expectVisible(roomRow(admin).getByText(/^closing in \d+ s$/), 'the countdown in the row');
   await expectVisible(closingBanner(grace), 'the countdown on the member’s page');
+  await admin.screenshot({ path: join(artifacts, 'admin-desktop.png'), fullPage: true });
 
   await roomRow(admin).getByRole('button', { name: 'Cancel delete', exact: true }).click();
   await expectVisible(
@@ -152,7 +154,7 @@ async function deleteCancelled({ world }) {
   }
 }
 
-async function phoneInTheDark({ browser, world, problems }) {
+async function phoneInTheDark({ browser, world, problems, artifacts }) {
   const { server } = world;
   const phone = await newPhone(browser, server.baseUrl);
   phone.setDefaultTimeout(EXPECT_MS);
@@ -169,6 +171,7 @@ async function phoneInTheDark({ browser, world, problems }) {
   });
   check(fits, 'the admin page scrolls sideways on a 390 px phone');
   await expectAccessible(page, 'the admin page on a phone (dark)');
+  await page.screenshot({ path: join(artifacts, 'admin-phone.png'), fullPage: true });
 
   // Signing out forgets the token: a reload asks for it again.
   await button(page, 'Sign out').click();

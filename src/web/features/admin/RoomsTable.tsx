@@ -160,19 +160,21 @@ function RoomRow({
       <td className="numeric">{room.messages}</td>
       <td>{formatDateTime(room.createdAt)}</td>
       <td>{room.expiresAt === null ? 'kept' : formatDateTime(room.expiresAt)}</td>
-      <td className="row-actions">
-        {closingIn === null ? (
-          <button type="button" className="small" onClick={onDelete}>
-            Delete
-          </button>
-        ) : (
-          <>
-            <span className="closing-in">closing in {closingIn} s</span>
-            <button type="button" className="small" onClick={onCancelDelete}>
-              Cancel delete
+      <td>
+        <div className="row-actions">
+          {closingIn === null ? (
+            <button type="button" className="small" onClick={onDelete}>
+              Delete
             </button>
-          </>
-        )}
+          ) : (
+            <>
+              <span className="closing-in">closing in {closingIn} s</span>
+              <button type="button" className="small" onClick={onCancelDelete}>
+                Cancel delete
+              </button>
+            </>
+          )}
+        </div>
       </td>
     </tr>
   );
