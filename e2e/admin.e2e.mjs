@@ -16,6 +16,7 @@ import {
   messagesOf,
   newDesktop,
   newPhone,
+  setTabHidden,
   textbox,
   watch,
 } from './lib.mjs';
@@ -173,6 +174,31 @@ async function phoneInTheDark({ browser, world, problems, artifacts }) {
   await expectAccessible(page, 'the admin page on a phone (dark)');
   await page.screenshot({ path: join(artifacts, 'admin-phone.png'), fullPage: true });
 
+  // The token is the tab's only: in sessionStorage, never in localStorage.
+  const stored = await page.evaluate(() => {
+    const { localStorage, sessionStorage } = globalThis;
+    const everywhere = (storage) =>
+      Array.from({ length: storage.length }, (_, i) => storage.getItem(storage.key(i)));
+    return { local: everywhere(localStorage), session: everywhere(sessionStorage) };
+  });
+  check(!stored.local.includes(ADMIN_TOKEN), 'the admin token was kept in localStorage');
+  check(stored.session.includes(ADMIN_TOKEN), 'the admin token was not kept for the tab');
+
+  // A hidden tab asks the server for nothing; back in view, it asks again.
+  const asked = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/api/admin/')) asked.push(request.url());
+  });
+  await setTabHidden(page, true);
+  await page.waitForTimeout(500); // a request already under way may still finish
+  asked.length = 0;
+  await page.waitForTimeout(3_000);
+  check(asked.length === 0, `a hidden tab still asked for ${asked.join(', ')}`);
+  await setTabHidden(page, false);
+  await eventually('the stats asked for again once the tab is back', () =>
+    asked.some((url) => url.endsWith('/api/admin/stats')),
+  );
+
   // Signing out forgets the token: a reload asks for it again.
   await button(page, 'Sign out').click();
   await expectVisible(textbox(page, 'Admin token'), 'the sign-in after "Sign out"');
@@ -208,7 +234,7 @@ export const journeys = [
   { name: 'an operator signs in and finds the room a member is in', run: operatorSeesTheRoom },
   { name: 'a delete counts down for the member, and cancelling it stops it', run: deleteCancelled },
   {
-    name: 'on a phone, in the dark, the page fits; "Sign out" forgets the token',
+    name: 'on a phone, in the dark, the page fits, pauses while hidden; "Sign out" forgets the token',
     run: phoneInTheDark,
   },
   { name: 'a delete at once ends the room for the member', run: deleteAtOnce },
