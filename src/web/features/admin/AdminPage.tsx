@@ -120,15 +120,10 @@ function AdminDashboard({
           <RoomMembers
             detail={members.detail}
             error={members.error}
-            onKick={(member) =>
-              members.detail &&
-              setPending({
-                kind: 'kick',
-                member,
-                roomId: members.detail.room.id,
-                roomName: members.detail.room.name,
-              })
-            }
+            onKick={(member) => {
+              const { room } = members.detail ?? {};
+              if (room) setPending({ kind: 'kick', member, roomId: room.id, roomName: room.name });
+            }}
             onClose={() => members.open(null)}
           />
         )}
