@@ -117,6 +117,10 @@ async function signInAndFindTheRoom({ browser, world, problems }, server) {
   await expectAccessible(admin, 'the admin page with the kick dialog (light)');
   await kick.getByRole('button', { name: 'Cancel', exact: true }).click();
   await expectHidden(kick, 'the kick confirmation after "Cancel"');
+  const kickHasFocus = await members
+    .getByRole('button', { name: 'Kick', exact: true })
+    .evaluate((element) => element === element.ownerDocument.activeElement);
+  check(kickHasFocus, 'the focus did not go back to "Kick" when its confirmation closed');
   await expectVisible(messagesOf(grace), 'Grace still in the room');
 
   await expectAccessible(admin, 'the admin page (light)');
@@ -124,6 +128,12 @@ async function signInAndFindTheRoom({ browser, world, problems }, server) {
 
 async function deleteCancelled({ world, artifacts }) {
   const { admin, grace } = world;
+  // Escape changes nothing.
+  await roomRow(admin).getByRole('button', { name: 'Delete', exact: true }).click();
+  await admin.keyboard.press('Escape');
+  await expectHidden(admin.getByRole('dialog'), 'the delete confirmation after Escape');
+  check(!(await closingBanner(grace).isVisible()), 'Escape started a delete');
+
   await roomRow(admin).getByRole('button', { name: 'Delete', exact: true }).click();
   const confirm = admin.getByRole('dialog', { name: `Delete ${ROOM}?`, exact: true });
   await expectVisible(confirm, 'the delete confirmation');

@@ -1,5 +1,6 @@
-import { useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useId, useRef, useState, type ReactNode } from 'react';
 import { describeError } from '../../lib/errorMessages.js';
+import { useModalDialog } from '../../lib/useModalDialog.js';
 
 /**
  * A modal <dialog> asking to confirm an operator's action, as LeaveDialog does for leaving a
@@ -19,25 +20,11 @@ export function ConfirmDialog({
   onConfirm: () => Promise<void>;
   onCancel: () => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
+  const dialog = useModalDialog(cancel);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const titleId = useId();
-
-  // A layout effect: its clean-up runs while the dialog is still in the page, so closing it
-  // there lets the browser hand focus back to the button that opened it.
-  useLayoutEffect(() => {
-    const element = dialog.current;
-    if (!element) return;
-    const opener = document.activeElement;
-    if (!element.open) element.showModal();
-    cancel.current?.focus();
-    return () => {
-      element.close();
-      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
-    };
-  }, []);
 
   const confirm = async () => {
     setBusy(true);
