@@ -47,6 +47,9 @@ export async function startServer(
       uploads: relaxed,
       exec: relaxed,
       collabMessages: relaxed,
+      loginPerAddress: relaxed,
+      loginPerUsername: relaxed,
+      registerPerAddress: relaxed,
       ...options.limits,
     },
   });

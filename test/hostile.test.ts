@@ -332,7 +332,7 @@ describe('paths', () => {
       ['GET', '/api/nope'],
       ['POST', '/api/rooms/x/y/z'],
       ['DELETE', '/api/rooms'],
-      ['GET', '/api/admin/rooms'],
+      ['GET', '/api/admin/nope'],
       ['GET', '/metricsx'],
     ] as const) {
       expectError(await api(server, method, path), 404, 'not_found');

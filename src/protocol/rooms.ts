@@ -49,7 +49,8 @@ export const joinRoomSchema = z
     roomId: roomIdSchema.optional(),
     joinCode: joinCodeSchema.optional(),
     // Checked in full by checkDisplayName(); the bound here only stops absurd payloads early.
-    displayName: z.string().max(400),
+    // Needed unless the request is signed in to an account, whose username is the name then.
+    displayName: z.string().max(400).optional(),
   })
   .refine((body) => (body.roomId === undefined) !== (body.joinCode === undefined), {
     message: 'give either roomId or joinCode',

@@ -1,3 +1,4 @@
+import { accounts } from './accounts/index.js';
 import { admin } from './admin/index.js';
 import { chat } from './chat/index.js';
 import { collab } from './collab/index.js';
@@ -11,6 +12,8 @@ import { rooms } from './rooms/index.js';
 export interface FeatureOptions {
   /** Code execution limits and queue (defaults: 5 s, 128 MiB, 64 KiB). */
   exec?: Parameters<typeof exec>[0];
+  /** Accounts' limits and password hashing (defaults: docs/operations.md). */
+  accounts?: Parameters<typeof accounts>[0];
   /** Ping interval of collab WebSockets (default 30 s). */
   collabHeartbeatMs?: number;
 }
@@ -27,6 +30,7 @@ export function features(options: FeatureOptions): Feature[] {
     files,
     exec(options.exec),
     collab({ heartbeatMs: options.collabHeartbeatMs }),
+    accounts(options.accounts),
     admin,
   ];
 }

@@ -17,6 +17,8 @@ import { CloseCountdowns } from './CloseCountdowns.js';
 import { EventRates } from './EventRates.js';
 
 const banKey = (roomId: string, memberId: string) => `admin-ban:${roomId}:${memberId}`;
+const accountBanKey = (roomId: string, accountId: string) =>
+  `admin-ban:${roomId}:account:${accountId}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 const noConnections = (): ConnectionCounts => ({ socket: 0, sse: 0, collab: 0 });
 
@@ -41,11 +43,14 @@ export class AdminService {
     this.rates = new EventRates(ctx);
     this.startedAt = ctx.clock.now();
     // A removed member's browser or client is kept out while the ban lasts, whatever name it
-    // asks for: its earlier token still names the member it was.
+    // asks for: its earlier token still names the member it was; so is their account.
     ctx.rooms.guardJoin(async (room, client) => {
-      const mine = client.earlier.filter((claims) => claims.roomId === room.id);
-      if (mine.length === 0) return;
-      if (await keys.hasAny(mine.map((claims) => banKey(room.id, claims.memberId)))) {
+      const banned = client.earlier
+        .filter((claims) => claims.roomId === room.id)
+        .map((claims) => banKey(room.id, claims.memberId));
+      if (client.account) banned.push(accountBanKey(room.id, client.account.id));
+      if (banned.length === 0) return;
+      if (await keys.hasAny(banned)) {
         throw new AppError('forbidden', 'You were removed from this room; try again later.');
       }
     });
@@ -115,10 +120,14 @@ export class AdminService {
    */
   async kick(admin: AdminPrincipal, roomId: string, memberId: string, banSeconds: number) {
     const room = await this.ctx.rooms.getLiveRoom(roomId);
-    if (!(await this.ctx.stores.rooms.getMember(room.id, memberId)))
-      throw new AppError('not_found', 'No such member in this room.');
+    const member = await this.ctx.stores.rooms.getMember(room.id, memberId);
+    if (!member) throw new AppError('not_found', 'No such member in this room.');
     await this.audit(admin, 'member.kick', `member:${roomId}/${memberId}`);
-    if (banSeconds > 0) await this.keys.add(banKey(roomId, memberId), banSeconds * 1000);
+    if (banSeconds > 0) {
+      await this.keys.add(banKey(roomId, memberId), banSeconds * 1000);
+      if (member.accountId !== undefined)
+        await this.keys.add(accountBanKey(roomId, member.accountId), banSeconds * 1000);
+    }
     await this.ctx.rooms.leave(roomId, memberId, 'kicked');
   }
 

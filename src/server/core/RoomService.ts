@@ -23,6 +23,12 @@ import type { Membership } from './Membership.js';
 import type { MemberClaims, MemberTokens } from './MemberTokens.js';
 import { memberPresenceView, memberView, roomView } from './presenters.js';
 
+/** An account joining a room: its member is named after the username, one per room. */
+export interface JoiningAccount {
+  id: string;
+  username: string;
+}
+
 export type CloseReason = 'expired' | 'empty' | 'deleted' | 'evicted';
 
 const endedMessages: Record<CloseReason, string> = {
@@ -68,10 +74,12 @@ export interface RoomHooks {
 
 /**
  * What a join request shows of who is asking: the member tokens it carries (the cookie of an
- * earlier membership), as their claims, of whatever room they are. Accounts add theirs later.
+ * earlier membership), as their claims, of whatever room they are; and the signed-in account
+ * that joins, if any.
  */
 export interface JoinClient {
   earlier: MemberClaims[];
+  account?: JoiningAccount | undefined;
 }
 
 /** Refuses a join by throwing (an AppError the client is shown); registered by features. */
@@ -228,33 +236,45 @@ export class RoomService {
     throw new AppError('room_not_found', 'No such room.');
   }
 
+  /**
+   * Adds a member to a room: a guest under `body.displayName`, or `client.account` under its
+   * username (`body.displayName` is then not used). An account that is a member already gets its
+   * member back, with a new token, and nobody is told of a join. Join guards (a ban) may refuse
+   * anyone else.
+   */
   async join(
     body: JoinRoomBody,
     client: JoinClient = { earlier: [] },
   ): Promise<{ room: RoomRecord; member: MemberRecord; token: string }> {
+    const { account } = client;
     const room =
       body.roomId !== undefined
         ? await this.getLiveRoom(body.roomId)
         : await this.findByJoinCode(body.joinCode as string);
-    const checked = checkDisplayName(body.displayName);
-    if (!checked.ok) {
-      throw new AppError('invalid_request', displayNameMessages[checked.reason], {
-        details: [{ path: 'displayName', message: checked.reason }],
-      });
+    if (account) {
+      const existing = await this.stores.rooms.findMemberByAccount(room.id, account.id);
+      if (existing) return this.rejoin(room, existing);
     }
+    const displayName = checkedName(account ? account.username : body.displayName);
     for (const guard of this.joinGuards) await guard(room, client);
     const member: MemberRecord = {
       id: randomId(),
       roomId: room.id,
-      displayName: checked.name,
-      nameKey: nameKey(checked.name),
+      displayName,
+      nameKey: nameKey(displayName),
       role: 'member',
       joinedAt: this.clock.now(),
+      ...(account && { accountId: account.id }),
     };
     try {
       await this.stores.rooms.addMember(member);
     } catch (error) {
-      if (error instanceof StoreConflictError && error.constraint === 'name_key') {
+      if (!(error instanceof StoreConflictError)) throw error;
+      // The same account joining twice at once: the first one's member is the member.
+      const existing =
+        account && (await this.stores.rooms.findMemberByAccount(room.id, account.id));
+      if (existing) return this.rejoin(room, existing);
+      if (error.constraint === 'name_key') {
         throw new AppError(
           'name_taken',
           'Someone in this room already uses that name (or one that looks like it).',
@@ -278,6 +298,16 @@ export class RoomService {
     });
     await this.runHooks('joined', room, member);
     await this.publishPresence(room.id);
+    return { room, member, token };
+  }
+
+  /** A member coming back (an account joining again): a new token, and the room kept alive. */
+  private async rejoin(
+    room: RoomRecord,
+    member: MemberRecord,
+  ): Promise<{ room: RoomRecord; member: MemberRecord; token: string }> {
+    await this.restartEmptyGrace(room);
+    const token = await this.tokens.issue({ roomId: room.id, memberId: member.id });
     return { room, member, token };
   }
 
@@ -584,4 +614,13 @@ export class RoomService {
       }
     }
   }
+}
+
+/** A display name by the rules (API.md), normalised; 400 `invalid_request` naming `displayName`. */
+function checkedName(displayName: string | undefined): string {
+  const checked = checkDisplayName(displayName ?? '');
+  if (checked.ok) return checked.name;
+  throw new AppError('invalid_request', displayNameMessages[checked.reason], {
+    details: [{ path: 'displayName', message: checked.reason }],
+  });
 }

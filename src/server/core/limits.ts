@@ -26,6 +26,12 @@ export interface Limits {
   exec: RateLimit;
   /** y-websocket messages (edits, cursors) per collab connection; past it, 1013 `rate_limited`. */
   collabMessages: RateLimit;
+  /** Sign-in attempts per client address. */
+  loginPerAddress: RateLimit;
+  /** Sign-in attempts (and password changes) per username, whether or not it exists. */
+  loginPerUsername: RateLimit;
+  /** Registrations per client address. */
+  registerPerAddress: RateLimit;
 }
 
 export type LimitName = keyof Limits;
@@ -44,6 +50,10 @@ export const defaultLimits: Limits = {
   // Typing sends an edit and a cursor move per key: 100 a second is a fast typist's auto-repeat
   // with room to spare.
   collabMessages: { points: 100, seconds: 1 },
+  // Generous enough for many people behind one NAT; a guesser gets few tries per account.
+  loginPerAddress: { points: 100, seconds: 900 },
+  loginPerUsername: { points: 10, seconds: 900 },
+  registerPerAddress: { points: 10, seconds: 3600 },
 };
 
 /** What each limit counts, as `roomkit --help` says it. */
@@ -57,6 +67,9 @@ export const limitCounts: Record<LimitName, string> = {
   uploads: 'uploads per member',
   exec: 'code runs per member',
   collabMessages: 'collaborative editor messages per connection',
+  loginPerAddress: 'sign-in attempts per address',
+  loginPerUsername: 'sign-in attempts and password changes per username',
+  registerPerAddress: 'accounts registered per address',
 };
 
 export const limitNames = Object.keys(defaultLimits) as LimitName[];

@@ -16,6 +16,22 @@ export function isAllowedOrigin(
   return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
 }
 
+/**
+ * The origin a browser says a request comes from: its Origin header, or else the origin of its
+ * Referer (some browsers leave Origin off a same-origin request; a Referer that is not a URL
+ * counts as the opaque origin `null`, which no rule allows). Undefined when it sent neither: not
+ * a browser's cross-site request.
+ */
+export function requestOrigin(request: IncomingMessage): string | undefined {
+  const { origin, referer } = request.headers;
+  if (origin !== undefined || referer === undefined) return origin;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return 'null';
+  }
+}
+
 /** The origins CORS answers for: only PUBLIC_URL's; without it, none (same-origin only). */
 export function corsOrigins(config: Config): string[] {
   return config.publicUrl ? [new URL(config.publicUrl).origin] : [];

@@ -7,12 +7,14 @@ import {
   joinRoomSchema,
 } from '../../protocol/schemas.js';
 import { AppError } from '../core/AppError.js';
-import { requireMember } from '../http/auth/preHandlers.js';
+import { optionalAccount, requireMember } from '../http/auth/preHandlers.js';
 import { clearMemberCookie, MEMBER_COOKIE, setMemberCookie } from '../http/auth/memberCookie.js';
 import type { MemberClaims } from '../core/MemberTokens.js';
 import { parseInput } from '../core/validate.js';
 import { memberView, roomView } from '../core/presenters.js';
 import type { RoomkitContext } from '../core/context.js';
+import type { JoiningAccount } from '../core/RoomService.js';
+import type { AccountPrincipal } from '../http/auth/principal.js';
 
 /**
  * The memberships a join request shows it held before: the member tokens it carries (the
@@ -44,17 +46,28 @@ export function roomsRoutes(ctx: RoomkitContext) {
     app.post('/api/rooms', async (request, reply) => {
       await createLimit.consume(request.ip);
       const body = parseInput(createRoomSchema, request.body ?? {});
+      const signedIn = await optionalAccount(request);
       const room = await ctx.rooms.create(body);
+      // A signed-in creator owns a persistent room: its account is the first member, whoever
+      // opens the link first. An ephemeral room's owner is still whoever joins first.
+      if (signedIn && room.persistent)
+        await ctx.rooms.join(
+          { roomId: room.id },
+          { earlier: [], account: joiningAccount(signedIn) },
+        );
       const base = ctx.config.publicUrl ?? `${request.protocol}://${request.host}`;
       return reply.status(201).send({ room: roomView(room), url: `${base}/r/${room.id}` });
     });
 
     app.post('/api/rooms/join', async (request, reply) => {
-      const { room, member, token } = await joinAttempt(request.ip, async () =>
-        ctx.rooms.join(parseInput(joinRoomSchema, request.body), {
+      const { room, member, token } = await joinAttempt(request.ip, async () => {
+        const body = parseInput(joinRoomSchema, request.body);
+        const signedIn = await optionalAccount(request);
+        return ctx.rooms.join(body, {
           earlier: await earlierMemberships(ctx, request),
-        }),
-      );
+          account: signedIn && joiningAccount(signedIn),
+        });
+      });
       setMemberCookie(reply, token, request.protocol === 'https');
       return { token, member: memberView(member), room: roomView(room) };
     });
@@ -122,4 +135,8 @@ function joinAttempts(ctx: RoomkitContext) {
       throw error;
     }
   };
+}
+
+function joiningAccount(principal: AccountPrincipal): JoiningAccount {
+  return { id: principal.accountId, username: principal.account.username };
 }

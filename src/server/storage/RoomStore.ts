@@ -3,7 +3,10 @@ import type { MemberRecord, RoomRecord } from './records.js';
 /** Thrown by a store when a uniqueness rule would break; the service maps it to a user error. */
 export class StoreConflictError extends Error {
   override name = 'StoreConflictError';
-  constructor(readonly constraint: 'join_code' | 'name_key' | 'room_id' | 'member_id') {
+  constructor(
+    readonly constraint:
+      'join_code' | 'name_key' | 'room_id' | 'member_id' | 'member_account' | 'session_id',
+  ) {
     super(`conflict on ${constraint}`);
   }
 }
@@ -11,8 +14,8 @@ export class StoreConflictError extends Error {
 /**
  * Rooms and their members. Every driver (memory, SQLite, Postgres) passes storeContract.ts.
  *
- * Join codes are unique among stored rooms and member name keys unique within a room; a driver
- * enforces both atomically (a unique index, or single-threaded checks) and reports a clash as
+ * Join codes are unique among stored rooms, and member name keys and account ids unique within a
+ * room; a driver enforces them atomically (a unique index, or single-threaded checks) and reports a clash as
  * StoreConflictError, so two concurrent joins can never end up with the same name.
  */
 export interface RoomStore {
@@ -37,11 +40,21 @@ export interface RoomStore {
   getMember(roomId: string, memberId: string): Promise<MemberRecord | undefined>;
   /** Members in the order they joined. */
   listMembers(roomId: string): Promise<MemberRecord[]>;
+  /** The room's member that is this account, if it joined. */
+  findMemberByAccount(roomId: string, accountId: string): Promise<MemberRecord | undefined>;
+  /** Every membership of an account, across rooms, in the order it joined them. */
+  listAccountMembers(accountId: string): Promise<MemberRecord[]>;
   updateMember(
     roomId: string,
     memberId: string,
     patch: Partial<Pick<MemberRecord, 'role'>>,
   ): Promise<void>;
+  /**
+   * Makes a guest member the account's: sets its `accountId` if it has none. False when the
+   * member is not there or is an account's already; StoreConflictError('member_account') when
+   * the account has another member in the room.
+   */
+  claimMember(roomId: string, memberId: string, accountId: string): Promise<boolean>;
   removeMember(roomId: string, memberId: string): Promise<boolean>;
   countMembers(): Promise<number>;
 

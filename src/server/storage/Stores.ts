@@ -1,3 +1,4 @@
+import type { AccountStore } from './AccountStore.js';
 import type { AuditStore } from './AuditStore.js';
 import type { BlobStore } from './BlobStore.js';
 import type { DocStore } from './DocStore.js';
@@ -16,6 +17,8 @@ export interface Stores {
   docs: DocStore;
   /** The execution log. */
   execRuns: ExecRunStore;
+  /** Accounts and their sessions: global, so always on the durable side when there is one. */
+  accounts: AccountStore;
   /** The admin audit log: global, never routed by room. */
   audit: AuditStore;
 }
@@ -28,6 +31,7 @@ export async function closeStores(stores: Stores): Promise<void> {
     stores.blobs.close(),
     stores.docs.close(),
     stores.execRuns.close(),
+    stores.accounts.close(),
     stores.audit.close(),
   ]);
 }

@@ -24,6 +24,8 @@ export interface MemberRecord {
   nameKey: string;
   role: Role;
   joinedAt: number;
+  /** The account this member is, when it joined signed in; absent for a guest. */
+  accountId?: string;
 }
 
 export interface MessageRecord {
@@ -78,4 +80,35 @@ export interface AuditRecord {
   action: string;
   /** What it was done to: `room:<id>`, `member:<roomId>/<memberId>`. */
   target: string;
+}
+
+/** What an account may do beyond its own rooms: `admin` opens the admin API. */
+export type AccountRole = 'user' | 'admin';
+
+/** A registered user (API.md, "Accounts"). Accounts are global: they belong to no room. */
+export interface AccountRecord {
+  id: string;
+  /** As registered: display-name rules, shown as the member's name in rooms. */
+  username: string;
+  /** nameKey(username): unique among accounts, so look-alike usernames cannot both exist. */
+  nameKey: string;
+  /** The encoded argon2id hash, parameters included. */
+  passwordHash: string;
+  role: AccountRole;
+  createdAt: number;
+}
+
+/** One signed-in browser or client of an account: what the `rk_auth` cookie points at. */
+export interface AccountSessionRecord {
+  /** Public: what the session list shows and `DELETE /api/auth/sessions/:id` names. */
+  id: string;
+  accountId: string;
+  /** SHA-256 (hex) of the cookie's secret token; the token itself is never stored. */
+  tokenHash: string;
+  /** As the client sent it at sign-in, cut to a bounded length. */
+  userAgent: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** null while the session is valid. */
+  revokedAt: number | null;
 }

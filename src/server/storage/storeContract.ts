@@ -8,6 +8,8 @@ import { randomJoinCode } from '../core/ids.js';
 import { closeStores, type Stores } from './Stores.js';
 import { EXEC_RUNS_PER_ROOM } from './ExecRunStore.js';
 import type {
+  AccountRecord,
+  AccountSessionRecord,
   ExecRunRecord,
   FileRecord,
   MemberRecord,
@@ -161,6 +163,57 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         await stores.rooms.addMember(again);
         await stores.rooms.updateMember(room.id, again.id, { role: 'owner' });
         expect((await stores.rooms.getMember(room.id, again.id))?.role).toBe('owner');
+      });
+
+      it('keeps the account a member is, one member per account and room', async () => {
+        const a = roomRecord();
+        const b = roomRecord({ persistent: true, expiresAt: null });
+        await stores.rooms.createRoom(a);
+        await stores.rooms.createRoom(b);
+        const accountId = unique('account');
+        const inA = memberRecord(a.id, { accountId, joinedAt: 10 });
+        const inB = memberRecord(b.id, { accountId, joinedAt: 20 });
+        const guest = memberRecord(a.id);
+        const otherGuest = memberRecord(a.id);
+        for (const member of [inB, inA, guest, otherGuest]) await stores.rooms.addMember(member);
+        expect(await stores.rooms.getMember(a.id, inA.id)).toEqual(inA);
+        expect(await stores.rooms.getMember(a.id, guest.id)).not.toHaveProperty('accountId');
+        expect(await stores.rooms.findMemberByAccount(a.id, accountId)).toEqual(inA);
+        expect(await stores.rooms.findMemberByAccount(a.id, unique('account'))).toBeUndefined();
+        expect(await stores.rooms.listAccountMembers(accountId)).toEqual([inA, inB]);
+        expect(await stores.rooms.listAccountMembers(unique('account'))).toEqual([]);
+        await expect(stores.rooms.addMember(memberRecord(a.id, { accountId }))).rejects.toEqual(
+          new StoreConflictError('member_account'),
+        );
+        await stores.rooms.removeMember(a.id, inA.id);
+        expect(await stores.rooms.findMemberByAccount(a.id, accountId)).toBeUndefined();
+        expect(await stores.rooms.listAccountMembers(accountId)).toEqual([inB]);
+        await stores.rooms.deleteRoom(b.id);
+        expect(await stores.rooms.listAccountMembers(accountId)).toEqual([]);
+      });
+
+      it('gives a guest member to an account once, and never a second member of one account', async () => {
+        const room = roomRecord();
+        await stores.rooms.createRoom(room);
+        const accountId = unique('account');
+        const guest = memberRecord(room.id);
+        const other = memberRecord(room.id);
+        await stores.rooms.addMember(guest);
+        await stores.rooms.addMember(other);
+        expect(await stores.rooms.claimMember(room.id, guest.id, accountId)).toBe(true);
+        expect(await stores.rooms.getMember(room.id, guest.id)).toEqual({ ...guest, accountId });
+        expect(await stores.rooms.findMemberByAccount(room.id, accountId)).toEqual({
+          ...guest,
+          accountId,
+        });
+        // Claimed already, by this account or another: nothing changes.
+        expect(await stores.rooms.claimMember(room.id, guest.id, accountId)).toBe(false);
+        expect(await stores.rooms.claimMember(room.id, guest.id, unique('account'))).toBe(false);
+        expect(await stores.rooms.claimMember(room.id, unique('missing'), accountId)).toBe(false);
+        await expect(stores.rooms.claimMember(room.id, other.id, accountId)).rejects.toEqual(
+          new StoreConflictError('member_account'),
+        );
+        expect(await stores.rooms.getMember(room.id, other.id)).not.toHaveProperty('accountId');
       });
 
       it('deletes a room with its members', async () => {
@@ -622,6 +675,162 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         const held = [...(doc.snapshot ? [doc.snapshot] : []), ...doc.updates];
         expect(held.map((update) => [...update])).toEqual([[1, 2, 3]]);
         expect(await stores.execRuns.recent({ roomId: room.id, limit: 10 })).toEqual([run]);
+      });
+    });
+
+    describe('AccountStore', () => {
+      const account = (overrides: Partial<AccountRecord> = {}): AccountRecord => {
+        const username = overrides.username ?? unique('user');
+        return {
+          id: unique('account'),
+          username,
+          nameKey: username.toLowerCase(),
+          passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+          role: 'user',
+          createdAt: 1_700_000_000_000,
+          ...overrides,
+        };
+      };
+      let clock = 1_700_000_000_000;
+      const session = (
+        accountId: string,
+        overrides: Partial<AccountSessionRecord> = {},
+      ): AccountSessionRecord => {
+        const at = clock++;
+        return {
+          id: unique('session'),
+          accountId,
+          tokenHash: createHash('sha256').update(unique('token')).digest('hex'),
+          userAgent: 'Firefox ✓',
+          createdAt: at,
+          lastSeenAt: at,
+          revokedAt: null,
+          ...overrides,
+        };
+      };
+
+      it('stores an account and finds it by id and by name key', async () => {
+        const ada = account({ username: 'Ädä Lovelace', nameKey: 'ädä lovelace', role: 'admin' });
+        await stores.accounts.createAccount(ada);
+        expect(await stores.accounts.getAccount(ada.id)).toEqual(ada);
+        expect(await stores.accounts.findAccountByNameKey('ädä lovelace')).toEqual(ada);
+        expect(await stores.accounts.getAccount(unique('missing'))).toBeUndefined();
+        expect(await stores.accounts.findAccountByNameKey(unique('missing'))).toBeUndefined();
+      });
+
+      it('refuses a second account with the same name key, even under another spelling', async () => {
+        const first = account({ username: 'Grace', nameKey: unique('grace') });
+        await stores.accounts.createAccount(first);
+        const clash = account({ username: 'GRACE', nameKey: first.nameKey });
+        await expect(stores.accounts.createAccount(clash)).rejects.toEqual(
+          new StoreConflictError('name_key'),
+        );
+        expect(await stores.accounts.getAccount(clash.id)).toBeUndefined();
+        expect(await stores.accounts.findAccountByNameKey(first.nameKey)).toEqual(first);
+      });
+
+      it('lets exactly one of two concurrent registrations of a name win', async () => {
+        const nameKey = unique('race');
+        const results = await Promise.allSettled([
+          stores.accounts.createAccount(account({ nameKey })),
+          stores.accounts.createAccount(account({ nameKey })),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      });
+
+      it('replaces a password hash and nothing else', async () => {
+        const ada = account();
+        const other = account();
+        await stores.accounts.createAccount(ada);
+        await stores.accounts.createAccount(other);
+        await stores.accounts.updatePasswordHash(ada.id, '$argon2id$new');
+        expect(await stores.accounts.getAccount(ada.id)).toEqual({
+          ...ada,
+          passwordHash: '$argon2id$new',
+        });
+        expect(await stores.accounts.getAccount(other.id)).toEqual(other);
+      });
+
+      it("finds a session by its token's hash and lists an account's live sessions, oldest first", async () => {
+        const ada = account();
+        const other = account();
+        await stores.accounts.createAccount(ada);
+        await stores.accounts.createAccount(other);
+        const first = session(ada.id);
+        const second = session(ada.id, { userAgent: '' });
+        const foreign = session(other.id);
+        for (const s of [second, first, foreign]) await stores.accounts.createSession(s);
+        expect(await stores.accounts.findSessionByTokenHash(first.tokenHash)).toEqual(first);
+        expect(await stores.accounts.findSessionByTokenHash('0'.repeat(64))).toBeUndefined();
+        expect(await stores.accounts.listSessions(ada.id)).toEqual([first, second]);
+        expect(await stores.accounts.listSessions(unique('missing'))).toEqual([]);
+      });
+
+      it('refuses a second session with the same token hash', async () => {
+        const ada = account();
+        await stores.accounts.createAccount(ada);
+        const first = session(ada.id);
+        await stores.accounts.createSession(first);
+        await expect(
+          stores.accounts.createSession(session(ada.id, { tokenHash: first.tokenHash })),
+        ).rejects.toBeInstanceOf(StoreConflictError);
+      });
+
+      it('touches a session', async () => {
+        const ada = account();
+        await stores.accounts.createAccount(ada);
+        const s = session(ada.id);
+        await stores.accounts.createSession(s);
+        await stores.accounts.touchSession(s.id, s.lastSeenAt + 60_000);
+        expect(await stores.accounts.findSessionByTokenHash(s.tokenHash)).toEqual({
+          ...s,
+          lastSeenAt: s.lastSeenAt + 60_000,
+        });
+      });
+
+      it('revokes named sessions of the account only, and reports what it revoked', async () => {
+        const ada = account();
+        const other = account();
+        await stores.accounts.createAccount(ada);
+        await stores.accounts.createAccount(other);
+        const [a1, a2] = [session(ada.id), session(ada.id)];
+        const foreign = session(other.id);
+        for (const s of [a1, a2, foreign]) await stores.accounts.createSession(s);
+        expect(await stores.accounts.revokeSessions(ada.id, 5, { sessionIds: [a1.id] })).toEqual([
+          a1.id,
+        ]);
+        // Again: nothing left to revoke. Another account's session is out of reach.
+        expect(await stores.accounts.revokeSessions(ada.id, 6, { sessionIds: [a1.id] })).toEqual(
+          [],
+        );
+        expect(
+          await stores.accounts.revokeSessions(ada.id, 6, { sessionIds: [foreign.id] }),
+        ).toEqual([]);
+        expect(await stores.accounts.revokeSessions(ada.id, 6, { sessionIds: [] })).toEqual([]);
+        expect(await stores.accounts.findSessionByTokenHash(a1.tokenHash)).toEqual({
+          ...a1,
+          revokedAt: 5,
+        });
+        expect(await stores.accounts.listSessions(ada.id)).toEqual([a2]);
+        expect(await stores.accounts.listSessions(other.id)).toEqual([foreign]);
+      });
+
+      it('revokes every other session of the account, or all of them', async () => {
+        const ada = account();
+        const other = account();
+        await stores.accounts.createAccount(ada);
+        await stores.accounts.createAccount(other);
+        const [a1, a2, a3] = [session(ada.id), session(ada.id), session(ada.id)];
+        const foreign = session(other.id);
+        for (const s of [a1, a2, a3, foreign]) await stores.accounts.createSession(s);
+        const revoked = await stores.accounts.revokeSessions(ada.id, 7, { except: a2.id });
+        expect(revoked.sort()).toEqual([a1.id, a3.id].sort());
+        expect(await stores.accounts.listSessions(ada.id)).toEqual([a2]);
+        expect(await stores.accounts.revokeSessions(ada.id, 8, { except: undefined })).toEqual([
+          a2.id,
+        ]);
+        expect(await stores.accounts.listSessions(ada.id)).toEqual([]);
+        expect(await stores.accounts.listSessions(other.id)).toEqual([foreign]);
       });
     });
   });

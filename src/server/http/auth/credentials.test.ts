@@ -46,6 +46,24 @@ describe('HTTP credentials', () => {
     expect(response.status).toBe(200);
   });
 
+  it('judges a state change without Origin by its Referer', async () => {
+    const server = await startServer();
+    const { room, members } = await roomWith(server, 'Ada');
+    const cookie = `rk_session=${members[0]!.token}`;
+    const path = `/api/rooms/${room.id}/messages`;
+    const foreign = await api(server, 'POST', path, {
+      body: { body: 'hi' },
+      headers: { cookie, referer: `${EVIL}/page` },
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.code).toBe('forbidden');
+    const own = await api(server, 'POST', path, {
+      body: { body: 'hi' },
+      headers: { cookie, referer: `${server.url}/r/${room.id}` },
+    });
+    expect(own.status).toBe(201);
+  });
+
   it('reads a Bearer header before the cookie, which then plays no part', async () => {
     const server = await startServer();
     const { room, members } = await roomWith(server, 'Ada');

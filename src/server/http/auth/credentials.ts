@@ -2,14 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import { fastifyCookie } from '@fastify/cookie';
 import type { Config } from '../../config.js';
 import { AppError } from '../../core/AppError.js';
-import { isAllowedOrigin } from '../origins.js';
+import { isAllowedOrigin, requestOrigin } from '../origins.js';
+import { ACCOUNT_COOKIE } from './accountCookie.js';
 import { MEMBER_COOKIE } from './memberCookie.js';
 
 /**
  * What a request presented to prove who it is: a member's session token and where it was found,
- * or nothing. More kinds — the account cookie (`rk_auth`), an embed ticket — are further members
- * of this union, read by `readCredentials` under rules of their own; callers that pass the result
- * on to an authenticate function need no change.
+ * or nothing. An embed ticket would be a further member of this union, read by `readCredentials`
+ * under rules of its own. The account cookie (`rk_auth`) proves an account, not a membership: it
+ * is read apart, by `readAccountCookie`, under the same origin rules.
  */
 export type Credentials =
   | { kind: 'bearer'; value: string }
@@ -19,7 +20,7 @@ export type Credentials =
   | { kind: 'none' };
 
 /**
- * When the `rk_session` cookie counts. A browser sends it with any request to this server,
+ * When a cookie (`rk_session`, and `rk_auth` likewise) counts. A browser sends it with any request to this server,
  * whoever's page made the request, so it must not let another site act as the member:
  * - `state-changes-from-trusted-origin` (HTTP): any GET or HEAD; a request that changes state
  *   from a foreign Origin is refused with 403 `forbidden`.
@@ -62,19 +63,54 @@ export function readCredentials(
   if (typeof query === 'string') return { kind: 'query', value: query };
 
   // Cookies are parsed only here, when nothing else was found: not for every request.
+  const cookie = readCookie(request, config, MEMBER_COOKIE, rules.cookie);
+  return cookie === undefined ? { kind: 'none' } : { kind: 'cookie', value: cookie };
+}
+
+/**
+ * The account cookie (`rk_auth`) under `rule`, as `readCredentials` reads the member's: absent,
+ * or ignored from a foreign origin under `trusted-origin`; a state change from a foreign origin
+ * is refused with 403 `forbidden`.
+ */
+export function readAccountCookie(
+  request: IncomingMessage,
+  config: Config,
+  rule: CookieRule,
+): string | undefined {
+  return readCookie(request, config, ACCOUNT_COOKIE, rule);
+}
+
+/**
+ * Refuses a state-changing request from a foreign origin, cookie or not: for sign-in and
+ * registration, where another site must not sign a browser into an account of its choosing.
+ */
+export function refuseForeignStateChange(request: IncomingMessage, config: Config): void {
+  if (changesState(request) && !isAllowedOrigin(requestOrigin(request), request, config)) {
+    throw new AppError('forbidden', 'Requests from this origin are not accepted.');
+  }
+}
+
+function changesState(request: IncomingMessage): boolean {
+  return request.method !== 'GET' && request.method !== 'HEAD';
+}
+
+function readCookie(
+  request: IncomingMessage,
+  config: Config,
+  name: string,
+  rule: CookieRule,
+): string | undefined {
   const cookies = request.headers.cookie;
-  const cookie = cookies ? fastifyCookie.parse(cookies)[MEMBER_COOKIE] : undefined;
-  if (cookie === undefined) return { kind: 'none' };
-  const trusted = () => isAllowedOrigin(request.headers.origin, request, config);
-  switch (rules.cookie) {
+  const cookie = cookies ? fastifyCookie.parse(cookies)[name] : undefined;
+  if (cookie === undefined) return undefined;
+  const trusted = () => isAllowedOrigin(requestOrigin(request), request, config);
+  switch (rule) {
     case 'trusted-origin':
-      return trusted() ? { kind: 'cookie', value: cookie } : { kind: 'none' };
-    case 'state-changes-from-trusted-origin': {
-      const changesState = request.method !== 'GET' && request.method !== 'HEAD';
-      if (changesState && !trusted()) {
+      return trusted() ? cookie : undefined;
+    case 'state-changes-from-trusted-origin':
+      if (changesState(request) && !trusted()) {
         throw new AppError('forbidden', 'Cookie sessions are not accepted from this origin.');
       }
-      return { kind: 'cookie', value: cookie };
-    }
+      return cookie;
   }
 }

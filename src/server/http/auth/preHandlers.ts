@@ -3,22 +3,50 @@ import { roomIdSchema } from '../../../protocol/schemas.js';
 import type { RoomkitContext } from '../../core/context.js';
 import { AppError } from '../../core/AppError.js';
 import { parseInput } from '../../core/validate.js';
-import { readCredentials } from './credentials.js';
+import { readAccountCookie, readCredentials } from './credentials.js';
 import {
   authenticateAdmin,
   authenticateMember,
+  type AccountAuthenticator,
+  type AccountPrincipal,
   type AdminPrincipal,
   type AdminRole,
   type MemberPrincipal,
 } from './principal.js';
 
 const MEMBER = Symbol('member');
+const ACCOUNT = Symbol('account');
 const ADMIN = Symbol('admin');
+
+/**
+ * Where the accounts feature plugs its authenticator in, so that `requireAccount` (here, beside
+ * the core) works on every route without the core naming the feature. Without accounts
+ * installed, nobody is signed in.
+ */
+export class AccountAuthentication {
+  private authenticator: AccountAuthenticator | undefined;
+
+  provide(authenticator: AccountAuthenticator): void {
+    this.authenticator = authenticator;
+  }
+
+  /** The account the cookie proves; 401 `unauthorized` without an authenticator. */
+  authenticate(cookie: string): Promise<AccountPrincipal> {
+    if (this.authenticator === undefined) return Promise.reject(notSignedIn());
+    return this.authenticator.authenticate(cookie);
+  }
+}
+
+function notSignedIn(): AppError {
+  return new AppError('unauthorized', 'Sign in first.');
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The core the auth preHandlers authenticate against (`registerAuth`). */
     readonly roomkit: RoomkitContext;
+    /** How `requireAccount` turns the `rk_auth` cookie into an account. */
+    readonly accountAuthentication: AccountAuthentication;
   }
   interface FastifyRequest {
     /**
@@ -27,6 +55,9 @@ declare module 'fastify' {
      */
     readonly member: MemberPrincipal;
     [MEMBER]: MemberPrincipal | null;
+    /** The account `requireAccount` authenticated; throws on a route without it. */
+    readonly account: AccountPrincipal;
+    [ACCOUNT]: AccountPrincipal | null;
     /** The administrator `requireAdmin` authenticated; throws on a route without it. */
     readonly admin: AdminPrincipal;
     [ADMIN]: AdminPrincipal | null;
@@ -35,10 +66,21 @@ declare module 'fastify' {
 
 /**
  * Makes the auth preHandlers usable on `app` and every plugin registered after: the core they
- * authenticate against, and the `request.member` they set. Called once, on the root instance.
+ * authenticate against, and the `request.member` / `request.account` they set. Called once, on
+ * the root instance.
  */
 export function registerAuth(app: FastifyInstance, ctx: RoomkitContext): void {
   app.decorate('roomkit', ctx);
+  app.decorate('accountAuthentication', new AccountAuthentication());
+  app.decorateRequest(ACCOUNT, null);
+  app.decorateRequest('account', {
+    getter(this: FastifyRequest): AccountPrincipal {
+      const account = this[ACCOUNT];
+      if (account === null)
+        throw new Error('request.account is read on a route without requireAccount');
+      return account;
+    },
+  });
   app.decorateRequest(MEMBER, null);
   app.decorateRequest('member', {
     getter(this: FastifyRequest): MemberPrincipal {
@@ -73,9 +115,8 @@ export interface RequireMemberOptions {
  * `unauthorized`, 403 `forbidden` for another room's token) and the room must be live (404, 410).
  * The member is then `request.member`.
  *
- * The preHandlers still to come take the same shape: `requireAccount()` (an account signed in
- * with the `rk_auth` cookie, as `request.account`; 401 without one) and `requireAdmin()` (the
- * admin token or an admin account; 401 without credentials, 403 `forbidden` for anyone else).
+ * `requireAdmin()` (the admin token or an admin account; 401 without credentials, 403
+ * `forbidden` for anyone else) is still to come, in the same shape.
  */
 export function requireMember(
   paramName = 'roomId',
@@ -92,6 +133,45 @@ export function requireMember(
     });
     request[MEMBER] = await authenticateMember(ctx, credentials, roomId);
   };
+}
+
+/**
+ * A preHandler for an account's routes: the request must carry the `rk_auth` cookie of a live
+ * session (else 401 `unauthorized`); a state change from a foreign origin is refused with 403
+ * `forbidden` before the cookie is looked at. The account is then `request.account`.
+ */
+export function requireAccount(): preHandlerAsyncHookHandler {
+  return async function requireAccount(request) {
+    request[ACCOUNT] = await authenticateAccount(request);
+  };
+}
+
+/**
+ * The account the request's cookie proves, or undefined when it carries none or one that proves
+ * nothing (revoked, expired, forged): for routes that work with or without an account. A state
+ * change from a foreign origin with the cookie is still 403 `forbidden`.
+ */
+export async function optionalAccount(
+  request: FastifyRequest,
+): Promise<AccountPrincipal | undefined> {
+  const cookie = readAccountCookie(
+    request.raw,
+    request.server.roomkit.config,
+    'state-changes-from-trusted-origin',
+  );
+  if (cookie === undefined) return undefined;
+  try {
+    return await request.server.accountAuthentication.authenticate(cookie);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'unauthorized') return undefined;
+    throw error;
+  }
+}
+
+async function authenticateAccount(request: FastifyRequest): Promise<AccountPrincipal> {
+  const account = await optionalAccount(request);
+  if (account === undefined) throw notSignedIn();
+  return account;
 }
 
 /**

@@ -57,6 +57,8 @@ export class MemoryRoomStore implements RoomStore {
     if (!entry) throw new Error(`no room ${member.roomId}`);
     if (entry.members.has(member.id)) throw new StoreConflictError('member_id');
     for (const other of entry.members.values()) {
+      if (member.accountId !== undefined && other.accountId === member.accountId)
+        throw new StoreConflictError('member_account');
       if (other.nameKey === member.nameKey) throw new StoreConflictError('name_key');
     }
     entry.members.set(member.id, { ...member });
@@ -72,10 +74,34 @@ export class MemoryRoomStore implements RoomStore {
     return [...members].map((member) => ({ ...member }));
   }
 
+  async findMemberByAccount(roomId: string, accountId: string): Promise<MemberRecord | undefined> {
+    const members = this.rooms.get(roomId)?.members.values() ?? [];
+    const member = [...members].find((m) => m.accountId === accountId);
+    return member && { ...member };
+  }
+
+  async listAccountMembers(accountId: string): Promise<MemberRecord[]> {
+    const found: MemberRecord[] = [];
+    for (const entry of this.rooms.values())
+      for (const member of entry.members.values())
+        if (member.accountId === accountId) found.push({ ...member });
+    return found.sort((a, b) => a.joinedAt - b.joinedAt);
+  }
+
   async updateMember(roomId: string, memberId: string, patch: Partial<Pick<MemberRecord, 'role'>>) {
     const members = this.rooms.get(roomId)?.members;
     const member = members?.get(memberId);
     if (members && member) members.set(memberId, { ...member, ...patch });
+  }
+
+  async claimMember(roomId: string, memberId: string, accountId: string): Promise<boolean> {
+    const members = this.rooms.get(roomId)?.members;
+    const member = members?.get(memberId);
+    if (!members || !member || member.accountId !== undefined) return false;
+    for (const other of members.values())
+      if (other.accountId === accountId) throw new StoreConflictError('member_account');
+    members.set(memberId, { ...member, accountId });
+    return true;
   }
 
   async removeMember(roomId: string, memberId: string): Promise<boolean> {

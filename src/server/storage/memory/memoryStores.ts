@@ -1,5 +1,6 @@
 import type { MemoryAccountant } from '../../core/MemoryAccountant.js';
 import type { Stores } from '../Stores.js';
+import { MemoryAccountStore } from './MemoryAccountStore.js';
 import { MemoryAuditStore } from './MemoryAuditStore.js';
 import { MemoryBlobStore } from './MemoryBlobStore.js';
 import { MemoryDocStore } from './MemoryDocStore.js';
@@ -22,6 +23,7 @@ export function memoryStores(accountant: MemoryAccountant): MemoryStores {
     blobs: new MemoryBlobStore(accountant),
     docs: new MemoryDocStore(accountant),
     execRuns: new MemoryExecRunStore(),
+    accounts: new MemoryAccountStore(),
     audit: new MemoryAuditStore(),
   };
 }

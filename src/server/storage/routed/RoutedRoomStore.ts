@@ -78,12 +78,31 @@ export class RoutedRoomStore implements RoomStore {
     return this.router.run(roomId, (stores) => stores.rooms.listMembers(roomId));
   }
 
+  async findMemberByAccount(roomId: string, accountId: string): Promise<MemberRecord | undefined> {
+    return this.router.run(roomId, (stores) => stores.rooms.findMemberByAccount(roomId, accountId));
+  }
+
+  /** From both sides: an account may be in ephemeral and persistent rooms alike. */
+  async listAccountMembers(accountId: string): Promise<MemberRecord[]> {
+    const [memory, durable] = await Promise.all([
+      this.router.memory.rooms.listAccountMembers(accountId),
+      this.router.durable.rooms.listAccountMembers(accountId),
+    ]);
+    return [...memory, ...durable].sort((a, b) => a.joinedAt - b.joinedAt);
+  }
+
   async updateMember(
     roomId: string,
     memberId: string,
     patch: Partial<Pick<MemberRecord, 'role'>>,
   ): Promise<void> {
     await this.router.run(roomId, (stores) => stores.rooms.updateMember(roomId, memberId, patch));
+  }
+
+  async claimMember(roomId: string, memberId: string, accountId: string): Promise<boolean> {
+    return this.router.run(roomId, (stores) =>
+      stores.rooms.claimMember(roomId, memberId, accountId),
+    );
   }
 
   async removeMember(roomId: string, memberId: string): Promise<boolean> {

@@ -12,7 +12,8 @@ import { RoutedRoomStore } from './RoutedRoomStore.js';
 /**
  * One set of stores over two: persistent rooms' data goes to `durable` (the database and its
  * blob store), every other room's to `memory` (docs/decisions/005). A room's data is deleted
- * from both sides, so nothing is left behind whichever side a late write went to.
+ * from both sides, so nothing is left behind whichever side a late write went to. Accounts
+ * belong to no room and always go to `durable`.
  */
 export function routedStores(memory: MemoryStores, durable: Stores): Stores {
   const router = new RoomRouter(memory, durable);
@@ -23,6 +24,7 @@ export function routedStores(memory: MemoryStores, durable: Stores): Stores {
     blobs: new RoutedBlobStore(router),
     docs: new RoutedDocStore(router),
     execRuns: new RoutedExecRunStore(router),
+    accounts: durable.accounts,
     // Global: kept where the database keeps things.
     audit: durable.audit,
   };

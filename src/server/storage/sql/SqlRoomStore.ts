@@ -104,10 +104,12 @@ export class SqlRoomStore implements RoomStore {
           name_key: member.nameKey,
           role: member.role,
           joined_at: member.joinedAt,
+          account_id: member.accountId ?? null,
         })
         .execute();
     } catch (error) {
       const columns = uniqueViolation(error);
+      if (columns?.includes('account_id')) throw new StoreConflictError('member_account');
       if (columns?.includes('name_key')) throw new StoreConflictError('name_key');
       if (columns?.includes('id')) throw new StoreConflictError('member_id');
       throw error;
@@ -137,6 +139,27 @@ export class SqlRoomStore implements RoomStore {
     return rows.map(memberRecord);
   }
 
+  async findMemberByAccount(roomId: string, accountId: string): Promise<MemberRecord | undefined> {
+    const row = await this.db
+      .selectFrom('members')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return row && memberRecord(row);
+  }
+
+  async listAccountMembers(accountId: string): Promise<MemberRecord[]> {
+    const rows = await this.db
+      .selectFrom('members')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('joined_at')
+      .orderBy('room_id')
+      .execute();
+    return rows.map(memberRecord);
+  }
+
   async updateMember(
     roomId: string,
     memberId: string,
@@ -149,6 +172,23 @@ export class SqlRoomStore implements RoomStore {
       .where('room_id', '=', roomId)
       .where('id', '=', memberId)
       .execute();
+  }
+
+  async claimMember(roomId: string, memberId: string, accountId: string): Promise<boolean> {
+    try {
+      const result = await this.db
+        .updateTable('members')
+        .set({ account_id: accountId })
+        .where('room_id', '=', roomId)
+        .where('id', '=', memberId)
+        .where('account_id', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    } catch (error) {
+      if (uniqueViolation(error)?.includes('account_id'))
+        throw new StoreConflictError('member_account');
+      throw error;
+    }
   }
 
   async removeMember(roomId: string, memberId: string): Promise<boolean> {
@@ -190,7 +230,7 @@ function roomRecord(row: Selectable<RoomsTable>): RoomRecord {
 }
 
 function memberRecord(row: Selectable<MembersTable>): MemberRecord {
-  return {
+  const member: MemberRecord = {
     id: row.id,
     roomId: row.room_id,
     displayName: row.display_name,
@@ -198,4 +238,6 @@ function memberRecord(row: Selectable<MembersTable>): MemberRecord {
     role: row.role as Role,
     joinedAt: row.joined_at,
   };
+  if (row.account_id !== null) member.accountId = row.account_id;
+  return member;
 }

@@ -112,6 +112,55 @@ function initial(dialect: SqlDialect): Migration {
   };
 }
 
+/** Accounts and their sessions (API.md, "Accounts"): global tables, keyed by no room. */
+const accounts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('accounts')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('username', 'text', (col) => col.notNull())
+      .addColumn('name_key', 'text', (col) => col.notNull().unique())
+      .addColumn('password_hash', 'text', (col) => col.notNull())
+      .addColumn('role', 'text', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .execute();
+    await db.schema
+      .createTable('account_sessions')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('account_id', 'text', (col) =>
+        col.notNull().references('accounts.id').onDelete('cascade'),
+      )
+      .addColumn('token_hash', 'text', (col) => col.notNull().unique())
+      .addColumn('user_agent', 'text', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .addColumn('last_seen_at', 'bigint', (col) => col.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema
+      .createIndex('account_sessions_account')
+      .on('account_sessions')
+      .column('account_id')
+      .execute();
+  },
+};
+
+/**
+ * Members that are accounts (API.md, "Accounts"): one member per account and room, found by
+ * the account. NULLs never clash in a unique index, in SQLite or Postgres, so guests are free.
+ */
+const memberAccounts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('members').addColumn('account_id', 'text').execute();
+    await db.schema
+      .createIndex('members_room_account')
+      .on('members')
+      .columns(['room_id', 'account_id'])
+      .unique()
+      .execute();
+    await db.schema.createIndex('members_account').on('members').column('account_id').execute();
+  },
+};
+
 /** The admin audit log (AuditStore): global, outliving the rooms it names. */
 function auditLog(dialect: SqlDialect): Migration {
   return {
@@ -146,7 +195,9 @@ export async function migrate(db: Kysely<unknown>, dialect: SqlDialect): Promise
     provider: {
       getMigrations: async () => ({
         '001_initial': initial(dialect),
-        '002_audit_log': auditLog(dialect),
+        '002_accounts': accounts,
+        '003_member_accounts': memberAccounts,
+        '004_audit_log': auditLog(dialect),
       }),
     },
   });

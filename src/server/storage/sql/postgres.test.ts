@@ -45,7 +45,12 @@ describe.skipIf(lacks('postgres'))('postgres driver', () => {
             await client.end();
           }
         });
-        expect(ran).toEqual([{ name: '001_initial' }, { name: '002_audit_log' }]);
+        expect(ran).toEqual([
+          { name: '001_initial' },
+          { name: '002_accounts' },
+          { name: '003_member_accounts' },
+          { name: '004_audit_log' },
+        ]);
         // Both work on the one schema.
         const storesA = sqlStores(a);
         const storesB = sqlStores(b);

@@ -23,6 +23,8 @@ export interface MembersTable {
   name_key: string;
   role: string;
   joined_at: number;
+  /** Unique per room where set (migration 003); null for a guest. */
+  account_id: string | null;
 }
 
 /** The last seq handed out per room: one row locked per append, so seqs are gap-free. */
@@ -87,6 +89,28 @@ export interface ExecRunsTable {
   created_at: number;
 }
 
+/** Accounts are global: no room id (migration 002). */
+export interface AccountsTable {
+  id: string;
+  username: string;
+  name_key: string;
+  password_hash: string;
+  /** `user` or `admin`. */
+  role: string;
+  created_at: number;
+}
+
+export interface AccountSessionsTable {
+  id: string;
+  account_id: string;
+  /** SHA-256 (hex) of the cookie's token; unique. */
+  token_hash: string;
+  user_agent: string;
+  created_at: number;
+  last_seen_at: number;
+  revoked_at: number | null;
+}
+
 export interface AuditLogTable {
   id: Generated<number>;
   at: number;
@@ -106,6 +130,8 @@ export interface Database {
   doc_snapshots: DocSnapshotsTable;
   doc_updates: DocUpdatesTable;
   exec_runs: ExecRunsTable;
+  accounts: AccountsTable;
+  account_sessions: AccountSessionsTable;
   audit_log: AuditLogTable;
 }
 

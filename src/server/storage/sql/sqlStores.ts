@@ -1,4 +1,5 @@
 import type { Stores } from '../Stores.js';
+import { SqlAccountStore } from './SqlAccountStore.js';
 import { SqlAuditStore } from './SqlAuditStore.js';
 import type { SqlDatabase } from './SqlDatabase.js';
 import { SqlDocStore } from './SqlDocStore.js';
@@ -15,6 +16,7 @@ export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs'> {
     files: new SqlFileStore(database),
     docs: new SqlDocStore(database),
     execRuns: new SqlExecRunStore(database),
+    accounts: new SqlAccountStore(database),
     audit: new SqlAuditStore(database),
   };
 }

@@ -70,7 +70,12 @@ describe('sqlite database', () => {
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
       const ran = raw.prepare('select name from kysely_migration order by name').all();
-      expect(ran).toEqual([{ name: '001_initial' }, { name: '002_audit_log' }]);
+      expect(ran).toEqual([
+        { name: '001_initial' },
+        { name: '002_accounts' },
+        { name: '003_member_accounts' },
+        { name: '004_audit_log' },
+      ]);
       const tables = raw
         .prepare("select name from sqlite_master where type = 'table' and name not like 'kysely%'")
         .all()
@@ -78,6 +83,8 @@ describe('sqlite database', () => {
         .sort();
       expect(tables).toEqual(
         [
+          'account_sessions',
+          'accounts',
           'audit_log',
           'doc_snapshots',
           'doc_updates',
