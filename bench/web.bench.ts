@@ -28,6 +28,7 @@ const webSize: Benchmark = {
     const room = more('features/room/RoomPage.tsx', loaded);
     const editor = more('features/code/CodePanel.tsx', new Set([...home, ...room]));
     const share = more('features/share/ShareTargetPage.tsx', loaded);
+    const admin = more('features/admin/AdminPage.tsx', loaded);
     const all = [...new Set(Object.values(manifest).map((c) => c.file))].filter((file) =>
       file.endsWith('.js'),
     );
@@ -37,6 +38,7 @@ const webSize: Benchmark = {
       ['a room (`/r/<id>`)', 'on top of the home page', await weigh(room)],
       ['the code editor', 'on top of a room', await weigh(editor)],
       ['share page (`/share`)', 'on top of the home page', await weigh(share)],
+      ['admin page (`/admin`)', 'on top of the home page', await weigh(admin)],
       ['every script', 'languages included', await weigh(all)],
     ];
     for (const [what, , w] of rows) {

@@ -24,7 +24,11 @@ describe.skipIf(!built)('the home page', () => {
     expect(weight.brotli).toBeLessThan(weight.gzip);
     const manifest = await readManifest();
     const home = new Set(staticScripts(manifest, 'index.html'));
-    for (const page of ['features/room/RoomPage.tsx', 'features/share/ShareTargetPage.tsx']) {
+    for (const page of [
+      'features/room/RoomPage.tsx',
+      'features/share/ShareTargetPage.tsx',
+      'features/admin/AdminPage.tsx',
+    ]) {
       expect(home.has(manifest[chunkKey(manifest, page)]!.file), page).toBe(false);
     }
   });

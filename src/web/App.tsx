@@ -6,10 +6,13 @@ import { HomePage } from './features/home/HomePage.js';
 import { JoinByCodePage } from './features/home/JoinByCodePage.js';
 import { useLocation } from './lib/router.js';
 
-// The home page's own code is all the first visit loads; a room (chat, files, members) and the
-// share page are fetched when opened, each in its own chunk (docs/benchmarks.md, "Web client").
+// The home page's own code is all the first visit loads; a room (chat, files, members), the
+// share page and the admin page are fetched when opened, each in its own chunk (docs/benchmarks.md, "Web client").
 const RoomPage = lazy(() =>
   import('./features/room/RoomPage.js').then((m) => ({ default: m.RoomPage })),
+);
+const AdminPage = lazy(() =>
+  import('./features/admin/AdminPage.js').then((m) => ({ default: m.AdminPage })),
 );
 const ShareTargetPage = lazy(() =>
   import('./features/share/ShareTargetPage.js').then((m) => ({ default: m.ShareTargetPage })),
@@ -46,7 +49,12 @@ export function App() {
         <ShareTargetPage status={url.searchParams.get('status')} />
       </OnDemand>
     );
-  if (path === '/admin') return <NotEnabledPage title="Admin" />;
+  if (path === '/admin')
+    return (
+      <OnDemand>
+        <AdminPage />
+      </OnDemand>
+    );
   if (path === '/embed') return <NotEnabledPage title="Embedded room" />;
   return <NotFoundPage />;
 }

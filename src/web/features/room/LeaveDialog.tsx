@@ -1,8 +1,9 @@
-import { useId, useLayoutEffect, useRef, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { ApiError } from '../../lib/api.js';
 import { describeError, isRoomGone } from '../../lib/errorMessages.js';
 import { clearMembership, type SavedMembership } from '../../lib/memberships.js';
 import { navigate } from '../../lib/router.js';
+import { useModalDialog } from '../../lib/useModalDialog.js';
 import { rememberLeftRoom } from './leftRoom.js';
 import { leaveRoom } from './roomApi.js';
 
@@ -21,27 +22,12 @@ export function LeaveDialog({
   roomName: string | null;
   onStay: () => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const stay = useRef<HTMLButtonElement>(null);
+  const dialog = useModalDialog(stay);
   const [leaving, setLeaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const titleId = useId();
   const textId = useId();
-
-  // A layout effect: its clean-up runs while the dialog is still in the page, so closing it
-  // there lets the browser hand focus back to the button that opened it.
-  useLayoutEffect(() => {
-    const element = dialog.current;
-    if (!element) return;
-    const opener = document.activeElement;
-    if (!element.open) element.showModal();
-    // The harmless choice first: Enter on a dialog that just opened should not leave the room.
-    stay.current?.focus();
-    return () => {
-      element.close();
-      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
-    };
-  }, []);
 
   const leave = async () => {
     setLeaving(true);

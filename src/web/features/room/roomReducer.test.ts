@@ -319,6 +319,20 @@ describe('roomReducer, continued', () => {
     expect(run([{ type: 'state', state: snapshot([]), now: 1 }], later).closing).not.toBeNull();
   });
 
+  it('drops a delete countdown when the room is updated (the delete was cancelled)', () => {
+    const room = snapshot([]).room;
+    const closing = run([{ type: 'closing', secondsLeft: 30, reason: 'deleted', now: 0 }]);
+    const cancelled = run([{ type: 'roomUpdated', room }], closing);
+    expect(cancelled.closing).toBeNull();
+    expect(roomNotice({ ...cancelled, connection: 'connected' })).toBeNull();
+    // A countdown still under way comes back with its next second.
+    const again = run(
+      [{ type: 'closing', secondsLeft: 29, reason: 'deleted', now: 1_000 }],
+      cancelled,
+    );
+    expect(again.closing).toEqual({ deadline: 30_000, reason: 'deleted' });
+  });
+
   it('keeps an expiry warning until the room’s end moves later', () => {
     const room = snapshot([]).room;
     const endingAt = (ms: number) => ({ ...room, expiresAt: new Date(ms).toISOString() });

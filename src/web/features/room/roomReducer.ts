@@ -53,6 +53,11 @@ export interface RoomViewState {
    * left as it came. Dropped when the room's end moves later.
    */
   expiring: { deadline: number; secondsLeft: number } | null;
+  /**
+   * The last `room:closing` countdown (an operator's delete). Dropped by `room:updated`, which is
+   * what a cancelled delete sends; a countdown still running repeats every second, so a room
+   * change of another kind hides it for at most that long.
+   */
   closing: { deadline: number; reason: string } | null;
   /**
    * The room has ended, or this session in it has (a `room:closed` reason, or one of
@@ -297,7 +302,12 @@ export function roomReducer(state: RoomViewState, action: RoomAction): RoomViewS
       return { ...state, typing: withoutTyping(state.typing, lapsed) };
     }
     case 'roomUpdated':
-      return { ...state, room: action.room, expiring: stillExpiring(state.expiring, action.room) };
+      return {
+        ...state,
+        room: action.room,
+        expiring: stillExpiring(state.expiring, action.room),
+        closing: null,
+      };
     case 'expiring':
       return {
         ...state,

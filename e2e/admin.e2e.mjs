@@ -1,0 +1,256 @@
+/**
+ * An operator at /admin: signs in with the admin token (a wrong one is refused), sees the room a
+ * member is in, opens it and its members, starts a delete with a countdown that the member sees
+ * and cancels it, which takes the countdown away again, and then deletes it at once, which ends
+ * the room on the member's page. The page passes axe in light and dark, and fits a phone.
+ */
+import { join } from 'node:path';
+import {
+  button,
+  check,
+  eventually,
+  EXPECT_MS,
+  expectAccessible,
+  expectHidden,
+  expectVisible,
+  messagesOf,
+  newDesktop,
+  newPhone,
+  setTabHidden,
+  textbox,
+  watch,
+} from './lib.mjs';
+import { startServer, stopServer } from './server.mjs';
+
+const ADMIN_TOKEN = 'e2e-admin-token-of-some-length';
+const ROOM = 'Harbour watch';
+
+const roomsTable = (page) => page.getByRole('table', { name: 'Rooms', exact: true });
+const roomRow = (page) =>
+  roomsTable(page)
+    .getByRole('row')
+    .filter({ has: page.getByRole('button', { name: ROOM, exact: true }) });
+const closingBanner = (page) => page.getByRole('alert').filter({ hasText: 'This room closes in' });
+
+async function signIn(page, token) {
+  await textbox(page, 'Admin token').fill(token);
+  await button(page, 'Sign in').click();
+}
+
+async function operatorSeesTheRoom(context) {
+  // A server of this file's own: the admin API is on only with ADMIN_TOKEN. The last journey
+  // stops it; if this first one fails, no other runs, so it stops it itself.
+  const server = await startServer({ env: { ADMIN_TOKEN } });
+  context.world.server = server;
+  try {
+    await signInAndFindTheRoom(context, server);
+  } catch (error) {
+    await stopServer(server);
+    throw error;
+  }
+}
+
+async function signInAndFindTheRoom({ browser, world, problems }, server) {
+  const created = await fetch(`${server.baseUrl}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: ROOM, ttlSeconds: 3600 }),
+  });
+  check(created.status === 201, `creating a room answered ${created.status}`);
+  const { room } = await created.json();
+
+  const phone = await newPhone(browser, server.baseUrl);
+  phone.setDefaultTimeout(EXPECT_MS);
+  const grace = await phone.newPage();
+  watch(grace, 'member', problems);
+  await grace.goto(`/r/${room.id}`);
+  await textbox(grace, 'Display name').fill('Grace');
+  await button(grace, 'Join').click();
+  await expectVisible(messagesOf(grace), 'region "Messages" for Grace');
+
+  const desktop = await newDesktop(browser, server.baseUrl);
+  desktop.setDefaultTimeout(EXPECT_MS);
+  const admin = await desktop.newPage();
+  watch(admin, 'admin', problems);
+  Object.assign(world, { grace, admin, desktop, phone });
+
+  await admin.goto('/admin');
+  await signIn(admin, 'not-the-admin-token-at-all');
+  await expectVisible(
+    admin.getByRole('alert').filter({ hasText: 'That admin token is wrong.' }),
+    'a wrong token refused',
+  );
+  await signIn(admin, ADMIN_TOKEN);
+  await expectVisible(roomRow(admin), `the row of "${ROOM}" in table "Rooms"`);
+  // Grace is online in it: 1 of 1.
+  await expectVisible(roomRow(admin).getByText('1 / 1', { exact: true }), 'one member online');
+
+  // The search keeps what matches by name or code, and says when nothing does.
+  await textbox(admin, 'Search rooms').fill('harbour');
+  await expectVisible(roomRow(admin), 'the room found by its name');
+  await textbox(admin, 'Search rooms').fill(room.joinCode.toLowerCase());
+  await expectVisible(roomRow(admin), 'the room found by its code');
+  await textbox(admin, 'Search rooms').fill('no such room');
+  await expectHidden(roomRow(admin), 'a room the search does not match');
+  await textbox(admin, 'Search rooms').fill('');
+
+  // Sorting by name marks the column.
+  await roomsTable(admin).getByRole('button', { name: 'Name', exact: true }).click();
+  check(
+    (await roomsTable(admin)
+      .getByRole('columnheader', { name: /^Name/ })
+      .getAttribute('aria-sort')) === 'ascending',
+    'the "Name" column does not say it sorts ascending',
+  );
+
+  // Opening the room shows its members; the kick is asked about first, and not done.
+  await button(admin, ROOM).click();
+  const members = admin.getByRole('region', { name: `Members of ${ROOM}`, exact: true });
+  await expectVisible(members.getByText('Grace', { exact: true }), 'Grace among the members');
+  await members.getByRole('button', { name: 'Kick', exact: true }).click();
+  const kick = admin.getByRole('dialog', { name: 'Kick Grace?', exact: true });
+  await expectVisible(kick, 'the kick confirmation');
+  check(
+    await kick.getByRole('radio', { name: '10 minutes', exact: true }).isChecked(),
+    'the kick does not default to a 10-minute ban',
+  );
+  await expectAccessible(admin, 'the admin page with the kick dialog (light)');
+  await kick.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expectHidden(kick, 'the kick confirmation after "Cancel"');
+  const kickHasFocus = await members
+    .getByRole('button', { name: 'Kick', exact: true })
+    .evaluate((element) => element === element.ownerDocument.activeElement);
+  check(kickHasFocus, 'the focus did not go back to "Kick" when its confirmation closed');
+  await expectVisible(messagesOf(grace), 'Grace still in the room');
+
+  await expectAccessible(admin, 'the admin page (light)');
+}
+
+async function deleteCancelled({ world, artifacts }) {
+  const { admin, grace } = world;
+  // Escape changes nothing.
+  await roomRow(admin).getByRole('button', { name: 'Delete', exact: true }).click();
+  await admin.keyboard.press('Escape');
+  await expectHidden(admin.getByRole('dialog'), 'the delete confirmation after Escape');
+  check(!(await closingBanner(grace).isVisible()), 'Escape started a delete');
+
+  await roomRow(admin).getByRole('button', { name: 'Delete', exact: true }).click();
+  const confirm = admin.getByRole('dialog', { name: `Delete ${ROOM}?`, exact: true });
+  await expectVisible(confirm, 'the delete confirmation');
+  check(
+    await confirm.getByRole('radio', { name: '30 seconds', exact: true }).isChecked(),
+    'the delete does not default to a 30-second countdown',
+  );
+  await confirm.getByRole('button', { name: 'Delete room', exact: true }).click();
+  await expectHidden(confirm, 'the delete confirmation once confirmed');
+
+  await expectVisible(roomRow(admin).getByText(/^closing in \d+ s$/), 'the countdown in the row');
+  await expectVisible(closingBanner(grace), 'the countdown on the member’s page');
+  await admin.screenshot({ path: join(artifacts, 'admin-desktop.png'), fullPage: true });
+
+  await roomRow(admin).getByRole('button', { name: 'Cancel delete', exact: true }).click();
+  await expectVisible(
+    roomRow(admin).getByRole('button', { name: 'Delete', exact: true }),
+    '"Delete" again once cancelled',
+  );
+  await expectHidden(closingBanner(grace), 'the member’s countdown once the delete is cancelled');
+  // The countdown does not come back: the server stopped it.
+  await admin.waitForTimeout(2_000);
+  check(!(await closingBanner(grace).isVisible()), 'the member’s countdown came back');
+  await expectVisible(messagesOf(grace), 'Grace still in the room');
+
+  const audit = admin.getByRole('table', { name: 'Audit log', exact: true });
+  for (const action of ['room.delete', 'room.cancel_close']) {
+    await expectVisible(audit.getByText(action, { exact: true }), `"${action}" in the audit log`);
+  }
+}
+
+async function phoneInTheDark({ browser, world, problems, artifacts }) {
+  const { server } = world;
+  const phone = await newPhone(browser, server.baseUrl);
+  phone.setDefaultTimeout(EXPECT_MS);
+  const page = await phone.newPage();
+  watch(page, 'admin phone', problems);
+  world.adminPhone = page;
+  await page.goto('/admin');
+  await signIn(page, ADMIN_TOKEN);
+  await expectVisible(roomRow(page), `the row of "${ROOM}" on a phone`);
+  await expectVisible(page.getByRole('meter', { name: 'Memory' }), 'the memory gauge');
+  const fits = await page.evaluate(() => {
+    const { documentElement } = globalThis.document;
+    return documentElement.scrollWidth <= documentElement.clientWidth;
+  });
+  check(fits, 'the admin page scrolls sideways on a 390 px phone');
+  await expectAccessible(page, 'the admin page on a phone (dark)');
+  await page.screenshot({ path: join(artifacts, 'admin-phone.png'), fullPage: true });
+
+  // The token is the tab's only: in sessionStorage, never in localStorage.
+  const stored = await page.evaluate(() => {
+    const { localStorage, sessionStorage } = globalThis;
+    const everywhere = (storage) =>
+      Array.from({ length: storage.length }, (_, i) => storage.getItem(storage.key(i)));
+    return { local: everywhere(localStorage), session: everywhere(sessionStorage) };
+  });
+  check(!stored.local.includes(ADMIN_TOKEN), 'the admin token was kept in localStorage');
+  check(stored.session.includes(ADMIN_TOKEN), 'the admin token was not kept for the tab');
+
+  // A hidden tab asks the server for nothing; back in view, it asks again.
+  const asked = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/api/admin/')) asked.push(request.url());
+  });
+  await setTabHidden(page, true);
+  await page.waitForTimeout(500); // a request already under way may still finish
+  asked.length = 0;
+  await page.waitForTimeout(3_000);
+  check(asked.length === 0, `a hidden tab still asked for ${asked.join(', ')}`);
+  await setTabHidden(page, false);
+  await eventually('the stats asked for again once the tab is back', () =>
+    asked.some((url) => url.endsWith('/api/admin/stats')),
+  );
+
+  // Signing out forgets the token: a reload asks for it again.
+  await button(page, 'Sign out').click();
+  await expectVisible(textbox(page, 'Admin token'), 'the sign-in after "Sign out"');
+  await page.reload();
+  await expectVisible(textbox(page, 'Admin token'), 'the sign-in after a reload');
+  await phone.close();
+}
+
+async function deleteAtOnce({ world }) {
+  const { admin, grace, server, desktop, phone } = world;
+  try {
+    await roomRow(admin).getByRole('button', { name: 'Delete', exact: true }).click();
+    const confirm = admin.getByRole('dialog', { name: `Delete ${ROOM}?`, exact: true });
+    await confirm.getByRole('radio', { name: /^None/ }).check();
+    await confirm.getByRole('button', { name: 'Delete room', exact: true }).click();
+    await expectVisible(
+      grace.getByRole('heading', { name: 'This room has ended', exact: true }),
+      'the member told the room has ended',
+    );
+    await expectVisible(grace.getByText('It was closed by an administrator.'), 'why it ended');
+    await eventually(
+      'the room gone from table "Rooms"',
+      async () => (await roomRow(admin).count()) === 0,
+    );
+    await desktop.close();
+    await phone.close();
+  } finally {
+    await stopServer(server);
+  }
+}
+
+export const journeys = [
+  { name: 'an operator signs in and finds the room a member is in', run: operatorSeesTheRoom },
+  { name: 'a delete counts down for the member, and cancelling it stops it', run: deleteCancelled },
+  {
+    name: 'on a phone, in the dark, the page fits, pauses while hidden; "Sign out" forgets the token',
+    run: phoneInTheDark,
+  },
+  { name: 'a delete at once ends the room for the member', run: deleteAtOnce },
+];
+
+/** Screenshots of the pages still open when a journey fails. */
+export function pagesOf(world) {
+  return { admin: world.admin, member: world.grace, 'admin-phone': world.adminPhone };
+}

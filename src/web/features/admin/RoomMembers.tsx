@@ -1,0 +1,52 @@
+import { useId } from 'react';
+import type { AdminRoomDetail } from '../../../protocol/admin.js';
+import type { MemberPresence } from '../../../protocol/members.js';
+
+/** The members of the room opened in table "Rooms", each with "Kick". */
+export function RoomMembers({
+  detail,
+  error,
+  onKick,
+  onClose,
+}: {
+  detail: AdminRoomDetail | null;
+  error: string | null;
+  onKick: (member: MemberPresence) => void;
+  onClose: () => void;
+}) {
+  const headingId = useId();
+  const title = detail ? `Members of ${detail.room.name}` : 'Members';
+  return (
+    <section id="admin-room-members" className="admin-section" aria-labelledby={headingId}>
+      <div className="admin-section-head">
+        <h2 id={headingId}>{title}</h2>
+        <button type="button" className="small" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {detail === null && !error && <p>Loading…</p>}
+      {detail?.members.length === 0 && <p className="admin-empty">Nobody has joined it.</p>}
+      {detail && detail.members.length > 0 && (
+        <ul className="admin-members">
+          {detail.members.map((member) => (
+            <li key={member.id}>
+              <span className={`presence-dot ${member.online ? 'online' : 'offline'}`} />
+              <span className="member-name">{member.displayName}</span>
+              <span className="member-meta">
+                {member.role} · {member.online ? 'online' : 'offline'}
+              </span>
+              <button type="button" className="small" onClick={() => onKick(member)}>
+                Kick
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
