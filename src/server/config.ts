@@ -360,9 +360,11 @@ export function helpText(): string {
   const width = Math.max(...all.map(([flag]) => flag.length)) + 4;
   return [
     'Usage: roomkit [--flag value]...',
+    '       roomkit admin grant <username> [--role operator|viewer] | revoke <username> | list',
     '',
     'Runs the Roomkit server. Each flag sets the environment variable of its name (--port 9000 is',
     'PORT=9000) and wins over it. A bad value stops the server with one line naming it.',
+    '`roomkit admin` gives an account of the database in DATABASE_URL the admin API, or takes it.',
     '',
     'Options:',
     ...all.flatMap(([flag, text]) =>

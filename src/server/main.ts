@@ -36,13 +36,22 @@ async function main(): Promise<void> {
     process.stdout.write(`roomkit ${pkg.version}\n`);
     return;
   }
+  const admin = argv[0] === 'admin';
   let config;
   try {
-    config = loadConfig({ ...process.env, ...parseFlags(argv) });
+    config = loadConfig({ ...process.env, ...(admin ? {} : parseFlags(argv)) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`roomkit: ${error.message}\n`);
     process.exit(2);
+  }
+  if (admin) {
+    const { adminCommand } = await import('./admin/adminCommand.js');
+    process.exitCode = await adminCommand(argv.slice(1), config, {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+    });
+    return;
   }
   let app;
   try {

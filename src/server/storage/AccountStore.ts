@@ -1,4 +1,4 @@
-import type { AccountRecord, AccountSessionRecord } from './records.js';
+import type { AccountRecord, AccountRole, AccountSessionRecord } from './records.js';
 
 /**
  * Accounts and their sessions. Global, not room-scoped: with a database they always live there
@@ -14,6 +14,10 @@ export interface AccountStore {
   getAccount(accountId: string): Promise<AccountRecord | undefined>;
   findAccountByNameKey(nameKey: string): Promise<AccountRecord | undefined>;
   updatePasswordHash(accountId: string, passwordHash: string): Promise<void>;
+  /** Sets what the account may do in the admin API (`roomkit admin grant` / `revoke`). */
+  updateRole(accountId: string, role: AccountRole): Promise<void>;
+  /** Accounts with an admin role, oldest first. */
+  listAdmins(): Promise<AccountRecord[]>;
 
   createSession(session: AccountSessionRecord): Promise<void>;
   /** The session with this id, revoked or not. */

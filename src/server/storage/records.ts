@@ -82,8 +82,11 @@ export interface AuditRecord {
   target: string;
 }
 
-/** What an account may do beyond its own rooms: `admin` opens the admin API. */
-export type AccountRole = 'user' | 'admin';
+/**
+ * What an account may do beyond its own rooms: `viewer` reads the admin API, `operator` also
+ * acts (delete rooms, kick). Given with `roomkit admin grant`, never by the server itself.
+ */
+export type AccountRole = 'user' | 'viewer' | 'operator';
 
 /** A registered user (API.md, "Accounts"). Accounts are global: they belong to no room. */
 export interface AccountRecord {

@@ -710,12 +710,32 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
       };
 
       it('stores an account and finds it by id and by name key', async () => {
-        const ada = account({ username: 'Ädä Lovelace', nameKey: 'ädä lovelace', role: 'admin' });
+        const ada = account({ username: 'Ädä Lovelace', nameKey: 'ädä lovelace', role: 'viewer' });
         await stores.accounts.createAccount(ada);
         expect(await stores.accounts.getAccount(ada.id)).toEqual(ada);
         expect(await stores.accounts.findAccountByNameKey('ädä lovelace')).toEqual(ada);
         expect(await stores.accounts.getAccount(unique('missing'))).toBeUndefined();
         expect(await stores.accounts.findAccountByNameKey(unique('missing'))).toBeUndefined();
+      });
+
+      it('gives and takes admin roles, and lists the accounts that have one', async () => {
+        const before = (await stores.accounts.listAdmins()).map((a) => a.id);
+        const [ops, view, user] = [
+          account({ createdAt: 1_700_000_000_001 }),
+          account({ createdAt: 1_700_000_000_002 }),
+          account(),
+        ];
+        for (const a of [ops, view, user]) await stores.accounts.createAccount(a);
+        await stores.accounts.updateRole(ops.id, 'operator');
+        await stores.accounts.updateRole(view.id, 'viewer');
+        expect((await stores.accounts.getAccount(ops.id))?.role).toBe('operator');
+        const admins = (await stores.accounts.listAdmins()).filter((a) => !before.includes(a.id));
+        expect(admins.map((a) => [a.id, a.role])).toEqual([
+          [ops.id, 'operator'],
+          [view.id, 'viewer'],
+        ]);
+        await stores.accounts.updateRole(ops.id, 'user');
+        expect((await stores.accounts.listAdmins()).map((a) => a.id)).not.toContain(ops.id);
       });
 
       it('refuses a second account with the same name key, even under another spelling', async () => {

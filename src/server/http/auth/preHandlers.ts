@@ -176,9 +176,11 @@ async function authenticateAccount(request: FastifyRequest): Promise<AccountPrin
 
 /**
  * A preHandler for `/api/admin/*`: the request must carry the admin token as a Bearer token
- * (never a cookie or `?token=`, so no other site can make a browser use it) — 401 `unauthorized`
- * without, 403 `forbidden` for a member's token — and an `operator` route refuses a `viewer`
- * with 403. The administrator is then `request.admin`.
+ * (never a cookie or `?token=`, so no other site can make a browser use it), or the `rk_auth`
+ * cookie of an account with an admin role (under the same origin rules as every cookie) —
+ * 401 `unauthorized` without, 403 `forbidden` for a member's token or an account without a
+ * role — and an `operator` route refuses a `viewer` with 403. The administrator is then
+ * `request.admin`.
  */
 export function requireAdmin(role: AdminRole = 'viewer'): preHandlerAsyncHookHandler {
   return async function requireAdmin(request) {
@@ -187,13 +189,25 @@ export function requireAdmin(role: AdminRole = 'viewer'): preHandlerAsyncHookHan
       bearer: true,
       cookie: 'trusted-origin',
     });
-    // The member cookie never proves an administrator.
-    const admin = await authenticateAdmin(
-      ctx,
-      credentials.kind === 'cookie' ? { kind: 'none' } : credentials,
-    );
+    const admin =
+      credentials.kind === 'bearer'
+        ? await authenticateAdmin(ctx, credentials)
+        : await adminAccount(request);
     if (role === 'operator' && admin.role !== 'operator')
       throw new AppError('forbidden', 'Only an operator may do this.');
     request[ADMIN] = admin;
   };
+}
+
+/**
+ * The administrator an `rk_auth` cookie proves: an account given an admin role (`roomkit admin
+ * grant`). A state change from a foreign origin is 403 before the cookie counts; a signed-in
+ * account without a role is 403; no account is 401, as no token is.
+ */
+async function adminAccount(request: FastifyRequest): Promise<AdminPrincipal> {
+  const signedIn = await optionalAccount(request);
+  if (signedIn === undefined) return authenticateAdmin(request.server.roomkit, { kind: 'none' });
+  const { role, username } = signedIn.account;
+  if (role === 'user') throw new AppError('forbidden', 'Only an administrator may do this.');
+  return { kind: 'admin', role, actor: username };
 }

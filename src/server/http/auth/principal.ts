@@ -72,7 +72,7 @@ export async function authenticateMember(
  */
 export type AdminRole = 'viewer' | 'operator';
 
-/** An administrator, proved by the admin token (later also by an admin account). */
+/** An administrator, proved by the admin token or by an account with an admin role. */
 export interface AdminPrincipal {
   kind: 'admin';
   role: AdminRole;
@@ -96,9 +96,13 @@ export async function authenticateAdmin(
   const presented = credentials.kind === 'none' ? undefined : credentials.value;
   const expected = ctx.config.adminToken;
   if (expected === undefined) {
-    throw new AppError('unauthorized', 'The admin API is off on this server (no ADMIN_TOKEN).');
+    throw new AppError(
+      'unauthorized',
+      'Sign in with an admin account: this server has no ADMIN_TOKEN.',
+    );
   }
-  if (presented === undefined) throw new AppError('unauthorized', 'The admin token is needed.');
+  if (presented === undefined)
+    throw new AppError('unauthorized', 'The admin token or an admin account is needed.');
   if (sameSecret(presented, expected)) {
     return { kind: 'admin', role: 'operator', actor: ADMIN_TOKEN_ACTOR };
   }

@@ -1,5 +1,5 @@
 import type { AccountStore } from '../AccountStore.js';
-import type { AccountRecord, AccountSessionRecord } from '../records.js';
+import type { AccountRecord, AccountRole, AccountSessionRecord } from '../records.js';
 import { StoreConflictError } from '../RoomStore.js';
 
 /**
@@ -31,6 +31,18 @@ export class MemoryAccountStore implements AccountStore {
   async updatePasswordHash(accountId: string, passwordHash: string): Promise<void> {
     const account = this.accounts.get(accountId);
     if (account) account.passwordHash = passwordHash;
+  }
+
+  async updateRole(accountId: string, role: AccountRole): Promise<void> {
+    const account = this.accounts.get(accountId);
+    if (account) account.role = role;
+  }
+
+  async listAdmins(): Promise<AccountRecord[]> {
+    return [...this.accounts.values()]
+      .filter((account) => account.role !== 'user')
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((account) => ({ ...account }));
   }
 
   async createSession(session: AccountSessionRecord): Promise<void> {

@@ -66,6 +66,20 @@ export class SqlAccountStore implements AccountStore {
       .execute();
   }
 
+  async updateRole(accountId: string, role: AccountRole): Promise<void> {
+    await this.db.updateTable('accounts').set({ role }).where('id', '=', accountId).execute();
+  }
+
+  async listAdmins(): Promise<AccountRecord[]> {
+    const rows = await this.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('role', '!=', 'user')
+      .orderBy('created_at')
+      .execute();
+    return rows.map(accountRecord);
+  }
+
   async createSession(session: AccountSessionRecord): Promise<void> {
     try {
       await this.db
