@@ -6,10 +6,13 @@ import { HomePage } from './features/home/HomePage.js';
 import { JoinByCodePage } from './features/home/JoinByCodePage.js';
 import { useLocation } from './lib/router.js';
 
-// The home page's own code is all the first visit loads; a room (chat, files, members) and the
-// share page are fetched when opened, each in its own chunk (docs/benchmarks.md, "Web client").
+// The home page's own code is all the first visit loads; a room (chat, files, members), the
+// share page and the account's pages are fetched when opened, each in its own chunk (docs/benchmarks.md, "Web client").
 const RoomPage = lazy(() =>
   import('./features/room/RoomPage.js').then((m) => ({ default: m.RoomPage })),
+);
+const AccountPages = lazy(() =>
+  import('./features/account/AccountPages.js').then((m) => ({ default: m.AccountPages })),
 );
 const ShareTargetPage = lazy(() =>
   import('./features/share/ShareTargetPage.js').then((m) => ({ default: m.ShareTargetPage })),
@@ -44,6 +47,12 @@ export function App() {
     return (
       <OnDemand>
         <ShareTargetPage status={url.searchParams.get('status')} />
+      </OnDemand>
+    );
+  if (path === '/account' || path.startsWith('/account/'))
+    return (
+      <OnDemand>
+        <AccountPages path={path} />
       </OnDemand>
     );
   if (path === '/admin') return <NotEnabledPage title="Admin" />;

@@ -56,7 +56,8 @@ export function lookUpJoinCode(code: string, signal?: AbortSignal): Promise<Join
  */
 export async function roomExists(roomId: string): Promise<'live' | 'gone' | 'unknown'> {
   try {
-    await joinRoom({ roomId }, '');
+    // Without cookies: a signed-in browser's account cookie would make this an account's join.
+    await joinRoom({ roomId }, '', { withoutCookies: true });
     return 'live';
   } catch (error) {
     if (!(error instanceof ApiError)) return 'unknown';
@@ -79,11 +80,23 @@ export function keepRoom(roomId: string, token: string): Promise<{ room: Room }>
   return api(`/api/rooms/${encodeURIComponent(roomId)}/keep`, { method: 'POST', token });
 }
 
+/**
+ * Joins as a guest named `displayName`. A signed-in browser joins as a guest without its cookies,
+ * since with the account cookie the server joins as the account whatever the name.
+ */
 export function joinRoom(
   target: { roomId: string } | { joinCode: string },
   displayName: string,
+  { withoutCookies = false }: { withoutCookies?: boolean } = {},
 ): Promise<JoinResponse> {
-  return api('/api/rooms/join', { body: { ...target, displayName } });
+  return api('/api/rooms/join', { body: { ...target, displayName }, withoutCookies });
+}
+
+/** Joins as the signed-in account (its cookie): the member is named after the username. */
+export function joinAsAccount(
+  target: { roomId: string } | { joinCode: string },
+): Promise<JoinResponse> {
+  return api('/api/rooms/join', { body: target });
 }
 
 export function leaveRoom(roomId: string, token: string): Promise<void> {
