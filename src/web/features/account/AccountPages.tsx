@@ -87,7 +87,11 @@ function SignedInSummary({ username }: { username: string }) {
 
 /** `/account/rooms`: the live rooms the account is a member of, each a link into it. */
 export function MyRoomsPage() {
-  return <SignedInPage title="My rooms">{() => <MyRooms />}</SignedInPage>;
+  return (
+    <SignedInPage title="My rooms" purpose="your rooms">
+      {() => <MyRooms />}
+    </SignedInPage>
+  );
 }
 
 function MyRooms() {
@@ -125,7 +129,7 @@ function MyRooms() {
 /** `/account/sessions`: where the account is signed in, and changing its password. */
 export function SessionsPage() {
   return (
-    <SignedInPage title="Sessions" wide>
+    <SignedInPage title="Sessions" purpose="where you are signed in">
       {(username) => <Sessions username={username} />}
     </SignedInPage>
   );

@@ -108,7 +108,7 @@ export default function RoomAccountDialog({
             Sign out
           </button>
         )}
-        <button type="button" className="primary" onClick={onClose}>
+        <button type="button" onClick={onClose}>
           Close
         </button>
       </div>

@@ -11,22 +11,23 @@ import { useCheckedSignIn } from './signedIn.js';
  */
 export function SignedInPage({
   title,
-  wide = false,
+  purpose,
   children,
 }: {
   title: string;
-  wide?: boolean;
+  /** What signing in shows here, for the sign-in prompt: "your rooms". */
+  purpose: string;
   children: (username: string) => ReactNode;
 }) {
   const username = useCheckedSignIn();
   useDocumentTitle(username === null ? 'Sign in' : title);
   return (
     <CenteredPage>
-      <div className={wide ? 'account-page wide' : 'account-page'}>
+      <div className="account-page">
         {username === null ? (
           <>
             <h1>Sign in</h1>
-            <p>Sign in to see {title === 'My rooms' ? 'your rooms' : 'where you are signed in'}.</p>
+            <p>Sign in to see {purpose}.</p>
             <AuthForm onSignedIn={() => {}} />
           </>
         ) : (
