@@ -73,6 +73,13 @@ async function signUpInRoom({ browser, baseUrl, world, problems }) {
     'the password rule',
   );
   await expectAccessible(grace, 'the room’s "Account" dialog (light)');
+  // A rule only the server knows, in its own words.
+  await textbox(dialog, 'Password').fill('password1');
+  await button(dialog, 'Sign up').click();
+  await expectVisible(
+    dialog.getByRole('alert').filter({ hasText: 'This password is one of the most common' }),
+    'the refusal of a common password',
+  );
   await textbox(dialog, 'Password').fill(PASSWORD);
   await button(dialog, 'Sign up').click();
   await expectVisible(

@@ -50,9 +50,20 @@ describe('describeAccountError', () => {
     expect(describeAccountError(error)).toBe('That username is taken; choose another.');
   });
 
-  it("shows the server's own words for a rule", () => {
-    const error = new ApiError('invalid_request', 'password: this password is too common', 400);
-    expect(describeAccountError(error)).toBe('password: this password is too common');
+  it("shows the server's own words for a rule, as a sentence", () => {
+    const common = new ApiError(
+      'invalid_request',
+      'password: is one of the most common passwords',
+      400,
+      [{ path: 'password', message: 'is one of the most common passwords' }],
+    );
+    expect(describeAccountError(common)).toBe('This password is one of the most common passwords.');
+    const short = new ApiError('invalid_request', 'newPassword: a password has…', 400, [
+      { path: 'newPassword', message: 'a password has at least 8 characters' },
+    ]);
+    expect(describeAccountError(short)).toBe('A password has at least 8 characters.');
+    const bare = new ApiError('invalid_request', 'username: Invalid input', 400);
+    expect(describeAccountError(bare)).toBe('username: Invalid input');
   });
 
   it('says how long to wait after too many attempts', () => {

@@ -50,8 +50,24 @@ function retryAfter(error: ApiError): number | null {
 }
 
 /**
+ * The server's words for a broken rule (`details: [{ path, message }]`) as a sentence:
+ * "password: is one of the most common passwords" reads "This password is one of the most
+ * common passwords.". Null when the refusal names no field.
+ */
+function ruleSentence(error: ApiError): string | null {
+  const details: unknown = error.details;
+  const detail: unknown = Array.isArray(details) ? (details as unknown[])[0] : undefined;
+  if (typeof detail !== 'object' || detail === null) return null;
+  const { path, message } = detail as { path?: unknown; message?: unknown };
+  if (typeof message !== 'string' || message === '') return null;
+  const field = path === 'username' ? 'username' : 'password';
+  const text = message.startsWith('is ') ? `This ${field} ${message}` : message;
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}${text.endsWith('.') ? '' : '.'}`;
+}
+
+/**
  * A refused sign-in, sign-up or password change as a sentence: wrong credentials, a taken name,
- * the server's own words for a rule (it names which), how long to wait after too many attempts.
+ * the server's own words for a rule, how long to wait after too many attempts.
  */
 export function describeAccountError(error: unknown): string {
   if (error instanceof ApiError && error.code === 'rate_limited') {
@@ -59,6 +75,10 @@ export function describeAccountError(error: unknown): string {
     return seconds === null
       ? 'Too many attempts; wait a moment and try again.'
       : `Too many attempts; try again in ${waitPhrase(seconds)}.`;
+  }
+  if (error instanceof ApiError && error.code === 'invalid_request') {
+    const sentence = ruleSentence(error);
+    if (sentence !== null) return sentence;
   }
   return describeError(error, {
     unauthorized: 'Wrong username or password.',
