@@ -21,6 +21,7 @@ export default function RoomAccountDialog({
   onClose: () => void;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const closeButton = useRef<HTMLButtonElement>(null);
   const username = useCheckedSignIn();
   const [status, setStatus] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -47,6 +48,8 @@ export default function RoomAccountDialog({
     } catch (failure) {
       setStatus(`${who} ${claimRefusal(failure)}`);
     }
+    // The form that had the focus is gone: the focus goes to the way out, below what happened.
+    closeButton.current?.focus();
   };
 
   const leave = async () => {
@@ -108,7 +111,7 @@ export default function RoomAccountDialog({
             Sign out
           </button>
         )}
-        <button type="button" onClick={onClose}>
+        <button ref={closeButton} type="button" onClick={onClose}>
           Close
         </button>
       </div>

@@ -28,6 +28,7 @@ export function SignedInPage({
           <>
             <h1>Sign in</h1>
             <p>Sign in to see {purpose}.</p>
+            {/* Signing in changes the remembered username, which shows the page itself. */}
             <AuthForm onSignedIn={() => {}} />
           </>
         ) : (
