@@ -26,7 +26,7 @@ export function AccountPages({ path }: { path: string }) {
 }
 
 /** `/account`: the sign-in form, then "My rooms"; signed in already, where to go from here. */
-export function AccountPage() {
+function AccountPage() {
   const username = useCheckedSignIn();
   useDocumentTitle(username === null ? 'Sign in' : 'Account');
   return (
@@ -86,7 +86,7 @@ function SignedInSummary({ username }: { username: string }) {
 }
 
 /** `/account/rooms`: the live rooms the account is a member of, each a link into it. */
-export function MyRoomsPage() {
+function MyRoomsPage() {
   return (
     <SignedInPage title="My rooms" purpose="your rooms">
       {() => <MyRooms />}
@@ -127,7 +127,7 @@ function MyRooms() {
 }
 
 /** `/account/sessions`: where the account is signed in, and changing its password. */
-export function SessionsPage() {
+function SessionsPage() {
   return (
     <SignedInPage title="Sessions" purpose="where you are signed in">
       {(username) => <Sessions username={username} />}
