@@ -1,11 +1,10 @@
 /** Accounts' requests and entities (API.md, "Accounts"). */
 import { z } from 'zod';
+import { PASSWORD_MAX, PASSWORD_MIN } from './constants.js';
 import { memberSchema } from './members.js';
 import { roomIdSchema, roomSchema } from './rooms.js';
 
-/** Bounds of a new password; the server also refuses the most common ones. */
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 256;
+export { PASSWORD_MAX, PASSWORD_MIN };
 
 // Checked in full by checkDisplayName() (a username follows the display-name rules); the bound
 // here only stops absurd payloads early.

@@ -27,3 +27,6 @@ export const SHOWN_IMAGE_TYPES: readonly string[] = [
 /** Images over this many pixels are refused as decompression bombs. */
 export const MAX_IMAGE_PIXELS = 100_000_000;
 export const FILE_NAME_MAX = 120;
+/** Bounds of a new account password; the server also refuses the most common ones. */
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;

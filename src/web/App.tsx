@@ -7,9 +7,12 @@ import { JoinByCodePage } from './features/home/JoinByCodePage.js';
 import { useLocation } from './lib/router.js';
 
 // The home page's own code is all the first visit loads; a room (chat, files, members), the
-// share page and the admin page are fetched when opened, each in its own chunk (docs/benchmarks.md, "Web client").
+// share page, the account's pages and the admin page are fetched when opened, each in its own chunk (docs/benchmarks.md, "Web client").
 const RoomPage = lazy(() =>
   import('./features/room/RoomPage.js').then((m) => ({ default: m.RoomPage })),
+);
+const AccountPages = lazy(() =>
+  import('./features/account/AccountPages.js').then((m) => ({ default: m.AccountPages })),
 );
 const AdminPage = lazy(() =>
   import('./features/admin/AdminPage.js').then((m) => ({ default: m.AdminPage })),
@@ -47,6 +50,12 @@ export function App() {
     return (
       <OnDemand>
         <ShareTargetPage status={url.searchParams.get('status')} />
+      </OnDemand>
+    );
+  if (path === '/account' || path.startsWith('/account/'))
+    return (
+      <OnDemand>
+        <AccountPages path={path} />
       </OnDemand>
     );
   if (path === '/admin')

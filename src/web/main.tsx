@@ -7,6 +7,7 @@ import './styles/home.css';
 import './styles/room.css';
 import './styles/files.css';
 import './styles/share.css';
+import './styles/account.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

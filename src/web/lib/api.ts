@@ -27,6 +27,8 @@ export interface ApiOptions {
   body?: unknown;
   /** A room session token, sent as `Authorization: Bearer …`. */
   token?: string;
+  /** Leaves this browser's cookies out (and takes none back): the request speaks for no one. */
+  withoutCookies?: boolean;
   signal?: AbortSignal;
 }
 
@@ -55,7 +57,7 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
       method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
       headers,
       body: options.body === undefined ? null : JSON.stringify(options.body),
-      credentials: 'same-origin',
+      credentials: options.withoutCookies ? 'omit' : 'same-origin',
       signal: options.signal ?? null,
     });
   } catch (error) {

@@ -101,3 +101,47 @@ export function clearMembership(roomId: string): void {
 export function lastDisplayName(): string {
   return read(LAST_NAME_KEY) ?? '';
 }
+
+const REMOVALS_KEY = 'roomkit:removals';
+const REMOVALS_KEPT = 10;
+
+interface Removal {
+  roomId: string;
+  token: string;
+}
+
+function removals(): Removal[] {
+  try {
+    const parsed: unknown = JSON.parse(read(REMOVALS_KEY) ?? '[]');
+    return Array.isArray(parsed)
+      ? parsed.filter(
+          (entry): entry is Removal =>
+            typeof entry === 'object' &&
+            entry !== null &&
+            typeof (entry as Removal).roomId === 'string' &&
+            typeof (entry as Removal).token === 'string',
+        )
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Keeps the token of a membership an administrator removed: a join of that room from this
+ * browser shows it, so the server can hold the removal's ban (API.md, "Admin": kick).
+ */
+export function rememberRemoval(roomId: string, token: string): void {
+  const kept = removals().filter((entry) => entry.roomId !== roomId);
+  kept.unshift({ roomId, token });
+  write(REMOVALS_KEY, JSON.stringify(kept.slice(0, REMOVALS_KEPT)));
+}
+
+/**
+ * The token of this browser's removed membership of `roomId`; for a join by code (the room not
+ * known yet), the latest removal's — the server looks only at a token of the room joined.
+ */
+export function removalToken(roomId?: string): string | undefined {
+  const all = removals();
+  return (roomId === undefined ? all[0] : all.find((entry) => entry.roomId === roomId))?.token;
+}

@@ -3,6 +3,7 @@ import type { CreateRoomBody } from '../../../protocol/schemas.js';
 import { CenteredPage } from '../../components/CenteredPage.js';
 import { Logo } from '../../components/Logo.js';
 import { describeError } from '../../lib/errorMessages.js';
+import { AccountHeader } from '../account/AccountHeader.js';
 import { navigate } from '../../lib/router.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import { rememberCreatedRoom } from '../room/createdRooms.js';
@@ -185,19 +186,22 @@ function LeftRoomNotice() {
 export function HomePage() {
   useDocumentTitle(null);
   return (
-    <CenteredPage brand={false}>
-      <LeftRoomNotice />
-      <h1 className="home-title">
-        <Logo size={40} /> Roomkit
-      </h1>
-      <p className="lead">
-        A room to talk in, for everyone who has its link, its code or its QR code.
-      </p>
-      <CreateRoomForm />
-      <p className="divider">
-        <span>or</span>
-      </p>
-      <JoinByCodeForm />
-    </CenteredPage>
+    <div className="with-header">
+      <AccountHeader />
+      <CenteredPage brand={false}>
+        <LeftRoomNotice />
+        <h1 className="home-title">
+          <Logo size={40} /> Roomkit
+        </h1>
+        <p className="lead">
+          A room to talk in, for everyone who has its link, its code or its QR code.
+        </p>
+        <CreateRoomForm />
+        <p className="divider">
+          <span>or</span>
+        </p>
+        <JoinByCodeForm />
+      </CenteredPage>
+    </div>
   );
 }

@@ -5,7 +5,8 @@ import { describeError } from '../../lib/errorMessages.js';
 import { navigate } from '../../lib/router.js';
 import { saveMembership } from '../../lib/memberships.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
-import { joinRoom } from '../room/roomApi.js';
+import { guestJoinOptions, JoinAsAccount } from '../account/JoinAsAccount.js';
+import { joinAsAccount, joinRoom, type JoinResponse } from '../room/roomApi.js';
 import { joinCodeProblem, normaliseJoinCode } from './joinCode.js';
 import { useJoinCodeLookup } from './useJoinCodeLookup.js';
 
@@ -34,9 +35,9 @@ export function JoinByCodePage({ code: rawCode }: { code: string }) {
   const problem = joinCodeProblem(code);
   const lookup = useJoinCodeLookup(code, 0);
 
-  const join = async (displayName: string) => {
+  const enter = async (joining: Promise<JoinResponse>) => {
     try {
-      const { token, member, room } = await joinRoom({ joinCode: code }, displayName);
+      const { token, member, room } = await joining;
       saveMembership({ roomId: room.id, token, member });
       navigate(`/r/${encodeURIComponent(room.id)}`, { replace: true });
       return null;
@@ -44,6 +45,9 @@ export function JoinByCodePage({ code: rawCode }: { code: string }) {
       return describeError(error, { room_not_found: 'No room has that code.' });
     }
   };
+  const join = (displayName: string) =>
+    enter(joinRoom({ joinCode: code }, displayName, guestJoinOptions()));
+  const joinAsMe = () => enter(joinAsAccount({ joinCode: code }));
 
   if (problem !== null) return <UnknownCode code={code} problem={problem} />;
   if (lookup?.status === 'unknown') {
@@ -65,6 +69,7 @@ export function JoinByCodePage({ code: rawCode }: { code: string }) {
         <span className="join-code">{code}</span>
       </h1>
       <p>Choose the name the others will see.</p>
+      <JoinAsAccount onJoin={joinAsMe} />
       <DisplayNameForm onSubmit={join} />
       <p className="secondary-link">
         <Link href="/">Use another code</Link>

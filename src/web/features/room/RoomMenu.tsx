@@ -8,8 +8,8 @@ import type { MessageAlerts } from './useMessageAlerts.js';
 /**
  * The phone's header menu: a disclosure (button "Room menu") over a list of plain buttons, so
  * each keeps the name it has on a desktop ("Copy link", "Members", "Leave"). It holds the join
- * code, the code view, the link, the QR code, the members, alerts and leaving (while the room is
- * still connecting, only the last three). It closes on Escape, on a click outside and after a
+ * code, the code view, the link, the QR code, the members, alerts, the account and leaving (while
+ * the room is still connecting, only the last four). It closes on Escape, on a click outside and after a
  * choice, and gives focus back to its button; ticking "Notify me" keeps it open, so that what the
  * browser answered can be read there.
  */
@@ -21,6 +21,7 @@ export function RoomMenu({
   alerts,
   onCode,
   onMembers,
+  onAccount,
   onLeave,
 }: {
   room: Room | null;
@@ -30,6 +31,7 @@ export function RoomMenu({
   alerts: MessageAlerts;
   onCode: () => void;
   onMembers: () => void;
+  onAccount: () => void;
   onLeave: () => void;
 }) {
   const [open, setOpen] = useState(false);
@@ -131,6 +133,11 @@ export function RoomMenu({
           </li>
           <li>
             <NotifyToggle alerts={alerts} />
+          </li>
+          <li>
+            <button type="button" onClick={choose(onAccount)}>
+              Account
+            </button>
           </li>
           <li>
             <button type="button" onClick={choose(onLeave)}>

@@ -12,8 +12,9 @@ import {
   type SavedMembership,
 } from '../../lib/memberships.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
+import { guestJoinOptions, JoinAsAccount } from '../account/JoinAsAccount.js';
 import { createdRoom } from './createdRooms.js';
-import { joinRoom, roomExists } from './roomApi.js';
+import { joinAsAccount, joinRoom, roomExists, type JoinResponse } from './roomApi.js';
 import { RoomView } from './RoomView.js';
 import type { SessionRejection } from './useRoom.js';
 
@@ -60,9 +61,9 @@ function JoinRoom({
   }, [exists, onGone]);
   useDocumentTitle(created ? created.name : 'Join a room');
 
-  const join = async (displayName: string) => {
+  const enter = async (joining: Promise<JoinResponse>) => {
     try {
-      const { token, member } = await joinRoom({ roomId }, displayName);
+      const { token, member } = await joining;
       onJoined({ roomId, token, member });
       return null;
     } catch (error) {
@@ -73,6 +74,9 @@ function JoinRoom({
       return describeError(error);
     }
   };
+  const join = (displayName: string) =>
+    enter(joinRoom({ roomId }, displayName, guestJoinOptions()));
+  const joinAsMe = () => enter(joinAsAccount({ roomId }));
   if (exists === 'checking' || exists === 'gone') {
     return (
       <CenteredPage>
@@ -100,6 +104,7 @@ function JoinRoom({
           <p>Choose the name the others will see.</p>
         </>
       )}
+      <JoinAsAccount onJoin={joinAsMe} />
       <DisplayNameForm onSubmit={join} />
     </CenteredPage>
   );

@@ -38,6 +38,7 @@ import { ViewTabs, type RoomViewName } from './ViewTabs.js';
 // CodeMirror and Yjs are several times the size of the rest of the app: they load the first
 // time someone opens the code, never with the chat.
 const CodePanel = lazy(() => import('../code/CodePanel.js'));
+const RoomAccountDialog = lazy(() => import('../account/RoomAccountDialog.js'));
 
 const PHONE_VIEWS: readonly RoomViewName[] = ['chat', 'files', 'code'];
 /** Once the room has ended nothing more is shared. */
@@ -84,6 +85,7 @@ export function RoomView({
   const [codeOpened, setCodeOpened] = useState(false);
   const [viewing, setViewing] = useState<string | null>(null);
   const [confirmingLeave, setConfirmingLeave] = useState(false);
+  const [accountOpen, setAccountOpen] = useState(false);
   const membersId = useId();
   const messagesId = useId();
   const filesId = useId();
@@ -195,6 +197,7 @@ export function RoomView({
             alerts={alerts}
             onCode={() => changeView('code')}
             onMembers={() => setMembersOpen(true)}
+            onAccount={() => setAccountOpen(true)}
             onLeave={confirmLeave}
           />
         ) : (
@@ -202,6 +205,9 @@ export function RoomView({
             {room && <ShareControls room={room} />}
             <div className="room-actions">
               <NotifyToggle alerts={alerts} compact />
+              <button type="button" className="small quiet" onClick={() => setAccountOpen(true)}>
+                Account
+              </button>
               <button type="button" className="small quiet" onClick={confirmLeave}>
                 Leave
               </button>
@@ -209,6 +215,13 @@ export function RoomView({
           </>
         )}
       </header>
+      {accountOpen && (
+        <ErrorBoundary fallback={null}>
+          <Suspense fallback={null}>
+            <RoomAccountDialog session={session} onClose={() => setAccountOpen(false)} />
+          </Suspense>
+        </ErrorBoundary>
+      )}
       {confirmingLeave && (
         <LeaveDialog session={session} roomName={roomName ?? null} onStay={stay} />
       )}

@@ -8,6 +8,7 @@ import type {
   RoomState,
 } from '../../../protocol/schemas.js';
 import { api, ApiError } from '../../lib/api.js';
+import { removalToken } from '../../lib/memberships.js';
 
 export interface JoinResponse {
   token: string;
@@ -56,7 +57,8 @@ export function lookUpJoinCode(code: string, signal?: AbortSignal): Promise<Join
  */
 export async function roomExists(roomId: string): Promise<'live' | 'gone' | 'unknown'> {
   try {
-    await joinRoom({ roomId }, '');
+    // Without cookies: a signed-in browser's account cookie would make this an account's join.
+    await joinRoom({ roomId }, '', { withoutCookies: true });
     return 'live';
   } catch (error) {
     if (!(error instanceof ApiError)) return 'unknown';
@@ -79,11 +81,34 @@ export function keepRoom(roomId: string, token: string): Promise<{ room: Room }>
   return api(`/api/rooms/${encodeURIComponent(roomId)}/keep`, { method: 'POST', token });
 }
 
+/**
+ * Joins as a guest named `displayName`. A signed-in browser joins as a guest without its cookies,
+ * since with the account cookie the server joins as the account whatever the name.
+ */
 export function joinRoom(
   target: { roomId: string } | { joinCode: string },
   displayName: string,
+  { withoutCookies = false }: { withoutCookies?: boolean } = {},
 ): Promise<JoinResponse> {
-  return api('/api/rooms/join', { body: { ...target, displayName } });
+  // A membership an administrator removed from this browser shows itself, so its ban holds
+  // even though no cookie is sent.
+  const removed = removalToken('roomId' in target ? target.roomId : undefined);
+  return api('/api/rooms/join', {
+    body: { ...target, displayName },
+    withoutCookies,
+    ...(removed === undefined ? {} : { token: removed }),
+  });
+}
+
+/** Joins as the signed-in account (its cookie): the member is named after the username. */
+export function joinAsAccount(
+  target: { roomId: string } | { joinCode: string },
+): Promise<JoinResponse> {
+  const removed = removalToken('roomId' in target ? target.roomId : undefined);
+  return api('/api/rooms/join', {
+    body: target,
+    ...(removed === undefined ? {} : { token: removed }),
+  });
 }
 
 export function leaveRoom(roomId: string, token: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useRef, useState, type Dispatch } from 'react';
 import { isRoomGone } from '../../lib/errorMessages.js';
-import { clearMembership, type SavedMembership } from '../../lib/memberships.js';
+import { clearMembership, rememberRemoval, type SavedMembership } from '../../lib/memberships.js';
 import { createRoomSocket, type RoomSocket } from '../../lib/socket.js';
 import { loadOutbox } from '../chat/outboxStorage.js';
 import { fetchReadinessChecks, roomExists } from './roomApi.js';
@@ -176,6 +176,7 @@ export function useRoom(
       // Removed by an administrator: the room goes on without us, and a rejoin may be refused.
       if (reason === 'kicked' && memberId === myId) {
         closed = true;
+        rememberRemoval(roomId, token);
         clearMembership(roomId);
         dispatch({ type: 'closed', reason: 'kicked' });
         return;
