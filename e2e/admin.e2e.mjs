@@ -2,7 +2,8 @@
  * An operator at /admin: signs in with the admin token (a wrong one is refused), sees the room a
  * member is in, opens it and its members, starts a delete with a countdown that the member sees
  * and cancels it, which takes the countdown away again, and then deletes it at once, which ends
- * the room on the member's page. The page passes axe in light and dark, and fits a phone.
+ * the room on the member's page. A kicked member is told so, and the ban keeps them out under
+ * another name. The page passes axe in light and dark, and fits a phone.
  */
 import { join } from 'node:path';
 import {
@@ -217,6 +218,63 @@ async function phoneInTheDark({ browser, world, problems, artifacts }) {
   await phone.close();
 }
 
+async function kickedStaysOut({ browser, world, problems }) {
+  const { admin, server } = world;
+  const roomId = new URL(world.grace.url()).pathname.split('/').at(-1);
+  const laptop = await newDesktop(browser, server.baseUrl);
+  laptop.setDefaultTimeout(EXPECT_MS);
+  const linus = await laptop.newPage();
+  watch(linus, 'kicked member', problems);
+  world.linus = linus;
+  await linus.goto(`/r/${roomId}`);
+  await textbox(linus, 'Display name').fill('Linus');
+  await button(linus, 'Join').click();
+  await expectVisible(messagesOf(linus), 'region "Messages" for Linus');
+
+  // The members list is read when the room is opened: open it again to see Linus.
+  await button(admin, ROOM).click();
+  const members = admin.getByRole('region', { name: `Members of ${ROOM}`, exact: true });
+  await eventually('Linus among the members', async () => {
+    if ((await members.getByText('Linus', { exact: true }).count()) > 0) return true;
+    await button(admin, ROOM).click();
+    return false;
+  });
+  await members
+    .getByRole('listitem')
+    .filter({ hasText: 'Linus' })
+    .getByRole('button', { name: 'Kick', exact: true })
+    .click();
+  const kick = admin.getByRole('dialog', { name: 'Kick Linus?', exact: true });
+  await kick.getByRole('button', { name: 'Kick member', exact: true }).click();
+  await expectVisible(
+    linus.getByRole('heading', { name: 'You were removed from this room', exact: true }),
+    'Linus told he was removed',
+  );
+  check(
+    (await button(linus, 'Join again').count()) === 0,
+    'a removed member was offered "Join again"',
+  );
+  await expectVisible(messagesOf(world.grace), 'Grace still in the room');
+
+  // Back by the join code under another name: refused while the ban lasts.
+  await linus.goto('/');
+  const listed = await fetch(`${server.baseUrl}/api/admin/rooms`, {
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+  }).then((response) => response.json());
+  const code = listed.rooms.find((room) => room.id === roomId)?.joinCode ?? '';
+  check(code.length === 6, `the room's join code was not found (${code})`);
+  await textbox(linus, 'Join code').fill(code);
+  await button(linus, 'Join').click();
+  await textbox(linus, 'Display name').fill('Not Linus');
+  await button(linus, 'Join').click();
+  await expectVisible(
+    linus.getByText('You were removed from this room; try again later.'),
+    'the refusal of a removed member coming back',
+  );
+  check(!linus.url().includes(roomId), 'the removed member got back into the room');
+  await laptop.close();
+}
+
 async function deleteAtOnce({ world }) {
   const { admin, grace, server, desktop, phone } = world;
   try {
@@ -247,6 +305,7 @@ export const journeys = [
     name: 'on a phone, in the dark, the page fits, pauses while hidden; "Sign out" forgets the token',
     run: phoneInTheDark,
   },
+  { name: 'a kicked member is told, and cannot come back under another name', run: kickedStaysOut },
   { name: 'a delete at once ends the room for the member', run: deleteAtOnce },
 ];
 
