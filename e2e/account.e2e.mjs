@@ -35,6 +35,27 @@ async function createRoom(baseUrl, name) {
   return (await created.json()).room;
 }
 
+/** A guest joins `room` over HTTP and posts `body` there. */
+async function guestPosts(baseUrl, room, body) {
+  const post = async (path, payload, token) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify(payload),
+    });
+    check(response.ok, `POST ${path} answered ${response.status}`);
+    return response.json();
+  };
+  const { token } = await post('/api/rooms/join', {
+    roomId: room.id,
+    displayName: 'Harbourmaster',
+  });
+  await post(`/api/rooms/${room.id}/messages`, { body }, token);
+}
+
 /** What `GET path` answers in the page, with its cookies: status and body. */
 function fetchInPage(page, path) {
   return page.evaluate(async (url) => {
@@ -128,6 +149,10 @@ async function secondDevice({ browser, baseUrl, world, problems }) {
   watch(mobile, 'phone', problems);
   Object.assign(world, { phone, mobile });
 
+  // The desktop leaves the room; a guest posts there meanwhile, which the phone will see counted.
+  await grace.goto('/');
+  await guestPosts(baseUrl, world.room, 'Boats are back in');
+
   // From the home page's header.
   await mobile.goto('/');
   await mobile.getByRole('link', { name: 'Sign in', exact: true }).click();
@@ -150,6 +175,7 @@ async function secondDevice({ browser, baseUrl, world, problems }) {
     mobile.getByRole('link', { name: 'Harbour watch', exact: true }),
     'the claimed room on the phone',
   );
+  await expectVisible(mobile.getByText('1 unread', { exact: true }), 'the room’s "1 unread"');
   await expectAccessible(mobile, '"My rooms" (phone, dark)');
 
   // Another room: joined as the account, no name asked for.

@@ -65,5 +65,10 @@ export const accountRoomSchema = z.object({
   member: memberSchema,
   /** Whether the account's member is the room's owner. */
   owner: z.boolean(),
+  /**
+   * Others' messages (not system lines) posted while the member was offline: 0 while they are
+   * online somewhere; counted up to 100.
+   */
+  unread: z.number().int().min(0).max(100),
 });
 export type AccountRoom = z.infer<typeof accountRoomSchema>;

@@ -196,12 +196,12 @@ const envSchema = z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')
       .describe('fatal, error, warn, info, debug (adds one line per request), trace or silent'),
-    // Features not built yet: admin, embedding, link previews, calls.
     ADMIN_TOKEN: z
       .string()
       .min(16, 'must be at least 16 characters')
       .optional()
-      .describe('not built yet: bearer token for /api/admin/* (16+ characters)'),
+      .describe('bearer token for /api/admin/* (16+ characters); admin accounts work without it'),
+    // Features not built yet: embedding, link previews, calls.
     INTEGRATORS_FILE: z
       .string()
       .min(1)

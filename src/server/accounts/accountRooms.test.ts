@@ -7,7 +7,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, createRoom, join, startServer, type ApiResponse } from '../../../test/helpers.js';
+import {
+  api,
+  connectWithState,
+  createRoom,
+  join,
+  sendMessage,
+  startServer,
+  waitFor,
+  type ApiResponse,
+} from '../../../test/helpers.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -160,6 +169,74 @@ describe('GET /api/me/rooms', () => {
     expect(after.body.rooms.map((r: { room: { id: string } }) => r.room.id)).toEqual([owned.id]);
   });
 
+  it('counts the messages people posted while the member was offline', async () => {
+    const server = await startServer();
+    const ada = await signUp(server, 'Ada');
+    const room = await createRoom(server, { name: 'Unread' });
+    const inRoom = await joinAs(server, ada, { roomId: room.id });
+    const grace = await join(server, room, 'Grace');
+    const unread = async () => {
+      const listed = await api(server, 'GET', '/api/me/rooms', { headers: { cookie: ada } });
+      return listed.body.rooms[0].unread;
+    };
+    // Grace's join line is a system line, not counted.
+    expect(await unread()).toBe(0);
+    await sendMessage(server, grace, 'one');
+    await sendMessage(server, grace, 'two');
+    expect(await unread()).toBe(2);
+
+    // Online, Ada sees everything: nothing unread, then or after she goes.
+    const watcher = await connectWithState(server, grace.token);
+    const adaOnline = (online: boolean) =>
+      waitFor(
+        () =>
+          watcher.events.some(
+            (e) =>
+              e.name === 'presence' &&
+              e.payload.members.some(
+                (m: { id: string; online: boolean }) =>
+                  m.id === inRoom.body.member.id && m.online === online,
+              ),
+          ),
+        5000,
+        `Ada ${online ? 'online' : 'offline'}`,
+      );
+    const ada1 = await connectWithState(server, inRoom.body.token);
+    await adaOnline(true);
+    expect(await unread()).toBe(0);
+    await sendMessage(server, grace, 'while online');
+    expect(await unread()).toBe(0);
+    watcher.events.length = 0;
+    ada1.socket.disconnect();
+    // Presence is published after what she read is kept.
+    await adaOnline(false);
+    expect(await unread()).toBe(0);
+    await sendMessage(server, grace, 'three');
+    expect(await unread()).toBe(1);
+    // Her own messages, sent over REST without coming online, are not unread to her.
+    const posted = await api(server, 'POST', `/api/rooms/${room.id}/messages`, {
+      token: inRoom.body.token,
+      body: { body: 'mine' },
+    });
+    expect(posted.status).toBe(201);
+    expect(await unread()).toBe(1);
+  });
+
+  it('counts at most 100', async () => {
+    const server = await startServer();
+    const ada = await signUp(server, 'Ada');
+    const room = await createRoom(server);
+    await joinAs(server, ada, { roomId: room.id });
+    const grace = await join(server, room, 'Grace');
+    for (let i = 0; i < 101; i += 1) {
+      expect(
+        (await sendMessage(server, grace, { body: `m${i}`, clientMsgId: `c${i}` })).status,
+      ).toBe(201);
+    }
+    const listed = await api(server, 'GET', '/api/me/rooms', { headers: { cookie: ada } });
+    expect(listed.body.rooms[0].unread).toBe(100);
+  });
+
   it('needs an account', async () => {
     const server = await startServer();
     const response = await api(server, 'GET', '/api/me/rooms');
@@ -207,7 +284,12 @@ describe('POST /api/auth/claim', () => {
     expect(mine.map((m: { body: string }) => m.body)).toEqual(['posted as a guest']);
     const listed = await api(server, 'GET', '/api/me/rooms', { headers: { cookie } });
     expect(listed.body.rooms).toEqual([
-      { room: expect.objectContaining({ id: room.id }), member: guest.member, owner: true },
+      {
+        room: expect.objectContaining({ id: room.id }),
+        member: guest.member,
+        owner: true,
+        unread: 0,
+      },
     ]);
   });
 
@@ -298,6 +380,7 @@ describe('account members in a database', () => {
         room: expect.objectContaining({ id: persistent.id }),
         member: ada.body.member,
         owner: true,
+        unread: 0,
       },
     ]);
     // An ephemeral room's owner is whoever joins first, as without an account.

@@ -14,11 +14,17 @@ import { readCredentials, refuseForeignStateChange } from '../http/auth/credenti
 import { authenticateMember } from '../http/auth/principal.js';
 import { setMemberCookie } from '../http/auth/memberCookie.js';
 import { optionalAccount, requireAccount } from '../http/auth/preHandlers.js';
+import type { MemberRecord } from '../storage/records.js';
 import type { AccountService, Client } from './AccountService.js';
 import { accountSessionView, accountView } from './presenters.js';
 
 /** Accounts over HTTP (API.md, "Accounts"): `/api/auth/*`. */
-export function accountsRoutes(ctx: RoomkitContext, service: AccountService) {
+export function accountsRoutes(
+  ctx: RoomkitContext,
+  service: AccountService,
+  /** People's messages the member has not seen (chat's count). */
+  unreadOf: (member: MemberRecord) => Promise<number>,
+) {
   const client = (request: FastifyRequest): Client => ({
     ip: request.ip,
     userAgent: request.headers['user-agent'],
@@ -60,11 +66,14 @@ export function accountsRoutes(ctx: RoomkitContext, service: AccountService) {
     app.get('/api/me/rooms', account, async (request) => {
       const rooms = await service.rooms(request.account);
       return {
-        rooms: rooms.map(({ room, member }) => ({
-          room: roomView(room),
-          member: memberView(member),
-          owner: member.role === 'owner',
-        })),
+        rooms: await Promise.all(
+          rooms.map(async ({ room, member }) => ({
+            room: roomView(room),
+            member: memberView(member),
+            owner: member.role === 'owner',
+            unread: await unreadOf(member),
+          })),
+        ),
       };
     });
 

@@ -34,7 +34,8 @@ export interface AccountsOptions {
 export function accounts(options: AccountsOptions = {}): Feature {
   return {
     name: 'accounts',
-    async install({ core, cluster, live, http, provide, onShutdown }) {
+    needs: ['chat'],
+    async install({ core, cluster, live, http, use, provide, onShutdown }) {
       const revocations = new SessionRevocations(
         core.stores.accounts,
         core.clock,
@@ -59,7 +60,12 @@ export function accounts(options: AccountsOptions = {}): Feature {
         },
         (sessionIds) => revocations.revoked(sessionIds),
       );
-      await http(accountsRoutes(core, service));
+      const chat = use('chat');
+      await http(
+        accountsRoutes(core, service, async (member) =>
+          chat.unread(member, (await core.presence.online(member.roomId)).has(member.id)),
+        ),
+      );
       provide('accounts', service);
       onShutdown('services', () => revocations.close());
     },

@@ -5,10 +5,12 @@ import type { RoomkitContext } from '../core/context.js';
 import type { Membership } from '../core/Membership.js';
 import { messageView } from '../core/presenters.js';
 import type { MessagePage } from '../storage/MessageStore.js';
-import type { MessageDraft } from '../storage/records.js';
+import type { MemberRecord, MessageDraft } from '../storage/records.js';
 
 /** Messages a member gets in `room:state`; older ones come from history. */
 const RECENT_MESSAGES = 50;
+/** Unread messages counted for `GET /api/me/rooms`; more show as this many. */
+export const UNREAD_COUNTED = 100;
 
 /**
  * Chat: text messages with per-room seq, idempotent sends, typing and history. Every message is
@@ -19,13 +21,46 @@ export class ChatService {
 
   constructor(private readonly ctx: RoomkitContext) {
     this.limiter = ctx.limiters.open('messages');
-    ctx.rooms.on('joined', (room, member) => this.system(room.id, `${member.displayName} joined`));
+    ctx.rooms.on('joined', async (room, member) => {
+      await this.system(room.id, `${member.displayName} joined`);
+      await this.markRead(room.id, member.id);
+    });
+    // While online a member sees every message: what they have read moves at both ends.
+    ctx.rooms.on('online', (room, member) => this.markRead(room.id, member.id));
+    ctx.rooms.on('offline', (room, member) => this.markRead(room.id, member.id));
     ctx.rooms.on('left', (room, member) => this.system(room.id, `${member.displayName} left`));
     ctx.rooms.ownData('chat', (roomId) => ctx.stores.messages.deleteRoom(roomId));
     ctx.rooms.contributeState(
       'messages',
       async ({ room }) => (await this.history(room.id, { limit: RECENT_MESSAGES })).messages,
     );
+  }
+
+  /**
+   * Other people's messages (not system lines, not their own) the member has not seen: none while
+   * online, else those after their `readSeq`, counted up to UNREAD_COUNTED.
+   */
+  async unread(member: MemberRecord, online: boolean): Promise<number> {
+    if (online) return 0;
+    let count = 0;
+    let after = member.readSeq ?? 0;
+    while (count < UNREAD_COUNTED) {
+      const page = await this.ctx.stores.messages.listAfter(member.roomId, after, UNREAD_COUNTED);
+      const last = page.messages.at(-1);
+      if (last === undefined) break;
+      count += page.messages.filter(
+        (message) => message.type !== 'system' && message.sender?.id !== member.id,
+      ).length;
+      after = last.seq;
+    }
+    return Math.min(count, UNREAD_COUNTED);
+  }
+
+  /** Marks everything in the room so far as seen by the member. */
+  private async markRead(roomId: string, memberId: string): Promise<void> {
+    const newest = await this.ctx.stores.messages.listBefore(roomId, undefined, 1);
+    const readSeq = newest.messages.at(-1)?.seq ?? 0;
+    await this.ctx.stores.rooms.updateMember(roomId, memberId, { readSeq });
   }
 
   /** Sends a message; a repeated clientMsgId returns the first message with created = false. */

@@ -75,6 +75,10 @@ export interface RoomServiceOptions {
 export interface RoomHooks {
   joined: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
   left: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
+  /** The member's first live connection opened (on any instance): they see the room now. */
+  online: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
+  /** The member's last live connection closed (on every instance). */
+  offline: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
   /**
    * The room has ended for its members, whose tokens no longer admit a request, and every
    * feature's data of it is still there: the last moment to read it (an archive, a call's
@@ -127,6 +131,8 @@ export class RoomService {
   private readonly hooks: { [K in keyof RoomHooks]: RoomHooks[K][] } = {
     joined: [],
     left: [],
+    online: [],
+    offline: [],
     closing: [],
     closed: [],
   };
@@ -488,7 +494,10 @@ export class RoomService {
     const wasOccupied = await this.presence.isOccupied(room.id);
     const cameOnline = await this.presence.connect(room.id, member.id);
     if (!wasOccupied) await this.stores.rooms.updateRoom(room.id, { emptySince: null });
-    if (cameOnline) await this.publishPresence(room.id);
+    if (cameOnline) {
+      await this.runHooks('online', room, member);
+      await this.publishPresence(room.id);
+    }
     let released = false;
     return async () => {
       if (released) return;
@@ -497,7 +506,10 @@ export class RoomService {
       if (!(await this.presence.isOccupied(room.id))) {
         await this.stores.rooms.updateRoom(room.id, { emptySince: this.clock.now() });
       }
-      if (wentOffline) await this.publishPresence(room.id);
+      if (wentOffline) {
+        await this.runHooks('offline', room, member);
+        await this.publishPresence(room.id);
+      }
     };
   }
 

@@ -47,7 +47,7 @@ export interface RoomStore {
   updateMember(
     roomId: string,
     memberId: string,
-    patch: Partial<Pick<MemberRecord, 'role'>>,
+    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq'>>,
   ): Promise<void>;
   /**
    * Makes a guest member the account's: sets its `accountId` if it has none. False when the

@@ -24,6 +24,11 @@ export interface MemberRecord {
   nameKey: string;
   role: Role;
   joinedAt: number;
+  /**
+   * The last message seq the member has seen: set when they come online and when they go
+   * offline (while online they see every message). Unset until the first time.
+   */
+  readSeq?: number;
   /** The account this member is, when it joined signed in; absent for a guest. */
   accountId?: string;
 }

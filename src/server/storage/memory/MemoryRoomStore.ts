@@ -88,7 +88,11 @@ export class MemoryRoomStore implements RoomStore {
     return found.sort((a, b) => a.joinedAt - b.joinedAt);
   }
 
-  async updateMember(roomId: string, memberId: string, patch: Partial<Pick<MemberRecord, 'role'>>) {
+  async updateMember(
+    roomId: string,
+    memberId: string,
+    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq'>>,
+  ) {
     const members = this.rooms.get(roomId)?.members;
     const member = members?.get(memberId);
     if (members && member) members.set(memberId, { ...member, ...patch });

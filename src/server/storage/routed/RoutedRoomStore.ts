@@ -94,7 +94,7 @@ export class RoutedRoomStore implements RoomStore {
   async updateMember(
     roomId: string,
     memberId: string,
-    patch: Partial<Pick<MemberRecord, 'role'>>,
+    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq'>>,
   ): Promise<void> {
     await this.router.run(roomId, (stores) => stores.rooms.updateMember(roomId, memberId, patch));
   }

@@ -105,6 +105,7 @@ export class SqlRoomStore implements RoomStore {
           role: member.role,
           joined_at: member.joinedAt,
           account_id: member.accountId ?? null,
+          read_seq: member.readSeq ?? null,
         })
         .execute();
     } catch (error) {
@@ -163,12 +164,15 @@ export class SqlRoomStore implements RoomStore {
   async updateMember(
     roomId: string,
     memberId: string,
-    patch: Partial<Pick<MemberRecord, 'role'>>,
+    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq'>>,
   ): Promise<void> {
-    if (patch.role === undefined) return;
+    const set: { role?: string; read_seq?: number } = {};
+    if (patch.role !== undefined) set.role = patch.role;
+    if (patch.readSeq !== undefined) set.read_seq = patch.readSeq;
+    if (Object.keys(set).length === 0) return;
     await this.db
       .updateTable('members')
-      .set({ role: patch.role })
+      .set(set)
       .where('room_id', '=', roomId)
       .where('id', '=', memberId)
       .execute();
@@ -239,5 +243,6 @@ function memberRecord(row: Selectable<MembersTable>): MemberRecord {
     joinedAt: row.joined_at,
   };
   if (row.account_id !== null) member.accountId = row.account_id;
+  if (row.read_seq !== null) member.readSeq = Number(row.read_seq);
   return member;
 }

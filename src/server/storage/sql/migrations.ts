@@ -161,6 +161,13 @@ const memberAccounts: Migration = {
   },
 };
 
+/** Where each member has read up to, for the unread counts of `GET /api/me/rooms`. */
+const memberReadSeq: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('members').addColumn('read_seq', 'bigint').execute();
+  },
+};
+
 /** The admin audit log (AuditStore): global, outliving the rooms it names. */
 function auditLog(dialect: SqlDialect): Migration {
   return {
@@ -198,6 +205,7 @@ export async function migrate(db: Kysely<unknown>, dialect: SqlDialect): Promise
         '002_accounts': accounts,
         '003_member_accounts': memberAccounts,
         '004_audit_log': auditLog(dialect),
+        '005_member_read_seq': memberReadSeq,
       }),
     },
   });

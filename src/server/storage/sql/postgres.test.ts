@@ -50,6 +50,7 @@ describe.skipIf(lacks('postgres'))('postgres driver', () => {
           { name: '002_accounts' },
           { name: '003_member_accounts' },
           { name: '004_audit_log' },
+          { name: '005_member_read_seq' },
         ]);
         // Both work on the one schema.
         const storesA = sqlStores(a);

@@ -25,6 +25,8 @@ export interface MembersTable {
   joined_at: number;
   /** Unique per room where set (migration 003); null for a guest. */
   account_id: string | null;
+  /** The last message seq the member has seen (migration 005); null until then. */
+  read_seq: number | null;
 }
 
 /** The last seq handed out per room: one row locked per append, so seqs are gap-free. */

@@ -75,6 +75,7 @@ describe('sqlite database', () => {
         { name: '002_accounts' },
         { name: '003_member_accounts' },
         { name: '004_audit_log' },
+        { name: '005_member_read_seq' },
       ]);
       const tables = raw
         .prepare("select name from sqlite_master where type = 'table' and name not like 'kysely%'")

@@ -113,17 +113,23 @@ function MyRooms() {
     );
   return (
     <ul className="account-list">
-      {list.map(({ room, member, owner }) => (
+      {list.map(({ room, member, owner, unread }) => (
         <li key={room.id}>
           <Link href={`/r/${encodeURIComponent(room.id)}`} className="account-room">
             {room.name}
           </Link>
           {owner && <span className="badge">Owner</span>}
+          {unread > 0 && <span className="badge unread">{unreadLabel(unread)}</span>}
           <span className="muted">as {member.displayName}</span>
         </li>
       ))}
     </ul>
   );
+}
+
+/** "3 unread"; the server counts up to 100, shown as "99+". */
+function unreadLabel(count: number): string {
+  return `${count > 99 ? '99+' : count} unread`;
 }
 
 /** `/account/sessions`: where the account is signed in, and changing its password. */
