@@ -3,9 +3,15 @@
  * member is in, opens it and its members, starts a delete with a countdown that the member sees
  * and cancels it, which takes the countdown away again, and then deletes it at once, which ends
  * the room on the member's page. A kicked member is told so, and the ban keeps them out under
- * another name. The page passes axe in light and dark, and fits a phone.
+ * another name. Admin accounts (`roomkit admin grant`) sign in without the token: an operator
+ * acts, a viewer only reads, an account without a role is told so. The page passes axe in light
+ * and dark, and fits a phone.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   button,
   check,
@@ -21,7 +27,7 @@ import {
   textbox,
   watch,
 } from './lib.mjs';
-import { startServer, stopServer } from './server.mjs';
+import { serverEntry, startServer, stopServer } from './server.mjs';
 
 const ADMIN_TOKEN = 'e2e-admin-token-of-some-length';
 const ROOM = 'Harbour watch';
@@ -298,6 +304,119 @@ async function deleteAtOnce({ world }) {
   }
 }
 
+/** Registers an account over HTTP (the web sign-up is the account journeys' subject). */
+async function register(baseUrl, username) {
+  const response = await fetch(`${baseUrl}/api/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: ACCOUNT_PASSWORD }),
+  });
+  check(response.status === 201, `registering ${username} answered ${response.status}`);
+}
+
+const ACCOUNT_PASSWORD = 'lighthouse keeper 1852';
+
+async function adminAccounts({ browser, problems, world, artifacts }) {
+  // Admin roles live in the database, given by the operator's `roomkit admin grant`.
+  const dir = await mkdtemp(join(tmpdir(), 'roomkit-e2e-admin-'));
+  const env = {
+    DATABASE_URL: `sqlite:${join(dir, 'roomkit.db')}`,
+    SESSION_SECRET: 'e2e-admin-accounts-secret-of-32-chars',
+  };
+  const server = await startServer({ env });
+  try {
+    for (const username of ['Ada', 'Vera', 'Linus']) await register(server.baseUrl, username);
+    const grant = (...args) =>
+      promisify(execFile)(process.execPath, [serverEntry, 'admin', 'grant', ...args], {
+        env: { ...process.env, ...env },
+      });
+    await grant('Ada');
+    await grant('Vera', '--role', 'viewer');
+    const created = await fetch(`${server.baseUrl}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: ROOM, ttlSeconds: 3600 }),
+    });
+    check(created.status === 201, `creating a room answered ${created.status}`);
+
+    const desktop = await newDesktop(browser, server.baseUrl);
+    desktop.setDefaultTimeout(EXPECT_MS);
+    const page = await desktop.newPage();
+    watch(page, 'admin account', problems);
+    world.accountAdmin = page;
+    const signInAs = async (username) => {
+      await page.goto('/admin');
+      await page.getByRole('link', { name: 'sign in with your account', exact: true }).click();
+      await expectVisible(page.getByRole('heading', { name: 'Sign in' }), 'the account sign-in');
+      await textbox(page, 'Username').fill(username);
+      await textbox(page, 'Password').fill(ACCOUNT_PASSWORD);
+      await button(page, 'Sign in').click();
+      await expectVisible(roomRow(page), `"${ROOM}" on the admin page as ${username}`);
+      check(new URL(page.url()).pathname === '/admin', `signed in, the page is ${page.url()}`);
+    };
+
+    // An operator account: no token asked for, and it acts.
+    await signInAs('Ada');
+    await expectVisible(page.getByText('Signed in as Ada', { exact: true }), 'who is signed in');
+    await expectVisible(
+      roomRow(page).getByRole('button', { name: 'Delete', exact: true }),
+      '"Delete" for an operator',
+    );
+    const stored = await page.evaluate(() => globalThis.sessionStorage.length);
+    check(stored === 0, 'an account sign-in kept something in sessionStorage');
+    await expectAccessible(page, 'the admin page as an admin account (light)');
+    // "Sign out" signs the account out: the home page says "Sign in" again.
+    await button(page, 'Sign out').click();
+    await expectVisible(textbox(page, 'Admin token'), 'the sign-in after "Sign out"');
+    const me = await page.evaluate(async () => (await fetch('/api/auth/me')).status);
+    check(me === 401, `after "Sign out", /api/auth/me answered ${me}`);
+
+    // A viewer reads everything and is offered nothing to do.
+    await signInAs('Vera');
+    await expectVisible(
+      page.getByText('Signed in as Vera (viewer: read only)', { exact: true }),
+      'that a viewer reads only',
+    );
+    await button(page, ROOM).click();
+    await expectVisible(
+      page.getByRole('region', { name: `Members of ${ROOM}`, exact: true }),
+      'the room’s members for a viewer',
+    );
+    for (const name of ['Delete', 'Kick', 'Cancel delete']) {
+      const count = await page.getByRole('button', { name, exact: true }).count();
+      check(count === 0, `a viewer was offered "${name}"`);
+    }
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectAccessible(page, 'the admin page as a viewer (dark)');
+    await page.screenshot({ path: join(artifacts, 'admin-viewer.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await button(page, 'Sign out').click();
+    await expectVisible(textbox(page, 'Admin token'), 'the sign-in after the viewer signs out');
+
+    // An account without a role is told why, and still offered the token.
+    await signInAsPlainAccount(page, 'Linus');
+    await expectVisible(
+      page.getByText('signed in with an account that is not an administrator', { exact: false }),
+      'that the account is not an administrator',
+    );
+    await expectVisible(textbox(page, 'Admin token'), 'the token sign-in for a plain account');
+    await desktop.close();
+  } finally {
+    await stopServer(server);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Signs in on `/account` (no admin role expected), then opens `/admin`. */
+async function signInAsPlainAccount(page, username) {
+  await page.goto('/account');
+  await textbox(page, 'Username').fill(username);
+  await textbox(page, 'Password').fill(ACCOUNT_PASSWORD);
+  await button(page, 'Sign in').click();
+  await expectVisible(page.getByRole('heading', { name: 'My rooms' }), '"My rooms"');
+  await page.goto('/admin');
+}
+
 export const journeys = [
   { name: 'an operator signs in and finds the room a member is in', run: operatorSeesTheRoom },
   { name: 'a delete counts down for the member, and cancelling it stops it', run: deleteCancelled },
@@ -307,9 +426,18 @@ export const journeys = [
   },
   { name: 'a kicked member is told, and cannot come back under another name', run: kickedStaysOut },
   { name: 'a delete at once ends the room for the member', run: deleteAtOnce },
+  {
+    name: 'admin accounts sign in without the token: an operator acts, a viewer only reads',
+    run: adminAccounts,
+  },
 ];
 
 /** Screenshots of the pages still open when a journey fails. */
 export function pagesOf(world) {
-  return { admin: world.admin, member: world.grace, 'admin-phone': world.adminPhone };
+  return {
+    admin: world.admin,
+    member: world.grace,
+    'admin-phone': world.adminPhone,
+    'admin-account': world.accountAdmin,
+  };
 }

@@ -25,6 +25,17 @@ export const connectionCountsSchema = z.object({
 });
 export type ConnectionCountsView = z.infer<typeof connectionCountsSchema>;
 
+/** `GET /api/admin/me`: who the request is to the admin API, and what it may do. */
+export const adminIdentitySchema = z.object({
+  /** As the audit log names them: `admin token`, or an admin account's username. */
+  actor: z.string().min(1),
+  /** `operator` reads and acts; `viewer` reads only. */
+  role: z.enum(['operator', 'viewer']),
+  /** How the request proved it: the admin token (Bearer) or an account's `rk_auth` cookie. */
+  via: z.enum(['token', 'account']),
+});
+export type AdminIdentity = z.infer<typeof adminIdentitySchema>;
+
 /** One room as the admin panel lists it. */
 export const adminRoomSchema = roomSchema.extend({
   members: z.object({ total: z.number().int().min(0), online: z.number().int().min(0) }),

@@ -3,6 +3,7 @@ import {
   adminDeleteQuerySchema,
   adminKickSchema,
   adminListQuerySchema,
+  type AdminIdentity,
 } from '../../protocol/admin.js';
 import { roomIdSchema } from '../../protocol/schemas.js';
 import { parseInput } from '../core/validate.js';
@@ -23,6 +24,11 @@ export function adminRoutes(admin: AdminService) {
     const operator = { preHandler: requireAdmin('operator') };
     const roomIdOf = (params: { roomId: string }) =>
       parseInput(roomIdSchema, params.roomId, 'roomId');
+
+    app.get('/api/admin/me', viewer, (request): AdminIdentity => {
+      const { actor, role, via } = request.admin;
+      return { actor, role, via };
+    });
 
     app.get('/api/admin/stats', viewer, () => admin.stats());
 

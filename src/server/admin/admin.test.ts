@@ -56,6 +56,7 @@ describe('who may call the admin API', () => {
     const { members } = await roomWith(server, 'Ada');
     const ada = members[0] as Joined;
     const routes: [string, string][] = [
+      ['GET', '/api/admin/me'],
       ['GET', '/api/admin/stats'],
       ['GET', '/api/admin/rooms'],
       ['GET', '/api/admin/audit'],
@@ -83,6 +84,13 @@ describe('who may call the admin API', () => {
       (await api(server, 'GET', `/api/rooms/${ada.room.id}`, { token: ada.token })).status,
     ).toBe(200);
     expect((await admin(server, 'GET', '/api/admin/audit')).body).toEqual({ entries: [] });
+  });
+
+  it('says who the token is to the admin API', async () => {
+    const server = await startServer({ ADMIN_TOKEN });
+    const me = await admin(server, 'GET', '/api/admin/me');
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({ actor: 'admin token', role: 'operator', via: 'token' });
   });
 
   it('is off without ADMIN_TOKEN: every call is 401', async () => {

@@ -94,6 +94,17 @@ describe('admin accounts', () => {
 
       expect((await as('Ada', 'GET', '/api/admin/stats')).status).toBe(200);
       expect((await as('Grace', 'GET', '/api/admin/rooms')).status).toBe(200);
+      expect((await as('Ada', 'GET', '/api/admin/me')).body).toEqual({
+        actor: 'Ada',
+        role: 'operator',
+        via: 'account',
+      });
+      expect((await as('Grace', 'GET', '/api/admin/me')).body).toEqual({
+        actor: 'Grace',
+        role: 'viewer',
+        via: 'account',
+      });
+      expect((await as('Linus', 'GET', '/api/admin/me')).status).toBe(403);
       // A viewer reads; only an operator acts.
       const viewerDelete = await as('Grace', 'DELETE', `/api/admin/rooms/${room.id}?grace=0`);
       expect(viewerDelete.status).toBe(403);

@@ -114,9 +114,6 @@ export interface RequireMemberOptions {
  * `rk_session` cookie under the trusted-origin rule, or `?token=` where allowed; else 401
  * `unauthorized`, 403 `forbidden` for another room's token) and the room must be live (404, 410).
  * The member is then `request.member`.
- *
- * `requireAdmin()` (the admin token or an admin account; 401 without credentials, 403
- * `forbidden` for anyone else) is still to come, in the same shape.
  */
 export function requireMember(
   paramName = 'roomId',
@@ -209,5 +206,5 @@ async function adminAccount(request: FastifyRequest): Promise<AdminPrincipal> {
   if (signedIn === undefined) return authenticateAdmin(request.server.roomkit, { kind: 'none' });
   const { role, username } = signedIn.account;
   if (role === 'user') throw new AppError('forbidden', 'Only an administrator may do this.');
-  return { kind: 'admin', role, actor: username };
+  return { kind: 'admin', role, actor: username, via: 'account' };
 }

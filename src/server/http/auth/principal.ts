@@ -78,6 +78,8 @@ export interface AdminPrincipal {
   role: AdminRole;
   /** Who, as the audit log names them: `admin token`, or an admin account's username. */
   actor: string;
+  /** What proved it: the admin token, or an account's cookie. */
+  via: 'token' | 'account';
 }
 
 /** The admin token's actor in the audit log. */
@@ -104,7 +106,7 @@ export async function authenticateAdmin(
   if (presented === undefined)
     throw new AppError('unauthorized', 'The admin token or an admin account is needed.');
   if (sameSecret(presented, expected)) {
-    return { kind: 'admin', role: 'operator', actor: ADMIN_TOKEN_ACTOR };
+    return { kind: 'admin', role: 'operator', actor: ADMIN_TOKEN_ACTOR, via: 'token' };
   }
   if (await ctx.rooms.claimsOf(presented))
     throw new AppError('forbidden', 'Only an administrator may do this.');

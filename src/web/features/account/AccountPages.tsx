@@ -25,9 +25,22 @@ export function AccountPages({ path }: { path: string }) {
   return <NotFoundPage />;
 }
 
-/** `/account`: the sign-in form, then "My rooms"; signed in already, where to go from here. */
+/** Pages that send a browser to sign in and back (`/account?next=…`); nothing else is followed. */
+const RETURN_PATHS = new Set(['/admin']);
+
+/** Where to go once signed in: `?next=` when it names a page of this app that asks, else none. */
+function returnPath(): string | null {
+  const next = new URLSearchParams(window.location.search).get('next');
+  return next !== null && RETURN_PATHS.has(next) ? next : null;
+}
+
+/**
+ * `/account`: the sign-in form, then "My rooms" (or back where `?next=` says); signed in
+ * already, where to go from here.
+ */
 function AccountPage() {
   const username = useCheckedSignIn();
+  const next = returnPath();
   useDocumentTitle(username === null ? 'Sign in' : 'Account');
   return (
     <CenteredPage>
@@ -39,17 +52,17 @@ function AccountPage() {
               With an account you join rooms under your username, keep the rooms you create, and
               find your rooms again from any device.
             </p>
-            <AuthForm onSignedIn={() => navigate('/account/rooms', { replace: true })} />
+            <AuthForm onSignedIn={() => navigate(next ?? '/account/rooms', { replace: true })} />
           </>
         ) : (
-          <SignedInSummary username={username} />
+          <SignedInSummary username={username} next={next} />
         )}
       </div>
     </CenteredPage>
   );
 }
 
-function SignedInSummary({ username }: { username: string }) {
+function SignedInSummary({ username, next }: { username: string; next: string | null }) {
   const [error, setError] = useState<string | null>(null);
   const leave = async () => {
     setError(null);
@@ -66,6 +79,11 @@ function SignedInSummary({ username }: { username: string }) {
         Signed in as <strong>{username}</strong>.
       </p>
       <ul className="account-links">
+        {next === '/admin' && (
+          <li>
+            <Link href="/admin">Back to the admin page</Link>
+          </li>
+        )}
         <li>
           <Link href="/account/rooms">My rooms</Link>
         </li>

@@ -1,13 +1,23 @@
-import { useCallback, useState } from 'react';
-import type { AdminRoom, AdminRoomDetail } from '../../../protocol/admin.js';
+import { useCallback, useEffect, useState } from 'react';
+import type { AdminIdentity, AdminRoom, AdminRoomDetail } from '../../../protocol/admin.js';
 import type { MemberPresence } from '../../../protocol/members.js';
+import { CenteredPage } from '../../components/CenteredPage.js';
 import { Link } from '../../components/Link.js';
 import { Logo } from '../../components/Logo.js';
 import { ApiError } from '../../lib/api.js';
 import { describeError } from '../../lib/errorMessages.js';
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js';
 import '../../styles/admin.css';
-import { cancelDelete, deleteRoom, fetchRoom, kickMember } from './adminApi.js';
+// Signing out of an admin account is the account's own sign-out.
+import { signOut as signOutAccount } from '../account/signedIn.js';
+import {
+  cancelDelete,
+  deleteRoom,
+  fetchIdentity,
+  fetchRoom,
+  kickMember,
+  type AdminAuth,
+} from './adminApi.js';
 import { forgetAdminToken, loadAdminToken, saveAdminToken } from './adminToken.js';
 import { AdminSignIn } from './AdminSignIn.js';
 import { DeleteRoomDialog } from './DeleteRoomDialog.js';
@@ -19,31 +29,87 @@ import { StatsPanel } from './StatsPanel.js';
 import { LOG_INTERVAL_MS, useAdminLive } from './useAdminLive.js';
 import { usePolling } from './usePolling.js';
 
-/** `/admin`: sign in with the admin token, then watch and act on the server's rooms. */
+/** Who the page is signed in as, and how it proves it on each request. */
+interface AdminSession {
+  /** Kept for the life of the session: the polls depend on its identity. */
+  auth: AdminAuth;
+  identity: AdminIdentity;
+}
+
+type PageState =
+  | { phase: 'checking' }
+  | { phase: 'signed-out'; notice: string | null; signedInAccount: boolean }
+  | { phase: 'signed-in'; session: AdminSession };
+
+const NOT_AN_ADMIN =
+  'This browser is signed in with an account that is not an administrator. Sign in with the ' +
+  'admin token, or ask the server’s operator to run “roomkit admin grant <username>”.';
+
+/**
+ * `/admin`: signed in with the admin token this tab kept, else with the browser's admin account,
+ * else the sign-in; then watch and act on the server's rooms (a viewer only watches).
+ */
 export function AdminPage() {
   useDocumentTitle('Admin');
-  const [token, setToken] = useState(loadAdminToken);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [state, setState] = useState<PageState>({ phase: 'checking' });
 
-  const signOut = useCallback((why: string | null) => {
-    forgetAdminToken();
-    setToken(null);
-    setNotice(why);
+  useEffect(() => {
+    let current = true;
+    void resume().then((next) => {
+      if (current) setState(next);
+    });
+    return () => {
+      current = false;
+    };
   }, []);
 
-  if (token === null) {
+  const signOut = useCallback((notice: string | null, signedInAccount = false) => {
+    forgetAdminToken();
+    setState({ phase: 'signed-out', notice, signedInAccount });
+  }, []);
+
+  if (state.phase === 'checking') {
+    return (
+      <CenteredPage>
+        <h1>Admin</h1>
+        <p role="status">Checking who you are…</p>
+      </CenteredPage>
+    );
+  }
+  if (state.phase === 'signed-out') {
     return (
       <AdminSignIn
-        notice={notice}
-        onSignedIn={(entered) => {
-          saveAdminToken(entered);
-          setNotice(null);
-          setToken(entered);
+        notice={state.notice}
+        signedInAccount={state.signedInAccount}
+        onSignedIn={(token, identity) => {
+          saveAdminToken(token);
+          setState({ phase: 'signed-in', session: { auth: { via: 'token', token }, identity } });
         }}
       />
     );
   }
-  return <AdminDashboard token={token} onSignOut={signOut} />;
+  return <AdminDashboard session={state.session} onSignOut={signOut} />;
+}
+
+/** Where the page starts: the token this tab kept, else the browser's admin account. */
+async function resume(): Promise<PageState> {
+  const token = loadAdminToken();
+  const auth: AdminAuth = token === null ? { via: 'account' } : { via: 'token', token };
+  try {
+    return { phase: 'signed-in', session: { auth, identity: await fetchIdentity(auth) } };
+  } catch (failure) {
+    const code = failure instanceof ApiError ? failure.code : null;
+    if (auth.via === 'token') {
+      if (code === 'unauthorized') forgetAdminToken();
+      return code === 'unauthorized' ? resume() : signedOut(describeError(failure));
+    }
+    if (code === 'forbidden') return signedOut(NOT_AN_ADMIN, true);
+    return signedOut(code === 'unauthorized' ? null : describeError(failure));
+  }
+}
+
+function signedOut(notice: string | null, signedInAccount = false): PageState {
+  return { phase: 'signed-out', notice, signedInAccount };
 }
 
 type Pending =
@@ -51,25 +117,34 @@ type Pending =
   | { kind: 'kick'; member: MemberPresence; roomId: string; roomName: string };
 
 function AdminDashboard({
-  token,
+  session,
   onSignOut,
 }: {
-  token: string;
-  onSignOut: (why: string | null) => void;
+  session: AdminSession;
+  onSignOut: (notice: string | null, signedInAccount?: boolean) => void;
 }) {
+  const { auth, identity } = session;
   const refused = useCallback(
-    () => onSignOut('The server no longer accepts that token. Sign in again.'),
-    [onSignOut],
+    (error: ApiError) => {
+      if (auth.via === 'token') {
+        onSignOut('The server no longer accepts that token. Sign in again.');
+      } else if (error.code === 'forbidden') {
+        onSignOut('This account is no longer an administrator.', true);
+      } else {
+        onSignOut('Your account’s session ended. Sign in again.');
+      }
+    },
+    [auth, onSignOut],
   );
-  const live = useAdminLive(token, refused);
+  const live = useAdminLive(auth, refused);
   const [pending, setPending] = useState<Pending | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
-  const members = useOpenRoom(token);
+  const members = useOpenRoom(auth);
 
   const cancel = async (room: AdminRoom) => {
     setActionError(null);
     try {
-      await cancelDelete(token, room.id);
+      await cancelDelete(auth, room.id);
     } catch (failure) {
       // The countdown ended meanwhile, or was cancelled elsewhere: the refresh shows which.
       if (!(failure instanceof ApiError && failure.code === 'not_found')) {
@@ -79,6 +154,18 @@ function AdminDashboard({
     await live.refresh();
   };
 
+  const operator = identity.role === 'operator';
+  const signOut = async () => {
+    if (auth.via === 'token') return onSignOut(null);
+    setActionError(null);
+    try {
+      await signOutAccount();
+      onSignOut(null);
+    } catch (failure) {
+      setActionError(describeError(failure));
+    }
+  };
+
   return (
     <div className="admin-page">
       <header className="admin-header">
@@ -86,7 +173,8 @@ function AdminDashboard({
           <Logo /> Roomkit
         </Link>
         <h1>Admin</h1>
-        <button type="button" className="small" onClick={() => onSignOut(null)}>
+        <p className="admin-who">{whoLine(identity)}</p>
+        <button type="button" className="small" onClick={() => void signOut()}>
           Sign out
         </button>
       </header>
@@ -112,18 +200,25 @@ function AdminDashboard({
             now={live.roomsAt}
             openRoomId={members.roomId}
             onOpen={members.open}
-            onDelete={(room) => setPending({ kind: 'delete', room })}
-            onCancelDelete={(room) => void cancel(room)}
+            {...(operator && {
+              actions: {
+                onDelete: (room) => setPending({ kind: 'delete', room }),
+                onCancelDelete: (room) => void cancel(room),
+              },
+            })}
           />
         )}
         {members.roomId !== null && (
           <RoomMembers
             detail={members.detail}
             error={members.error}
-            onKick={(member) => {
-              const { room } = members.detail ?? {};
-              if (room) setPending({ kind: 'kick', member, roomId: room.id, roomName: room.name });
-            }}
+            {...(operator && {
+              onKick: (member: MemberPresence) => {
+                const { room } = members.detail ?? {};
+                if (room)
+                  setPending({ kind: 'kick', member, roomId: room.id, roomName: room.name });
+              },
+            })}
             onClose={() => members.open(null)}
           />
         )}
@@ -135,7 +230,7 @@ function AdminDashboard({
           room={pending.room}
           onCancel={() => setPending(null)}
           onDelete={async (grace) => {
-            await deleteRoom(token, pending.room.id, grace);
+            await deleteRoom(auth, pending.room.id, grace);
             setPending(null);
             if (grace === 0 && members.roomId === pending.room.id) members.open(null);
             await live.refresh();
@@ -148,7 +243,7 @@ function AdminDashboard({
           roomName={pending.roomName}
           onCancel={() => setPending(null)}
           onKick={async (ban) => {
-            await kickMember(token, pending.roomId, pending.member.id, ban);
+            await kickMember(auth, pending.roomId, pending.member.id, ban);
             setPending(null);
             await Promise.all([members.reload(), live.refresh()]);
           }}
@@ -158,11 +253,19 @@ function AdminDashboard({
   );
 }
 
+/** "Signed in with the admin token", or the account's name and what its role allows. */
+function whoLine({ actor, role, via }: AdminIdentity): string {
+  if (via === 'token') return 'Signed in with the admin token';
+  return role === 'operator'
+    ? `Signed in as ${actor}`
+    : `Signed in as ${actor} (viewer: read only)`;
+}
+
 /**
  * The room opened from table "Rooms" and its members, refreshed with the logs (every few
  * seconds) and after a kick.
  */
-function useOpenRoom(token: string) {
+function useOpenRoom(auth: AdminAuth) {
   const [roomId, setRoomId] = useState<string | null>(null);
   const [detail, setDetail] = useState<AdminRoomDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -170,14 +273,14 @@ function useOpenRoom(token: string) {
   const load = useCallback(
     async (id: string) => {
       try {
-        const next = await fetchRoom(token, id);
+        const next = await fetchRoom(auth, id);
         setDetail(next);
         setError(null);
       } catch (failure) {
         setError(describeError(failure, { not_found: 'This room no longer exists.' }));
       }
     },
-    [token],
+    [auth],
   );
 
   usePolling(

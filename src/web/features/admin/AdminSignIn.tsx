@@ -1,7 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
+import type { AdminIdentity } from '../../../protocol/admin.js';
 import { CenteredPage } from '../../components/CenteredPage.js';
+import { Link } from '../../components/Link.js';
 import { describeError } from '../../lib/errorMessages.js';
-import { fetchStats } from './adminApi.js';
+import { fetchIdentity } from './adminApi.js';
 
 /** What a refused sign-in means, by the error's code. */
 const refusals = {
@@ -10,16 +12,23 @@ const refusals = {
   forbidden: 'That token may not use the admin page.',
 } as const;
 
+/** Where the account sign-in sends the browser back to once signed in. */
+export const ACCOUNT_SIGN_IN_HREF = '/account?next=/admin';
+
 /**
- * Asks for the operator's admin token and checks it with one `GET /api/admin/stats` before
- * keeping it, so a wrong token is said at once rather than by an empty page.
+ * Asks for the operator's admin token and checks it with one `GET /api/admin/me` before keeping
+ * it, so a wrong token is said at once rather than by an empty page. A browser not signed in
+ * with an account is also offered the account sign-in: an admin account needs no token.
  */
 export function AdminSignIn({
   notice,
+  signedInAccount,
   onSignedIn,
 }: {
   notice: string | null;
-  onSignedIn: (token: string) => void;
+  /** Whether this browser is signed in with an account (one without an admin role). */
+  signedInAccount: boolean;
+  onSignedIn: (token: string, identity: AdminIdentity) => void;
 }) {
   const [token, setToken] = useState('');
   const [checking, setChecking] = useState(false);
@@ -37,8 +46,7 @@ export function AdminSignIn({
     setChecking(true);
     setError(null);
     try {
-      await fetchStats(entered);
-      onSignedIn(entered);
+      onSignedIn(entered, await fetchIdentity({ via: 'token', token: entered }));
     } catch (failure) {
       setError(describeError(failure, refusals));
       setChecking(false);
@@ -82,6 +90,12 @@ export function AdminSignIn({
         The token is the server's <code>ADMIN_TOKEN</code>. It is kept in this tab only, until you
         sign out or close it.
       </p>
+      {!signedInAccount && (
+        <p className="admin-hint">
+          An account the server's operator made an administrator needs no token:{' '}
+          <Link href={ACCOUNT_SIGN_IN_HREF}>sign in with your account</Link>.
+        </p>
+      )}
     </CenteredPage>
   );
 }

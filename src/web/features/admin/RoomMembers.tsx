@@ -2,7 +2,7 @@ import { useId } from 'react';
 import type { AdminRoomDetail } from '../../../protocol/admin.js';
 import type { MemberPresence } from '../../../protocol/members.js';
 
-/** The members of the room opened in table "Rooms", each with "Kick". */
+/** The members of the room opened in table "Rooms", each with "Kick" for an operator. */
 export function RoomMembers({
   detail,
   error,
@@ -11,7 +11,8 @@ export function RoomMembers({
 }: {
   detail: AdminRoomDetail | null;
   error: string | null;
-  onKick: (member: MemberPresence) => void;
+  /** Absent for a viewer, who may not kick. */
+  onKick?: (member: MemberPresence) => void;
   onClose: () => void;
 }) {
   const headingId = useId();
@@ -40,9 +41,11 @@ export function RoomMembers({
               <span className="member-meta">
                 {member.role} · {member.online ? 'online' : 'offline'}
               </span>
-              <button type="button" className="small" onClick={() => onKick(member)}>
-                Kick
-              </button>
+              {onKick && (
+                <button type="button" className="small" onClick={() => onKick(member)}>
+                  Kick
+                </button>
+              )}
             </li>
           ))}
         </ul>

@@ -25,26 +25,31 @@ const columns: { column: RoomColumn; label: string; numeric?: boolean }[] = [
   { column: 'expires', label: 'Expires' },
 ];
 
+/** What an operator may do to a room from its row. */
+export interface RoomActions {
+  onDelete: (room: AdminRoom) => void;
+  onCancelDelete: (room: AdminRoom) => void;
+}
+
 /**
  * Table "Rooms" (API.md, "Web client"): every room, searchable by name or code, sortable by any
  * column. A room's name opens its members; "Delete" asks first, and while a delete counts down
- * the row says so and offers "Cancel delete".
+ * the row says so and offers "Cancel delete". Without `actions` (a viewer) it only shows.
  */
 export function RoomsTable({
   rooms,
   now,
   openRoomId,
   onOpen,
-  onDelete,
-  onCancelDelete,
+  actions,
 }: {
   rooms: readonly AdminRoom[];
   /** When the rooms were fetched (ms): what the countdowns count from. */
   now: number;
   openRoomId: string | null;
   onOpen: (roomId: string | null) => void;
-  onDelete: (room: AdminRoom) => void;
-  onCancelDelete: (room: AdminRoom) => void;
+  /** "Delete" and "Cancel delete", for an operator. */
+  actions?: RoomActions;
 }) {
   const [sort, setSort] = useState<RoomSort>(DEFAULT_ROOM_SORT);
   const [query, setQuery] = useState('');
@@ -105,8 +110,10 @@ export function RoomsTable({
                 now={now}
                 open={room.id === openRoomId}
                 onOpen={() => onOpen(room.id === openRoomId ? null : room.id)}
-                onDelete={() => onDelete(room)}
-                onCancelDelete={() => onCancelDelete(room)}
+                {...(actions && {
+                  onDelete: () => actions.onDelete(room),
+                  onCancelDelete: () => actions.onCancelDelete(room),
+                })}
               />
             ))}
           </tbody>
@@ -133,8 +140,8 @@ function RoomRow({
   now: number;
   open: boolean;
   onOpen: () => void;
-  onDelete: () => void;
-  onCancelDelete: () => void;
+  onDelete?: () => void;
+  onCancelDelete?: () => void;
 }) {
   const closingIn = closingInSeconds(room.closingAt, now);
   return (
@@ -163,15 +170,19 @@ function RoomRow({
       <td>
         <div className="row-actions">
           {closingIn === null ? (
-            <button type="button" className="small" onClick={onDelete}>
-              Delete
-            </button>
+            onDelete && (
+              <button type="button" className="small" onClick={onDelete}>
+                Delete
+              </button>
+            )
           ) : (
             <>
               <span className="closing-in">closing in {closingIn} s</span>
-              <button type="button" className="small" onClick={onCancelDelete}>
-                Cancel delete
-              </button>
+              {onCancelDelete && (
+                <button type="button" className="small" onClick={onCancelDelete}>
+                  Cancel delete
+                </button>
+              )}
             </>
           )}
         </div>

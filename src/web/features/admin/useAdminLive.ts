@@ -1,7 +1,7 @@
 import { useCallback, useState } from 'react';
 import type { AdminExecRun, AdminRoom, AdminStats, AuditEntry } from '../../../protocol/admin.js';
 import { ApiError } from '../../lib/api.js';
-import { fetchAudit, fetchExecRuns, fetchRooms, fetchStats } from './adminApi.js';
+import { fetchAudit, fetchExecRuns, fetchRooms, fetchStats, type AdminAuth } from './adminApi.js';
 import { EMPTY_HISTORY, recordStats, type StatsHistory } from './statsHistory.js';
 import { usePolling } from './usePolling.js';
 
@@ -30,10 +30,11 @@ function isAbort(error: unknown): boolean {
 
 /**
  * What the admin page shows, polled rather than pushed: an operator watching many rooms should
- * cost the server a request a second, not a copy of every room's traffic. A refused token (401)
- * ends the session through `onRefused`.
+ * cost the server a request a second, not a copy of every room's traffic. Credentials the server
+ * no longer takes (401; 403 for an account whose role was revoked) end the page's session through
+ * `onRefused`. `auth` must keep its identity between renders.
  */
-export function useAdminLive(token: string, onRefused: () => void): AdminLive {
+export function useAdminLive(auth: AdminAuth, onRefused: (why: ApiError) => void): AdminLive {
   const [stats, setStats] = useState<AdminStats | null>(null);
   const [rooms, setRooms] = useState<{ list: AdminRoom[]; at: number } | null>(null);
   const [history, setHistory] = useState<StatsHistory>(EMPTY_HISTORY);
@@ -44,7 +45,11 @@ export function useAdminLive(token: string, onRefused: () => void): AdminLive {
   const failed = useCallback(
     (error: unknown) => {
       if (isAbort(error)) return;
-      if (error instanceof ApiError && error.code === 'unauthorized') onRefused();
+      if (
+        error instanceof ApiError &&
+        (error.code === 'unauthorized' || error.code === 'forbidden')
+      )
+        onRefused(error);
       else setFailure(error);
     },
     [onRefused],
@@ -53,8 +58,8 @@ export function useAdminLive(token: string, onRefused: () => void): AdminLive {
   usePolling(async (signal) => {
     try {
       const [nextStats, nextRooms] = await Promise.all([
-        fetchStats(token, signal),
-        fetchRooms(token, signal),
+        fetchStats(auth, signal),
+        fetchRooms(auth, signal),
       ]);
       setStats(nextStats);
       setRooms({ list: nextRooms, at: Date.now() });
@@ -66,10 +71,10 @@ export function useAdminLive(token: string, onRefused: () => void): AdminLive {
   }, LIVE_INTERVAL_MS);
 
   const loadLogs = useCallback(async () => {
-    const [entries, executions] = await Promise.all([fetchAudit(token), fetchExecRuns(token)]);
+    const [entries, executions] = await Promise.all([fetchAudit(auth), fetchExecRuns(auth)]);
     setAudit(entries);
     setRuns(executions);
-  }, [token]);
+  }, [auth]);
 
   usePolling(async () => {
     try {
@@ -81,12 +86,12 @@ export function useAdminLive(token: string, onRefused: () => void): AdminLive {
 
   const refresh = useCallback(async () => {
     try {
-      const [nextRooms] = await Promise.all([fetchRooms(token), loadLogs()]);
+      const [nextRooms] = await Promise.all([fetchRooms(auth), loadLogs()]);
       setRooms({ list: nextRooms, at: Date.now() });
     } catch (error) {
       failed(error);
     }
-  }, [token, loadLogs, failed]);
+  }, [auth, loadLogs, failed]);
 
   return {
     stats,
