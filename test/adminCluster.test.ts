@@ -1,7 +1,8 @@
 /**
  * Administration across two instances over Redis (API.md, "Admin"): a delete countdown runs once,
  * wherever it was asked for, reaches members on either instance and is cancelled from either; a
- * kick on one closes the member's connections on the other, whose joins honour the ban.
+ * kick on one closes the member's connections on the other, whose joins honour the ban;
+ * connections and exec queues are counted over both instances, from either.
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/server/core/Clock.js';
@@ -72,6 +73,45 @@ describe.skipIf(lacks('postgres', 'redis'))('administration over two instances',
       'room.delete',
       'room.delete',
     ]);
+  });
+
+  it('counts the connections of both instances, from either', async () => {
+    const a = await startServer(clusterEnv());
+    const b = await startServer(clusterEnv());
+    const { room, ada, grace } = await roomAcross(a, b);
+    const adaOnA = await connectWithState(a, ada.token);
+    const graceOnB = await connectWithState(b, grace.token);
+    const stream = openEvents(b, room.id, grace.token);
+    await stream.opened;
+
+    const counted = (server: typeof a, socket: number, sse: number) =>
+      waitFor(
+        async () => {
+          const stats = await api(server, 'GET', '/api/admin/stats', { token: ADMIN_TOKEN });
+          const rooms = await api(server, 'GET', '/api/admin/rooms', { token: ADMIN_TOKEN });
+          const want = { socket, sse, collab: 0 };
+          return (
+            JSON.stringify(stats.body.connectionsByTransport) === JSON.stringify(want) &&
+            stats.body.connections === socket + sse &&
+            JSON.stringify(rooms.body.rooms[0].connections) === JSON.stringify(want)
+          );
+        },
+        5000,
+        `${socket} sockets and ${sse} streams counted`,
+      );
+    await counted(a, 2, 1);
+    await counted(b, 2, 1);
+    const stats = await api(a, 'GET', '/api/admin/stats', { token: ADMIN_TOKEN });
+    expect(stats.body.exec).toEqual({ running: 0, queued: 0 });
+
+    // A closed connection stops counting at B's next report; a stopped instance at once.
+    graceOnB.socket.disconnect();
+    await counted(a, 1, 1);
+    await b.close();
+    await counted(a, 1, 0);
+    // Stopping B said goodbye to B's clients only: Ada on A stays, and is told nothing.
+    expect(adaOnA.socket.connected).toBe(true);
+    expect(named(adaOnA, 'room:closing')).toEqual([]);
   });
 
   it('kicks a member connected to the other instance, whose joins there honour the ban', async () => {

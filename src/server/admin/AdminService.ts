@@ -11,9 +11,10 @@ import type { ExpiringKeys } from '../core/ExpiringKeys.js';
 import { roomView } from '../core/presenters.js';
 import type { Services } from '../kernel/services.js';
 import type { RoomRecord } from '../storage/records.js';
-import type { ConnectionCounts, LiveConnections } from '../transport/LiveConnections.js';
+import type { ConnectionCounts } from '../transport/LiveConnections.js';
 import type { AdminPrincipal } from '../http/auth/principal.js';
 import { CloseCountdowns } from './CloseCountdowns.js';
+import type { DeploymentFigures } from './DeploymentFigures.js';
 import { EventRates } from './EventRates.js';
 
 const banKey = (roomId: string, memberId: string) => `admin-ban:${roomId}:${memberId}`;
@@ -34,7 +35,8 @@ export class AdminService {
 
   constructor(
     private readonly ctx: RoomkitContext,
-    private readonly live: LiveConnections,
+    /** Connections and exec queues, summed over every instance. */
+    private readonly figures: DeploymentFigures,
     private readonly exec: Pick<Services['exec'], 'load' | 'recentRuns'>,
     /** Shared by every instance in multi-instance mode: bans and countdown marks. */
     private readonly keys: ExpiringKeys,
@@ -57,7 +59,7 @@ export class AdminService {
   }
 
   async rooms(): Promise<AdminRoom[]> {
-    const connections = this.live.countsByRoom();
+    const { connections } = await this.figures.read();
     const rooms = await this.ctx.stores.rooms.listRooms();
     const views = await Promise.all(rooms.map((room) => this.roomSummary(room, connections)));
     return views.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -65,8 +67,9 @@ export class AdminService {
 
   async room(roomId: string): Promise<AdminRoomDetail> {
     const room = await this.ctx.rooms.getLiveRoom(roomId);
+    const { connections } = await this.figures.read();
     const [summary, members] = await Promise.all([
-      this.roomSummary(room, this.live.countsByRoom()),
+      this.roomSummary(room, connections),
       this.ctx.rooms.membersWithPresence(room.id),
     ]);
     return { room: summary, members };
@@ -76,8 +79,9 @@ export class AdminService {
     const { stores, presence, accountant, clock } = this.ctx;
     const rooms = await stores.rooms.listRooms();
     const online = await Promise.all(rooms.map((room) => presence.online(room.id)));
+    const figures = await this.figures.read();
     const byTransport = noConnections();
-    for (const counts of this.live.countsByRoom().values()) {
+    for (const counts of figures.connections.values()) {
       byTransport.socket += counts.socket;
       byTransport.sse += counts.sse;
       byTransport.collab += counts.collab;
@@ -92,7 +96,7 @@ export class AdminService {
       memory: { level, usedBytes, budgetBytes },
       uptimeSeconds: Math.floor((clock.now() - this.startedAt) / 1000),
       rates: this.rates.rates(),
-      exec: this.exec.load(),
+      exec: figures.exec,
     };
   }
 
@@ -141,9 +145,10 @@ export class AdminService {
     return runs.map(({ createdAt, ...run }) => ({ ...run, at: iso(createdAt) }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.countdowns.close();
     this.rates.close();
+    await this.figures.close();
   }
 
   private async roomSummary(

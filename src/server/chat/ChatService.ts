@@ -25,8 +25,8 @@ export class ChatService {
       await this.system(room.id, `${member.displayName} joined`);
       await this.markRead(room.id, member.id);
     });
-    // While online a member sees every message: what they have read moves at both ends.
-    ctx.rooms.on('online', (room, member) => this.markRead(room.id, member.id));
+    // While online a member sees every message, and is counted as having none unread: what they
+    // have read is kept when they go (and when they join), off the path of a connection opening.
     ctx.rooms.on('offline', (room, member) => this.markRead(room.id, member.id));
     ctx.rooms.on('left', (room, member) => this.system(room.id, `${member.displayName} left`));
     ctx.rooms.ownData('chat', (roomId) => ctx.stores.messages.deleteRoom(roomId));

@@ -4,6 +4,7 @@ import { ConfigError } from '../config.js';
 import { randomId } from '../core/ids.js';
 import { RedisChannel } from './RedisChannel.js';
 import { RedisExpiringKeys } from './RedisExpiringKeys.js';
+import { RedisInstanceReports } from './RedisInstanceReports.js';
 import { RedisPresence } from './RedisPresence.js';
 
 export interface Cluster {
@@ -16,6 +17,8 @@ export interface Cluster {
   redis: Redis;
   /** Expiring keys every instance sees (dropped recovery sessions). */
   keys: RedisExpiringKeys;
+  /** Each instance's figures of itself, read by the others (admin connection counts). */
+  reports: RedisInstanceReports;
   /** For /readyz: resolves while Redis answers. */
   check: (signal: AbortSignal) => Promise<void>;
   close(): Promise<void>;
@@ -88,6 +91,7 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
     }),
     redis: commands,
     keys: new RedisExpiringKeys(commands, prefix),
+    reports: new RedisInstanceReports(commands, prefix, instanceId),
     check: async () => {
       await commands.ping();
     },

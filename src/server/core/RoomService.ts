@@ -75,8 +75,6 @@ export interface RoomServiceOptions {
 export interface RoomHooks {
   joined: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
   left: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
-  /** The member's first live connection opened (on any instance): they see the room now. */
-  online: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
   /** The member's last live connection closed (on every instance). */
   offline: (room: RoomRecord, member: MemberRecord) => void | Promise<void>;
   /**
@@ -131,7 +129,6 @@ export class RoomService {
   private readonly hooks: { [K in keyof RoomHooks]: RoomHooks[K][] } = {
     joined: [],
     left: [],
-    online: [],
     offline: [],
     closing: [],
     closed: [],
@@ -494,10 +491,7 @@ export class RoomService {
     const wasOccupied = await this.presence.isOccupied(room.id);
     const cameOnline = await this.presence.connect(room.id, member.id);
     if (!wasOccupied) await this.stores.rooms.updateRoom(room.id, { emptySince: null });
-    if (cameOnline) {
-      await this.runHooks('online', room, member);
-      await this.publishPresence(room.id);
-    }
+    if (cameOnline) await this.publishPresence(room.id);
     let released = false;
     return async () => {
       if (released) return;

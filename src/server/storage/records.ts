@@ -25,8 +25,8 @@ export interface MemberRecord {
   role: Role;
   joinedAt: number;
   /**
-   * The last message seq the member has seen: set when they come online and when they go
-   * offline (while online they see every message). Unset until the first time.
+   * The last message seq the member has seen: set when they join and when their last connection
+   * closes (while online they see every message). Unset in rows from before it was kept.
    */
   readSeq?: number;
   /** The account this member is, when it joined signed in; absent for a guest. */

@@ -154,8 +154,10 @@ export class SocketGateway {
         ? Promise.resolve()
         : new Promise<void>((resolve) => conn.once('close', () => resolve())),
     );
-    this.io.emit('room:closing', { secondsLeft: 0, reason: 'server_shutdown' });
-    this.io.disconnectSockets(true);
+    // This instance's clients only: with the Redis adapter a plain broadcast would reach (and
+    // disconnect) every instance's, and a rolling restart would drop the whole deployment.
+    this.io.local.emit('room:closing', { secondsLeft: 0, reason: 'server_shutdown' });
+    this.io.local.disconnectSockets(true);
     // The goodbye packets are queued behind whatever each transport is still sending; closing
     // the engine at once would cut them off, so give them a moment to go out.
     let timer: NodeJS.Timeout | undefined;
