@@ -91,6 +91,12 @@ async function main(): Promise<void> {
       }
       console.log(`   (${((performance.now() - t) / 1000).toFixed(1)} s)`);
     }
+    try {
+      await suite.close?.(ctx);
+    } catch (error) {
+      console.error(error);
+      failed.push(suite.name);
+    }
     if (quick || blocks.length === 0) continue;
     await writeResults({ suite: suite.name, intro: suite.intro, blocks });
     console.log(`wrote ${blocks.map((b) => b.id).join(', ')} to ${BENCHMARKS_MD}`);

@@ -28,8 +28,9 @@ function authCookie(response: Response): string {
 async function postAuth(base: string, path: string, body: unknown, cookie?: string) {
   return fetch(`${base}${path}`, {
     method: 'POST',
+    // Fastify refuses a JSON content type with an empty body.
     headers: {
-      'content-type': 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...(cookie === undefined ? {} : { cookie }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -7,17 +7,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { defaultHasherCapacity, OWASP_MINIMUM } from '../../src/server/accounts/passwords.js';
-import { sleep, type BenchBlock, type BenchContext, type Benchmark } from '../lib/bench.js';
+import { sleep, type BenchBlock, type Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
-import { startServers, type ServerHandle } from '../lib/servers.js';
+import type { ServerHandle } from '../lib/servers.js';
 import { concat, formatMs, formatRate, now, summarize } from '../lib/stats.js';
-import {
-  loginStatus,
-  PASSWORD,
-  register,
-  RELAXED_ACCOUNT_LIMITS,
-  USERNAME,
-} from './accountClient.js';
+import { loginStatus } from './accountClient.js';
+import type { AccountsContext } from './accountsContext.js';
 
 /** Roomkit's hashing cap: argon2id hashes computed at once. */
 export const CAP = defaultHasherCapacity.concurrent;
@@ -115,48 +110,33 @@ function addRound(totals: Totals, round: Round, windowMs: number): void {
   totals.latencies.push(round.latencies);
 }
 
-export const login: Benchmark = {
+export const login: Benchmark<AccountsContext> = {
   name: 'login',
   title: `Sign-in: POST /api/auth/login at the hashing cap (${CAP}) and at ${4 * CAP}`,
-  async run(ctx: BenchContext): Promise<BenchBlock[]> {
+  async run(ctx: AccountsContext): Promise<BenchBlock[]> {
     const rounds = ctx.quick ? 1 : 3;
-    const warmupMs = ctx.quick ? 300 : 1000;
-    const windowMs = ctx.quick ? 1000 : 5000;
+    const warmupMs = ctx.quick ? 200 : 1000;
+    const windowMs = ctx.quick ? 600 : 5000;
     const levels = [CAP, 4 * CAP];
-    const servers = await startServers([
-      { kind: 'roomkit', env: RELAXED_ACCOUNT_LIMITS },
-      {
-        kind: 'bare-login',
-        username: USERNAME,
-        password: PASSWORD,
-        ...OWASP_MINIMUM,
-        ...defaultHasherCapacity,
-      },
-    ]);
-    try {
-      const [roomkit, bare] = servers as [ServerHandle, ServerHandle];
-      await register(roomkit.url);
-      const sides: Side[] = [
-        { label: 'Roomkit', server: roomkit, totals: new Map() },
-        { label: 'bare Fastify + argon2', server: bare, totals: new Map() },
-      ];
-      for (const side of sides) for (const level of levels) side.totals.set(level, new Totals());
-      for (let r = 1; r <= rounds; r++) {
-        for (const level of levels) {
-          for (const side of sides) {
-            const result = await loginRound(side.server, level, warmupMs, windowMs);
-            addRound(side.totals.get(level) as Totals, result, windowMs);
-            const latency = summarize(result.latencies);
-            ctx.log(
-              `  round ${r} ${side.label}, ${level} at once: ${formatRate((result.logins / windowMs) * 1000)} logins/s, p50 ${formatMs(latency.p50)}, p99 ${formatMs(latency.p99)}, CPU ${(result.cpuMicros / result.logins / 1000).toFixed(1)} ms/login, ${result.failed} failed, client ELU ${result.elu.toFixed(2)}`,
-            );
-          }
+    const { roomkit, bare } = await ctx.signInServers();
+    const sides: Side[] = [
+      { label: 'Roomkit', server: roomkit, totals: new Map() },
+      { label: 'bare Fastify + argon2', server: bare, totals: new Map() },
+    ];
+    for (const side of sides) for (const level of levels) side.totals.set(level, new Totals());
+    for (let r = 1; r <= rounds; r++) {
+      for (const level of levels) {
+        for (const side of sides) {
+          const result = await loginRound(side.server, level, warmupMs, windowMs);
+          addRound(side.totals.get(level) as Totals, result, windowMs);
+          const latency = summarize(result.latencies);
+          ctx.log(
+            `  round ${r} ${side.label}, ${level} at once: ${formatRate((result.logins / windowMs) * 1000)} logins/s, p50 ${formatMs(latency.p50)}, p99 ${formatMs(latency.p99)}, CPU ${(result.cpuMicros / result.logins / 1000).toFixed(1)} ms/login, ${result.failed} failed, client ELU ${result.elu.toFixed(2)}`,
+          );
         }
       }
-      return [loginBlock(sides, levels, { rounds, warmupMs, windowMs })];
-    } finally {
-      for (const server of servers) await server.stop();
     }
+    return [loginBlock(sides, levels, { rounds, warmupMs, windowMs })];
   },
 };
 
