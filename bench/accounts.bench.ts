@@ -21,8 +21,8 @@ out ends a session's connections on every instance. Roomkit runs in child proces
 the limiter; the clients are fetch, socket.io-client, eventsource and y-websocket in the
 benchmark process.
 
-A sign-in is one argon2id verification (OWASP's minimum: 19 MiB, 2 passes), tens of milliseconds
-of a CPU by design, and around it Roomkit reads the account, counts the attempt against two
+A sign-in is one argon2id verification (OWASP's minimum: 19 MiB, 2 passes), some 20 ms of a CPU
+here by design, and around it Roomkit reads the account, counts the attempt against two
 limits, stores a session and signs its cookie: microseconds. So against a bare route that only
 verifies the same hash under the same cap, **Roomkit should stay within 1.3× in CPU per login
 and p99 latency**: the hash is most of the work, and 30 % leaves room for the rest and for the

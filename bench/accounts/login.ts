@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { defaultHasherCapacity, OWASP_MINIMUM } from '../../src/server/accounts/passwords.js';
 import { sleep, type BenchBlock, type Benchmark } from '../lib/bench.js';
-import { runLine, table } from '../lib/report.js';
+import { joinParagraphs, runLine, table } from '../lib/report.js';
 import type { ServerHandle } from '../lib/servers.js';
 import { concat, formatMs, formatRate, now, summarize } from '../lib/stats.js';
 import { loginStatus } from './accountClient.js';
@@ -205,11 +205,11 @@ by the sign-ins answered in it.
 ${table(['server', 'at once', 'logins/s', 'p50', 'p99', 'CPU / login', 'failed', 'client ELU'], rows)}
 
 **Goal: Roomkit ≤ ${GOAL}× the bare route in CPU per login and p99** — ${held ? '**held**' : '**missed**'}: ${bars
-    .map((bar) => `${bar.label} ${bar.ratio.toFixed(2)}×`)
-    .join(', ')}.`;
+    .map((bar) => `${bar.label}: ${bar.ratio.toFixed(2)}×`)
+    .join('; ')}.`;
   return {
     id: 'accounts:login',
-    markdown,
+    markdown: joinParagraphs(markdown),
     chart: {
       title: 'Sign-in vs a bare argon2 route',
       metric: 'Roomkit ÷ bare Fastify + @node-rs/argon2, same hash, same cap',

@@ -7,7 +7,7 @@
  */
 import { defaultHasherCapacity, OWASP_MINIMUM } from '../../src/server/accounts/passwords.js';
 import { sleep, type BenchBlock, type Benchmark } from '../lib/bench.js';
-import { runLine, table } from '../lib/report.js';
+import { joinParagraphs, runLine, table } from '../lib/report.js';
 import { startServer, type ServerHandle } from '../lib/servers.js';
 import { formatBytes } from '../lib/stats.js';
 import { loginStatus } from './accountClient.js';
@@ -119,6 +119,8 @@ function memoryBlock(sides: Side[], run: { rounds: number; settleMs: number }): 
   const [roomkit, capped, uncapped] = sides as [Side, Side, Side];
   const growth = (side: Side) => side.peak - side.idle;
   const settledGrowth = (side: Side) => side.settled - side.idle;
+  const fromIdle = (bytes: number) =>
+    `${formatBytes(Math.abs(bytes))} ${bytes < 0 ? 'below' : 'above'} idle`;
   const answered = (side: Side) =>
     [...side.statuses]
       .sort((a, b) => a[0] - b[0])
@@ -150,6 +152,8 @@ function memoryBlock(sides: Side[], run: { rounds: number; settleMs: number }): 
     settledRss: side.settled,
     statuses: Object.fromEntries(side.statuses),
   });
+  const admitted = defaultHasherCapacity.concurrent + defaultHasherCapacity.queued;
+  const ratios = bars.map((bar) => `${bar.label}: ${bar.ratio.toFixed(2)}×`).join('; ');
   const markdown = `### Sign-in burst memory
 
 ${runLine()}
@@ -168,18 +172,15 @@ the queue.)
 
 ${table(['server', 'idle', 'peak', 'sampled peak', 'growth', 'settled', 'answers'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l'])}
 
-The cap and its queue hold ${defaultHasherCapacity.concurrent + defaultHasherCapacity.queued} sign-ins (${defaultHasherCapacity.concurrent} hashing, ${defaultHasherCapacity.queued} waiting); the rest of a burst is refused at once
-with 503 \`overloaded\` and \`Retry-After: 1\` (Roomkit, last burst: ${answered(roomkit)}; requests that arrive
-after the first answers find room, so more than ${defaultHasherCapacity.concurrent + defaultHasherCapacity.queued} succeed).
-**Goal: Roomkit's peak RSS growth ≤ ${GOAL}× the capped route's** — ${held ? '**held**' : '**missed**'}: ${bars
-    .map((bar) => `${bar.label.toLowerCase()} ${bar.ratio.toFixed(2)}×`)
-    .join(
-      ', ',
-    )}; without the cap the route grew by ${formatBytes(growth(uncapped))}. After settling, Roomkit was
-${formatBytes(settledGrowth(roomkit))} above idle and the capped route ${formatBytes(settledGrowth(capped))}: the hashes' memory goes back.`;
+The cap and its queue hold ${admitted} sign-ins (${defaultHasherCapacity.concurrent} hashing, ${defaultHasherCapacity.queued} waiting); the rest of a burst is refused at once
+with 503 \`overloaded\` and \`Retry-After: 1\` (Roomkit's last burst: ${answered(roomkit)}; a request that
+arrives after the first answers finds room, so a burst can see more than ${admitted} succeed).
+**Goal: Roomkit's peak RSS growth ≤ ${GOAL}× the capped route's** — ${held ? '**held**' : '**missed**'}: ${ratios};
+without the cap the route grew by ${formatBytes(growth(uncapped))}. After settling, Roomkit was ${fromIdle(settledGrowth(roomkit))}
+and the capped route ${fromIdle(settledGrowth(capped))}: the hashes' memory goes back.`;
   return {
     id: 'accounts:login-memory',
-    markdown,
+    markdown: joinParagraphs(markdown),
     chart: {
       title: `Memory under ${BURST} sign-ins at once`,
       metric: `RSS growth, Roomkit ÷ bare argon2 route with the same cap (${CAP})`,

@@ -10,7 +10,7 @@ import { EventSource } from 'eventsource';
 import type { Socket } from 'socket.io-client';
 import { openBacking } from '../cluster/clusterBacking.js';
 import { sleep, type BenchBlock, type Benchmark } from '../lib/bench.js';
-import { runLine, table } from '../lib/report.js';
+import { joinParagraphs, runLine, table } from '../lib/report.js';
 import { connect, postJson } from '../lib/roomkitClient.js';
 import { startServers, type ServerHandle } from '../lib/servers.js';
 import { formatMs, now, summarize } from '../lib/stats.js';
@@ -250,7 +250,7 @@ message of the same rounds, p50 ${formatMs(delivery.p50)}, is the time for anyth
 other).`;
   return {
     id: 'accounts:revocation',
-    markdown,
+    markdown: joinParagraphs(markdown),
     chart: {
       title: 'Sign-out across two instances vs the 1 s promise',
       metric: 'time to the last of six connections closed ÷ 1 s (absolute)',
