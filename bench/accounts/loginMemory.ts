@@ -63,7 +63,13 @@ async function burst(side: Side, size: number, settleMs: number): Promise<void> 
   side.statuses = new Map();
   for (const status of statuses) side.statuses.set(status, (side.statuses.get(status) ?? 0) + 1);
   await sleep(settleMs);
-  side.settled = rssOf(side.server).rss;
+  side.settled = await collectedRss(side.server);
+}
+
+/** RSS after a full garbage collection: what the process keeps, not garbage not yet collected. */
+async function collectedRss(server: ServerHandle): Promise<number> {
+  await server.stats({ gc: true });
+  return rssOf(server).rss;
 }
 
 function newSide(label: string, server: ServerHandle): Side {
@@ -95,7 +101,7 @@ export const loginMemory: Benchmark<AccountsContext> = {
     ];
     try {
       await sleep(settleMs);
-      for (const side of sides) side.idle = rssOf(side.server).rss;
+      for (const side of sides) side.idle = await collectedRss(side.server);
       for (let r = 1; r <= rounds; r++) {
         for (const side of sides) {
           await burst(side, size, settleMs);
@@ -161,9 +167,10 @@ ${runLine()}
 ${BURST} \`POST /api/auth/login\` with the right password sent at once (fetch, one connection
 each), ${run.rounds} burst${run.rounds === 1 ? '' : 's'} per server, in turn, ${run.settleMs / 1000} s apart. RSS is the server process's, read from
 \`/proc/<pid>/status\`: idle before the first burst (each server has hashed before: the
-bare routes at start, Roomkit at registration, and the capped ones through the sign-in benchmark,
-whose processes these are), the peak (VmHWM, reset before each burst; the highest of all bursts), the highest
-of samples every ${SAMPLE_MS} ms, and ${run.settleMs / 1000} s after the last burst. Growth is the peak less idle. One
+bare routes at start, Roomkit at registration; Roomkit and the capped route are the sign-in
+benchmark's processes, when it ran first), the peak (VmHWM, reset before each burst; the highest of all bursts), the highest
+of samples every ${SAMPLE_MS} ms, and ${run.settleMs / 1000} s after the last burst; idle and settled are read after a full
+garbage collection. Growth is the peak less idle. One
 argon2id hash takes ${formatBytes(HASH_BYTES)}, so the cap of ${CAP} bounds hashing at ${formatBytes(CAP * HASH_BYTES)}; the same
 route without the cap, on a libuv pool of ${UNCAPPED_POOL} threads (\`UV_THREADPOOL_SIZE\`), hashes the
 whole burst at once, up to ${formatBytes(BURST * HASH_BYTES)}. (On Node's default pool of 4 threads the pool alone
