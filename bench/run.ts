@@ -5,6 +5,7 @@
  * docs/benchmarks/ and its figures into bench/results/; `--quick` runs a short smoke pass and
  * writes nothing; `--redraw` draws the charts and the summary again from bench/results.
  */
+import { accountsSuite } from './accounts.bench.js';
 import { chatSuite } from './chat.bench.js';
 import { clusterSuite } from './cluster.bench.js';
 import { collabSuite } from './collab.bench.js';
@@ -24,6 +25,7 @@ const suites: Suite[] = [
   chatSuite,
   sseSuite,
   webSuite,
+  accountsSuite,
 ];
 
 function select(names: string[]): Map<Suite, Benchmark[]> {
@@ -88,6 +90,12 @@ async function main(): Promise<void> {
         failed.push(benchmark.name);
       }
       console.log(`   (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    }
+    try {
+      await suite.close?.(ctx);
+    } catch (error) {
+      console.error(error);
+      failed.push(suite.name);
     }
     if (quick || blocks.length === 0) continue;
     await writeResults({ suite: suite.name, intro: suite.intro, blocks });

@@ -9,7 +9,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RatioChart } from '../bench/lib/bench.js';
 import { meetsGoal, renderChart } from '../bench/lib/chart.js';
-import { redrawCharts, wrapProse, writeResults, type SuiteResults } from '../bench/lib/report.js';
+import {
+  joinParagraphs,
+  redrawCharts,
+  wrapProse,
+  writeResults,
+  type SuiteResults,
+} from '../bench/lib/report.js';
 
 const chart = (ratio: number): RatioChart => ({
   title: 'Fan-out <vs> "bare" & co',
@@ -185,5 +191,16 @@ describe('wrapProse', () => {
   it('changes nothing the second time', () => {
     const once = wrapProse(`_Run ${'on a machine, '.repeat(20)}._`, 50);
     expect(wrapProse(once, 50)).toBe(once);
+  });
+});
+
+describe('joinParagraphs', () => {
+  it('makes each paragraph one line and leaves tables, headings and lists as they are', () => {
+    const table = '| a | b |\n|---|---:|\n| x | 1 |';
+    const list = '- one\n  two';
+    const markdown = `### Heading\n\nA paragraph written\nacross three\nlines.\n\n${table}\n\n${list}`;
+    expect(joinParagraphs(markdown)).toBe(
+      `### Heading\n\nA paragraph written across three lines.\n\n${table}\n\n${list}`,
+    );
   });
 });

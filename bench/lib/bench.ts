@@ -52,6 +52,8 @@ export interface Suite<C extends BenchContext = BenchContext> {
   intro: string;
   benchmarks: Benchmark<C>[];
   prepare(ctx: BenchContext): Promise<C>;
+  /** Stops what `prepare` or the benchmarks left for one another, once they have all run. */
+  close?(ctx: C): Promise<void>;
 }
 
 /**

@@ -148,6 +148,22 @@ export function wrapProse(markdown: string, width = PROSE_WIDTH): string {
     .join('\n');
 }
 
+/**
+ * `markdown` with each paragraph written across several lines (figures interpolated into a
+ * template, so of uneven length) made one line, for wrapProse to break evenly. Blocks holding a
+ * table, heading, comment, image, fenced code or list are left as they are.
+ */
+export function joinParagraphs(markdown: string): string {
+  return markdown
+    .split(/\n{2,}/)
+    .map((block) =>
+      block.split('\n').some((line) => /^\s*(\||#|<!--|!\[|```|[-*+] |\d+\. )/.test(line))
+        ? block
+        : block.replace(/\s*\n\s*/g, ' '),
+    )
+    .join('\n\n');
+}
+
 /** A prose line's words, a code span (`a b`) counting as one. */
 function words(text: string): string[] {
   const result: string[] = [];

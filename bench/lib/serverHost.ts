@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { SharpOptions } from 'sharp';
 import { Server } from 'socket.io';
 import { WebSocketServer } from 'ws';
+import { startBareLogin } from '../baselines/argon2Login.js';
 import { startChatSocketIo } from '../baselines/chatSocketIo.js';
 import type * as AppModule from '../../src/server/app.js';
 import type * as ConfigModule from '../../src/server/config.js';
@@ -249,6 +250,8 @@ function start(spec: ServerSpec): Promise<Running> {
       return startBareSse();
     case 'bare-chat':
       return startChatSocketIo();
+    case 'bare-login':
+      return startBareLogin(spec);
   }
 }
 

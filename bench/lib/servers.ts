@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { BareLoginOptions } from '../baselines/argon2Login.js';
 
 export type ServerSpec =
   /** Roomkit itself: `buildApp(loadConfig(env), { limits: relaxed })` listening on 127.0.0.1:0. */
@@ -48,7 +49,12 @@ export type ServerSpec =
    * (bench/baselines/chatSocketIo.ts): the room comes from `auth: { room, name }`, nothing is
    * checked or stored.
    */
-  | { kind: 'bare-chat' };
+  | { kind: 'bare-chat' }
+  /**
+   * A bare Fastify sign-in route (bench/baselines/argon2Login.ts): @node-rs/argon2 verifying one
+   * account's password with Roomkit's hash parameters under the same cap and queue.
+   */
+  | ({ kind: 'bare-login' } & BareLoginOptions);
 
 export interface ServerStats {
   rss: number;
