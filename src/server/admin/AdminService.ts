@@ -14,7 +14,7 @@ import type { RoomRecord } from '../storage/records.js';
 import type { ConnectionCounts } from '../transport/LiveConnections.js';
 import type { AdminPrincipal } from '../http/auth/principal.js';
 import { CloseCountdowns } from './CloseCountdowns.js';
-import type { DeploymentFigures } from './DeploymentFigures.js';
+import { addCounts, type DeploymentFigures } from './DeploymentFigures.js';
 import { EventRates } from './EventRates.js';
 
 const banKey = (roomId: string, memberId: string) => `admin-ban:${roomId}:${memberId}`;
@@ -80,12 +80,7 @@ export class AdminService {
     const rooms = await stores.rooms.listRooms();
     const online = await Promise.all(rooms.map((room) => presence.online(room.id)));
     const figures = await this.figures.read();
-    const byTransport = noConnections();
-    for (const counts of figures.connections.values()) {
-      byTransport.socket += counts.socket;
-      byTransport.sse += counts.sse;
-      byTransport.collab += counts.collab;
-    }
+    const byTransport = [...figures.connections.values()].reduce(addCounts, noConnections());
     const { level, usedBytes, budgetBytes } = accountant.status();
     return {
       rooms: rooms.length,

@@ -17,6 +17,12 @@ const instanceFiguresSchema = z.object({
 });
 type InstanceFigures = z.infer<typeof instanceFiguresSchema>;
 
+/** `a + b`, transport by transport (`a` absent: none yet). */
+export function addCounts(a: ConnectionCounts | undefined, b: ConnectionCounts): ConnectionCounts {
+  if (a === undefined) return { ...b };
+  return { socket: a.socket + b.socket, sse: a.sse + b.sse, collab: a.collab + b.collab };
+}
+
 export interface Figures {
   /** Open connections by room and transport. */
   connections: Map<string, ConnectionCounts>;
@@ -59,12 +65,7 @@ export class DeploymentFigures {
       figures.exec.running += other.exec.running;
       figures.exec.queued += other.exec.queued;
       for (const [roomId, counts] of Object.entries(other.connections)) {
-        const sum = figures.connections.get(roomId) ?? { socket: 0, sse: 0, collab: 0 };
-        figures.connections.set(roomId, {
-          socket: sum.socket + counts.socket,
-          sse: sum.sse + counts.sse,
-          collab: sum.collab + counts.collab,
-        });
+        figures.connections.set(roomId, addCounts(figures.connections.get(roomId), counts));
       }
     }
     return figures;
