@@ -147,8 +147,13 @@ export type EmbedEvent =
       room: { id: string; name: string };
       member: { id: string; displayName: string; role: 'member' | 'owner' };
     }
-  /** Someone else posted a message; `unread` counts those not yet seen in the frame. */
+  /**
+   * Someone else posted a message; `unread` counts those not yet seen in the frame (0 while the
+   * member is looking at it: the page shown and the frame focused).
+   */
   | { name: 'message'; seq: number; from: string; unread: number }
+  /** The unread count changed: a message arrived unseen, or the member looked (back to 0). */
+  | { name: 'unread'; count: number }
   /** Someone shared a file. */
   | { name: 'file'; fileId: string; fileName: string; mime: string; from: string }
   /** A call started or ended in the room. */

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { FileInfo, Member, Message } from '../../../protocol/schemas.js';
+import { Avatar } from '../../components/Avatar.js';
 import { FileAttachment } from '../files/FileAttachment.js';
 import type { FileLinks } from '../files/fileLinks.js';
 import { linkSegments } from './linkify.js';
@@ -114,6 +115,9 @@ function MessageItem({
   return (
     <li className={classes.join(' ').trim()}>
       <div className={grouped ? 'meta visually-hidden' : 'meta'}>
+        {!own && message.sender && (
+          <Avatar memberId={message.sender.id} name={message.sender.displayName} />
+        )}
         <span className="sender">{message.sender?.displayName ?? 'Someone'}</span>
         {own && <span className="visually-hidden"> (you)</span>}{' '}
         <Timestamp iso={message.createdAt} />

@@ -1,3 +1,4 @@
+import { Avatar } from '../../components/Avatar.js';
 import type { Member, MemberPresence } from '../../../protocol/schemas.js';
 
 function byPresenceThenName(a: MemberPresence, b: MemberPresence): number {
@@ -52,6 +53,7 @@ export function MembersPanel({
             }
           >
             <span className="dot" aria-hidden="true" />
+            <Avatar memberId={member.id} name={member.displayName} />
             <span className="name">{member.displayName}</span>
             {member.id === me.id && <span className="you"> (you)</span>}
             {member.role !== 'member' && <span className="badge">{member.role}</span>}
