@@ -5,7 +5,7 @@
  * (dependency-free) speaks the same messages.
  */
 import { z } from 'zod';
-import { memberSchema } from './members.js';
+import { memberSchema, type Member } from './members.js';
 import { roomSchema } from './rooms.js';
 
 /** The longest `ticket` accepted, in characters of base64url (about 3 KiB of JSON). */
@@ -145,7 +145,7 @@ export type EmbedEvent =
   | {
       name: 'joined';
       room: { id: string; name: string };
-      member: { id: string; displayName: string; role: 'member' | 'owner' };
+      member: Member;
     }
   /**
    * Someone else posted a message; `unread` counts those not yet seen in the frame (0 while the

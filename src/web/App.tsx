@@ -1,7 +1,7 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { CenteredPage } from './components/CenteredPage.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
-import { NotEnabledPage, NotFoundPage } from './components/SimplePages.js';
+import { NotFoundPage } from './components/SimplePages.js';
 import { HomePage } from './features/home/HomePage.js';
 import { JoinByCodePage } from './features/home/JoinByCodePage.js';
 import { useLocation } from './lib/router.js';
@@ -16,6 +16,9 @@ const AccountPages = lazy(() =>
 );
 const AdminPage = lazy(() =>
   import('./features/admin/AdminPage.js').then((m) => ({ default: m.AdminPage })),
+);
+const EmbedPage = lazy(() =>
+  import('./features/embed/EmbedPage.js').then((m) => ({ default: m.EmbedPage })),
 );
 const ShareTargetPage = lazy(() =>
   import('./features/share/ShareTargetPage.js').then((m) => ({ default: m.ShareTargetPage })),
@@ -64,7 +67,12 @@ export function App() {
         <AdminPage />
       </OnDemand>
     );
-  if (path === '/embed') return <NotEnabledPage title="Embedded room" />;
+  if (path === '/embed')
+    return (
+      <OnDemand>
+        <EmbedPage search={url.searchParams} />
+      </OnDemand>
+    );
   return <NotFoundPage />;
 }
 

@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
+import { takeFragmentTicket } from './features/embed/fragmentTicket.js';
 import { registerServiceWorker } from './lib/serviceWorker.js';
 import './styles/base.css';
 import './styles/home.css';
@@ -8,6 +9,10 @@ import './styles/room.css';
 import './styles/files.css';
 import './styles/share.css';
 import './styles/account.css';
+
+// An embedded room's ticket leaves the address before anything else can read or keep it.
+const embedded = window.location.pathname === '/embed';
+if (embedded) takeFragmentTicket();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
@@ -17,4 +22,5 @@ createRoot(root).render(
   </StrictMode>,
 );
 
-registerServiceWorker();
+// A room inside another site's page works online only, and installs nothing on its behalf.
+if (!embedded) registerServiceWorker();

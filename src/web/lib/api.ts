@@ -45,6 +45,17 @@ function isErrorEnvelope(value: unknown): value is ErrorEnvelope {
   );
 }
 
+const refusedTokenListeners = new Set<(token: string) => void>();
+
+/**
+ * Calls `listener` with the token of every request answered 401 `unauthorized`; returns the
+ * unsubscribe. An embedded room renews its token from there (features/embed).
+ */
+export function onTokenRefused(listener: (token: string) => void): () => void {
+  refusedTokenListeners.add(listener);
+  return () => refusedTokenListeners.delete(listener);
+}
+
 /** Calls `path` on this origin and resolves with the parsed JSON body (undefined for 204). */
 export async function api<T>(path: string, options: ApiOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
@@ -70,6 +81,9 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
   if (response.ok) return payload as T;
   if (isErrorEnvelope(payload)) {
     const { code, message, details } = payload.error;
+    if (code === 'unauthorized' && options.token !== undefined) {
+      for (const listener of refusedTokenListeners) listener(options.token);
+    }
     throw new ApiError(code, message, response.status, details);
   }
   throw new ApiError(

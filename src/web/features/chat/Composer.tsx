@@ -23,6 +23,8 @@ export interface ComposerProps {
    * read-only, with "Copy draft".
    */
   readOnly?: boolean;
+  /** Each new value moves the focus to the message field (an embedding page's command). */
+  focusRequest?: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export function Composer({
   onFiles,
   focusOnMount = false,
   readOnly = false,
+  focusRequest = 0,
 }: ComposerProps) {
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
@@ -47,6 +50,9 @@ export function Composer({
     // Once, when the box appears; a later change of screen does not move anyone's focus.
     if (focusFirst.current) field.current?.focus({ preventScroll: true });
   }, []);
+  useEffect(() => {
+    if (focusRequest > 0) field.current?.focus();
+  }, [focusRequest]);
   const fieldId = useId();
   const errorId = useId();
   const countId = useId();

@@ -17,10 +17,13 @@ export function LeaveDialog({
   session,
   roomName,
   onStay,
+  onLeft,
 }: {
   session: SavedMembership;
   roomName: string | null;
   onStay: () => void;
+  /** Instead of going home: an embedded room stays in its page and tells it. */
+  onLeft?: () => void;
 }) {
   const stay = useRef<HTMLButtonElement>(null);
   const dialog = useModalDialog(stay);
@@ -44,6 +47,10 @@ export function LeaveDialog({
         setLeaving(false);
         return;
       }
+    }
+    if (onLeft) {
+      onLeft();
+      return;
     }
     clearMembership(session.roomId);
     if (roomName) rememberLeftRoom(roomName);

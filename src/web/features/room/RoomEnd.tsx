@@ -35,15 +35,18 @@ export function RoomEnd({
   isOwner,
   warning,
   onUpdated,
+  offerKeep = true,
 }: {
   room: Room;
   token: string;
   isOwner: boolean;
+  /** False in an embedded room: how long it lasts is the integrator's setting. */
+  offerKeep?: boolean;
   warning: { secondsLeft: number } | null;
   onUpdated: (room: Room) => void;
 }) {
   const now = useNow(room.expiresAt);
-  const keeps = useServerKeepsRooms(isOwner && !room.persistent);
+  const keeps = useServerKeepsRooms(offerKeep && isOwner && !room.persistent);
   const [busy, setBusy] = useState(false);
   const [kept, setKept] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -1,4 +1,13 @@
-import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useState } from 'react';
+import {
+  lazy,
+  Suspense,
+  useCallback,
+  useEffect,
+  useId,
+  useMemo,
+  useState,
+  type ReactNode,
+} from 'react';
 import type { FileInfo, Room } from '../../../protocol/schemas.js';
 import { ErrorBoundary } from '../../components/ErrorBoundary.js';
 import { Link } from '../../components/Link.js';
@@ -28,11 +37,11 @@ import { MembersPanel } from './MembersPanel.js';
 import { NotifyToggle } from './NotifyToggle.js';
 import { RoomEnd } from './RoomEnd.js';
 import { RoomEndedBanner } from './RoomEnded.js';
-import { canLoadEarlier, presenceKnown, roomNotice } from './roomReducer.js';
+import { canLoadEarlier, presenceKnown, roomNotice, type RoomViewState } from './roomReducer.js';
 import { RoomMenu } from './RoomMenu.js';
 import { ShareControls } from './ShareControls.js';
 import { useMessageAlerts } from './useMessageAlerts.js';
-import { useRoom, type SessionRejection } from './useRoom.js';
+import { useRoom, type RoomSessionRenewal, type SessionRejection } from './useRoom.js';
 import { ViewTabs, type RoomViewName } from './ViewTabs.js';
 
 // CodeMirror and Yjs are several times the size of the rest of the app: they load the first
@@ -59,6 +68,26 @@ function CodeUnavailable() {
   );
 }
 
+/** What an embedding page's bridge (features/embed) reads of the room and may do in it. */
+export interface EmbeddedRoom {
+  state: RoomViewState;
+  session: SavedMembership;
+  /** Through the outbox, as the message box sends. */
+  send: (body: string) => void;
+  focusComposer: () => void;
+}
+
+/**
+ * A room shown inside another site's page: none of Roomkit's own chrome (home link, share link
+ * and code, "Keep this room", account, notifications), a refused token renewed, and a bridge
+ * that speaks to the page.
+ */
+export interface RoomEmbedding extends RoomSessionRenewal {
+  /** The member left from inside the frame. */
+  onLeft: () => void;
+  bridge: (room: EmbeddedRoom) => ReactNode;
+}
+
 /**
  * A room with a session: header, messages, files, members, the message box and the shared code.
  * On wide screens the members and the gallery sit in a sidebar, and the code opens with the chat
@@ -68,11 +97,18 @@ function CodeUnavailable() {
 export function RoomView({
   session,
   onRejected,
+  embedded,
 }: {
   session: SavedMembership;
   onRejected: (reason: SessionRejection) => void;
+  embedded?: RoomEmbedding;
 }) {
-  const { state, dispatch, socket, rejected, reconnectNow } = useRoom(session, onRejected);
+  const { state, dispatch, socket, rejected, reconnectNow } = useRoom(
+    session,
+    onRejected,
+    embedded,
+  );
+  const [focusRequest, setFocusRequest] = useState(0);
   // An ended room stays on screen, read-only: see the banner, the list and the message box.
   const ended = state.closed !== null;
   const chat = useChat(socket, dispatch, state, session);
@@ -147,6 +183,7 @@ export function RoomView({
     typing.stop();
     chat.send(body);
   };
+  const focusComposer = useCallback(() => setFocusRequest((count) => count + 1), []);
 
   // A message that could not be sent goes back into the box, after whatever is there already.
   const edit = useCallback(
@@ -182,13 +219,32 @@ export function RoomView({
     <div className={drop.dragging ? 'room dragging' : 'room'} {...drop.handlers}>
       <header className="room-header">
         <div className="room-title">
-          <Link href="/">
-            <Logo />
-            <span className="visually-hidden">Roomkit home</span>
-          </Link>
+          {!embedded && (
+            <Link href="/">
+              <Logo />
+              <span className="visually-hidden">Roomkit home</span>
+            </Link>
+          )}
           <h1 title={room?.name}>{room?.name ?? session.roomName ?? 'Connecting…'}</h1>
         </div>
-        {narrow ? (
+        {embedded ? (
+          <div className="room-actions">
+            {narrow && (
+              <button
+                type="button"
+                className="small quiet"
+                aria-expanded={membersOpen}
+                aria-controls={membersId}
+                onClick={() => setMembersOpen(true)}
+              >
+                Members <span className="count">{state.members.length}</span>
+              </button>
+            )}
+            <button type="button" className="small quiet" onClick={confirmLeave}>
+              Leave
+            </button>
+          </div>
+        ) : narrow ? (
           <RoomMenu
             room={room}
             memberCount={state.members.length}
@@ -223,7 +279,12 @@ export function RoomView({
         </ErrorBoundary>
       )}
       {confirmingLeave && (
-        <LeaveDialog session={session} roomName={roomName ?? null} onStay={stay} />
+        <LeaveDialog
+          session={session}
+          roomName={roomName ?? null}
+          onStay={stay}
+          onLeft={embedded?.onLeft}
+        />
       )}
       {room && !ended && (
         <RoomEnd
@@ -232,6 +293,7 @@ export function RoomView({
           isOwner={isOwner}
           warning={state.expiring}
           onUpdated={roomUpdated}
+          offerKeep={!embedded}
         />
       )}
       {state.closed ? (
@@ -245,7 +307,7 @@ export function RoomView({
             me: me.displayName,
             draft,
           }}
-          onJoinAgain={() => onRejected('unauthorized')}
+          onJoinAgain={embedded ? embedded.renew : () => onRejected('unauthorized')}
         />
       ) : (
         <RoomStatusBanner notice={roomNotice(state)} onTryAgain={reconnectNow} />
@@ -345,8 +407,9 @@ export function RoomView({
                 onSend={send}
                 onTyping={typing.typed}
                 onFiles={addFiles}
-                focusOnMount={keyboardFirst}
+                focusOnMount={keyboardFirst && !embedded}
                 readOnly={ended}
+                focusRequest={focusRequest}
               />
             </div>
           </div>
@@ -371,6 +434,7 @@ export function RoomView({
           {!narrow && room !== null && filesPanel}
         </div>
       </div>
+      {embedded?.bridge({ state, session, send: chat.send, focusComposer })}
       {drop.dragging && (
         <div className="drop-overlay" aria-hidden="true">
           <p>Drop to share in {room?.name ?? 'the room'}</p>

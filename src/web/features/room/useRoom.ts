@@ -39,16 +39,28 @@ function browserOffline(): boolean {
   return typeof navigator !== 'undefined' && navigator.onLine === false;
 }
 
+/** How a room embedded in another site's page differs (features/embed). */
+export interface RoomSessionRenewal {
+  /**
+   * The token was refused (`unauthorized`: it expired, or the server restarted and no longer
+   * knows it): instead of ending, the page gets a new token for the same member and passes it in
+   * as a new `session`; the view and its outbox stay.
+   */
+  renew: () => void;
+}
+
 /**
  * Connects one room session over Socket.IO and keeps the room's state from its events. When the
  * server refuses the session, a page that holds nothing yet calls `onRejected` (the name is asked
  * again); a page that holds the conversation keeps it, read-only, and says why: the room ended,
  * is gone from the server (a restart of a server that kept it in memory), or this member's
- * session ended while the room lives on.
+ * session ended while the room lives on. With `renewal`, a refused token is renewed instead, and
+ * nothing of the session is written to this browser's storage.
  */
 export function useRoom(
   session: SavedMembership,
   onRejected: (reason: SessionRejection) => void,
+  renewal?: RoomSessionRenewal,
 ): RoomConnection {
   const [state, dispatch] = useReducer(roomReducer, session, (restored) =>
     initialRoomState(
@@ -73,6 +85,10 @@ export function useRoom(
   useEffect(() => {
     rejected.current = onRejected;
   }, [onRejected]);
+  const renew = useRef(renewal?.renew);
+  useEffect(() => {
+    renew.current = renewal?.renew;
+  }, [renewal?.renew]);
 
   const { roomId, token } = session;
   const myId = session.member.id;
@@ -83,6 +99,10 @@ export function useRoom(
       if (ending.current) return;
       const held = latest.current;
       if (held.closed !== null) return;
+      if (reason === 'unauthorized' && renew.current) {
+        renew.current();
+        return;
+      }
       if (held.room === null && held.pending.length === 0) {
         rejected.current(reason);
         return;
@@ -176,7 +196,7 @@ export function useRoom(
       // Removed by an administrator: the room goes on without us, and a rejoin may be refused.
       if (reason === 'kicked' && memberId === myId) {
         closed = true;
-        rememberRemoval(roomId, token);
+        if (!renew.current) rememberRemoval(roomId, token);
         clearMembership(roomId);
         dispatch({ type: 'closed', reason: 'kicked' });
         return;

@@ -1,0 +1,142 @@
+import { useEffect, useRef, useState } from 'react';
+import type { EmbedCommand, EmbedEvent } from '../../../protocol/embed.js';
+import { ApiError } from '../../lib/api.js';
+import { describeError, isRoomGone } from '../../lib/errorMessages.js';
+import { leaveRoom } from '../room/roomApi.js';
+import type { EmbeddedRoom } from '../room/RoomView.js';
+import { roomEvents, startRoomEvents, type RoomEventsState } from './roomEvents.js';
+
+/** Where the parent's commands arrive; `attach` returns the detach. */
+export interface CommandRelay {
+  push: (command: EmbedCommand) => void;
+  attach: (handler: (command: EmbedCommand) => void) => () => void;
+}
+
+/** The member is looking at the frame: the page is shown and the focus is inside the frame. */
+function isLooking(): boolean {
+  return document.visibilityState === 'visible' && document.hasFocus();
+}
+
+function useLooking(): boolean {
+  const [looking, setLooking] = useState(isLooking);
+  useEffect(() => {
+    const update = () => setLooking(isLooking());
+    window.addEventListener('focus', update);
+    window.addEventListener('blur', update);
+    document.addEventListener('visibilitychange', update);
+    return () => {
+      window.removeEventListener('focus', update);
+      window.removeEventListener('blur', update);
+      document.removeEventListener('visibilitychange', update);
+    };
+  }, []);
+  return looking;
+}
+
+/**
+ * Inside an embedded room: reports the room to the parent page (messages and the unread count,
+ * files, the room closing or closed, the member removed, the height) and carries out the
+ * parent's commands (send, focus, leave; the theme is the page's). Renders nothing.
+ */
+export function EmbedBridge({
+  room,
+  post,
+  commands,
+  onLeave,
+}: {
+  room: EmbeddedRoom;
+  post: (event: EmbedEvent) => void;
+  commands: CommandRelay;
+  onLeave: () => void;
+}) {
+  const { state, session, send, focusComposer } = room;
+  const looking = useLooking();
+
+  // Messages and files: counted from the first `room:state`, which holds what was there before.
+  const tracked = useRef<RoomEventsState | null>(null);
+  const loaded = state.room !== null;
+  useEffect(() => {
+    if (!loaded) return;
+    const snapshot = {
+      messages: state.messages,
+      files: state.files,
+      members: state.members,
+      me: session.member.id,
+    };
+    if (tracked.current === null) {
+      tracked.current = startRoomEvents(snapshot);
+      return;
+    }
+    const next = roomEvents(tracked.current, snapshot, looking);
+    tracked.current = next.state;
+    for (const event of next.events) post(event);
+  }, [loaded, state.messages, state.files, state.members, session.member.id, looking, post]);
+
+  // The end of the room: an operator's countdown or the room's own expiry warning, then its end.
+  const closesAt = state.closing?.deadline ?? state.expiring?.deadline ?? null;
+  useEffect(() => {
+    if (closesAt !== null)
+      post({ name: 'room:closing', closesAt: new Date(closesAt).toISOString() });
+  }, [closesAt, post]);
+  const closedReason = state.closed?.reason ?? null;
+  useEffect(() => {
+    if (closedReason === null) return;
+    if (closedReason === 'kicked') post({ name: 'left' });
+    else post({ name: 'room:closed', reason: closedReason });
+  }, [closedReason, post]);
+
+  // The height the content would like, for a parent that sizes the frame to it.
+  useEffect(() => {
+    let last = 0;
+    const observer = new ResizeObserver(() => {
+      const height = Math.ceil(document.documentElement.scrollHeight);
+      if (height !== last) post({ name: 'resize', height: (last = height) });
+    });
+    observer.observe(document.body);
+    return () => observer.disconnect();
+  }, [post]);
+
+  const latest = useRef({ send, focusComposer, session, onLeave, post });
+  useEffect(() => {
+    latest.current = { send, focusComposer, session, onLeave, post };
+  });
+  useEffect(
+    () =>
+      commands.attach((command) => {
+        const now = latest.current;
+        switch (command.command) {
+          case 'send':
+            now.send(command.body);
+            break;
+          case 'focus':
+            window.focus();
+            now.focusComposer();
+            break;
+          case 'leave':
+            void leaveRoom(now.session.roomId, now.session.token).then(
+              () => now.onLeave(),
+              (error: unknown) => {
+                // A refused token or a vanished room means the member is out already.
+                if (
+                  error instanceof ApiError &&
+                  (error.code === 'unauthorized' || isRoomGone(error.code))
+                ) {
+                  now.onLeave();
+                } else {
+                  now.post({
+                    name: 'error',
+                    code: error instanceof ApiError ? error.code : 'internal_error',
+                    message: describeError(error),
+                  });
+                }
+              },
+            );
+            break;
+          case 'theme':
+            break;
+        }
+      }),
+    [commands],
+  );
+  return null;
+}
