@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type Plugin } from 'vite';
+import { build, defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { finishWebBuild } from './scripts/webBuildOutput.js';
 
@@ -7,12 +7,41 @@ const outDir = fileURLToPath(new URL('dist/web', import.meta.url));
 /** Source maps for whoever debugs a build: beside dist/web, never served. */
 const mapsDir = fileURLToPath(new URL('dist/web-sourcemaps', import.meta.url));
 
-/** After the bundle is written: maps out of the served folder, Brotli and gzip copies in. */
+/**
+ * `/embed.js`, the integrators' snippet: one IIFE defining `window.Roomkit`, under a name that
+ * never changes (pages link to it; the server revalidates it on each use), built beside the app.
+ */
+async function buildEmbedSnippet(): Promise<void> {
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    publicDir: false,
+    build: {
+      outDir,
+      emptyOutDir: false,
+      copyPublicDir: false,
+      sourcemap: 'hidden',
+      target: 'es2020',
+      lib: {
+        entry: fileURLToPath(new URL('src/web/embed/roomkit.ts', import.meta.url)),
+        name: 'Roomkit',
+        formats: ['iife'],
+        fileName: () => 'embed.js',
+      },
+    },
+  });
+}
+
+/**
+ * After the bundle is written: the embed snippet, then maps out of the served folder, Brotli and
+ * gzip copies in.
+ */
 function webBuildOutput(): Plugin {
   return {
     name: 'roomkit-web-build-output',
     apply: 'build',
     async closeBundle() {
+      await buildEmbedSnippet();
       await finishWebBuild(outDir, mapsDir);
     },
   };
