@@ -49,6 +49,8 @@ export const adminRoomSchema = roomSchema.extend({
   execRunning: z.number().int().min(0),
   /** People in the room's call (0 while calls are not built or nobody is in one). */
   callParticipants: z.number().int().min(0),
+  /** The integrator whose signed tickets made the room (an embedded room), else null. */
+  integrator: z.string().nullable(),
   /** A delete countdown under way: when it ends (ISO time), else null. */
   closingAt: z.iso.datetime().nullable(),
 });

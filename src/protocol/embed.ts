@@ -70,7 +70,7 @@ export const embedTicketSchema = z.object({
     .max(2048)
     .optional(),
   /** The room's name, used when the ticket creates it. */
-  roomName: z.string().trim().min(1).max(100).optional(),
+  roomName: z.string().trim().min(1).max(80).optional(),
   theme: embedThemeSchema.optional(),
 });
 export type EmbedTicket = z.infer<typeof embedTicketSchema>;
@@ -78,7 +78,8 @@ export type EmbedTicket = z.infer<typeof embedTicketSchema>;
 /** What an integrator hands over: the base64url ticket and its hex HMAC-SHA256. */
 export const embedTicketPairSchema = z.strictObject({
   ticket: z.string().min(1).max(EMBED_TICKET_MAX_CHARS),
-  sig: z.string().min(1).max(256),
+  // An empty or malformed signature is a signature that does not hold (401), not a bad request.
+  sig: z.string().max(256),
 });
 export type EmbedTicketPair = z.infer<typeof embedTicketPairSchema>;
 

@@ -2,6 +2,7 @@ import { accounts } from './accounts/index.js';
 import { admin } from './admin/index.js';
 import { chat } from './chat/index.js';
 import { collab } from './collab/index.js';
+import { embed } from './embed/index.js';
 import { exec } from './exec/index.js';
 import { files } from './files/index.js';
 import { health } from './health/index.js';
@@ -32,5 +33,6 @@ export function features(options: FeatureOptions): Feature[] {
     collab({ heartbeatMs: options.collabHeartbeatMs }),
     accounts(options.accounts),
     admin,
+    embed,
   ];
 }

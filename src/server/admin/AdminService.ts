@@ -20,6 +20,8 @@ import { EventRates } from './EventRates.js';
 const banKey = (roomId: string, memberId: string) => `admin-ban:${roomId}:${memberId}`;
 const accountBanKey = (roomId: string, accountId: string) =>
   `admin-ban:${roomId}:account:${accountId}`;
+const externalBanKey = (roomId: string, externalId: string) =>
+  `admin-ban:${roomId}:external:${externalId}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 const noConnections = (): ConnectionCounts => ({ socket: 0, sse: 0, collab: 0 });
 
@@ -45,12 +47,14 @@ export class AdminService {
     this.rates = new EventRates(ctx);
     this.startedAt = ctx.clock.now();
     // A removed member's browser or client is kept out while the ban lasts, whatever name it
-    // asks for: its earlier token still names the member it was; so is their account.
+    // asks for: its earlier token still names the member it was; so is their account, and
+    // the person an integrator's ticket names.
     ctx.rooms.guardJoin(async (room, client) => {
       const banned = client.earlier
         .filter((claims) => claims.roomId === room.id)
         .map((claims) => banKey(room.id, claims.memberId));
       if (client.account) banned.push(accountBanKey(room.id, client.account.id));
+      if (client.ticket) banned.push(externalBanKey(room.id, client.ticket.externalId));
       if (banned.length === 0) return;
       if (await keys.hasAny(banned)) {
         throw new AppError('forbidden', 'You were removed from this room; try again later.');
@@ -126,6 +130,8 @@ export class AdminService {
       await this.keys.add(banKey(roomId, memberId), banSeconds * 1000);
       if (member.accountId !== undefined)
         await this.keys.add(accountBanKey(roomId, member.accountId), banSeconds * 1000);
+      if (member.externalId !== undefined)
+        await this.keys.add(externalBanKey(roomId, member.externalId), banSeconds * 1000);
     }
     await this.ctx.rooms.leave(roomId, memberId, 'kicked');
   }
@@ -167,6 +173,7 @@ export class AdminService {
       messages: newest.messages.at(-1)?.seq ?? 0,
       execRunning: this.exec.load(room.id).running,
       callParticipants: 0,
+      integrator: room.integratorId ?? null,
       closingAt: closingAt === undefined ? null : iso(closingAt),
     };
   }

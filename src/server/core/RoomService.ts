@@ -1,10 +1,15 @@
 import { LRUCache } from 'lru-cache';
 import { ROOM_EXPIRY_WARNINGS } from '../../protocol/constants.js';
-import { checkDisplayName, displayNameMessages } from '../../protocol/displayName.js';
+import {
+  checkDisplayName,
+  DISPLAY_NAME_MAX,
+  displayNameMessages,
+} from '../../protocol/displayName.js';
 import type {
   CreateRoomBody,
   JoinRoomBody,
   MemberPresence,
+  Role,
   RoomState,
 } from '../../protocol/schemas.js';
 import type { MemberRecord, RoomRecord } from '../storage/records.js';
@@ -95,6 +100,23 @@ export interface RoomHooks {
 export interface JoinClient {
   earlier: MemberClaims[];
   account?: JoiningAccount | undefined;
+  /** The person an integrator's verified ticket names: the only way into an embedded room. */
+  ticket?: TicketIdentity | undefined;
+}
+
+/** Who an integrator's ticket says is joining, and as what (embed/). */
+export interface TicketIdentity {
+  /** `<integratorId>:<userId>`: the same person comes back as the same member. */
+  externalId: string;
+  displayName: string;
+  role: Role;
+  avatarUrl?: string | undefined;
+}
+
+/** Room settings a caller may fix at creation (an embedded room's id and integrator). */
+export interface RoomOrigin {
+  id: string;
+  integratorId: string;
 }
 
 /** Refuses a join by throwing (an AppError the client is shown); registered by features. */
@@ -222,7 +244,11 @@ export class RoomService {
     this.stopSweep = undefined;
   }
 
-  async create(body: CreateRoomBody): Promise<RoomRecord> {
+  /**
+   * Creates a room: with a random id and join code, or (`origin`) under an id its caller
+   * derived, for an integrator; StoreConflictError('room_id') when that id is taken already.
+   */
+  async create(body: CreateRoomBody, origin?: RoomOrigin): Promise<RoomRecord> {
     if (body.persistent && !this.options.persistence) {
       throw new AppError('invalid_request', 'Persistent rooms need a database (DATABASE_URL).', {
         details: [{ path: 'persistent', message: 'this server keeps rooms in memory only' }],
@@ -235,20 +261,24 @@ export class RoomService {
     for (let attempt = 0; ; attempt++) {
       const joinCode = randomJoinCode();
       const room: RoomRecord = {
-        id: randomId(32),
+        id: origin?.id ?? randomId(32),
         joinCode,
         name: body.name ?? `Room ${joinCode}`,
         createdAt: now,
         expiresAt: ttl > 0 ? now + ttl * 1000 : null,
         persistent,
         emptySince: now,
+        ...(origin && { integratorId: origin.integratorId }),
       };
       try {
         await this.stores.rooms.createRoom(room);
+        // An id given again after its room ended names a new room: no longer "gone".
+        if (origin) this.ended.delete(room.id);
         return room;
       } catch (error) {
         // 23^6 codes: a clash is rare, several in a row mean the store is full or broken.
-        if (!(error instanceof StoreConflictError) || attempt >= 10) throw error;
+        if (!(error instanceof StoreConflictError) || error.constraint !== 'join_code') throw error;
+        if (attempt >= 10) throw error;
       }
     }
   }
@@ -277,45 +307,28 @@ export class RoomService {
     body: JoinRoomBody,
     client: JoinClient = { earlier: [] },
   ): Promise<{ room: RoomRecord; member: MemberRecord; token: string }> {
-    const { account } = client;
+    const { ticket } = client;
     const room =
       body.roomId !== undefined
         ? await this.getLiveRoom(body.roomId)
         : await this.findByJoinCode(body.joinCode as string);
-    if (account) {
-      const existing = await this.stores.rooms.findMemberByAccount(room.id, account.id);
-      if (existing) return this.rejoin(room, existing, account);
+    if ((room.integratorId !== undefined) !== (ticket !== undefined)) {
+      throw new AppError(
+        'forbidden',
+        ticket
+          ? 'This room is not an embedded room.'
+          : 'This room is entered from the site it is embedded in.',
+      );
     }
-    const displayName = checkedName(account ? account.username : body.displayName);
+    const existing = await this.findReturning(room, client);
+    if (existing) return this.rejoin(room, existing, client);
     for (const guard of this.joinGuards) await guard(room, client);
-    const member: MemberRecord = {
-      id: randomId(),
-      roomId: room.id,
-      displayName,
-      nameKey: nameKey(displayName),
-      role: 'member',
-      joinedAt: this.clock.now(),
-      ...(account && { accountId: account.id }),
-    };
-    try {
-      await this.stores.rooms.addMember(member);
-    } catch (error) {
-      if (!(error instanceof StoreConflictError)) throw error;
-      // The same account joining twice at once: the first one's member is the member.
-      const existing =
-        account && (await this.stores.rooms.findMemberByAccount(room.id, account.id));
-      if (existing) return this.rejoin(room, existing, account);
-      if (error.constraint === 'name_key') {
-        throw new AppError(
-          'name_taken',
-          'Someone in this room already uses that name (or one that looks like it).',
-        );
-      }
-      throw error;
-    }
+    const added = await this.addNewMember(room, client, body.displayName);
+    if (added.returning) return this.rejoin(room, added.member, client);
+    const { member } = added;
     // The owner is decided after the member is stored, so two first joins at once cannot both
-    // become owner: whoever the store lists first is.
-    const [first] = await this.stores.rooms.listMembers(room.id);
+    // become owner: whoever the store lists first is. In an embedded room, tickets give roles.
+    const [first] = ticket ? [] : await this.stores.rooms.listMembers(room.id);
     if (first?.id === member.id) {
       member.role = 'owner';
       await this.stores.rooms.updateMember(room.id, member.id, { role: 'owner' });
@@ -332,14 +345,79 @@ export class RoomService {
     return { room, member, token };
   }
 
-  /** A member coming back (an account joining again): a new token, and the room kept alive. */
+  /** The member an account or a ticket's person already is in `room`, if any. */
+  private async findReturning(
+    room: RoomRecord,
+    { account, ticket }: JoinClient,
+  ): Promise<MemberRecord | undefined> {
+    if (ticket) return this.stores.rooms.findMemberByExternal(room.id, ticket.externalId);
+    if (account) return this.stores.rooms.findMemberByAccount(room.id, account.id);
+    return undefined;
+  }
+
+  /**
+   * Stores a new member: a guest under `displayName`, an account under its username, a
+   * ticket's person under the ticket's name — with " (2)", " (3)"… after it when someone in
+   * the room has that name already, since the integrator, not the person, chose it.
+   */
+  private async addNewMember(
+    room: RoomRecord,
+    client: JoinClient,
+    displayName: string | undefined,
+  ): Promise<{ member: MemberRecord; returning: boolean }> {
+    const { account, ticket } = client;
+    const wanted = checkedName(ticket?.displayName ?? account?.username ?? displayName);
+    const names = ticket ? numberedNames(wanted) : [wanted];
+    for (const name of names) {
+      const member: MemberRecord = {
+        id: randomId(),
+        roomId: room.id,
+        displayName: name,
+        nameKey: nameKey(name),
+        role: ticket?.role ?? 'member',
+        joinedAt: this.clock.now(),
+        ...(account && { accountId: account.id }),
+        ...(ticket && { externalId: ticket.externalId }),
+        ...(ticket?.avatarUrl !== undefined && { avatarUrl: ticket.avatarUrl }),
+      };
+      try {
+        await this.stores.rooms.addMember(member);
+        return { member, returning: false };
+      } catch (error) {
+        if (!(error instanceof StoreConflictError)) throw error;
+        // The same account or person joining twice at once: the first one's member is the member.
+        const existing = await this.findReturning(room, client);
+        if (existing) return { member: existing, returning: true };
+        if (error.constraint !== 'name_key') throw error;
+      }
+    }
+    throw new AppError(
+      'name_taken',
+      'Someone in this room already uses that name (or one that looks like it).',
+    );
+  }
+
+  /**
+   * A member coming back (an account joining again, a new ticket for the same person): a new
+   * token, and the room kept alive. A ticket's role and avatar are the member's from now on.
+   */
   private async rejoin(
     room: RoomRecord,
     member: MemberRecord,
-    account: JoiningAccount,
+    client: JoinClient,
   ): Promise<{ room: RoomRecord; member: MemberRecord; token: string }> {
+    const { ticket } = client;
+    if (ticket && (ticket.role !== member.role || ticket.avatarUrl !== member.avatarUrl)) {
+      const patch = {
+        role: ticket.role,
+        ...(ticket.avatarUrl !== undefined && { avatarUrl: ticket.avatarUrl }),
+      };
+      await this.stores.rooms.updateMember(room.id, member.id, patch);
+      Object.assign(member, patch);
+      await this.checked.revoke(room.id);
+    }
     await this.restartEmptyGrace(room);
-    const token = await this.tokens.issue(tokenClaims(room, member, account));
+    const token = await this.tokens.issue(tokenClaims(room, member, client.account));
     return { room, member, token };
   }
 
@@ -661,6 +739,22 @@ export class RoomService {
 }
 
 /** A display name by the rules (API.md), normalised; 400 `invalid_request` naming `displayName`. */
+/** `name`, then `name (2)` … `name (9)`, each cut so that it stays within the length rule. */
+function numberedNames(name: string): string[] {
+  const names = [name];
+  const graphemes = [...new Intl.Segmenter().segment(name)].map((s) => s.segment);
+  for (let n = 2; n <= 9; n++) {
+    const suffix = ` (${n})`;
+    names.push(
+      graphemes
+        .slice(0, DISPLAY_NAME_MAX - suffix.length)
+        .join('')
+        .trimEnd() + suffix,
+    );
+  }
+  return names;
+}
+
 function checkedName(displayName: string | undefined): string {
   const checked = checkDisplayName(displayName ?? '');
   if (checked.ok) return checked.name;

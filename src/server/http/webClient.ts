@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic, { type SetHeadersResponse } from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { notFound } from './errorHandler.js';
 
 /** The built web client: dist/web beside dist/server, found from this file or the package root. */
@@ -47,8 +48,12 @@ function cacheHeaders(root: string) {
  * Accept-Encoding allows, so serving them compresses nothing. Hashed assets are cached for a
  * year; index.html, sw.js, the manifest and icons are revalidated on every use, so a new build
  * is picked up at once. Source maps (`*.map`) and dot-folders (`.vite/`) are never served.
+ * Registered on the root (fastify-plugin), so any route may answer with the client's page
+ * (`reply.sendFile('index.html')`), as the embed frame does with its own headers.
  */
-export async function webClient(
+export const webClient = fp(serveWebClient, { name: 'web-client' });
+
+async function serveWebClient(
   app: FastifyInstance,
   options: { root: string | undefined },
 ): Promise<void> {

@@ -5,7 +5,13 @@ export class StoreConflictError extends Error {
   override name = 'StoreConflictError';
   constructor(
     readonly constraint:
-      'join_code' | 'name_key' | 'room_id' | 'member_id' | 'member_account' | 'session_id',
+      | 'join_code'
+      | 'name_key'
+      | 'room_id'
+      | 'member_id'
+      | 'member_account'
+      | 'member_external'
+      | 'session_id',
   ) {
     super(`conflict on ${constraint}`);
   }
@@ -14,8 +20,8 @@ export class StoreConflictError extends Error {
 /**
  * Rooms and their members. Every driver (memory, SQLite, Postgres) passes storeContract.ts.
  *
- * Join codes are unique among stored rooms, and member name keys and account ids unique within a
- * room; a driver enforces them atomically (a unique index, or single-threaded checks) and reports a clash as
+ * Join codes are unique among stored rooms, and member name keys, account ids and external ids
+ * unique within a room; a driver enforces them atomically (a unique index, or single-threaded checks) and reports a clash as
  * StoreConflictError, so two concurrent joins can never end up with the same name.
  */
 export interface RoomStore {
@@ -42,12 +48,14 @@ export interface RoomStore {
   listMembers(roomId: string): Promise<MemberRecord[]>;
   /** The room's member that is this account, if it joined. */
   findMemberByAccount(roomId: string, accountId: string): Promise<MemberRecord | undefined>;
+  /** The room's member that an integrator's ticket named (`MemberRecord.externalId`). */
+  findMemberByExternal(roomId: string, externalId: string): Promise<MemberRecord | undefined>;
   /** Every membership of an account, across rooms, in the order it joined them. */
   listAccountMembers(accountId: string): Promise<MemberRecord[]>;
   updateMember(
     roomId: string,
     memberId: string,
-    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq'>>,
+    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq' | 'avatarUrl'>>,
   ): Promise<void>;
   /**
    * Makes a guest member the account's: sets its `accountId` if it has none. False when the

@@ -14,6 +14,11 @@ export interface RoomRecord {
   persistent: boolean;
   /** When the room last had nobody connected; null while someone is. Drives empty-room clean-up. */
   emptySince: number | null;
+  /**
+   * The integrator whose signed tickets made the room (embed/): such a room is entered only
+   * with a ticket, never by its link or join code.
+   */
+  integratorId?: string;
 }
 
 export interface MemberRecord {
@@ -31,6 +36,13 @@ export interface MemberRecord {
   readSeq?: number;
   /** The account this member is, when it joined signed in; absent for a guest. */
   accountId?: string;
+  /**
+   * Who an integrator's ticket says the member is (`<integratorId>:<userId>`): unique within a
+   * room, so a later ticket for the same person is the same member.
+   */
+  externalId?: string;
+  /** The avatar a ticket named (https), shown only once fetched by the server itself. */
+  avatarUrl?: string;
 }
 
 export interface MessageRecord {

@@ -216,6 +216,37 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         expect(await stores.rooms.getMember(room.id, other.id)).not.toHaveProperty('accountId');
       });
 
+      it('finds a member by the external id a ticket gave it, unique within a room', async () => {
+        const room = { ...roomRecord(), integratorId: 'shop' };
+        const other = roomRecord();
+        await stores.rooms.createRoom(room);
+        await stores.rooms.createRoom(other);
+        expect(await stores.rooms.getRoom(room.id)).toEqual(room);
+        expect(await stores.rooms.getRoom(other.id)).not.toHaveProperty('integratorId');
+        const externalId = unique('shop:user');
+        const ticketed = {
+          ...memberRecord(room.id),
+          externalId,
+          avatarUrl: 'https://cdn.example/a.png',
+        };
+        const elsewhere = { ...memberRecord(other.id), externalId };
+        await stores.rooms.addMember(ticketed);
+        await stores.rooms.addMember(elsewhere);
+        expect(await stores.rooms.findMemberByExternal(room.id, externalId)).toEqual(ticketed);
+        expect(await stores.rooms.findMemberByExternal(other.id, externalId)).toEqual(elsewhere);
+        expect(await stores.rooms.findMemberByExternal(room.id, unique('x'))).toBeUndefined();
+        await expect(
+          stores.rooms.addMember({ ...memberRecord(room.id), externalId }),
+        ).rejects.toEqual(new StoreConflictError('member_external'));
+        await stores.rooms.updateMember(room.id, ticketed.id, {
+          avatarUrl: 'https://cdn.example/b.png',
+        });
+        expect(await stores.rooms.getMember(room.id, ticketed.id)).toEqual({
+          ...ticketed,
+          avatarUrl: 'https://cdn.example/b.png',
+        });
+      });
+
       it('deletes a room with its members', async () => {
         const room = roomRecord();
         await stores.rooms.createRoom(room);

@@ -59,6 +59,8 @@ export class MemoryRoomStore implements RoomStore {
     for (const other of entry.members.values()) {
       if (member.accountId !== undefined && other.accountId === member.accountId)
         throw new StoreConflictError('member_account');
+      if (member.externalId !== undefined && other.externalId === member.externalId)
+        throw new StoreConflictError('member_external');
       if (other.nameKey === member.nameKey) throw new StoreConflictError('name_key');
     }
     entry.members.set(member.id, { ...member });
@@ -80,6 +82,15 @@ export class MemoryRoomStore implements RoomStore {
     return member && { ...member };
   }
 
+  async findMemberByExternal(
+    roomId: string,
+    externalId: string,
+  ): Promise<MemberRecord | undefined> {
+    const members = this.rooms.get(roomId)?.members.values() ?? [];
+    const member = [...members].find((m) => m.externalId === externalId);
+    return member && { ...member };
+  }
+
   async listAccountMembers(accountId: string): Promise<MemberRecord[]> {
     const found: MemberRecord[] = [];
     for (const entry of this.rooms.values())
@@ -91,7 +102,7 @@ export class MemoryRoomStore implements RoomStore {
   async updateMember(
     roomId: string,
     memberId: string,
-    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq'>>,
+    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq' | 'avatarUrl'>>,
   ) {
     const members = this.rooms.get(roomId)?.members;
     const member = members?.get(memberId);

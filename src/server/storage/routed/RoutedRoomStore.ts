@@ -82,6 +82,15 @@ export class RoutedRoomStore implements RoomStore {
     return this.router.run(roomId, (stores) => stores.rooms.findMemberByAccount(roomId, accountId));
   }
 
+  async findMemberByExternal(
+    roomId: string,
+    externalId: string,
+  ): Promise<MemberRecord | undefined> {
+    return this.router.run(roomId, (stores) =>
+      stores.rooms.findMemberByExternal(roomId, externalId),
+    );
+  }
+
   /** From both sides: an account may be in ephemeral and persistent rooms alike. */
   async listAccountMembers(accountId: string): Promise<MemberRecord[]> {
     const [memory, durable] = await Promise.all([
@@ -94,7 +103,7 @@ export class RoutedRoomStore implements RoomStore {
   async updateMember(
     roomId: string,
     memberId: string,
-    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq'>>,
+    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq' | 'avatarUrl'>>,
   ): Promise<void> {
     await this.router.run(roomId, (stores) => stores.rooms.updateMember(roomId, memberId, patch));
   }

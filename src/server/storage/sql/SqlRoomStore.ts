@@ -33,6 +33,7 @@ export class SqlRoomStore implements RoomStore {
           expires_at: room.expiresAt,
           persistent: room.persistent ? 1 : 0,
           empty_since: room.emptySince,
+          integrator_id: room.integratorId ?? null,
         })
         .execute();
     } catch (error) {
@@ -106,11 +107,14 @@ export class SqlRoomStore implements RoomStore {
           joined_at: member.joinedAt,
           account_id: member.accountId ?? null,
           read_seq: member.readSeq ?? null,
+          external_id: member.externalId ?? null,
+          avatar_url: member.avatarUrl ?? null,
         })
         .execute();
     } catch (error) {
       const columns = uniqueViolation(error);
       if (columns?.includes('account_id')) throw new StoreConflictError('member_account');
+      if (columns?.includes('external_id')) throw new StoreConflictError('member_external');
       if (columns?.includes('name_key')) throw new StoreConflictError('name_key');
       if (columns?.includes('id')) throw new StoreConflictError('member_id');
       throw error;
@@ -150,6 +154,19 @@ export class SqlRoomStore implements RoomStore {
     return row && memberRecord(row);
   }
 
+  async findMemberByExternal(
+    roomId: string,
+    externalId: string,
+  ): Promise<MemberRecord | undefined> {
+    const row = await this.db
+      .selectFrom('members')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .where('external_id', '=', externalId)
+      .executeTakeFirst();
+    return row && memberRecord(row);
+  }
+
   async listAccountMembers(accountId: string): Promise<MemberRecord[]> {
     const rows = await this.db
       .selectFrom('members')
@@ -164,11 +181,12 @@ export class SqlRoomStore implements RoomStore {
   async updateMember(
     roomId: string,
     memberId: string,
-    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq'>>,
+    patch: Partial<Pick<MemberRecord, 'role' | 'readSeq' | 'avatarUrl'>>,
   ): Promise<void> {
-    const set: { role?: string; read_seq?: number } = {};
+    const set: { role?: string; read_seq?: number; avatar_url?: string } = {};
     if (patch.role !== undefined) set.role = patch.role;
     if (patch.readSeq !== undefined) set.read_seq = patch.readSeq;
+    if (patch.avatarUrl !== undefined) set.avatar_url = patch.avatarUrl;
     if (Object.keys(set).length === 0) return;
     await this.db
       .updateTable('members')
@@ -230,6 +248,7 @@ function roomRecord(row: Selectable<RoomsTable>): RoomRecord {
     expiresAt: row.expires_at,
     persistent: row.persistent === 1,
     emptySince: row.empty_since,
+    ...(row.integrator_id !== null && { integratorId: row.integrator_id }),
   };
 }
 
@@ -244,5 +263,7 @@ function memberRecord(row: Selectable<MembersTable>): MemberRecord {
   };
   if (row.account_id !== null) member.accountId = row.account_id;
   if (row.read_seq !== null) member.readSeq = Number(row.read_seq);
+  if (row.external_id !== null) member.externalId = row.external_id;
+  if (row.avatar_url !== null) member.avatarUrl = row.avatar_url;
   return member;
 }

@@ -161,6 +161,24 @@ const memberAccounts: Migration = {
   },
 };
 
+/**
+ * Embedded rooms (API.md, "Embedding"): the integrator a room belongs to, and the integrator's
+ * user each member is (one member per user and room) with the avatar its ticket named.
+ */
+const embed: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('rooms').addColumn('integrator_id', 'text').execute();
+    await db.schema.alterTable('members').addColumn('external_id', 'text').execute();
+    await db.schema.alterTable('members').addColumn('avatar_url', 'text').execute();
+    await db.schema
+      .createIndex('members_room_external')
+      .on('members')
+      .columns(['room_id', 'external_id'])
+      .unique()
+      .execute();
+  },
+};
+
 /** Where each member has read up to, for the unread counts of `GET /api/me/rooms`. */
 const memberReadSeq: Migration = {
   async up(db: Kysely<unknown>) {
@@ -206,6 +224,7 @@ export async function migrate(db: Kysely<unknown>, dialect: SqlDialect): Promise
         '003_member_accounts': memberAccounts,
         '004_audit_log': auditLog(dialect),
         '005_member_read_seq': memberReadSeq,
+        '006_embed': embed,
       }),
     },
   });

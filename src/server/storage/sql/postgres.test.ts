@@ -51,6 +51,7 @@ describe.skipIf(lacks('postgres'))('postgres driver', () => {
           { name: '003_member_accounts' },
           { name: '004_audit_log' },
           { name: '005_member_read_seq' },
+          { name: '006_embed' },
         ]);
         // Both work on the one schema.
         const storesA = sqlStores(a);

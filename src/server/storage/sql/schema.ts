@@ -14,6 +14,8 @@ export interface RoomsTable {
   expires_at: number | null;
   persistent: number;
   empty_since: number | null;
+  /** The integrator whose tickets made the room (migration 006); null for any other room. */
+  integrator_id: string | null;
 }
 
 export interface MembersTable {
@@ -27,6 +29,10 @@ export interface MembersTable {
   account_id: string | null;
   /** The last message seq the member has seen (migration 005); null until then. */
   read_seq: number | null;
+  /** Who a ticket said the member is, unique per room where set (migration 006). */
+  external_id: string | null;
+  /** The avatar a ticket named (migration 006). */
+  avatar_url: string | null;
 }
 
 /** The last seq handed out per room: one row locked per append, so seqs are gap-free. */

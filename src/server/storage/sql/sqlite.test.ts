@@ -76,6 +76,7 @@ describe('sqlite database', () => {
         { name: '003_member_accounts' },
         { name: '004_audit_log' },
         { name: '005_member_read_seq' },
+        { name: '006_embed' },
       ]);
       const tables = raw
         .prepare("select name from sqlite_master where type = 'table' and name not like 'kysely%'")

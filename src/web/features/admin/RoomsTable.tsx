@@ -156,6 +156,9 @@ function RoomRow({
         >
           {room.name}
         </button>
+        {room.integrator !== null && (
+          <span className="room-integrator"> embedded by {room.integrator}</span>
+        )}
       </th>
       <td className="join-code">{room.joinCode}</td>
       <td className="numeric">

@@ -24,6 +24,7 @@ function room(id: string, overrides: Partial<AdminRoom> = {}): AdminRoom {
     messages: 0,
     execRunning: 0,
     callParticipants: 0,
+    integrator: null,
     closingAt: null,
     ...overrides,
   };
@@ -118,10 +119,11 @@ describe('searching the rooms', () => {
   const rooms = [
     room('a', { name: 'Café crème', joinCode: 'K4M9QT' }),
     room('b', { name: 'Standup', joinCode: 'AC3DEF' }),
+    room('c', { name: 'Order 1234', joinCode: 'QW7RTY', integrator: 'Shop-EU' }),
   ];
 
   it('keeps every room for an empty search', () => {
-    expect(ids(searchRooms(rooms, '  '))).toEqual(['a', 'b']);
+    expect(ids(searchRooms(rooms, '  '))).toEqual(['a', 'b', 'c']);
   });
 
   it('finds a room by part of its name, whatever the case and accents', () => {
@@ -133,6 +135,10 @@ describe('searching the rooms', () => {
     expect(ids(searchRooms(rooms, 'k4m'))).toEqual(['a']);
     expect(ids(searchRooms(rooms, 'ac3-def'))).toEqual(['b']);
     expect(ids(searchRooms(rooms, 'AC3 DEF'))).toEqual(['b']);
+  });
+
+  it('finds an embedded room by its integrator', () => {
+    expect(ids(searchRooms(rooms, 'shop-eu'))).toEqual(['c']);
   });
 
   it('finds nothing for what no room holds', () => {

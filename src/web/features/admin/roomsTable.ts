@@ -93,6 +93,7 @@ export function searchRooms(rooms: readonly AdminRoom[], query: string): AdminRo
   return rooms.filter(
     (room) =>
       fold(room.name).includes(wanted) ||
+      (room.integrator !== null && fold(room.integrator).includes(wanted)) ||
       (wantedCode !== '' && fold(room.joinCode).includes(wantedCode)),
   );
 }
