@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic, { type SetHeadersResponse } from '@fastify/static';
@@ -28,6 +29,8 @@ export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const REVALIDATE = 'no-cache';
 /** Types the build writes `.br`/`.gz` copies of (scripts/webBuildOutput.ts). */
 const COMPRESSIBLE = /\.(js|mjs|css|html|json|svg|webmanifest|txt|xml)$/i;
+/** What other sites' pages load from here: the embed snippet and its types. */
+const FOR_OTHER_SITES = new Set(['embed.js', 'embed.d.ts']);
 
 /** Cache-Control and Vary for a file served from `root` (`path` may be its `.br`/`.gz` copy). */
 function cacheHeaders(root: string) {
@@ -72,13 +75,24 @@ async function serveWebClient(
     });
     // Every file already has its compressed copies, or gains nothing from one (a few bytes, an
     // image): compressing it again per request would cost CPU and, for tiny files, grow them.
-    app.get('/*', { compress: false }, (request, reply) => {
+    app.get('/*', { compress: false }, async (request, reply) => {
       const end = request.url.indexOf('?');
       let path: string;
       try {
         path = decodeURI(end === -1 ? request.url : request.url.slice(0, end));
       } catch {
         return reply.callNotFound();
+      }
+      if (FOR_OTHER_SITES.has(path.slice(1))) {
+        // Loaded by integrators' pages: helmet's `same-origin` would have browsers refuse it.
+        void reply.header('Cross-Origin-Resource-Policy', 'cross-origin');
+        // Types as text: by its extension, send would call a `.ts` file an MPEG stream.
+        if (path.endsWith('.d.ts')) {
+          return reply
+            .type('text/plain; charset=utf-8')
+            .header('Cache-Control', REVALIDATE)
+            .send(await readFile(join(root, path.slice(1))));
+        }
       }
       return reply.sendFile(path === '/' ? 'index.html' : path);
     });

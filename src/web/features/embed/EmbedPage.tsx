@@ -143,19 +143,30 @@ function EmbeddedRoom({ origin }: { origin: string }) {
     [origin, post],
   );
 
+  // While a ticket-request waits, a `ticket` message from the parent answers it as well (a page
+  // without the snippet answers that way).
+  const answerTicket = useRef<((pair: EmbedTicketPair) => void) | null>(null);
   const requestTicket = useCallback(
     () =>
       new Promise<EmbedTicketPair>((resolve, reject) => {
         const channel = new MessageChannel();
-        const timer = setTimeout(() => {
+        const settle = () => {
+          clearTimeout(timer);
           channel.port1.close();
+          answerTicket.current = null;
+        };
+        const timer = setTimeout(() => {
+          settle();
           reject(new TicketUnavailable('ticket_expired', EXPIRED_MESSAGE));
         }, TICKET_ANSWER_MS);
+        answerTicket.current = (pair) => {
+          settle();
+          resolve(pair);
+        };
         channel.port1.onmessage = (event: MessageEvent) => {
           const answer = readTicketAnswer(event.data);
           if (answer === null) return;
-          clearTimeout(timer);
-          channel.port1.close();
+          settle();
           if ('error' in answer) reject(new TicketUnavailable('unauthorized', answer.error));
           else resolve(answer);
         };
@@ -197,7 +208,9 @@ function EmbeddedRoom({ origin }: { origin: string }) {
       const message = acceptParentMessage(event, { parent: window.parent, origin });
       if (message === null) return;
       if (message.type === 'ticket') {
-        void openWith({ ticket: message.ticket, sig: message.sig });
+        const pair = { ticket: message.ticket, sig: message.sig };
+        if (answerTicket.current) answerTicket.current(pair);
+        else void openWith(pair);
       } else if (message.command.command === 'theme') {
         setTheme(message.command.theme);
       } else {
