@@ -101,6 +101,29 @@ describe('exchanging a ticket', () => {
     expect(state.body.members.map((m: { role: string }) => m.role)).toEqual(['owner', 'owner']);
   });
 
+  it('sets a partitioned SameSite=None cookie behind HTTPS only; the token is what counts', async () => {
+    const { clock, exchange } = await embedServer();
+    const plain = await exchange(signed(ticketFields(clock.now())));
+    expect(plain.headers.getSetCookie()).toEqual([]);
+
+    const secure = await startServer({
+      INTEGRATORS_FILE: await integratorsFile(),
+      PUBLIC_URL: 'https://rooms.example',
+    });
+    const answer = await api(secure, 'POST', '/embed/exchange', {
+      body: signed(ticketFields(Date.now())),
+    });
+    const [cookie] = answer.headers.getSetCookie();
+    expect(cookie?.split('; ')).toEqual([
+      `rk_session=${answer.body.token}`,
+      'Path=/',
+      'HttpOnly',
+      'Secure',
+      'SameSite=None',
+      'Partitioned',
+    ]);
+  });
+
   it('accepts either secret during a rotation, and the single-secret form', async () => {
     const { clock, exchange } = await embedServer();
     expect((await exchange(signed(ticketFields(clock.now()), SHOP_OLD_SECRET))).status).toBe(200);
