@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
 import type { EmbedSession, EmbedTicketPair } from '../../protocol/embed.js';
 import { AppError } from '../core/AppError.js';
@@ -89,12 +89,13 @@ export class EmbedService {
   }
 
   /**
-   * Roomkit's id for an integrator's room: keyed with SESSION_SECRET, so nobody can work out
-   * the id from the integrator's room name (and enter any other way than by a ticket).
+   * Roomkit's id for an integrator's room: a hash of the two names, the same on every instance
+   * and across restarts and secret rotations (decision 019). Knowing it admits nobody: an
+   * embedded room takes tickets only.
    */
   roomIdFor(integratorId: string, roomId: string): string {
-    return createHmac('sha256', this.ctx.config.sessionSecret)
-      .update(`embed-room\0${integratorId}\0${roomId}`)
+    return createHash('sha256')
+      .update(`roomkit-embed-room\0${integratorId}\0${roomId}`)
       .digest('base64url');
   }
 
