@@ -145,6 +145,22 @@ describe('exchanging a ticket', () => {
     }
   });
 
+  it('lets no account claim an embedded member', async () => {
+    const { server, clock, exchange } = await embedServer();
+    const { body } = await exchange(signed(ticketFields(clock.now())));
+    const registered = await api(server, 'POST', '/api/auth/register', {
+      body: { username: 'mallory', password: 'correct horse battery' },
+    });
+    const cookie = registered.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+    const claim = await api(server, 'POST', '/api/auth/claim', {
+      token: body.token,
+      headers: { cookie },
+      body: { roomId: body.room.id },
+    });
+    refusedWith(claim, 403, 'forbidden');
+    expect(claim.body.error.message).toMatch(/embedded room/);
+  });
+
   it('refuses, after a kick with a ban, the same person’s next ticket', async () => {
     const { server, clock, exchange } = await embedServer();
     const { body } = await exchange(signed(ticketFields(clock.now())));
