@@ -23,6 +23,7 @@ import {
   connectWithState,
   onCleanup,
   startServer,
+  waitFor,
   type ApiResponse,
 } from '../../../test/helpers.js';
 
@@ -143,6 +144,29 @@ describe('exchanging a ticket', () => {
       });
       refusedWith(response, 403, 'forbidden');
     }
+  });
+
+  it('makes the room again after it ended, and the old members’ tokens stay dead', async () => {
+    const { server, clock, exchange } = await embedServer();
+    const before = await exchange(signed(ticketFields(clock.now())));
+    const deleted = await api(server, 'DELETE', `/api/admin/rooms/${before.body.room.id}?grace=0`, {
+      token: ADMIN_TOKEN,
+    });
+    expect(deleted.status).toBe(202);
+    const old = () =>
+      api(server, 'GET', `/api/rooms/${before.body.room.id}`, { token: before.body.token });
+    await waitFor(async () => (await old()).status !== 200);
+
+    const after = await exchange(signed(ticketFields(clock.now())));
+    expect(after.status).toBe(200);
+    expect(after.body.room.id).toBe(before.body.room.id);
+    expect(after.body.room.joinCode).not.toBe(before.body.room.joinCode);
+    expect(after.body.member.id).not.toBe(before.body.member.id);
+    expect((await old()).status).toBe(401);
+    const fresh = await api(server, 'GET', `/api/rooms/${after.body.room.id}`, {
+      token: after.body.token,
+    });
+    expect(fresh.body.members).toHaveLength(1);
   });
 
   it('lets no account claim an embedded member', async () => {
