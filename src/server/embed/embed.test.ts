@@ -196,6 +196,9 @@ describe('exchanging a ticket', () => {
     );
     expect(kicked.status).toBe(204);
     refusedWith(await exchange(signed(ticketFields(clock.now()))), 403, 'forbidden');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('roomkit_embed_tickets_total{result="accepted"} 1');
+    expect(metrics).toContain('roomkit_embed_tickets_total{result="forbidden"} 1');
     // Another person of the integrator still enters.
     expect((await exchange(signed(ticketFields(clock.now(), { userId: 'u-2' })))).status).toBe(200);
   });
@@ -204,6 +207,7 @@ describe('exchanging a ticket', () => {
     const { server, clock, exchange } = await embedServer();
     await exchange(signed(ticketFields(clock.now())));
     await exchange(signed(ticketFields(clock.now()), BLOG_SECRET));
+    await exchange({ ticket: signed(ticketFields(clock.now())).ticket });
     const rooms = await api(server, 'GET', '/api/admin/rooms', { token: ADMIN_TOKEN });
     expect(rooms.body.rooms.map((room: { integrator: string | null }) => room.integrator)).toEqual([
       'shop',
@@ -211,6 +215,7 @@ describe('exchanging a ticket', () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain('roomkit_embed_tickets_total{result="accepted"} 1');
     expect(metrics).toContain('roomkit_embed_tickets_total{result="bad_signature"} 1');
+    expect(metrics).toContain('roomkit_embed_tickets_total{result="invalid_request"} 1');
   });
 });
 
@@ -513,6 +518,28 @@ describe('ticket diagnostics', () => {
     const page = await html.text();
     expect(page).toContain('Verdict: bad_signature');
     expect(page).not.toContain(sign('shop-secret-0123456789-abcdefghijklmnop', ticket));
+  });
+
+  it('recognises a ticket encoded as standard base64', async () => {
+    const { server, clock } = await embedServer();
+    // A display name whose JSON encodes with "+" and "/" in base64.
+    const fields = ticketFields(clock.now(), { displayName: 'Zoë ~~~ ???>>>' });
+    const ticket = Buffer.from(JSON.stringify(fields)).toString('base64');
+    expect(ticket).toMatch(/[+/]/);
+    const pair = { ticket, sig: sign('shop-secret-0123456789-abcdefghijklmnop', ticket) };
+    const answer = await api(server, 'GET', `/embed/diagnostics?${new URLSearchParams(pair)}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.verdict).toBe('invalid_request');
+    expect(answer.body.steps[0].detail).toMatch(/standard base64/);
+  });
+
+  it('does not exist where no integrator turned them on', async () => {
+    const server = await startServer({
+      INTEGRATORS_FILE: await integratorsFile([
+        { id: 'blog', secret: BLOG_SECRET, allowedOrigins: ['https://blog.example'] },
+      ]),
+    });
+    refusedWith(await api(server, 'GET', '/embed/diagnostics'), 404, 'not_found');
   });
 
   it('tells nothing about an integrator that did not turn them on', async () => {
