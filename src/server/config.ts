@@ -201,12 +201,12 @@ const envSchema = z
       .min(16, 'must be at least 16 characters')
       .optional()
       .describe('bearer token for /api/admin/* (16+ characters); admin accounts work without it'),
-    // Features not built yet: embedding, link previews, calls.
+    // Embedding (embed/ reads and checks the file at start); link previews and calls, not built yet.
     INTEGRATORS_FILE: z
       .string()
       .min(1)
       .optional()
-      .describe('not built yet: JSON file of signed-ticket integrators'),
+      .describe('JSON file of the sites that embed rooms with signed tickets (docs/embedding.md)'),
     FETCH_ALLOW_HOSTS: z
       .string()
       .transform((value) =>

@@ -150,6 +150,9 @@ export class AccountService implements AccountAuthenticator {
    */
   async claim(principal: AccountPrincipal, membership: Membership): Promise<MemberRecord> {
     const { room, member } = membership;
+    // An embedded room's people are the integrator's users, not this server's accounts.
+    if (room.integratorId !== undefined)
+      throw new AppError('forbidden', 'A membership of an embedded room cannot be claimed.');
     let claimed: boolean;
     try {
       claimed = await this.roomStore.claimMember(room.id, member.id, principal.accountId);

@@ -1,9 +1,10 @@
-import { createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
-import type { EmbedSession, EmbedTicketPair } from '../../protocol/embed.js';
+import { embedTicketPairSchema, type EmbedSession } from '../../protocol/embed.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { memberView, roomView } from '../core/presenters.js';
+import { parseInput } from '../core/validate.js';
 import type { RoomRecord } from '../storage/records.js';
 import { StoreConflictError } from '../storage/RoomStore.js';
 import type { Integrator, Integrators } from './Integrators.js';
@@ -35,42 +36,52 @@ export class EmbedService {
   }
 
   /**
-   * `POST /embed/exchange`: redeems the ticket (its nonce is used up) and enters its room as its
-   * person. The answer's token is a member token like any other.
+   * `POST /embed/exchange`: once `admit` lets the request through (the rate limit), redeems the
+   * ticket (its nonce is used up) and enters its room as its person. The answer's token is a
+   * member token like any other. Counted as accepted only once the person is in the room; any
+   * refusal on the way (a malformed body, a ban, a name the rules refuse) by its code.
    */
-  async exchange(pair: EmbedTicketPair): Promise<EmbedSession> {
-    const checked = await this.counting(() => this.tickets.redeem(pair), true);
-    const { integrator, ticket } = checked;
-    const room = await this.roomFor(checked);
-    const { member, token } = await this.ctx.rooms.join(
-      { roomId: room.id },
-      {
-        earlier: [],
-        ticket: {
-          externalId: `${integrator.id}:${ticket.userId}`,
-          displayName: ticket.displayName,
-          role: ticket.role,
-          avatarUrl: ticket.avatarUrl,
+  async exchange(body: unknown, admit: () => Promise<void>): Promise<EmbedSession> {
+    return this.counting(async () => {
+      await admit();
+      const checked = await this.tickets.redeem(parseInput(embedTicketPairSchema, body));
+      const { integrator, ticket } = checked;
+      const room = await this.roomFor(checked);
+      const { member, token } = await this.ctx.rooms.join(
+        { roomId: room.id },
+        {
+          earlier: [],
+          ticket: {
+            externalId: `${integrator.id}:${ticket.userId}`,
+            displayName: ticket.displayName,
+            role: ticket.role,
+            avatarUrl: ticket.avatarUrl,
+          },
         },
-      },
-    );
-    return {
-      token,
-      member: memberView(member),
-      room: roomView(room),
-      integratorId: integrator.id,
-      origin: ticket.origin,
-      ...(ticket.theme && { theme: ticket.theme }),
-    };
+      );
+      return {
+        token,
+        member: memberView(member),
+        room: roomView(room),
+        integratorId: integrator.id,
+        origin: ticket.origin,
+        ...(ticket.theme && { theme: ticket.theme }),
+      };
+    }, true);
   }
 
   /**
    * The query form's first look (`GET /embed?ticket=…&sig=…`): every check, a used nonce
    * refused, but the nonce kept for the exchange that follows.
    */
-  async preview(pair: EmbedTicketPair): Promise<CheckedTicket> {
+  async preview(query: Record<string, unknown>): Promise<CheckedTicket> {
     // Counted as accepted once, when it is exchanged.
     return this.counting(async () => {
+      const pair = parseInput(
+        embedTicketPairSchema,
+        { ticket: query.ticket, sig: query.sig },
+        'query',
+      );
       const checked = this.tickets.check(pair);
       if (await this.tickets.used(checked)) {
         throw new AppError('ticket_replayed', 'This ticket was used already; sign a new one.');
@@ -89,12 +100,13 @@ export class EmbedService {
   }
 
   /**
-   * Roomkit's id for an integrator's room: keyed with SESSION_SECRET, so nobody can work out
-   * the id from the integrator's room name (and enter any other way than by a ticket).
+   * Roomkit's id for an integrator's room: a hash of the two names, the same on every instance
+   * and across restarts and secret rotations (decision 019). Knowing it admits nobody: an
+   * embedded room takes tickets only.
    */
   roomIdFor(integratorId: string, roomId: string): string {
-    return createHmac('sha256', this.ctx.config.sessionSecret)
-      .update(`embed-room\0${integratorId}\0${roomId}`)
+    return createHash('sha256')
+      .update(`roomkit-embed-room\0${integratorId}\0${roomId}`)
       .digest('base64url');
   }
 

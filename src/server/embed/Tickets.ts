@@ -116,16 +116,24 @@ export class Tickets {
 
     // The payload is read for its integrator only; nothing else in it counts before the signature.
     const payload = BASE64URL.test(pair.ticket) ? decodeJson(pair.ticket) : undefined;
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-      return fail(
+    if (!isObject(payload)) {
+      const refused = fail(
         'format',
         'invalid_request',
         'The ticket is not base64url-encoded JSON.',
         'The ticket must be the JSON object encoded as base64url (A–Z, a–z, 0–9, "-" and "_").',
       );
+      // Standard base64 is the usual slip: say so, to the integrator it names.
+      const misencoded = explain ? decodeJson(pair.ticket, 'base64') : undefined;
+      const named = isObject(misencoded) ? misencoded.integratorId : undefined;
+      const integrator = typeof named === 'string' ? this.integrators.get(named) : undefined;
+      if (!integrator) return refused;
+      (refused.steps[0] as TicketStep).detail =
+        'The ticket is standard base64 ("+", "/", "="): encode it as base64url, without padding, and sign that string.';
+      return { ...refused, integrator };
     }
     pass('format', 'base64url JSON');
-    const integratorId = (payload as { integratorId?: unknown }).integratorId;
+    const { integratorId } = payload;
     const integrator =
       typeof integratorId === 'string' ? this.integrators.get(integratorId) : undefined;
     if (!integrator) {
@@ -233,12 +241,16 @@ function hmac(secret: Buffer, text: string): Buffer {
   return createHmac('sha256', secret).update(text, 'utf8').digest();
 }
 
-function decodeJson(ticket: string): unknown {
+function decodeJson(ticket: string, encoding: 'base64url' | 'base64' = 'base64url'): unknown {
   try {
-    return JSON.parse(Buffer.from(ticket, 'base64url').toString('utf8'));
+    return JSON.parse(Buffer.from(ticket, encoding).toString('utf8'));
   } catch {
     return undefined;
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function checkTimes(

@@ -31,12 +31,12 @@ export function embedRoutes(ctx: RoomkitContext, service: EmbedService) {
       const query = request.query as Record<string, unknown>;
       try {
         if (query.ticket !== undefined || query.sig !== undefined) {
-          const pair = parseInput(embedTicketPairSchema, pick(query), 'query');
-          const { integrator, ticket } = await service.preview(pair);
+          const { integrator, ticket } = await service.preview(query);
           const frame = new URLSearchParams({ integrator: integrator.id, origin: ticket.origin });
+          const fragment = new URLSearchParams(pick(query) as Record<string, string>);
           return await reply
             .header('Cache-Control', 'no-store')
-            .redirect(`/embed?${frame}#${new URLSearchParams(pair)}`, 303);
+            .redirect(`/embed?${frame}#${fragment}`, 303);
         }
         const { integrator: id, origin } = parseInput(embedPageQuerySchema, query, 'query');
         const integrator = service.framing(id, origin);
@@ -57,9 +57,7 @@ export function embedRoutes(ctx: RoomkitContext, service: EmbedService) {
     });
 
     app.post('/embed/exchange', async (request, reply) => {
-      await joins.consume(request.ip);
-      const pair = parseInput(embedTicketPairSchema, request.body);
-      const session = await service.exchange(pair);
+      const session = await service.exchange(request.body, () => joins.consume(request.ip));
       // Where the browser keeps third-party cookies, the frame's GETs carry the session too;
       // where it does not, the token the frame keeps in memory is what counts.
       if (secureCookies(request, ctx.config)) {
@@ -77,6 +75,10 @@ export function embedRoutes(ctx: RoomkitContext, service: EmbedService) {
     });
 
     app.get('/embed/diagnostics', async (request, reply) => {
+      // The page exists only where some integrator turned diagnostics on.
+      if (!service.integrators.list().some((integrator) => integrator.diagnostics)) {
+        throw new AppError('not_found', 'No integrator has ticket diagnostics turned on.');
+      }
       const query = request.query as Record<string, unknown>;
       const html = wantsHtml(request);
       const asked = query.ticket !== undefined || query.sig !== undefined;

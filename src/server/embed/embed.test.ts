@@ -23,6 +23,7 @@ import {
   connectWithState,
   onCleanup,
   startServer,
+  waitFor,
   type ApiResponse,
 } from '../../../test/helpers.js';
 
@@ -101,6 +102,29 @@ describe('exchanging a ticket', () => {
     expect(state.body.members.map((m: { role: string }) => m.role)).toEqual(['owner', 'owner']);
   });
 
+  it('sets a partitioned SameSite=None cookie behind HTTPS only; the token is what counts', async () => {
+    const { clock, exchange } = await embedServer();
+    const plain = await exchange(signed(ticketFields(clock.now())));
+    expect(plain.headers.getSetCookie()).toEqual([]);
+
+    const secure = await startServer({
+      INTEGRATORS_FILE: await integratorsFile(),
+      PUBLIC_URL: 'https://rooms.example',
+    });
+    const answer = await api(secure, 'POST', '/embed/exchange', {
+      body: signed(ticketFields(Date.now())),
+    });
+    const [cookie] = answer.headers.getSetCookie();
+    expect(cookie?.split('; ')).toEqual([
+      `rk_session=${answer.body.token}`,
+      'Path=/',
+      'HttpOnly',
+      'Secure',
+      'SameSite=None',
+      'Partitioned',
+    ]);
+  });
+
   it('accepts either secret during a rotation, and the single-secret form', async () => {
     const { clock, exchange } = await embedServer();
     expect((await exchange(signed(ticketFields(clock.now()), SHOP_OLD_SECRET))).status).toBe(200);
@@ -122,6 +146,45 @@ describe('exchanging a ticket', () => {
     }
   });
 
+  it('makes the room again after it ended, and the old members’ tokens stay dead', async () => {
+    const { server, clock, exchange } = await embedServer();
+    const before = await exchange(signed(ticketFields(clock.now())));
+    const deleted = await api(server, 'DELETE', `/api/admin/rooms/${before.body.room.id}?grace=0`, {
+      token: ADMIN_TOKEN,
+    });
+    expect(deleted.status).toBe(202);
+    const old = () =>
+      api(server, 'GET', `/api/rooms/${before.body.room.id}`, { token: before.body.token });
+    await waitFor(async () => (await old()).status !== 200);
+
+    const after = await exchange(signed(ticketFields(clock.now())));
+    expect(after.status).toBe(200);
+    expect(after.body.room.id).toBe(before.body.room.id);
+    expect(after.body.room.joinCode).not.toBe(before.body.room.joinCode);
+    expect(after.body.member.id).not.toBe(before.body.member.id);
+    expect((await old()).status).toBe(401);
+    const fresh = await api(server, 'GET', `/api/rooms/${after.body.room.id}`, {
+      token: after.body.token,
+    });
+    expect(fresh.body.members).toHaveLength(1);
+  });
+
+  it('lets no account claim an embedded member', async () => {
+    const { server, clock, exchange } = await embedServer();
+    const { body } = await exchange(signed(ticketFields(clock.now())));
+    const registered = await api(server, 'POST', '/api/auth/register', {
+      body: { username: 'mallory', password: 'correct horse battery' },
+    });
+    const cookie = registered.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+    const claim = await api(server, 'POST', '/api/auth/claim', {
+      token: body.token,
+      headers: { cookie },
+      body: { roomId: body.room.id },
+    });
+    refusedWith(claim, 403, 'forbidden');
+    expect(claim.body.error.message).toMatch(/embedded room/);
+  });
+
   it('refuses, after a kick with a ban, the same person’s next ticket', async () => {
     const { server, clock, exchange } = await embedServer();
     const { body } = await exchange(signed(ticketFields(clock.now())));
@@ -133,6 +196,9 @@ describe('exchanging a ticket', () => {
     );
     expect(kicked.status).toBe(204);
     refusedWith(await exchange(signed(ticketFields(clock.now()))), 403, 'forbidden');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('roomkit_embed_tickets_total{result="accepted"} 1');
+    expect(metrics).toContain('roomkit_embed_tickets_total{result="forbidden"} 1');
     // Another person of the integrator still enters.
     expect((await exchange(signed(ticketFields(clock.now(), { userId: 'u-2' })))).status).toBe(200);
   });
@@ -141,6 +207,7 @@ describe('exchanging a ticket', () => {
     const { server, clock, exchange } = await embedServer();
     await exchange(signed(ticketFields(clock.now())));
     await exchange(signed(ticketFields(clock.now()), BLOG_SECRET));
+    await exchange({ ticket: signed(ticketFields(clock.now())).ticket });
     const rooms = await api(server, 'GET', '/api/admin/rooms', { token: ADMIN_TOKEN });
     expect(rooms.body.rooms.map((room: { integrator: string | null }) => room.integrator)).toEqual([
       'shop',
@@ -148,6 +215,7 @@ describe('exchanging a ticket', () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain('roomkit_embed_tickets_total{result="accepted"} 1');
     expect(metrics).toContain('roomkit_embed_tickets_total{result="bad_signature"} 1');
+    expect(metrics).toContain('roomkit_embed_tickets_total{result="invalid_request"} 1');
   });
 });
 
@@ -450,6 +518,28 @@ describe('ticket diagnostics', () => {
     const page = await html.text();
     expect(page).toContain('Verdict: bad_signature');
     expect(page).not.toContain(sign('shop-secret-0123456789-abcdefghijklmnop', ticket));
+  });
+
+  it('recognises a ticket encoded as standard base64', async () => {
+    const { server, clock } = await embedServer();
+    // A display name whose JSON encodes with "+" and "/" in base64.
+    const fields = ticketFields(clock.now(), { displayName: 'Zoë ~~~ ???>>>' });
+    const ticket = Buffer.from(JSON.stringify(fields)).toString('base64');
+    expect(ticket).toMatch(/[+/]/);
+    const pair = { ticket, sig: sign('shop-secret-0123456789-abcdefghijklmnop', ticket) };
+    const answer = await api(server, 'GET', `/embed/diagnostics?${new URLSearchParams(pair)}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.verdict).toBe('invalid_request');
+    expect(answer.body.steps[0].detail).toMatch(/standard base64/);
+  });
+
+  it('does not exist where no integrator turned them on', async () => {
+    const server = await startServer({
+      INTEGRATORS_FILE: await integratorsFile([
+        { id: 'blog', secret: BLOG_SECRET, allowedOrigins: ['https://blog.example'] },
+      ]),
+    });
+    refusedWith(await api(server, 'GET', '/embed/diagnostics'), 404, 'not_found');
   });
 
   it('tells nothing about an integrator that did not turn them on', async () => {

@@ -8,9 +8,9 @@ import { MEMBER_COOKIE } from './memberCookie.js';
 
 /**
  * What a request presented to prove who it is: a member's session token and where it was found,
- * or nothing. An embed ticket would be a further member of this union, read by `readCredentials`
- * under rules of its own. The account cookie (`rk_auth`) proves an account, not a membership: it
- * is read apart, by `readAccountCookie`, under the same origin rules.
+ * or nothing. (An embed ticket is not a credential: it is exchanged once for a member token.)
+ * The account cookie (`rk_auth`) proves an account, not a membership: it is read apart, by
+ * `readAccountCookie`, under the same origin rules.
  */
 export type Credentials =
   | { kind: 'bearer'; value: string }

@@ -37,10 +37,9 @@ export interface AccountAuthenticator {
 
 /**
  * Who a request or connection proved to be: a room's member (a member token) or an account (the
- * `rk_auth` cookie). An admin (`{ kind: 'admin' }`, from the admin token or an admin account)
- * and an embed guest (`{ kind: 'embed', roomId, memberId, integratorId }`, from an exchanged
- * ticket) join the union as they are built, each produced by an authenticate function of its
- * own beside `authenticateMember`.
+ * `rk_auth` cookie). An administrator is an `AdminPrincipal`, from `authenticateAdmin`. A
+ * person from an integrator's ticket is a member like any other: the ticket is exchanged for a
+ * member token (embed/), and the member's `externalId` says whose.
  */
 export type Principal = MemberPrincipal | AccountPrincipal;
 
