@@ -37,7 +37,7 @@ const TICKET_SECONDS = 3;
 const SITE_HOST = '127.0.0.2';
 
 /** Roomkit with an INTEGRATORS_FILE for the site, and the site: `{ roomkit, site, dir }`. */
-async function startBoth() {
+async function startBoth({ env = () => ({}), rooms } = {}) {
   const sitePort = await freePort();
   const siteOrigin = `http://${SITE_HOST}:${sitePort}`;
   const dir = mkdtempSync(join(tmpdir(), 'roomkit-embed-e2e-'));
@@ -45,10 +45,10 @@ async function startBoth() {
   writeFileSync(
     file,
     JSON.stringify([
-      { id: INTEGRATOR.id, secrets: [INTEGRATOR.secret], allowedOrigins: [siteOrigin] },
+      { id: INTEGRATOR.id, secrets: [INTEGRATOR.secret], allowedOrigins: [siteOrigin], rooms },
     ]),
   );
-  const roomkit = await startServer({ env: { INTEGRATORS_FILE: file } });
+  const roomkit = await startServer({ env: { INTEGRATORS_FILE: file, ...env(dir) } });
   const site = await startSite({
     port: sitePort,
     host: SITE_HOST,
@@ -345,7 +345,58 @@ async function withoutThirdPartyCookies({ world, problems }) {
   await expectAccessible(team, 'the team frame, third-party cookies blocked');
 }
 
+/**
+ * Roomkit restarts (in memory: it forgets the room, and its tokens no longer hold): the frame's
+ * token is refused, the frame asks for a new ticket, the room is made again, and what was typed
+ * while Roomkit was down goes out there.
+ */
+async function renewsAfterRestart({ world }) {
+  const { page, site, dir } = world;
+  const team = await frameOf(page, 'team');
+  await stopServer(world.roomkit);
+  world.ben.socket.disconnect();
+  await send(team, 'While Roomkit was down');
+  const issued = site.ticketsIssued();
+  const again = await startServer({
+    port: world.roomkit.port,
+    env: { INTEGRATORS_FILE: join(dir, 'integrators.json') },
+  });
+  world.roomkit = again;
+  for (const handle of [again.child, again.child.stdout, again.child.stderr]) handle.unref();
+  process.once('exit', () => again.child.kill('SIGKILL'));
+
+  await eventually(
+    'a new ticket for the refused token',
+    () => site.ticketsIssued() > issued,
+    20_000,
+  );
+  const eve = await outsider(again.baseUrl, site.origin, {
+    roomId: 'team',
+    userId: 'user-eve',
+    displayName: 'Eve',
+  });
+  world.eve = eve;
+  await eventually(
+    'the message typed while Roomkit was down to reach the room',
+    async () => {
+      const response = await fetch(`${again.baseUrl}/api/rooms/${eve.session.room.id}`, {
+        headers: { authorization: `Bearer ${eve.session.token}` },
+      });
+      const state = await response.json();
+      return state.messages.some(
+        (m) => m.body === 'While Roomkit was down' && m.sender?.displayName === 'Ana',
+      );
+    },
+    20_000,
+  );
+  await send(team, 'After the restart');
+  await eventually('Eve to receive the message after the renewal', () =>
+    eve.received.some((m) => m.body === 'After the restart'),
+  );
+}
+
 async function tearDown({ world }) {
+  world.eve?.socket.disconnect();
   world.ben?.socket.disconnect();
   await world.blockedBrowser?.close();
   await world.context?.close();
@@ -373,7 +424,14 @@ export const journeys = [
     name: 'with third-party cookies blocked, the token in memory carries the session',
     run: withoutThirdPartyCookies,
   },
+  {
+    name: 'after Roomkit restarts, the frame renews its ticket and sends what waited',
+    run: renewsAfterRestart,
+  },
   { name: 'stops the example site and its Roomkit', run: tearDown },
 ];
 
-export const pagesOf = (world) => ({ page: world.page, blocked: world.blockedPage });
+export const pagesOf = (world) => ({
+  page: world.page,
+  blocked: world.blockedPage,
+});

@@ -3,6 +3,7 @@ import type { EmbedCommand, EmbedEvent } from '../../../protocol/embed.js';
 import { ApiError } from '../../lib/api.js';
 import { describeError, isRoomGone } from '../../lib/errorMessages.js';
 import { leaveRoom } from '../room/roomApi.js';
+import type { OutboxEntry } from '../room/roomReducer.js';
 import type { EmbeddedRoom } from '../room/RoomView.js';
 import { roomEvents, startRoomEvents, type RoomEventsState } from './roomEvents.js';
 
@@ -43,14 +44,23 @@ export function EmbedBridge({
   post,
   commands,
   onLeave,
+  onOutbox,
 }: {
   room: EmbeddedRoom;
   post: (event: EmbedEvent) => void;
   commands: CommandRelay;
   onLeave: () => void;
+  /** The outbox as it changes, for a renewal that comes back as another member. */
+  onOutbox: (outbox: readonly OutboxEntry[]) => void;
 }) {
   const { state, session, send, focusComposer } = room;
   const looking = useLooking();
+
+  useEffect(() => {
+    onOutbox(
+      state.pending.map(({ clientMsgId, body, createdAt }) => ({ clientMsgId, body, createdAt })),
+    );
+  }, [state.pending, onOutbox]);
 
   // Messages and files: counted from the first `room:state`, which holds what was there before.
   const tracked = useRef<RoomEventsState | null>(null);

@@ -13,6 +13,7 @@ import { describeError } from '../../lib/errorMessages.js';
 import type { SavedMembership } from '../../lib/memberships.js';
 import { useMediaQuery } from '../../lib/useMediaQuery.js';
 import { ticketField } from '../../embed/ticketJson.js';
+import type { OutboxEntry } from '../room/roomReducer.js';
 import { RoomView, type RoomEmbedding } from '../room/RoomView.js';
 import { EmbedBridge, type CommandRelay } from './EmbedBridge.js';
 import { exchangeTicket } from './embedApi.js';
@@ -109,6 +110,9 @@ function EmbeddedRoom({ origin }: { origin: string }) {
   );
 
   const sessionRef = useRef<EmbedSession | null>(null);
+  // The room's outbox as the bridge last saw it, and what a renewal as another member carries.
+  const pending = useRef<readonly OutboxEntry[]>([]);
+  const [carriedOutbox, setCarriedOutbox] = useState<readonly OutboxEntry[] | undefined>();
   const busy = useRef(false);
   const joinedMember = useRef<string | null>(null);
 
@@ -127,6 +131,10 @@ function EmbeddedRoom({ origin }: { origin: string }) {
           'origin_not_allowed',
           'This chat cannot be opened on this site.',
         );
+      }
+      const previous = sessionRef.current;
+      if (previous && previous.member.id !== session.member.id) {
+        setCarriedOutbox(pending.current);
       }
       sessionRef.current = session;
       setPhase({ kind: 'in', session });
@@ -250,13 +258,25 @@ function EmbeddedRoom({ origin }: { origin: string }) {
     post({ name: 'left' });
   }, [post]);
 
+  const keepOutbox = useCallback((outbox: readonly OutboxEntry[]) => {
+    pending.current = outbox;
+  }, []);
   const embedding = useMemo<RoomEmbedding>(
     () => ({
       renew,
+      carriedOutbox,
       onLeft: left,
-      bridge: (room) => <EmbedBridge room={room} post={post} commands={relay} onLeave={left} />,
+      bridge: (room) => (
+        <EmbedBridge
+          room={room}
+          post={post}
+          commands={relay}
+          onLeave={left}
+          onOutbox={keepOutbox}
+        />
+      ),
     }),
-    [renew, left, post, relay],
+    [renew, carriedOutbox, left, post, relay, keepOutbox],
   );
 
   const session = phase.kind === 'in' ? phase.session : null;

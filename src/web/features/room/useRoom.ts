@@ -9,6 +9,7 @@ import {
   ENDED_HERE,
   initialRoomState,
   roomReducer,
+  type OutboxEntry,
   type RoomAction,
   type RoomViewState,
 } from './roomReducer.js';
@@ -47,6 +48,11 @@ export interface RoomSessionRenewal {
    * as a new `session`; the view and its outbox stay.
    */
   renew: () => void;
+  /**
+   * What an earlier session of this page left unsent, when the renewed one is another member
+   * (the server lost the room and made it again): it goes out in the new session.
+   */
+  carriedOutbox?: readonly OutboxEntry[];
 }
 
 /**
@@ -65,7 +71,7 @@ export function useRoom(
   const [state, dispatch] = useReducer(roomReducer, session, (restored) =>
     initialRoomState(
       restored.member,
-      loadOutbox(restored.roomId, restored.member.id),
+      renewal?.carriedOutbox ?? loadOutbox(restored.roomId, restored.member.id),
       browserOffline(),
     ),
   );
@@ -99,7 +105,8 @@ export function useRoom(
       if (ending.current) return;
       const held = latest.current;
       if (held.closed !== null) return;
-      if (reason === 'unauthorized' && renew.current) {
+      // Embedded, a new ticket brings the member back, into the room made again if need be.
+      if (renew.current) {
         renew.current();
         return;
       }
