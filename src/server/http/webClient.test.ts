@@ -52,6 +52,8 @@ async function builtWebClient(): Promise<{ root: string; maps: string }> {
     join(root, 'favicon.svg'),
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">${'<rect width="8" height="8"/>'.repeat(8)}</svg>`,
   );
+  await writeFile(join(root, 'embed.js'), `var Roomkit=(function(e){return e})({});\n`.repeat(40));
+  await writeFile(join(root, 'embed.d.ts'), 'declare namespace Roomkit {}\n');
   // Too small for a compressed copy to be smaller.
   await writeFile(join(root, 'robots.txt'), 'x');
   await writeFile(join(root, 'icons', 'icon-192.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
@@ -148,6 +150,32 @@ describe('serving the web client', () => {
       'if-none-match': String(first.headers.etag),
     });
     expect(again.status).toBe(304);
+  });
+
+  it('lets other sites’ pages load /embed.js and /embed.d.ts, revalidated, under fixed names', async () => {
+    const { root } = await builtWebClient();
+    const server = await startServer({}, { webRoot: root });
+    for (const encoding of ['br', 'identity']) {
+      const script = await rawGet(`${server.url}/embed.js`, { 'accept-encoding': encoding });
+      expect(script.status).toBe(200);
+      expect(script.headers['content-type']).toMatch(/^application\/javascript/);
+      expect(script.headers['cache-control']).toBe('no-cache');
+      expect(script.headers['cross-origin-resource-policy']).toBe('cross-origin');
+      expect(decoded(script)).toEqual(await readFile(join(root, 'embed.js')));
+    }
+    expect(
+      (await rawGet(`${server.url}/embed.js`, { 'accept-encoding': 'br' })).headers[
+        'content-encoding'
+      ],
+    ).toBe('br');
+    const types = await rawGet(`${server.url}/embed.d.ts`);
+    expect(types.status).toBe(200);
+    expect(types.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(types.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(types.body.toString()).toContain('declare namespace Roomkit');
+    // Everything else stays the app's own.
+    const other = await rawGet(`${server.url}/sw.js`);
+    expect(other.headers['cross-origin-resource-policy']).toBe('same-origin');
   });
 
   it('serves no source map, no compressed copy by its own name and no build folder', async () => {

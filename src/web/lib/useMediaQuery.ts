@@ -21,3 +21,30 @@ export const NARROW_QUERY = '(max-width: 720px)';
  * tablets), focusing a text box on load would pop the on-screen keyboard over the page.
  */
 export const KEYBOARD_QUERY = '(hover: hover) and (pointer: fine)';
+
+const DARK_QUERY = '(prefers-color-scheme: dark)';
+
+function subscribeToTheme(onChange: () => void): () => void {
+  const list = window.matchMedia(DARK_QUERY);
+  list.addEventListener('change', onChange);
+  const observer = new MutationObserver(onChange);
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+  return () => {
+    list.removeEventListener('change', onChange);
+    observer.disconnect();
+  };
+}
+
+function isDark(): boolean {
+  const chosen = document.documentElement.dataset.theme;
+  if (chosen === 'dark' || chosen === 'light') return chosen === 'dark';
+  return window.matchMedia(DARK_QUERY).matches;
+}
+
+/**
+ * Whether the page is dark: the theme a page chose (`data-theme` on the root, as an embedded
+ * room's theme sets it), else the system's setting, as styles/base.css decides.
+ */
+export function useDarkTheme(): boolean {
+  return useSyncExternalStore(subscribeToTheme, isDark);
+}

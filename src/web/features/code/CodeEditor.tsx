@@ -24,13 +24,11 @@ import { useEffect, useLayoutEffect, useRef } from 'react';
 import { yCollab, ySyncAnnotation, yUndoManagerKeymap } from 'y-codemirror.next';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import { NARROW_QUERY, useMediaQuery } from '../../lib/useMediaQuery.js';
+import { NARROW_QUERY, useDarkTheme, useMediaQuery } from '../../lib/useMediaQuery.js';
 import { exceedsCodeLimit } from './codeLimit.js';
 import { editorTheme } from './editorTheme.js';
 import { languageOption } from './languages.js';
 import { remoteSelections } from './remoteSelections.js';
-
-const DARK_QUERY = '(prefers-color-scheme: dark)';
 
 /**
  * CodeMirror's basic setup without its history (undo is the shared document's own, which only
@@ -108,7 +106,7 @@ export function CodeEditor({
     editable: new Compartment(),
     wrap: new Compartment(),
   });
-  const dark = useMediaQuery(DARK_QUERY);
+  const dark = useDarkTheme();
   // A phone has no room to scroll sideways along a line: long lines wrap there.
   const narrow = useMediaQuery(NARROW_QUERY);
   const callbacks = useRef({ onTooLarge, onRun });
