@@ -67,6 +67,8 @@ export default defineConfig({
       '/api': 'http://localhost:8080',
       '/socket.io': { target: 'http://localhost:8080', ws: true },
       '/collab': { target: 'http://localhost:8080', ws: true },
+      // The frame's exchange; the frame itself (/embed) is the app, which Vite serves.
+      '/embed/exchange': 'http://localhost:8080',
     },
   },
 });
