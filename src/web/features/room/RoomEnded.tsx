@@ -38,11 +38,14 @@ export function RoomEndedBanner({
   reason,
   content,
   onJoinAgain,
+  homeLink = true,
 }: {
   reason: string;
   content: PageContent;
   /** For a session that ended in a room that goes on: ask for a name again. */
   onJoinAgain: () => void;
+  /** False in a room embedded in another site, which has no Roomkit home to go to. */
+  homeLink?: boolean;
 }) {
   const heading = useRef<HTMLHeadingElement>(null);
   // Focus moves here, so a keyboard or screen reader user learns at once what happened.
@@ -86,7 +89,7 @@ export function RoomEndedBanner({
             Join again
           </button>
         )}
-        <Link href="/">Go to the home page</Link>
+        {homeLink && <Link href="/">Go to the home page</Link>}
       </div>
     </section>
   );

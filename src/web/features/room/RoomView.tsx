@@ -138,9 +138,11 @@ export function RoomView({
 
   const { roomId, token } = session;
   const roomName = state.room?.name;
+  // An embedded room is no membership of this browser's: nothing of it is stored.
+  const remembers = !embedded;
   useEffect(() => {
-    if (roomName !== undefined) rememberRoomName(roomId, roomName);
-  }, [roomId, roomName]);
+    if (remembers && roomName !== undefined) rememberRoomName(roomId, roomName);
+  }, [remembers, roomId, roomName]);
 
   const links = useMemo(() => fileLinks(roomId, token), [roomId, token]);
   const filesById = useMemo(
@@ -308,6 +310,7 @@ export function RoomView({
             draft,
           }}
           onJoinAgain={embedded ? embedded.renew : () => onRejected('unauthorized')}
+          homeLink={!embedded}
         />
       ) : (
         <RoomStatusBanner notice={roomNotice(state)} onTryAgain={reconnectNow} />
