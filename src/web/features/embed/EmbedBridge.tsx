@@ -83,10 +83,12 @@ export function EmbedBridge({
   }, [loaded, state.messages, state.files, state.members, session.member.id, looking, post]);
 
   // The end of the room: an operator's countdown or the room's own expiry warning, then its end.
-  const closesAt = state.closing?.deadline ?? state.expiring?.deadline ?? null;
+  const deadline = state.closing?.deadline ?? state.expiring?.deadline ?? null;
+  // To the second: a countdown repeats every second, each time with the same end.
+  const closesAt =
+    deadline === null ? null : new Date(Math.round(deadline / 1000) * 1000).toISOString();
   useEffect(() => {
-    if (closesAt !== null)
-      post({ name: 'room:closing', closesAt: new Date(closesAt).toISOString() });
+    if (closesAt !== null) post({ name: 'room:closing', closesAt });
   }, [closesAt, post]);
   const closedReason = state.closed?.reason ?? null;
   useEffect(() => {
