@@ -35,6 +35,7 @@ const INTEGRATOR = { id: 'example-shop', secret: `e2e-${randomBytes(16).toString
 const TICKET_SECONDS = 3;
 /** A loopback address of its own: another site than Roomkit's 127.0.0.1 for the browser. */
 const SITE_HOST = '127.0.0.2';
+const ADMIN_TOKEN = `admin-${randomBytes(16).toString('hex')}`;
 
 /** Roomkit with an INTEGRATORS_FILE for the site, and the site: `{ roomkit, site, dir }`. */
 async function startBoth({ env = () => ({}), rooms } = {}) {
@@ -48,7 +49,9 @@ async function startBoth({ env = () => ({}), rooms } = {}) {
       { id: INTEGRATOR.id, secrets: [INTEGRATOR.secret], allowedOrigins: [siteOrigin], rooms },
     ]),
   );
-  const roomkit = await startServer({ env: { INTEGRATORS_FILE: file, ...env(dir) } });
+  const roomkit = await startServer({
+    env: { INTEGRATORS_FILE: file, ADMIN_TOKEN, ...env(dir) },
+  });
   const site = await startSite({
     port: sitePort,
     host: SITE_HOST,
@@ -376,7 +379,7 @@ async function renewsAfterRestart({ world }) {
   const issued = site.ticketsIssued();
   const again = await startServer({
     port: world.roomkit.port,
-    env: { INTEGRATORS_FILE: join(dir, 'integrators.json') },
+    env: { INTEGRATORS_FILE: join(dir, 'integrators.json'), ADMIN_TOKEN },
   });
   world.roomkit = again;
   for (const handle of [again.child, again.child.stdout, again.child.stderr]) handle.unref();
@@ -409,6 +412,27 @@ async function renewsAfterRestart({ world }) {
   await send(team, 'After the restart');
   await eventually('Eve to receive the message after the renewal', () =>
     eve.received.some((m) => m.body === 'After the restart'),
+  );
+}
+
+/** An operator deletes the team room with a grace period: the page hears the end coming. */
+async function roomClosing({ world }) {
+  const { page, roomkit, eve } = world;
+  const response = await fetch(
+    `${roomkit.baseUrl}/api/admin/rooms/${eve.session.room.id}?grace=2`,
+    {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    },
+  );
+  check(response.status === 202, `the delete answered ${response.status}`);
+  await expectEvent(page, 'team', 'room:closing', (e) => e.name === 'room:closing');
+  await expectEvent(page, 'team', 'room:closed', (e) => e.name === 'room:closed');
+  const closings = (await eventsOf(page, 'team')).filter((e) => e.name === 'room:closing');
+  check(closings.length === 1, `room:closing came ${closings.length} times for one countdown`);
+  check(
+    !(await eventsOf(page, 'support')).some((e) => e.name.startsWith('room:')),
+    'the support frame reported the team room’s end',
   );
 }
 
@@ -445,6 +469,7 @@ export const journeys = [
     name: 'after Roomkit restarts, the frame renews its ticket and sends what waited',
     run: renewsAfterRestart,
   },
+  { name: 'an operator’s delete: the page hears room:closing, then room:closed', run: roomClosing },
   { name: 'stops the example site and its Roomkit', run: tearDown },
 ];
 
