@@ -1,17 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import type { EmbedCommand, EmbedEvent } from '../../../protocol/embed.js';
+import type { EmbedEvent } from '../../../protocol/embed.js';
 import { ApiError } from '../../lib/api.js';
 import { describeError, isRoomGone } from '../../lib/errorMessages.js';
 import { leaveRoom } from '../room/roomApi.js';
 import type { OutboxEntry } from '../room/roomReducer.js';
 import type { EmbeddedRoom } from '../room/RoomView.js';
+import type { CommandRelay } from './commandRelay.js';
 import { roomEvents, startRoomEvents, type RoomEventsState } from './roomEvents.js';
-
-/** Where the parent's commands arrive; `attach` returns the detach. */
-export interface CommandRelay {
-  push: (command: EmbedCommand) => void;
-  attach: (handler: (command: EmbedCommand) => void) => () => void;
-}
 
 /** The member is looking at the frame: the page is shown and the focus is inside the frame. */
 function isLooking(): boolean {

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   embedPageQuerySchema,
-  type EmbedCommand,
   type EmbedEvent,
   type EmbedSession,
   type EmbedTheme,
@@ -15,7 +14,8 @@ import { useMediaQuery } from '../../lib/useMediaQuery.js';
 import { ticketField } from '../../embed/ticketJson.js';
 import type { OutboxEntry } from '../room/roomReducer.js';
 import { RoomView, type RoomEmbedding } from '../room/RoomView.js';
-import { EmbedBridge, type CommandRelay } from './EmbedBridge.js';
+import { createCommandRelay } from './commandRelay.js';
+import { EmbedBridge } from './EmbedBridge.js';
 import { exchangeTicket } from './embedApi.js';
 import { fragmentTicket } from './fragmentTicket.js';
 import {
@@ -323,23 +323,4 @@ function EmbeddedRoom({ origin }: { origin: string }) {
     default:
       return null;
   }
-}
-
-/** Commands in arrival order; those that come before the room is shown wait for it. */
-function createCommandRelay(): CommandRelay {
-  const queued: EmbedCommand[] = [];
-  let handler: ((command: EmbedCommand) => void) | null = null;
-  return {
-    push(command) {
-      if (handler) handler(command);
-      else queued.push(command);
-    },
-    attach(next) {
-      handler = next;
-      for (const command of queued.splice(0)) next(command);
-      return () => {
-        if (handler === next) handler = null;
-      };
-    },
-  };
 }
