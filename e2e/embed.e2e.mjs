@@ -4,8 +4,10 @@
  * socket.io-client holding its own ticket); the page hears about the others' messages with the
  * unread count; the two frames stay apart; a frame reloaded after its ticket expired asks for a
  * new one and comes back as the same member; a ticket posted by a sibling frame or another
- * origin is ignored; and all of it works with third-party cookies blocked (Chromium's
- * `--test-third-party-cookie-phaseout`), where the frame's token in memory is its only session.
+ * origin is ignored; all of it works with third-party cookies blocked (Chromium's
+ * `--test-third-party-cookie-phaseout`), where the frame's token in memory is its only session;
+ * after Roomkit restarts the frame renews its token and sends what waited; an operator's delete
+ * reaches the page as `room:closing` and `room:closed`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -415,6 +417,73 @@ async function renewsAfterRestart({ world }) {
   );
 }
 
+/**
+ * Roomkit, its rooms kept in SQLite, restarts with another SESSION_SECRET: the frame's token is
+ * refused, the frame asks for a new ticket and carries on as the same member in the same room,
+ * the view kept, and what was typed meanwhile goes out.
+ */
+async function renewsAsTheSameMember({ world, problems }) {
+  const secret = (seed) => `${seed}-session-secret-`.padEnd(40, seed);
+  const { roomkit, site, dir } = await startBoth({
+    env: (at) => ({
+      DATABASE_URL: `sqlite:${join(at, 'roomkit.db')}`,
+      SESSION_SECRET: secret('a'),
+    }),
+    rooms: { persistent: true },
+  });
+  world.kept = { roomkit, site, dir };
+  const { page, team } = await openPage(world.context, site.origin, 'Dana', problems);
+  world.keptPage = page;
+  await send(team, 'Before the restart');
+  await expectMessage(team, 'Before the restart', 'Dana');
+  await expectEvent(page, 'team', 'joined', (e) => e.name === 'joined');
+  const memberId = (await eventsOf(page, 'team')).find((e) => e.name === 'joined').member.id;
+
+  await stopServer(roomkit);
+  await send(team, 'While Roomkit was down');
+  const issued = site.ticketsIssued();
+  const again = await startServer({
+    port: roomkit.port,
+    env: {
+      INTEGRATORS_FILE: join(dir, 'integrators.json'),
+      DATABASE_URL: `sqlite:${join(dir, 'roomkit.db')}`,
+      SESSION_SECRET: secret('b'),
+    },
+  });
+  world.kept.roomkit = again;
+  for (const handle of [again.child, again.child.stdout, again.child.stderr]) handle.unref();
+  process.once('exit', () => again.child.kill('SIGKILL'));
+
+  await eventually(
+    'a new ticket for the refused token',
+    () => site.ticketsIssued() > issued,
+    20_000,
+  );
+  const eve = await outsider(again.baseUrl, site.origin, {
+    roomId: 'team',
+    userId: 'user-eve',
+    displayName: 'Eve',
+  });
+  world.keptEve = eve;
+  await eventually(
+    'the message typed while Roomkit was down to reach the room, from the same member',
+    async () => {
+      const response = await fetch(`${again.baseUrl}/api/rooms/${eve.session.room.id}`, {
+        headers: { authorization: `Bearer ${eve.session.token}` },
+      });
+      const state = await response.json();
+      return state.messages.some(
+        (m) => m.body === 'While Roomkit was down' && m.sender?.id === memberId,
+      );
+    },
+    20_000,
+  );
+  // The same view: what was on screen before the restart is still there.
+  await expectMessage(team, 'Before the restart', 'Dana after the renewal');
+  const joins = (await eventsOf(page, 'team')).filter((e) => e.name === 'joined');
+  check(joins.length === 1, `joined came ${joins.length} times for one member`);
+}
+
 /** An operator deletes the team room with a grace period: the page hears the end coming. */
 async function roomClosing({ world }) {
   const { page, roomkit, eve } = world;
@@ -437,6 +506,11 @@ async function roomClosing({ world }) {
 }
 
 async function tearDown({ world }) {
+  world.keptEve?.socket.disconnect();
+  if (world.kept) {
+    world.kept.site.server.close();
+    await stopServer(world.kept.roomkit);
+  }
   world.eve?.socket.disconnect();
   world.ben?.socket.disconnect();
   await world.blockedBrowser?.close();
@@ -469,6 +543,10 @@ export const journeys = [
     name: 'after Roomkit restarts, the frame renews its ticket and sends what waited',
     run: renewsAfterRestart,
   },
+  {
+    name: 'after a restart with another secret, the frame renews as the same member',
+    run: renewsAsTheSameMember,
+  },
   { name: 'an operator’s delete: the page hears room:closing, then room:closed', run: roomClosing },
   { name: 'stops the example site and its Roomkit', run: tearDown },
 ];
@@ -476,4 +554,5 @@ export const journeys = [
 export const pagesOf = (world) => ({
   page: world.page,
   blocked: world.blockedPage,
+  kept: world.keptPage,
 });
