@@ -56,6 +56,11 @@ export function onTokenRefused(listener: (token: string) => void): () => void {
   return () => refusedTokenListeners.delete(listener);
 }
 
+/** Tells the `onTokenRefused` listeners that a request made with `token` was answered 401. */
+export function tokenRefused(token: string): void {
+  for (const listener of refusedTokenListeners) listener(token);
+}
+
 /** Calls `path` on this origin and resolves with the parsed JSON body (undefined for 204). */
 export async function api<T>(path: string, options: ApiOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
@@ -81,9 +86,7 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
   if (response.ok) return payload as T;
   if (isErrorEnvelope(payload)) {
     const { code, message, details } = payload.error;
-    if (code === 'unauthorized' && options.token !== undefined) {
-      for (const listener of refusedTokenListeners) listener(options.token);
-    }
+    if (code === 'unauthorized' && options.token !== undefined) tokenRefused(options.token);
     throw new ApiError(code, message, response.status, details);
   }
   throw new ApiError(

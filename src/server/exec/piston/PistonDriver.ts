@@ -246,15 +246,27 @@ export class PistonDriver implements ExecDriver {
     stopping?.addEventListener('abort', onStop);
     if (this.closing.signal.aborted) onClose();
     if (stopping?.aborted) onStop();
+    // The deadline holds here, whether or not the HTTP client ends its own work on the signal.
+    const ended = new Promise<never>((_, reject) => {
+      const end = () => reject(new Error('aborted'));
+      if (controller.signal.aborted) end();
+      else controller.signal.addEventListener('abort', end, { once: true });
+    });
+    ended.catch(() => {});
     try {
-      const response = await fetch(this.base + path, {
-        method,
-        signal: controller.signal,
-        redirect: 'error',
-        headers: body ? { 'content-type': 'application/json' } : {},
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await readAtMost(response, maxBytes);
+      const exchange = async () => {
+        const response = await fetch(this.base + path, {
+          method,
+          signal: controller.signal,
+          redirect: 'error',
+          headers: body ? { 'content-type': 'application/json' } : {},
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        return { response, text: await readAtMost(response, maxBytes, controller.signal) };
+      };
+      const { response, text } = await Promise.race([exchange(), ended]);
+      // Stopped while the answer was arriving: whatever came is not the answer.
+      if (why) return { kind: why };
       if (response.status === 429) {
         throw new AppError('overloaded', 'The code runner is busy; try again shortly.', {
           headers: {
@@ -339,20 +351,32 @@ function stopped(
 }
 
 /** The body as text, or undefined once it passes `maxBytes` (the rest is not read). */
-async function readAtMost(response: Response, maxBytes: number): Promise<string | undefined> {
+async function readAtMost(
+  response: Response,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   if (!response.body) return '';
   const reader = response.body.getReader();
+  // The fetch's signal should end the body too; cancelling the reader makes sure that a read
+  // waiting on a peer that never sends the rest ends when the deadline does.
+  const stop = () => void reader.cancel().catch(() => {});
+  signal.addEventListener('abort', stop, { once: true });
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return undefined;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        return undefined;
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    signal.removeEventListener('abort', stop);
   }
   return Buffer.concat(chunks).toString('utf8');
 }

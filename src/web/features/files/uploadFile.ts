@@ -5,7 +5,7 @@
  */
 import type { ErrorEnvelope } from '../../../protocol/errors.js';
 import type { FileInfo, Message } from '../../../protocol/schemas.js';
-import { ApiError } from '../../lib/api.js';
+import { ApiError, tokenRefused } from '../../lib/api.js';
 
 export interface UploadResult {
   file: FileInfo;
@@ -96,7 +96,10 @@ export function uploadFile(
           );
         }
       } else {
-        reject(errorOf(xhr));
+        const error = errorOf(xhr);
+        // An embedded room renews a refused token, as it does for every other request.
+        if (error.code === 'unauthorized') tokenRefused(token);
+        reject(error);
       }
     });
     xhr.addEventListener('error', () => {
