@@ -458,6 +458,9 @@ export class RoomService {
   async keep(membership: Membership): Promise<RoomRecord> {
     if (membership.member.role !== 'owner')
       throw new AppError('forbidden', 'Only the owner of the room can keep it.');
+    // Whether an embedded room is kept is its integrator's setting (`rooms.persistent`).
+    if (membership.room.integratorId !== undefined)
+      throw new AppError('forbidden', 'An embedded room is kept as its site decides.');
     if (!this.options.persistence) {
       throw new AppError('invalid_request', 'Keeping rooms needs a database (DATABASE_URL).', {
         details: [{ path: 'persistent', message: 'this server keeps rooms in memory only' }],

@@ -169,6 +169,16 @@ describe('exchanging a ticket', () => {
     expect(fresh.body.members).toHaveLength(1);
   });
 
+  it('leaves keeping an embedded room to the integrator, not its owner', async () => {
+    const { server, clock, exchange } = await embedServer();
+    const { body } = await exchange(signed(ticketFields(clock.now(), { role: 'owner' })));
+    const kept = await api(server, 'POST', `/api/rooms/${body.room.id}/keep`, {
+      token: body.token,
+    });
+    refusedWith(kept, 403, 'forbidden');
+    expect(kept.body.error.message).toMatch(/embedded room/);
+  });
+
   it('lets no account claim an embedded member', async () => {
     const { server, clock, exchange } = await embedServer();
     const { body } = await exchange(signed(ticketFields(clock.now())));
