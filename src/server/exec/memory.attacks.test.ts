@@ -216,6 +216,34 @@ describe('the memory limit bounds the process a run uses', { timeout: 120_000 },
     () => expectPythonHogBounded(pythonHogOutsideWasm),
   );
 
+  it.skipIf(!hasProc)(
+    'stops such a run from inside its process while the server is too busy to watch it',
+    async () => {
+      const { run } = await start();
+      expect((await run('python', 'print(1)')).body.stdout).toBe('1\n');
+      await pythonSettled(defaultExecOptions.poolSize);
+      const settled = new Map<number, number>();
+      for (const pid of await pythonProcesses()) settled.set(pid, (await residentBytes(pid)) ?? 0);
+      const answer = run('python', `print("started")\n${pythonHogOutsideWasm}`);
+      // Once the hog is growing, this process (the server's) stops answering anything for a
+      // while: its own watch on the run's process cannot poll, so only the run itself can stop.
+      await waitFor(async () => {
+        for (const [pid, first] of settled) {
+          if (((await residentBytes(pid)) ?? 0) > first + 24 * MiB) return true;
+        }
+        return false;
+      });
+      const until = performance.now() + 800;
+      while (performance.now() < until) {
+        // busy: no timer, no I/O callback runs here
+      }
+      const { body } = await answer;
+      expectMemoryError(body);
+      // Stopped by the run's own check, which keeps what it printed (the server's watch does not).
+      expect(body.stdout).toBe('started\n');
+    },
+  );
+
   it.skipIf(!hasProc)('bounds two such Python runs at once, each in its own process', async () => {
     const { run } = await start();
     expect((await run('python', 'print(1)')).body.stdout).toBe('1\n');

@@ -98,6 +98,12 @@ process.argv.splice(1);
 // Pyodide's memory is exported by its module, so its maximum cannot be lowered; Emscripten grows
 // it through this method, and a refusal becomes a MemoryError in Python.
 let memoryLimit = Number.POSITIVE_INFINITY;
+// The process as a whole (what Pyodide copies out of WebAssembly memory too) is held to the limit
+// from inside as well, between bytecodes: the server's own watch on it polls from another
+// process, whose event loop may be busy. Kept before lockDown() empties `process`.
+const residentBytes = process.memoryUsage.rss.bind(process.memoryUsage);
+/** How often, at most, a run reads its resident memory. */
+const MEMORY_CHECK_MS = 2;
 /** The part of WebAssembly.Memory used here (the server's build has no DOM typings). */
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -160,10 +166,18 @@ function execute(runtime: Runtime, run: PythonRun): PythonResult {
   let bytes = 0;
   let truncated = false;
   let timedOut = false;
+  let outOfMemory = false;
   const deadline = Date.now() + run.wallMs;
+  const memoryCeiling = residentBytes() + run.memoryBytes;
+  let nextMemoryCheck = 0;
   const stopped = () => {
-    if (!timedOut && Date.now() > deadline) timedOut = true;
-    return timedOut || truncated;
+    const now = Date.now();
+    if (!timedOut && now > deadline) timedOut = true;
+    if (!outOfMemory && now >= nextMemoryCheck) {
+      nextMemoryCheck = now + MEMORY_CHECK_MS;
+      outOfMemory = residentBytes() > memoryCeiling;
+    }
+    return timedOut || truncated || outOfMemory;
   };
   const writer = (stream: 'stdout' | 'stderr') => ({
     write(buffer: Uint8Array): number {
@@ -214,6 +228,17 @@ function execute(runtime: Runtime, run: PythonRun): PythonResult {
     Buffer.concat(chunks[stream])
       .toString('utf8')
       .replace(/\uFFFD$/, '');
+  if (outOfMemory && !timedOut && !truncated) {
+    // Failing as Python would have, with what the program wrote before.
+    const limit = `${Math.round(run.memoryBytes / (1024 * 1024))} MiB`;
+    return {
+      stdout: text('stdout'),
+      stderr: `${text('stderr')}MemoryError: the run used more than its ${limit} of memory and was stopped\n`,
+      exitCode: 1,
+      timedOut: false,
+      truncated: false,
+    };
+  }
   const result = {
     stdout: text('stdout'),
     stderr: text('stderr'),
