@@ -39,6 +39,41 @@ const TICKET_SECONDS = 3;
 const SITE_HOST = '127.0.0.2';
 const ADMIN_TOKEN = `admin-${randomBytes(16).toString('hex')}`;
 
+/**
+ * Roomkit started with `options`; should a journey fail before the last one stops it, it keeps
+ * neither the run waiting nor running after it.
+ */
+async function startDetached(options) {
+  const roomkit = await startServer(options);
+  for (const handle of [roomkit.child, roomkit.child.stdout, roomkit.child.stderr]) handle.unref();
+  process.once('exit', () => roomkit.child.kill('SIGKILL'));
+  return roomkit;
+}
+
+/**
+ * Roomkit, stopped already, started again on its port with `env`; resolves once the frame, its
+ * token refused, has fetched a new ticket from the site.
+ */
+async function restartUnderFrame(stopped, env, site) {
+  const issued = site.ticketsIssued();
+  const again = await startDetached({ port: stopped.port, env });
+  await eventually(
+    'a new ticket for the refused token',
+    () => site.ticketsIssued() > issued,
+    20_000,
+  );
+  return again;
+}
+
+/** Whether `member`'s room, as `roomkit` gives it to them, holds a message that `matches`. */
+async function roomHolds(roomkit, member, matches) {
+  const response = await fetch(`${roomkit.baseUrl}/api/rooms/${member.session.room.id}`, {
+    headers: { authorization: `Bearer ${member.session.token}` },
+  });
+  const state = await response.json();
+  return state.messages.some(matches);
+}
+
 /** Roomkit with an INTEGRATORS_FILE for the site, and the site: `{ roomkit, site, dir }`. */
 async function startBoth({ env = () => ({}), rooms } = {}) {
   const sitePort = await freePort();
@@ -51,7 +86,7 @@ async function startBoth({ env = () => ({}), rooms } = {}) {
       { id: INTEGRATOR.id, secrets: [INTEGRATOR.secret], allowedOrigins: [siteOrigin], rooms },
     ]),
   );
-  const roomkit = await startServer({
+  const roomkit = await startDetached({
     env: { INTEGRATORS_FILE: file, ADMIN_TOKEN, ...env(dir) },
   });
   const site = await startSite({
@@ -61,13 +96,8 @@ async function startBoth({ env = () => ({}), rooms } = {}) {
     integrator: INTEGRATOR,
     ticketSeconds: TICKET_SECONDS,
   });
-  // Should a journey fail before the last one stops them, neither keeps the run waiting.
   site.server.unref();
-  for (const handle of [roomkit.child, roomkit.child.stdout, roomkit.child.stderr]) handle.unref();
-  process.once('exit', () => {
-    roomkit.child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return { roomkit, site, dir };
 }
 
@@ -378,20 +408,12 @@ async function renewsAfterRestart({ world }) {
   await stopServer(world.roomkit);
   world.ben.socket.disconnect();
   await send(team, 'While Roomkit was down');
-  const issued = site.ticketsIssued();
-  const again = await startServer({
-    port: world.roomkit.port,
-    env: { INTEGRATORS_FILE: join(dir, 'integrators.json'), ADMIN_TOKEN },
-  });
-  world.roomkit = again;
-  for (const handle of [again.child, again.child.stdout, again.child.stderr]) handle.unref();
-  process.once('exit', () => again.child.kill('SIGKILL'));
-
-  await eventually(
-    'a new ticket for the refused token',
-    () => site.ticketsIssued() > issued,
-    20_000,
+  const again = await restartUnderFrame(
+    world.roomkit,
+    { INTEGRATORS_FILE: join(dir, 'integrators.json'), ADMIN_TOKEN },
+    site,
   );
+  world.roomkit = again;
   const eve = await outsider(again.baseUrl, site.origin, {
     roomId: 'team',
     userId: 'user-eve',
@@ -400,15 +422,12 @@ async function renewsAfterRestart({ world }) {
   world.eve = eve;
   await eventually(
     'the message typed while Roomkit was down to reach the room',
-    async () => {
-      const response = await fetch(`${again.baseUrl}/api/rooms/${eve.session.room.id}`, {
-        headers: { authorization: `Bearer ${eve.session.token}` },
-      });
-      const state = await response.json();
-      return state.messages.some(
+    () =>
+      roomHolds(
+        again,
+        eve,
         (m) => m.body === 'While Roomkit was down' && m.sender?.displayName === 'Ana',
-      );
-    },
+      ),
     20_000,
   );
   await send(team, 'After the restart');
@@ -441,24 +460,16 @@ async function renewsAsTheSameMember({ world, problems }) {
 
   await stopServer(roomkit);
   await send(team, 'While Roomkit was down');
-  const issued = site.ticketsIssued();
-  const again = await startServer({
-    port: roomkit.port,
-    env: {
+  const again = await restartUnderFrame(
+    roomkit,
+    {
       INTEGRATORS_FILE: join(dir, 'integrators.json'),
       DATABASE_URL: `sqlite:${join(dir, 'roomkit.db')}`,
       SESSION_SECRET: secret('b'),
     },
-  });
-  world.kept.roomkit = again;
-  for (const handle of [again.child, again.child.stdout, again.child.stderr]) handle.unref();
-  process.once('exit', () => again.child.kill('SIGKILL'));
-
-  await eventually(
-    'a new ticket for the refused token',
-    () => site.ticketsIssued() > issued,
-    20_000,
+    site,
   );
+  world.kept.roomkit = again;
   const eve = await outsider(again.baseUrl, site.origin, {
     roomId: 'team',
     userId: 'user-eve',
@@ -467,15 +478,12 @@ async function renewsAsTheSameMember({ world, problems }) {
   world.keptEve = eve;
   await eventually(
     'the message typed while Roomkit was down to reach the room, from the same member',
-    async () => {
-      const response = await fetch(`${again.baseUrl}/api/rooms/${eve.session.room.id}`, {
-        headers: { authorization: `Bearer ${eve.session.token}` },
-      });
-      const state = await response.json();
-      return state.messages.some(
+    () =>
+      roomHolds(
+        again,
+        eve,
         (m) => m.body === 'While Roomkit was down' && m.sender?.id === memberId,
-      );
-    },
+      ),
     20_000,
   );
   // The same view: what was on screen before the restart is still there.

@@ -5,6 +5,8 @@
  * of at least 4.5:1 (WCAG AA for small text), in light and dark themes alike.
  */
 
+import { colourForId } from './idColour.js';
+
 /** Tailwind's 700 shades (and slate): saturated enough to tell apart, dark enough for white. */
 export const AVATAR_COLOURS = [
   '#b91c1c',
@@ -22,19 +24,9 @@ export const AVATAR_COLOURS = [
   '#475569',
 ] as const;
 
-/** FNV-1a over the id's UTF-16 code units: stable, spreads neighbouring ids apart. */
-function hash(text: string): number {
-  let value = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    value ^= text.charCodeAt(i);
-    value = Math.imul(value, 0x01000193);
-  }
-  return value >>> 0;
-}
-
 /** The avatar's background for a member id. */
 export function avatarColour(memberId: string): string {
-  return AVATAR_COLOURS[hash(memberId) % AVATAR_COLOURS.length]!;
+  return colourForId(memberId, AVATAR_COLOURS);
 }
 
 /**

@@ -77,18 +77,23 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async findMemberByAccount(roomId: string, accountId: string): Promise<MemberRecord | undefined> {
-    const members = this.rooms.get(roomId)?.members.values() ?? [];
-    const member = [...members].find((m) => m.accountId === accountId);
-    return member && { ...member };
+    return this.findMember(roomId, (m) => m.accountId === accountId);
   }
 
   async findMemberByExternal(
     roomId: string,
     externalId: string,
   ): Promise<MemberRecord | undefined> {
+    return this.findMember(roomId, (m) => m.externalId === externalId);
+  }
+
+  private findMember(
+    roomId: string,
+    matches: (member: MemberRecord) => boolean,
+  ): Promise<MemberRecord | undefined> {
     const members = this.rooms.get(roomId)?.members.values() ?? [];
-    const member = [...members].find((m) => m.externalId === externalId);
-    return member && { ...member };
+    const member = [...members].find(matches);
+    return Promise.resolve(member && { ...member });
   }
 
   async listAccountMembers(accountId: string): Promise<MemberRecord[]> {

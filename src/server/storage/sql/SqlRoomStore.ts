@@ -145,24 +145,27 @@ export class SqlRoomStore implements RoomStore {
   }
 
   async findMemberByAccount(roomId: string, accountId: string): Promise<MemberRecord | undefined> {
-    const row = await this.db
-      .selectFrom('members')
-      .selectAll()
-      .where('room_id', '=', roomId)
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
-    return row && memberRecord(row);
+    return this.findMemberBy(roomId, 'account_id', accountId);
   }
 
   async findMemberByExternal(
     roomId: string,
     externalId: string,
   ): Promise<MemberRecord | undefined> {
+    return this.findMemberBy(roomId, 'external_id', externalId);
+  }
+
+  /** The room's member whose `column` (unique within a room) is `value`. */
+  private async findMemberBy(
+    roomId: string,
+    column: 'account_id' | 'external_id',
+    value: string,
+  ): Promise<MemberRecord | undefined> {
     const row = await this.db
       .selectFrom('members')
       .selectAll()
       .where('room_id', '=', roomId)
-      .where('external_id', '=', externalId)
+      .where(column, '=', value)
       .executeTakeFirst();
     return row && memberRecord(row);
   }

@@ -4,6 +4,8 @@
  * white name label drawn on it (at least 4.5:1, WCAG AA for small text), and reads on light and
  * dark themes.
  */
+
+import { colourForId } from '../../lib/idColour.js';
 const PALETTE = [
   '#c2255c',
   '#9c36b5',
@@ -20,16 +22,6 @@ const PALETTE = [
 /** Alpha of the selection colour: the text under a remote selection stays readable. */
 const SELECTION_ALPHA = '33';
 
-/** FNV-1a: cheap, and spreads ids that differ in one character over the whole palette. */
-function hash(text: string): number {
-  let value = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    value ^= text.charCodeAt(i);
-    value = Math.imul(value, 0x01000193);
-  }
-  return value >>> 0;
-}
-
 export interface UserColor {
   /** The caret and the name label. */
   color: string;
@@ -38,6 +30,6 @@ export interface UserColor {
 }
 
 export function userColor(memberId: string): UserColor {
-  const color = PALETTE[hash(memberId) % PALETTE.length] ?? PALETTE[0];
+  const color = colourForId(memberId, PALETTE);
   return { color, colorLight: `${color}${SELECTION_ALPHA}` };
 }

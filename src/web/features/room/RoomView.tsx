@@ -217,6 +217,18 @@ export function RoomView({
   const filesPanel = (
     <FilesPanel id={filesId} files={state.files} links={links} onOpen={setViewing} ended={ended} />
   );
+  // Opens the members' drawer: in an embedded room's header, and in the code view's bar.
+  const membersToggle = (className: string) => (
+    <button
+      type="button"
+      className={className}
+      aria-expanded={membersOpen}
+      aria-controls={membersId}
+      onClick={() => setMembersOpen(true)}
+    >
+      Members <span className="count">{state.members.length}</span>
+    </button>
+  );
   return (
     <div className={drop.dragging ? 'room dragging' : 'room'} {...drop.handlers}>
       <header className="room-header">
@@ -231,17 +243,7 @@ export function RoomView({
         </div>
         {embedded ? (
           <div className="room-actions">
-            {narrow && (
-              <button
-                type="button"
-                className="small quiet"
-                aria-expanded={membersOpen}
-                aria-controls={membersId}
-                onClick={() => setMembersOpen(true)}
-              >
-                Members <span className="count">{state.members.length}</span>
-              </button>
-            )}
+            {narrow && membersToggle('small quiet')}
             <button type="button" className="small quiet" onClick={confirmLeave}>
               Leave
             </button>
@@ -329,15 +331,7 @@ export function RoomView({
               {!narrow && showCode && (
                 <>
                   <ChatToggle chat={sideChat} controls={chatPaneId} />
-                  <button
-                    type="button"
-                    className="small quiet members-toggle"
-                    aria-expanded={membersOpen}
-                    aria-controls={membersId}
-                    onClick={() => setMembersOpen(true)}
-                  >
-                    Members <span className="count">{state.members.length}</span>
-                  </button>
+                  {membersToggle('small quiet members-toggle')}
                 </>
               )}
             </ViewTabs>
