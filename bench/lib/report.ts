@@ -333,32 +333,39 @@ async function readAllResults(resultsDir: string): Promise<SuiteResults[]> {
  * to the section that explains it, from the results of every suite (each from its latest run).
  */
 export function upsertSummary(text: string, suites: SuiteResults[]): string {
-  const rows: Cell[][] = [];
+  // One short table per comparison, under its title and what its ratio is, stated once: the
+  // cells stay short enough to read as plain text.
+  const groups: string[] = [];
   for (const suite of suites) {
     for (const block of suite.blocks) {
       const chart = block.chart;
       if (chart?.goal === undefined) continue;
-      for (const bar of chart.bars) {
+      const goal = `${chart.better === 'lower' ? '≤' : '≥'} ${formatTimes(chart.goal)}`;
+      const rows: Cell[][] = chart.bars.map((bar) => {
         const verdict = meetsGoal(chart, bar.ratio);
-        rows.push([
-          `${chart.title}: ${bar.label}`,
-          chart.metric,
+        return [
+          bar.label,
           `**${formatTimes(bar.ratio)}**`,
-          `${chart.better === 'lower' ? '≤' : '≥'} ${formatTimes(chart.goal)}`,
+          goal,
           verdict === undefined ? '–' : verdict ? 'held' : '**missed**',
           block.date.slice(0, 10),
-        ]);
-      }
+        ];
+      });
+      groups.push(
+        `${wrapProse(`**${chart.title}**: ${chart.metric}.`)}
+
+${table(['measured', 'ratio', 'goal', 'verdict', 'run'], rows, ['l', 'r', 'r', 'l', 'l'])}`,
+      );
     }
   }
-  if (rows.length === 0) return text;
+  if (groups.length === 0) return text;
   const content = `## Goals at a glance
 
 Every ratio below has a goal; each comes from the latest run of its benchmark (the date column),
 and its section further down gives the figures, the method and, for a missed goal, where the time
 goes. bench/results/ holds the same figures as JSON.
 
-${table(['comparison', 'ratio', 'measured', 'goal', 'verdict', 'run'], rows, ['l', 'l', 'r', 'r', 'l', 'l'])}`;
+${groups.join('\n\n')}`;
   if (text.includes(start('summary'))) return upsertBlock(text, 'summary', content);
   // Before the first suite's block.
   const first = text.indexOf('<!-- bench:');
