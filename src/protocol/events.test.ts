@@ -80,6 +80,8 @@ describe('the server→client event map', () => {
       | 'file:added'
       | 'exec:started'
       | 'exec:result'
+      | 'signal'
+      | 'call:state'
     >();
     expectTypeOf<ServerEventPayload<'message:new'>>().toEqualTypeOf<{ message: Message }>();
     expectTypeOf<Parameters<ServerToClientEvents['room:state']>[0]>().toEqualTypeOf<RoomState>();

@@ -1,9 +1,10 @@
 /**
  * Socket.IO event maps shared by the server and every TypeScript client (API.md, "Realtime").
- * Events are defined once, by feature (rooms.ts, chat.ts, files.ts, exec.ts), and both maps are
+ * Events are defined once, by feature (rooms.ts, chat.ts, files.ts, exec.ts, calls.ts), and both maps are
  * derived from those definitions; the gateway answers any other client event with a `not_found`
  * ack.
  */
+import { callsClientEvents, callsServerEvents } from './calls.js';
 import { chatClientEvents, chatServerEvents } from './chat.js';
 import type { ClientEventMap } from './clientEvent.js';
 import { execClientEvents, execServerEvents } from './exec.js';
@@ -33,7 +34,12 @@ export function joinTables<T extends readonly object[]>(...tables: T): Intersect
 }
 
 /** Every client→server event, by name: what the server registers handlers for. */
-export const clientEvents = joinTables(chatClientEvents, filesClientEvents, execClientEvents);
+export const clientEvents = joinTables(
+  chatClientEvents,
+  filesClientEvents,
+  execClientEvents,
+  callsClientEvents,
+);
 
 export type ClientEvents = typeof clientEvents;
 export type ClientEventName = keyof ClientEvents;
@@ -45,6 +51,7 @@ export const serverEvents = joinTables(
   chatServerEvents,
   filesServerEvents,
   execServerEvents,
+  callsServerEvents,
 );
 
 export type ServerEvents = typeof serverEvents;

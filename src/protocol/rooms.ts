@@ -1,5 +1,6 @@
 /** Rooms' requests, entities and socket events (API.md, "Rooms" and "Realtime: Socket.IO"). */
 import { z } from 'zod';
+import { callSchema } from './calls.js';
 import { messageSchema } from './chat.js';
 import { JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, ROOM_ID_PATTERN } from './constants.js';
 import { execStateSchema } from './exec.js';
@@ -34,6 +35,7 @@ export const roomStateSchema = z.object({
   messages: z.array(messageSchema),
   files: z.array(fileInfoSchema),
   exec: execStateSchema,
+  call: callSchema,
 });
 export type RoomState = z.infer<typeof roomStateSchema>;
 

@@ -12,6 +12,7 @@ export * from './rooms.js';
 export * from './chat.js';
 export * from './exec.js';
 export * from './files.js';
+export * from './calls.js';
 
 /** What a Socket.IO client passes as `auth` when it connects. */
 export const socketAuthSchema = z.object({

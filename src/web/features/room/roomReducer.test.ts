@@ -60,6 +60,7 @@ function snapshot(messages: Message[], files: FileInfo[] = []): RoomState {
     messages,
     files,
     exec: { lastRun: null, running: [] },
+    call: null,
   };
 }
 
