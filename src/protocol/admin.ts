@@ -3,6 +3,7 @@
  * routes and by the `/admin` page alike.
  */
 import { z } from 'zod';
+import { callParticipantSchema, callQualitySchema } from './calls.js';
 import { memberPresenceSchema } from './members.js';
 import { roomSchema } from './rooms.js';
 
@@ -47,8 +48,10 @@ export const adminRoomSchema = roomSchema.extend({
   messages: z.number().int().min(0),
   /** Code runs going on in the room. */
   execRunning: z.number().int().min(0),
-  /** People in the room's call (0 while calls are not built or nobody is in one). */
+  /** People in the room's call (0 when nobody is in one). */
   callParticipants: z.number().int().min(0),
+  /** How the room's call carries media, or null without a call. */
+  callTopology: z.enum(['mesh', 'sfu']).nullable(),
   /** The integrator whose signed tickets made the room (an embedded room), else null. */
   integrator: z.string().nullable(),
   /** A delete countdown under way: when it ends (ISO time), else null. */
@@ -81,6 +84,11 @@ export const adminStatsSchema = z.object({
   exec: z.object({
     running: z.number().int().min(0),
     queued: z.number().int().min(0),
+  }),
+  /** Calls going on, and the people in them, over every room. */
+  calls: z.object({
+    inProgress: z.number().int().min(0),
+    participants: z.number().int().min(0),
   }),
 });
 export type AdminStats = z.infer<typeof adminStatsSchema>;
@@ -140,5 +148,18 @@ export const adminExecRunsSchema = z.object({ runs: z.array(adminExecRunSchema) 
 export const adminRoomDetailSchema = z.object({
   room: adminRoomSchema,
   members: z.array(memberPresenceSchema),
+  /**
+   * The room's call: each participant with what its client last reported of its connections to
+   * the others (`peers`; null when it reported nothing to the instance that answered).
+   */
+  call: z
+    .object({
+      topology: z.enum(['mesh', 'sfu']),
+      startedAt: z.iso.datetime(),
+      participants: z.array(
+        callParticipantSchema.extend({ peers: callQualitySchema.shape.peers.nullable() }),
+      ),
+    })
+    .nullable(),
 });
 export type AdminRoomDetail = z.infer<typeof adminRoomDetailSchema>;

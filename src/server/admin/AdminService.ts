@@ -5,6 +5,7 @@ import type {
   AdminStats,
   AuditEntry,
 } from '../../protocol/admin.js';
+import type { Call } from '../../protocol/calls.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import type { ExpiringKeys } from '../core/ExpiringKeys.js';
@@ -40,6 +41,7 @@ export class AdminService {
     /** Connections and exec queues, summed over every instance. */
     private readonly figures: DeploymentFigures,
     private readonly exec: Pick<Services['exec'], 'load' | 'recentRuns'>,
+    private readonly calls: Pick<Services['calls'], 'all' | 'state' | 'qualityIn'>,
     /** Shared by every instance in multi-instance mode: bans and countdown marks. */
     private readonly keys: ExpiringKeys,
   ) {
@@ -63,27 +65,47 @@ export class AdminService {
   }
 
   async rooms(): Promise<AdminRoom[]> {
-    const { connections } = await this.figures.read();
-    const rooms = await this.ctx.stores.rooms.listRooms();
-    const views = await Promise.all(rooms.map((room) => this.roomSummary(room, connections)));
+    const [{ connections }, rooms, calls] = await Promise.all([
+      this.figures.read(),
+      this.ctx.stores.rooms.listRooms(),
+      this.calls.all(),
+    ]);
+    const views = await Promise.all(
+      rooms.map((room) => this.roomSummary(room, connections, calls.get(room.id) ?? null)),
+    );
     return views.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   async room(roomId: string): Promise<AdminRoomDetail> {
     const room = await this.ctx.rooms.getLiveRoom(roomId);
-    const { connections } = await this.figures.read();
+    const [{ connections }, call] = await Promise.all([
+      this.figures.read(),
+      this.calls.state(room.id),
+    ]);
     const [summary, members] = await Promise.all([
-      this.roomSummary(room, connections),
+      this.roomSummary(room, connections, call),
       this.ctx.rooms.membersWithPresence(room.id),
     ]);
-    return { room: summary, members };
+    const quality = this.calls.qualityIn(room.id);
+    return {
+      room: summary,
+      members,
+      call: call && {
+        topology: call.topology,
+        startedAt: call.startedAt,
+        participants: call.participants.map((participant) => ({
+          ...participant,
+          peers: quality.get(participant.memberId)?.peers ?? null,
+        })),
+      },
+    };
   }
 
   async stats(): Promise<AdminStats> {
     const { stores, presence, accountant, clock } = this.ctx;
     const rooms = await stores.rooms.listRooms();
     const online = await Promise.all(rooms.map((room) => presence.online(room.id)));
-    const figures = await this.figures.read();
+    const [figures, calls] = await Promise.all([this.figures.read(), this.calls.all()]);
     const byTransport = [...figures.connections.values()].reduce(addCounts, noConnections());
     const { level, usedBytes, budgetBytes } = accountant.status();
     return {
@@ -96,6 +118,10 @@ export class AdminService {
       uptimeSeconds: Math.floor((clock.now() - this.startedAt) / 1000),
       rates: this.rates.rates(),
       exec: figures.exec,
+      calls: {
+        inProgress: calls.size,
+        participants: [...calls.values()].reduce((sum, call) => sum + call.participants.length, 0),
+      },
     };
   }
 
@@ -155,6 +181,7 @@ export class AdminService {
   private async roomSummary(
     room: RoomRecord,
     connections: Map<string, ConnectionCounts>,
+    call: Call,
   ): Promise<AdminRoom> {
     const { stores, presence } = this.ctx;
     const [members, online, files, newest] = await Promise.all([
@@ -172,7 +199,8 @@ export class AdminService {
       bytes: files.reduce((sum, file) => sum + file.size, 0),
       messages: newest.messages.at(-1)?.seq ?? 0,
       execRunning: this.exec.load(room.id).running,
-      callParticipants: 0,
+      callParticipants: call?.participants.length ?? 0,
+      callTopology: call?.topology ?? null,
       integrator: room.integratorId ?? null,
       closingAt: closingAt === undefined ? null : iso(closingAt),
     };

@@ -133,6 +133,7 @@ describe('rooms and stats', () => {
       bytes: upload.file.size,
       execRunning: 0,
       callParticipants: 0,
+      callTopology: null,
       closingAt: null,
     });
     // Joins, the two messages, the file's message and the run's summary.
@@ -157,6 +158,7 @@ describe('rooms and stats', () => {
       connections: 3,
       connectionsByTransport: { socket: 1, sse: 1, collab: 1 },
       exec: { running: 0, queued: 0 },
+      calls: { inProgress: 0, participants: 0 },
     });
     expect(stats.memory.level).toBe('ok');
     expect(stats.memory.budgetBytes).toBeGreaterThan(0);
@@ -187,6 +189,48 @@ describe('rooms and stats', () => {
     await clock.advance(10_000);
     const later = adminStatsSchema.parse((await admin(server, 'GET', '/api/admin/stats')).body);
     expect(later.rates).toEqual({ messages: 0, uploads: 0, joins: 0 });
+  });
+});
+
+describe('calls', () => {
+  it('shows the calls going on, who is in each, and how their clients say they connect', async () => {
+    const server = await startServer({ ADMIN_TOKEN });
+    const { room, members } = await roomWith(server, 'Ada', 'Grace', 'Linus');
+    const [ada, grace] = members as [Joined, Joined, Joined];
+    const a = await connectWithState(server, ada.token);
+    const g = await connectWithState(server, grace.token);
+    await emitAck(a.socket, 'call:join', { audio: true, video: true });
+    await emitAck(g.socket, 'call:join', { audio: true, video: false });
+    const peers = [{ memberId: grace.member.id, candidateType: 'relay', rttMs: 42 }];
+    expect(await emitAck(a.socket, 'call:quality', { peers })).toEqual({ ok: true });
+    const refused = await emitAck(a.socket, 'call:quality', {
+      peers: [{ memberId: grace.member.id, candidateType: 'carrier-pigeon', rttMs: 1 }],
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+
+    const rooms = adminRoomsSchema.parse((await admin(server, 'GET', '/api/admin/rooms')).body);
+    expect(rooms.rooms[0]).toMatchObject({ callParticipants: 2, callTopology: 'mesh' });
+    const stats = adminStatsSchema.parse((await admin(server, 'GET', '/api/admin/stats')).body);
+    expect(stats.calls).toEqual({ inProgress: 1, participants: 2 });
+    const detail = adminRoomDetailSchema.parse(
+      (await admin(server, 'GET', `/api/admin/rooms/${room.id}`)).body,
+    );
+    expect(detail.call).toMatchObject({
+      topology: 'mesh',
+      participants: [
+        { memberId: ada.member.id, audio: true, video: true, peers },
+        { memberId: grace.member.id, audio: true, video: false, peers: null },
+      ],
+    });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^roomkit_calls\{topology="mesh"\} 1$/m);
+    expect(metrics).toMatch(/^roomkit_call_participants\{topology="mesh"\} 2$/m);
+    expect(metrics).toMatch(/^roomkit_call_rtt_seconds_count\{candidate_type="relay"\} 1$/m);
+
+    await emitAck(a.socket, 'call:leave', {});
+    await emitAck(g.socket, 'call:leave', {});
+    const after = adminRoomsSchema.parse((await admin(server, 'GET', '/api/admin/rooms')).body);
+    expect(after.rooms[0]).toMatchObject({ callParticipants: 0, callTopology: null });
   });
 });
 

@@ -18,14 +18,14 @@ declare module '../kernel/services.js' {
  */
 export const admin: Feature = {
   name: 'admin',
-  needs: ['exec'],
+  needs: ['exec', 'calls'],
   async install({ core, cluster, live, http, use, provide, onShutdown }) {
     const keys = cluster?.keys ?? new MemoryExpiringKeys(() => core.clock.now());
     const exec = use('exec');
     const figures = new DeploymentFigures(live, exec, cluster?.reports, (error) =>
       core.log.warn({ err: error }, 'admin figures: Redis failed; counting this instance only'),
     );
-    const service = new AdminService(core, figures, exec, keys);
+    const service = new AdminService(core, figures, exec, use('calls'), keys);
     await http(adminRoutes(service));
     provide('admin', service);
     onShutdown('services', () => service.close());

@@ -1,6 +1,15 @@
 import { useId } from 'react';
 import type { AdminRoomDetail } from '../../../protocol/admin.js';
 import type { MemberPresence } from '../../../protocol/members.js';
+import { callSummary } from './adminFormat.js';
+
+type RoomCall = NonNullable<AdminRoomDetail['call']>;
+
+/** " · in the call (relay, 42 ms)" for a member in the room's call, else nothing. */
+function callLine(call: RoomCall, memberId: string): string {
+  const participant = call.participants.find((p) => p.memberId === memberId);
+  return participant ? ` · ${callSummary(participant)}` : '';
+}
 
 /** The members of the room opened in table "Rooms", each with "Kick" for an operator. */
 export function RoomMembers({
@@ -40,6 +49,7 @@ export function RoomMembers({
               <span className="member-name">{member.displayName}</span>
               <span className="member-meta">
                 {member.role} · {member.online ? 'online' : 'offline'}
+                {detail.call && callLine(detail.call, member.id)}
               </span>
               {onKick && (
                 <button type="button" className="small" onClick={() => onKick(member)}>

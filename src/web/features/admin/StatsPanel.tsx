@@ -73,6 +73,14 @@ export function StatsPanel({ stats, history }: { stats: AdminStats; history: Sta
           </dd>
         </div>
         <div>
+          <dt>Calls</dt>
+          <dd>
+            <span className="figure">{stats.calls.inProgress}</span> going on,{' '}
+            {stats.calls.participants} {stats.calls.participants === 1 ? 'person' : 'people'} in
+            them
+          </dd>
+        </div>
+        <div>
           <dt>Up for</dt>
           <dd className="figure">{formatUptime(stats.uptimeSeconds)}</dd>
         </div>

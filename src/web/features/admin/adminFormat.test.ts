@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  callSummary,
   formatDuration,
   formatRate,
   formatShare,
@@ -35,5 +36,22 @@ describe('the admin page’s numbers', () => {
   it('writes a code run’s length in ms below a second', () => {
     expect(formatDuration(850)).toBe('850 ms');
     expect(formatDuration(2_340)).toBe('2.3 s');
+  });
+
+  it('sums up a participant of a call: what it sends, how it connects, its slowest round trip', () => {
+    const base = { audio: true, video: false, screen: false, peers: null };
+    expect(callSummary(base)).toBe('in the call (microphone)');
+    expect(callSummary({ ...base, audio: false })).toBe('in the call (listening)');
+    expect(
+      callSummary({
+        ...base,
+        video: true,
+        peers: [
+          { candidateType: 'relay', rttMs: 41.6 },
+          { candidateType: 'host', rttMs: 3 },
+          { candidateType: null, rttMs: null },
+        ],
+      }),
+    ).toBe('in the call (microphone, camera; host/relay, 42 ms)');
   });
 });

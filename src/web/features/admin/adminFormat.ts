@@ -64,3 +64,28 @@ export function formatLogTime(iso: string, now: Date = new Date()): string {
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${integer.format(ms)} ms` : `${decimal.format(ms / 1000)} s`;
 }
+
+/** What the room's call shows of one participant: how it connects, as its client reported. */
+export function callSummary(participant: {
+  audio: boolean;
+  video: boolean;
+  screen: boolean;
+  peers: { candidateType: string | null; rttMs: number | null }[] | null;
+}): string {
+  const media = [
+    participant.audio && 'microphone',
+    participant.video && 'camera',
+    participant.screen && 'screen',
+  ].filter(Boolean);
+  const with_ = media.length > 0 ? media.join(', ') : 'listening';
+  const peers = participant.peers ?? [];
+  const types = [...new Set(peers.map((peer) => peer.candidateType).filter((t) => t !== null))];
+  const rtts = peers.map((peer) => peer.rttMs).filter((rtt) => rtt !== null);
+  const connection = [
+    types.length > 0 ? types.sort().join('/') : undefined,
+    rtts.length > 0 ? `${Math.round(Math.max(...rtts))} ms` : undefined,
+  ].filter(Boolean);
+  return connection.length > 0
+    ? `in the call (${with_}; ${connection.join(', ')})`
+    : `in the call (${with_})`;
+}

@@ -24,6 +24,7 @@ function room(id: string, overrides: Partial<AdminRoom> = {}): AdminRoom {
     messages: 0,
     execRunning: 0,
     callParticipants: 0,
+    callTopology: null,
     integrator: null,
     closingAt: null,
     ...overrides,

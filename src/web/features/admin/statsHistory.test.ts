@@ -13,6 +13,7 @@ function stats(connections: number, messages: number, uploads: number): AdminSta
     uptimeSeconds: 10,
     rates: { messages, uploads, joins: 0 },
     exec: { running: 0, queued: 0 },
+    calls: { inProgress: 0, participants: 0 },
   };
 }
 
