@@ -6,6 +6,7 @@
  * writes nothing; `--redraw` draws the charts and the summary again from bench/results.
  */
 import { accountsSuite } from './accounts.bench.js';
+import { callsSuite } from './calls.bench.js';
 import { chatSuite } from './chat.bench.js';
 import { clusterSuite } from './cluster.bench.js';
 import { collabSuite } from './collab.bench.js';
@@ -26,6 +27,7 @@ const suites: Suite[] = [
   sseSuite,
   webSuite,
   accountsSuite,
+  callsSuite,
 ];
 
 function select(names: string[]): Map<Suite, Benchmark[]> {

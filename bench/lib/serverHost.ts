@@ -11,6 +11,7 @@ import { Server } from 'socket.io';
 import { WebSocketServer } from 'ws';
 import { startBareLogin } from '../baselines/argon2Login.js';
 import { startChatSocketIo } from '../baselines/chatSocketIo.js';
+import { startSignalSocketIo } from '../baselines/signalSocketIo.js';
 import type * as AppModule from '../../src/server/app.js';
 import type * as ConfigModule from '../../src/server/config.js';
 import type { MemoryAccountant } from '../../src/server/core/MemoryAccountant.js';
@@ -55,6 +56,7 @@ async function startRoomkit(env: Record<string, string>): Promise<Running> {
       socketAbuse: RELAXED,
       uploads: RELAXED,
       exec: RELAXED,
+      signals: RELAXED,
     },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -252,6 +254,8 @@ function start(spec: ServerSpec): Promise<Running> {
       return startChatSocketIo();
     case 'bare-login':
       return startBareLogin(spec);
+    case 'bare-signal':
+      return startSignalSocketIo();
   }
 }
 

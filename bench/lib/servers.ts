@@ -54,7 +54,12 @@ export type ServerSpec =
    * A bare Fastify sign-in route (bench/baselines/argon2Login.ts): @node-rs/argon2 verifying one
    * account's password with Roomkit's hash parameters under the same cap and queue.
    */
-  | ({ kind: 'bare-login' } & BareLoginOptions);
+  | ({ kind: 'bare-login' } & BareLoginOptions)
+  /**
+   * A bare node:http + Socket.IO signalling relay (bench/baselines/signalSocketIo.ts): `signal`
+   * relayed to the member `to` names, who is whoever its handshake says; nothing is checked.
+   */
+  | { kind: 'bare-signal' };
 
 export interface ServerStats {
   rss: number;
