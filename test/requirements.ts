@@ -1,13 +1,14 @@
 /**
  * What some suites need from the machine beyond npm's packages: bubblewrap, a Postgres, a Redis,
- * the redis-server program, nginx. Each is probed once per run, by vitest's global set-up
+ * the redis-server program, nginx, coturn, Janus. Each is probed once per run, by vitest's global set-up
  * (test/requirementsSetup.ts), which prints one line for each that is missing; a suite that needs
  * one skips itself with `describe.skipIf(lacks('postgres'))`, so `npm test` passes on a machine
  * with none of them.
  */
 import { inject } from 'vitest';
 
-export type Requirement = 'bwrap' | 'postgres' | 'redis' | 'redisServer' | 'nginx' | 'coturn';
+export type Requirement =
+  'bwrap' | 'postgres' | 'redis' | 'redisServer' | 'nginx' | 'coturn' | 'janus';
 
 /** A requirement met (with the program's path, where it is one), or why it is not. */
 export type Found = { ok: true; path?: string } | { ok: false; missing: string };
@@ -35,7 +36,7 @@ export function requirement(name: Requirement): Found {
 
 /** The path of a program found (`bwrap` where a trial sandbox ran, `nginx`), else undefined. */
 export function programPath(
-  name: 'bwrap' | 'redisServer' | 'nginx' | 'coturn',
+  name: 'bwrap' | 'redisServer' | 'nginx' | 'coturn' | 'janus',
 ): string | undefined {
   const found = requirement(name);
   return found.ok ? found.path : undefined;

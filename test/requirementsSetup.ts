@@ -73,11 +73,18 @@ function probeBwrap(): Found {
       };
 }
 
-function probeProgram(paths: string[], args: string[], missing: string): Found {
-  const path = paths.find(
-    (candidate) =>
-      spawnSync(candidate, args, { stdio: 'ignore', timeout: PROBE_TIMEOUT_MS }).status === 0,
-  );
+/**
+ * The first of `paths` that runs with `args`: exits 0, or (`prints`) writes that to its output
+ * (Janus answers `--version` with its version and exit code 1).
+ */
+function probeProgram(paths: string[], args: string[], missing: string, prints?: string): Found {
+  const path = paths.find((candidate) => {
+    const result = spawnSync(candidate, args, { encoding: 'utf8', timeout: PROBE_TIMEOUT_MS });
+    if (result.error) return false;
+    return prints === undefined
+      ? result.status === 0
+      : `${result.stdout}${result.stderr}`.includes(prints);
+  });
   return path ? { ok: true, path } : { ok: false, missing };
 }
 
@@ -101,6 +108,12 @@ export default async function setup(project: TestProject): Promise<void> {
       ['/usr/bin/turnserver', 'turnserver'],
       ['--version'],
       'coturn is not installed (the TURN allocation test) — install it (apt-get install coturn)',
+    ),
+    janus: probeProgram(
+      ['/usr/bin/janus', 'janus'],
+      ['--version'],
+      'Janus is not installed (the SFU tests) — install it (apt-get install janus)',
+      'Janus version',
     ),
   };
   for (const result of Object.values(found))

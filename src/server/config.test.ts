@@ -51,7 +51,7 @@ describe('loadConfig', () => {
       integratorsFile: undefined,
       exec: { driver: 'wasm' },
       fetchAllowHosts: [],
-      iceServers: [],
+      calls: { iceServers: [], turnSecret: undefined, sfu: undefined },
     });
   });
 
@@ -104,7 +104,7 @@ describe('loadConfig', () => {
       roomMaxTtlSeconds: 604_800,
       exec: { driver: 'piston:http://piston:2000' },
       fetchAllowHosts: ['localhost:8080', 'intranet'],
-      iceServers: [{ urls: 'stun:stun.example.com' }],
+      calls: { iceServers: [{ urls: 'stun:stun.example.com' }] },
       s3: { forcePathStyle: true },
     });
   });
@@ -173,6 +173,11 @@ describe('loadConfig', () => {
     ['PUBLIC_URL', { PUBLIC_URL: 'javascript:alert(1)' }],
     ['ICE_SERVERS', { ICE_SERVERS: 'notjson' }],
     ['ICE_SERVERS', { ICE_SERVERS: '{"urls":"stun:x"}' }],
+    ['ICE_SERVERS', { ICE_SERVERS: '["http://turn.example.com"]' }],
+    ['TURN_SECRET', { TURN_SECRET: 'short' }],
+    ['CALLS_SFU', { CALLS_SFU: 'http://127.0.0.1:8088/janus' }],
+    ['CALLS_SFU', { CALLS_SFU: 'janus:ws://127.0.0.1:8188' }],
+    ['CALLS_SFU', { CALLS_SFU: 'janus:http://user:pw@127.0.0.1:8088/janus' }],
     ['EXEC_DRIVER', { EXEC_DRIVER: 'docker' }],
     ['EXEC_DRIVER', { EXEC_DRIVER: 'piston' }],
     ['EXEC_DRIVER', { EXEC_DRIVER: 'piston:' }],

@@ -14,7 +14,7 @@ import {
   type Limits,
 } from './core/limits.js';
 import type { RateLimit } from './core/RateLimiter.js';
-import type { IceServer } from '../protocol/calls.js';
+import { callsSettings } from './calls/settings.js';
 import { execSettings } from './exec/settings.js';
 
 const bool = z
@@ -38,32 +38,6 @@ const url = (protocols: string[]) =>
     },
     `must be a URL (${protocols.join(' or ')})`,
   );
-
-/** A STUN or TURN server's URL: `stun:`, `stuns:`, `turn:` or `turns:` and a host. */
-const iceUrl = z
-  .string()
-  .regex(/^(stuns?|turns?):[^\s]+$/, 'must be a stun:, stuns:, turn: or turns: URL');
-
-/** One entry of `ICE_SERVERS`: a URL, or an RTCIceServer (fixed credentials optional). */
-const iceServerEntry = z.union([
-  iceUrl,
-  z.strictObject({
-    urls: z.union([iceUrl, z.array(iceUrl).min(1)]),
-    username: z.string().min(1).optional(),
-    credential: z.string().min(1).optional(),
-  }),
-]);
-
-const jsonList = z.string().transform((value, ctx) => {
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (Array.isArray(parsed)) return parsed as unknown[];
-  } catch {
-    // reported below
-  }
-  ctx.addIssue({ code: 'custom', message: 'must be a JSON list' });
-  return z.NEVER;
-});
 
 /** The most points and the longest window a limit may have: beyond them it is a typo. */
 const LIMIT_MAX_POINTS = 1_000_000;
@@ -111,6 +85,7 @@ const limitVariables = Object.fromEntries(
  */
 const featureSettings = {
   exec: execSettings,
+  calls: callsSettings,
 };
 
 type FeatureSettingsOf = (typeof featureSettings)[keyof typeof featureSettings];
@@ -233,17 +208,6 @@ const envSchema = z
       )
       .default([])
       .describe('not built yet: private hosts link previews may fetch (comma-separated)'),
-    ICE_SERVERS: jsonList
-      .pipe(z.array(iceServerEntry))
-      .optional()
-      .describe(
-        'STUN/TURN servers for calls (JSON list of URLs or { urls, username, credential })',
-      ),
-    TURN_SECRET: z
-      .string()
-      .min(16, 'at least 16 characters')
-      .optional()
-      .describe("secret for short-lived TURN credentials (coturn's static-auth-secret)"),
     ...limitVariables,
   })
   .superRefine((env, ctx) => {
@@ -318,9 +282,6 @@ export interface Config extends FeatureConfig {
   sessionSecret: string;
   integratorsFile: string | undefined;
   fetchAllowHosts: string[];
-  /** STUN and TURN servers for calls, each as an RTCIceServer. */
-  iceServers: IceServer[];
-  turnSecret: string | undefined;
   logLevel: string;
   /** Each limit's size: `RATE_LIMIT_<NAME>`, else its default (docs/operations.md, "Limits"). */
   limits: Limits;
@@ -469,10 +430,6 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
     sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     integratorsFile: env.INTEGRATORS_FILE,
     fetchAllowHosts: env.FETCH_ALLOW_HOSTS,
-    iceServers: (env.ICE_SERVERS ?? []).map((entry) =>
-      typeof entry === 'string' ? { urls: entry } : entry,
-    ),
-    turnSecret: env.TURN_SECRET,
     logLevel: env.LOG_LEVEL,
     limits: readLimits(env),
     ...(Object.fromEntries(

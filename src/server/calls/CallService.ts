@@ -189,7 +189,7 @@ export class CallService {
 
   /** STUN and TURN servers for the member, with short-lived TURN credentials of its own. */
   iceServers({ member }: Membership): IceServersResponse {
-    const { iceServers, turnSecret } = this.ctx.config;
+    const { iceServers, turnSecret } = this.ctx.config.calls;
     return iceServersFor(iceServers, turnSecret, member.id, this.ctx.clock.now());
   }
 

@@ -30,12 +30,15 @@ export function calls(options: Partial<CallOptions> = {}): Feature {
       socket(callsClientEvents, callsEvents(service));
       provide('calls', service);
       onShutdown('services', () => service.close());
-      const turnWithoutCredentials = core.config.iceServers.some(
+      const { iceServers, turnSecret } = core.config.calls;
+      const turnWithoutCredentials = iceServers.some(
         (server) =>
           server.username === undefined &&
           [server.urls].flat().some((url) => url.startsWith('turn')),
       );
-      if (turnWithoutCredentials && core.config.turnSecret === undefined)
+      if (core.config.calls.sfu)
+        core.log.warn('calls: CALLS_SFU is set, but moving calls onto Janus is not built yet');
+      if (turnWithoutCredentials && turnSecret === undefined)
         core.log.warn(
           'calls: ICE_SERVERS lists a TURN server without credentials and TURN_SECRET is unset',
         );

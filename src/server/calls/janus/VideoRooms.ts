@@ -1,0 +1,123 @@
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import {
+  JanusError,
+  type JanusClient,
+  type JanusHandle,
+  type JanusSession,
+} from './JanusClient.js';
+
+const PLUGIN = 'janus.plugin.videoroom';
+
+/** A VideoRoom Roomkit made for one room's call. */
+export interface SfuRoom {
+  /** Janus's number for it. */
+  id: number;
+  /** What destroying or changing it takes: only Roomkit has it. */
+  secret: string;
+}
+
+/**
+ * The VideoRoom rooms Roomkit makes for calls above the mesh size: one per call, private (not
+ * listed), with a secret, and an `allowed` list of join tokens — one per participant, scoped to
+ * that room and member, so nobody joins a room's media without Roomkit having let them in.
+ * Requests go through one session and handle of Roomkit's own, opened on first use and again
+ * after Janus restarts.
+ */
+export class VideoRooms {
+  private admin: Promise<{ session: JanusSession; handle: JanusHandle }> | undefined;
+
+  constructor(
+    private readonly client: JanusClient,
+    /** Keys the participants' join tokens. */
+    private readonly tokenKey: string,
+  ) {}
+
+  /** Makes a room for up to `publishers` senders; its participants are let in with `allow`. */
+  async create(publishers: number): Promise<SfuRoom> {
+    const room: SfuRoom = {
+      id: randomInt(1, 2 ** 48),
+      secret: randomBytes(24).toString('base64url'),
+    };
+    await this.request({
+      request: 'create',
+      room: room.id,
+      secret: room.secret,
+      is_private: true,
+      permanent: false,
+      publishers,
+      allowed: [],
+      // Subscribers may join only feeds that exist, with their own private id (no lurkers).
+      require_pvtid: true,
+      notify_joining: true,
+    });
+    return room;
+  }
+
+  /** The token `memberId` joins `room` with: derived, so every instance derives the same. */
+  token(room: SfuRoom, memberId: string): string {
+    return createHmac('sha256', this.tokenKey).update(`${room.id}:${memberId}`).digest('base64url');
+  }
+
+  /** Lets `memberIds` into the room (adds their tokens to its `allowed` list). */
+  async allow(room: SfuRoom, memberIds: string[]): Promise<void> {
+    await this.request({
+      request: 'allowed',
+      room: room.id,
+      secret: room.secret,
+      action: 'add',
+      allowed: memberIds.map((memberId) => this.token(room, memberId)),
+    });
+  }
+
+  /** Takes `memberIds` out of the `allowed` list: a later join of theirs is refused. */
+  async disallow(room: SfuRoom, memberIds: string[]): Promise<void> {
+    await this.request({
+      request: 'allowed',
+      room: room.id,
+      secret: room.secret,
+      action: 'remove',
+      allowed: memberIds.map((memberId) => this.token(room, memberId)),
+    });
+  }
+
+  async exists(room: SfuRoom): Promise<boolean> {
+    return (await this.request({ request: 'exists', room: room.id })).exists === true;
+  }
+
+  /** Ends the room: Janus hangs up every connection in it. A room already gone is fine. */
+  async destroy(room: SfuRoom): Promise<void> {
+    try {
+      await this.request({ request: 'destroy', room: room.id, secret: room.secret });
+    } catch (error) {
+      // 426: no such room (destroyed already, or Janus restarted).
+      if (!(error instanceof JanusError && error.code === 426)) throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin) await (await admin.catch(() => undefined))?.session.destroy();
+  }
+
+  private async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.admin ??= this.open();
+    try {
+      return await (await this.admin).handle.request(body);
+    } catch (error) {
+      // A session Janus no longer knows (it restarted): a fresh one for the next request.
+      if (error instanceof JanusError && error.code === 458) this.admin = undefined;
+      throw error;
+    }
+  }
+
+  private async open(): Promise<{ session: JanusSession; handle: JanusHandle }> {
+    try {
+      const session = await this.client.session();
+      return { session, handle: await session.attach(PLUGIN) };
+    } catch (error) {
+      this.admin = undefined;
+      throw error;
+    }
+  }
+}
