@@ -187,9 +187,7 @@ export const callsSignalling: Benchmark = {
           metric: 'Roomkit ÷ bare Socket.IO relay',
           better: 'lower',
           goal: GOAL,
-          bars: [
-            { label: 'Median round trip', ratio },
-          ],
+          bars: [{ label: 'Median round trip', ratio }],
         },
         results: {
           pairs: PAIRS,
