@@ -133,6 +133,19 @@ describe('a room’s call as room state', () => {
   });
 });
 
+describe('a room that ends', () => {
+  it('ends its call with it', async () => {
+    const server = await startServer();
+    const { room, clients } = await connectedRoom(server, 'Ada', 'Grace');
+    for (const client of clients) await joinCall(client);
+    const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
+    expect(await metrics()).toMatch(/^roomkit_call_participants\{topology="mesh"\} 2$/m);
+    await server.ctx.rooms.close(room.id, 'deleted');
+    expect(await metrics()).not.toMatch(/^roomkit_call_participants\{/m);
+    expect(await metrics()).not.toMatch(/^roomkit_calls\{/m);
+  });
+});
+
 describe('signals', () => {
   it('go to the addressed participant only, never to a third member', async () => {
     const server = await startServer();
