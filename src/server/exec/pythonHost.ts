@@ -104,6 +104,13 @@ let memoryLimit = Number.POSITIVE_INFINITY;
 const residentBytes = process.memoryUsage.rss.bind(process.memoryUsage);
 /** How often, at most, a run reads its resident memory. */
 const MEMORY_CHECK_MS = 2;
+/**
+ * Python reads the interrupt buffer once every so many ticks of its eval breaker (a loop's turn,
+ * a call): 50 unless told otherwise, its own default, kept as the most.
+ */
+const MOST_TICKS_BETWEEN_READS = 50;
+/** How long a run should go, about, between two reads of the interrupt buffer. */
+const READ_EVERY_MS = 1;
 /** The part of WebAssembly.Memory used here (the server's build has no DOM typings). */
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -159,7 +166,11 @@ if (mode === 'snapshot') {
 type Runtime = Pick<
   PyodideAPI,
   'runPython' | 'setStdin' | 'setStdout' | 'setStderr' | 'setInterruptBuffer'
-> & { writeFile: (path: string, data: string) => void };
+> & {
+  writeFile: (path: string, data: string) => void;
+  /** Python reads the interrupt buffer next after this many ticks of its eval breaker. */
+  readInterruptEvery: (ticks: number) => void;
+};
 
 function execute(runtime: Runtime, run: PythonRun): PythonResult {
   const chunks: Record<'stdout' | 'stderr', Uint8Array[]> = { stdout: [], stderr: [] };
@@ -191,10 +202,29 @@ function execute(runtime: Runtime, run: PythonRun): PythonResult {
       return buffer.length;
     },
   });
-  // Python reads this "interrupt buffer" every few bytecodes; reading it checks the clock and
-  // the output, so a stop needs no second thread. Cleared (set to 0) by Python, it stays set.
+  // Python reads this "interrupt buffer" every few bytecodes; reading it checks the clock, the
+  // output and the memory, so a stop needs no second thread. Cleared (set to 0) by Python, it
+  // stays set.
+  // Ticks differ in length by thousands of times: a fraction of a microsecond in a plain loop,
+  // tens of milliseconds in one that copies ten megabytes out of WebAssembly memory each turn,
+  // where 50 ticks let the process grow by some 160 MB between two reads. So each read sets how
+  // many ticks come before the next from how long the last ones took: a slow program is read
+  // about every READ_EVERY_MS, a fast one as seldom as before (a read is a call out of
+  // WebAssembly, which a plain loop would feel). What this cannot foresee is the first stretch
+  // of slow ticks after fast ones: that is up to 50 ticks, as before, and the server's watch on
+  // the process is there for it.
+  let ticks = MOST_TICKS_BETWEEN_READS;
+  let lastRead = performance.now();
   const interrupt = {
     get 0() {
+      const now = performance.now();
+      const ticksPerMs = ticks / Math.max(now - lastRead, Number.EPSILON);
+      ticks = Math.min(
+        MOST_TICKS_BETWEEN_READS,
+        Math.max(1, Math.floor(ticksPerMs * READ_EVERY_MS)),
+      );
+      lastRead = now;
+      runtime.readInterruptEvery(ticks);
       return stopped() ? SIGINT : 0;
     },
     set 0(_value: number) {},
@@ -269,6 +299,14 @@ function lockDown(api: PyodideAPI): Runtime {
     writeFile: (path: string, data: string) => void;
     ErrnoError: new (errno: number) => Error;
   };
+  const module = Reflect.get(api, '_module') as {
+    SOCKFS: { websocket_sock_ops: Record<string, unknown> };
+    /** The WebAssembly memory as 32-bit integers; replaced when the memory grows. */
+    HEAP32: Int32Array;
+    /** Where in that memory CPython keeps its countdown to the next read of the buffer. */
+    __Py_emscripten_signal_clock?: number;
+  };
+  const signalClock = module.__Py_emscripten_signal_clock;
   const runtime: Runtime = {
     runPython: api.runPython.bind(api),
     setStdin: api.setStdin.bind(api),
@@ -276,9 +314,10 @@ function lockDown(api: PyodideAPI): Runtime {
     setStderr: api.setStderr.bind(api),
     setInterruptBuffer: api.setInterruptBuffer.bind(api),
     writeFile: (path, data) => fs.writeFile(path, data),
-  };
-  const module = Reflect.get(api, '_module') as {
-    SOCKFS: { websocket_sock_ops: Record<string, unknown> };
+    // A Pyodide that does not export the countdown keeps Python's own interval.
+    readInterruptEvery: (ticks) => {
+      if (signalClock) module.HEAP32[signalClock >> 2] = ticks;
+    },
   };
   const accessDenied = api.ERRNO_CODES.EACCES!;
   const refused = () => {
