@@ -113,6 +113,8 @@ export class CallService {
 
   /** `call:join`: enters the call (starting it if none); joining again starts the part afresh. */
   async join({ room, member }: Membership, input: CallJoinInput): Promise<Call> {
+    // Each change goes to the whole room: it spends from the member's signalling budget.
+    await this.signals.consume(member.id);
     this.cancelGrace(room.id, member.id);
     const since = this.now();
     return this.change(room.id, (call) => {
@@ -126,6 +128,7 @@ export class CallService {
 
   /** `call:update`: the member's microphone, camera or screen share went on or off. */
   async update({ room, member }: Membership, input: CallUpdateInput): Promise<Call> {
+    await this.signals.consume(member.id);
     return this.change(room.id, (call) => {
       const own = call?.participants.find((p) => p.memberId === member.id);
       if (!call || !own) throw notInCall();

@@ -285,7 +285,7 @@ describe('signals', () => {
     await joinCall(a);
     await joinCall(g);
     const acks = [];
-    for (let i = 0; i < 7; i++)
+    for (let i = 0; i < 5; i++)
       acks.push(
         await emitAck(a.socket, 'signal', {
           to: grace.member.id,
@@ -293,9 +293,16 @@ describe('signals', () => {
           data: candidate,
         }),
       );
-    expect(acks.filter((ack) => ack.ok)).toHaveLength(5);
+    // Joining spent one of Ada's five.
+    expect(acks.filter((ack) => ack.ok)).toHaveLength(4);
     expect(acks.at(-1)).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
-    await waitFor(() => signalsTo(g).length === 5);
+    await waitFor(() => signalsTo(g).length === 4);
+    // Changes to one's part go to the whole room: they spend from the same budget.
+    const updates = [];
+    for (let i = 0; i < 5; i++)
+      updates.push(await emitAck(g.socket, 'call:update', { video: i % 2 === 0 }));
+    expect(updates.map((ack) => ack.ok)).toEqual([true, true, true, true, false]);
+    expect(updates.at(-1)).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
   });
 
   it('travel over REST and the event stream, for a client without a WebSocket', async () => {
