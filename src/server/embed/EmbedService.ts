@@ -123,8 +123,14 @@ export class EmbedService {
           (error.code === 'room_not_found' || error.code === 'room_expired');
         if (!gone) throw error;
       }
-      // An expired room still stored is ended first; a new one takes its id.
-      if (await stores.rooms.getRoom(id)) await rooms.close(id, 'expired');
+      // Stored now: made since the look-up above by another request or instance (then it is
+      // theirs to share, never to end), or expired and still stored (ended first; a new one
+      // takes its id).
+      if (await stores.rooms.getRoom(id)) {
+        const live = await rooms.getLiveRoom(id).catch(() => undefined);
+        if (live) return live;
+        await rooms.close(id, 'expired');
+      }
       try {
         return await rooms.create(
           {
