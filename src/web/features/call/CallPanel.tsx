@@ -115,7 +115,7 @@ export function CallPanel({
         {screens.map(({ memberId, track }) => (
           <ScreenTile
             key={`screen-${memberId}`}
-            name={memberId === me ? 'Your' : nameOf(memberId)}
+            label={memberId === me ? 'Your screen' : `${nameOf(memberId)}'s screen`}
             track={track}
           />
         ))}

@@ -74,7 +74,7 @@ export function CallTile({
           autoPlay
           playsInline
           muted
-          aria-label={`${name}'s camera`}
+          aria-label={local ? 'Your camera' : `${name}'s camera`}
         />
       ) : (
         <div className="call-tile-avatar">
@@ -93,13 +93,13 @@ export function CallTile({
 }
 
 /** A participant's shared screen, as a tile of its own. */
-export function ScreenTile({ name, track }: { name: string; track: MediaStreamTrack }) {
+export function ScreenTile({ label, track }: { label: string; track: MediaStreamTrack }) {
   const ref = useTrack(track);
   return (
     <li className="call-tile screen">
-      <video ref={ref} autoPlay playsInline muted aria-label={`${name}'s screen`} />
+      <video ref={ref} autoPlay playsInline muted aria-label={label} />
       <div className="call-tile-caption">
-        <span className="call-tile-name">{name}'s screen</span>
+        <span className="call-tile-name">{label}</span>
       </div>
     </li>
   );
