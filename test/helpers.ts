@@ -50,6 +50,7 @@ export async function startServer(
       socketAbuse: relaxed,
       uploads: relaxed,
       exec: relaxed,
+      signals: relaxed,
       collabMessages: relaxed,
       loginPerAddress: relaxed,
       loginPerUsername: relaxed,

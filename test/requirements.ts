@@ -7,7 +7,7 @@
  */
 import { inject } from 'vitest';
 
-export type Requirement = 'bwrap' | 'postgres' | 'redis' | 'redisServer' | 'nginx';
+export type Requirement = 'bwrap' | 'postgres' | 'redis' | 'redisServer' | 'nginx' | 'coturn';
 
 /** A requirement met (with the program's path, where it is one), or why it is not. */
 export type Found = { ok: true; path?: string } | { ok: false; missing: string };
@@ -34,7 +34,9 @@ export function requirement(name: Requirement): Found {
 }
 
 /** The path of a program found (`bwrap` where a trial sandbox ran, `nginx`), else undefined. */
-export function programPath(name: 'bwrap' | 'redisServer' | 'nginx'): string | undefined {
+export function programPath(
+  name: 'bwrap' | 'redisServer' | 'nginx' | 'coturn',
+): string | undefined {
   const found = requirement(name);
   return found.ok ? found.path : undefined;
 }

@@ -97,6 +97,11 @@ export default async function setup(project: TestProject): Promise<void> {
       ['-v'],
       'nginx is not installed (the load-balancer test) — install it (apt-get install nginx-light)',
     ),
+    coturn: probeProgram(
+      ['/usr/bin/turnserver', 'turnserver'],
+      ['--version'],
+      'coturn is not installed (the TURN allocation test) — install it (apt-get install coturn)',
+    ),
   };
   for (const result of Object.values(found))
     if (!result.ok) console.warn(`skipped: ${result.missing}`);

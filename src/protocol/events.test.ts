@@ -145,6 +145,21 @@ describe('what the server sends', () => {
       }),
     ).toMatchObject({ ok: true });
     await waitFor(() => names(ada).has('exec:result'), 5000, 'exec:result');
+    // A call: both join, Ada signals Grace, Grace leaves (Ada hears her hangup).
+    for (const client of [ada, graceSocket])
+      expect(await emitAck(client.socket, 'call:join', { audio: true, video: true })).toMatchObject(
+        { ok: true },
+      );
+    expect(
+      await emitAck(ada.socket, 'signal', {
+        to: grace.member.id,
+        type: 'offer',
+        data: { sdp: 'v=0' },
+      }),
+    ).toEqual({ ok: true });
+    await waitFor(() => names(graceSocket).has('signal'), 5000, 'signal');
+    expect(await emitAck(graceSocket.socket, 'call:leave', {})).toEqual({ ok: true });
+    await waitFor(() => names(ada).has('signal'), 5000, 'hangup');
     const left = await api(server, 'POST', `/api/rooms/${room.id}/leave`, { token: grace.token });
     expect(left.status).toBeLessThan(300);
     await waitFor(() => names(ada).has('member:left'), 5000, 'member:left');

@@ -51,7 +51,7 @@ describe('loadConfig', () => {
       integratorsFile: undefined,
       exec: { driver: 'wasm' },
       fetchAllowHosts: [],
-      iceServers: undefined,
+      iceServers: [],
     });
   });
 
@@ -104,7 +104,7 @@ describe('loadConfig', () => {
       roomMaxTtlSeconds: 604_800,
       exec: { driver: 'piston:http://piston:2000' },
       fetchAllowHosts: ['localhost:8080', 'intranet'],
-      iceServers: ['stun:stun.example.com'],
+      iceServers: [{ urls: 'stun:stun.example.com' }],
       s3: { forcePathStyle: true },
     });
   });
@@ -141,6 +141,7 @@ describe('loadConfig', () => {
       'RATE_LIMIT_LOGIN_PER_USERNAME',
       'RATE_LIMIT_MESSAGES',
       'RATE_LIMIT_REGISTER_PER_ADDRESS',
+      'RATE_LIMIT_SIGNALS',
       'RATE_LIMIT_SOCKET_ABUSE',
       'RATE_LIMIT_SOCKET_EVENTS',
       'RATE_LIMIT_UPLOADS',

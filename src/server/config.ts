@@ -14,6 +14,7 @@ import {
   type Limits,
 } from './core/limits.js';
 import type { RateLimit } from './core/RateLimiter.js';
+import type { IceServer } from '../protocol/calls.js';
 import { execSettings } from './exec/settings.js';
 
 const bool = z
@@ -37,6 +38,21 @@ const url = (protocols: string[]) =>
     },
     `must be a URL (${protocols.join(' or ')})`,
   );
+
+/** A STUN or TURN server's URL: `stun:`, `stuns:`, `turn:` or `turns:` and a host. */
+const iceUrl = z
+  .string()
+  .regex(/^(stuns?|turns?):[^\s]+$/, 'must be a stun:, stuns:, turn: or turns: URL');
+
+/** One entry of `ICE_SERVERS`: a URL, or an RTCIceServer (fixed credentials optional). */
+const iceServerEntry = z.union([
+  iceUrl,
+  z.strictObject({
+    urls: z.union([iceUrl, z.array(iceUrl).min(1)]),
+    username: z.string().min(1).optional(),
+    credential: z.string().min(1).optional(),
+  }),
+]);
 
 const jsonList = z.string().transform((value, ctx) => {
   try {
@@ -217,12 +233,17 @@ const envSchema = z
       )
       .default([])
       .describe('not built yet: private hosts link previews may fetch (comma-separated)'),
-    ICE_SERVERS: jsonList.optional().describe('not built yet: STUN/TURN servers (JSON list)'),
+    ICE_SERVERS: jsonList
+      .pipe(z.array(iceServerEntry))
+      .optional()
+      .describe(
+        'STUN/TURN servers for calls (JSON list of URLs or { urls, username, credential })',
+      ),
     TURN_SECRET: z
       .string()
-      .min(1)
+      .min(16, 'at least 16 characters')
       .optional()
-      .describe('not built yet: secret for short-lived TURN credentials'),
+      .describe("secret for short-lived TURN credentials (coturn's static-auth-secret)"),
     ...limitVariables,
   })
   .superRefine((env, ctx) => {
@@ -297,7 +318,8 @@ export interface Config extends FeatureConfig {
   sessionSecret: string;
   integratorsFile: string | undefined;
   fetchAllowHosts: string[];
-  iceServers: unknown[] | undefined;
+  /** STUN and TURN servers for calls, each as an RTCIceServer. */
+  iceServers: IceServer[];
   turnSecret: string | undefined;
   logLevel: string;
   /** Each limit's size: `RATE_LIMIT_<NAME>`, else its default (docs/operations.md, "Limits"). */
@@ -447,7 +469,9 @@ export function loadConfig(vars: Record<string, string | undefined> = process.en
     sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     integratorsFile: env.INTEGRATORS_FILE,
     fetchAllowHosts: env.FETCH_ALLOW_HOSTS,
-    iceServers: env.ICE_SERVERS,
+    iceServers: (env.ICE_SERVERS ?? []).map((entry) =>
+      typeof entry === 'string' ? { urls: entry } : entry,
+    ),
     turnSecret: env.TURN_SECRET,
     logLevel: env.LOG_LEVEL,
     limits: readLimits(env),

@@ -1,5 +1,6 @@
 import { accounts } from './accounts/index.js';
 import { admin } from './admin/index.js';
+import { calls } from './calls/index.js';
 import { chat } from './chat/index.js';
 import { collab } from './collab/index.js';
 import { embed } from './embed/index.js';
@@ -15,6 +16,8 @@ export interface FeatureOptions {
   exec?: Parameters<typeof exec>[0];
   /** Accounts' limits and password hashing (defaults: docs/operations.md). */
   accounts?: Parameters<typeof accounts>[0];
+  /** Calls' grace period for a participant whose connections dropped (default 15 s). */
+  calls?: Parameters<typeof calls>[0];
   /** Ping interval of collab WebSockets (default 30 s). */
   collabHeartbeatMs?: number;
 }
@@ -31,6 +34,7 @@ export function features(options: FeatureOptions): Feature[] {
     files,
     exec(options.exec),
     collab({ heartbeatMs: options.collabHeartbeatMs }),
+    calls(options.calls),
     accounts(options.accounts),
     admin,
     embed,

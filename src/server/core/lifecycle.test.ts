@@ -140,6 +140,14 @@ describe('room:state', () => {
     const { members } = await roomWith(server, 'Ada');
     const ada = members[0]!;
     const { state } = await connectWithState(server, ada.token);
-    expect(Object.keys(state)).toEqual(['room', 'member', 'members', 'messages', 'files', 'exec']);
+    expect(Object.keys(state)).toEqual([
+      'room',
+      'member',
+      'members',
+      'messages',
+      'files',
+      'exec',
+      'call',
+    ]);
   });
 });

@@ -24,6 +24,8 @@ export interface Limits {
   uploads: RateLimit;
   /** Code runs per member, over every transport together. */
   exec: RateLimit;
+  /** Call signals (offers, answers, candidates) per member, over every transport together. */
+  signals: RateLimit;
   /** y-websocket messages (edits, cursors) per collab connection; past it, 1013 `rate_limited`. */
   collabMessages: RateLimit;
   /** Sign-in attempts per client address. */
@@ -47,6 +49,9 @@ export const defaultLimits: Limits = {
   socketAbuse: { points: 200, seconds: 10 },
   uploads: { points: 30, seconds: 60 },
   exec: { points: 10, seconds: 60 },
+  // Joining a full mesh call is an offer, an answer and a few candidates to each of 7 others,
+  // and every ICE restart the same again: 300 in 10 s leaves room for a network change.
+  signals: { points: 300, seconds: 10 },
   // Typing sends an edit and a cursor move per key: 100 a second is a fast typist's auto-repeat
   // with room to spare.
   collabMessages: { points: 100, seconds: 1 },
@@ -66,6 +71,7 @@ export const limitCounts: Record<LimitName, string> = {
   socketAbuse: 'refused Socket.IO events per socket before it is disconnected',
   uploads: 'uploads per member',
   exec: 'code runs per member',
+  signals: 'call signals per member',
   collabMessages: 'collaborative editor messages per connection',
   loginPerAddress: 'sign-in attempts per address',
   loginPerUsername: 'sign-in attempts and password changes per username',

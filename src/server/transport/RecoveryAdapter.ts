@@ -111,8 +111,11 @@ export class RecoveryAdapter extends Adapter {
   }
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    // As Socket.IO's: a packet with an ack or sent as volatile is not kept, nor numbered.
-    if (packet.type === EVENT && packet.id === undefined && opts.flags?.volatile === undefined) {
+    // As Socket.IO's: a packet with an ack or sent as volatile is not kept, nor numbered. Nor is
+    // one sent to this instance's sockets only: as with several instances (whose adapter keeps
+    // only what goes through the stream), it is of the moment — a call's signal (decision 021).
+    const kept = opts.flags?.volatile === undefined && opts.flags?.local === undefined;
+    if (packet.type === EVENT && packet.id === undefined && kept) {
       const n = ++this.count;
       const at = Date.now();
       const marker = markerOf(packet, opts);

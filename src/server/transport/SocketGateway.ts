@@ -32,6 +32,8 @@ const REPLAY_MAX = 500;
 /** How long shutdown waits for the goodbye (`room:closing`, disconnect) to reach each socket. */
 const CLOSE_FLUSH_MS = 1000;
 const memberRoom = (memberId: string) => `member:${memberId}`;
+/** A bus event's emit: its name and payload are checked where it is published. */
+type Emit = (name: string, payload: unknown) => boolean;
 
 /**
  * The Socket.IO transport: authenticates each connection with its member token, sends
@@ -115,6 +117,13 @@ export class SocketGateway {
       });
     });
     this.unsubscribe = ctx.bus.subscribe((event) => {
+      // An event for one member (a call's signal) is volatile (decision 021): each instance
+      // hands it to its own sockets of that member, outside the adapter's stream and the
+      // recovery buffer, so a reconnect never replays it.
+      if (event.to !== undefined) {
+        (this.io.local.to(memberRoom(event.to)).emit as Emit)(event.name, event.payload);
+        return;
+      }
       // Another instance emitted it through the adapter, to these sockets too, and dropped the
       // recovery memberships in the keys every instance shares.
       if (event.remote) return;
@@ -124,9 +133,7 @@ export class SocketGateway {
           ctx.log.error({ err: error }, 'dropping recovery memberships failed');
         });
       }
-      const target =
-        event.to === undefined ? this.io.to(event.roomId) : this.io.to(memberRoom(event.to));
-      (target.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
+      (this.io.to(event.roomId).emit as Emit)(event.name, event.payload);
       // The other instances' sockets are ended through the adapter, behind the event (this
       // instance's are ended by LiveConnections too, which is harmless).
       if (this.clustered && event.name === 'room:closed')

@@ -101,7 +101,7 @@ describe('connecting', () => {
     expect(error?.data).toEqual({ code: 'unauthorized' });
   });
 
-  it('sends room:state { room, member, members, messages, files, exec } on connect', async () => {
+  it('sends room:state { room, member, members, messages, files, exec, call } on connect', async () => {
     const server = await startServer();
     const { room, members } = await roomWith(server, 'Ada', 'Grace');
     const [ada, grace] = members as [Joined, Joined];
@@ -122,6 +122,7 @@ describe('connecting', () => {
       ],
       files: [],
       exec: { lastRun: null, running: [] },
+      call: null,
     });
   });
 

@@ -56,6 +56,7 @@ describe('opening the stream', () => {
       ],
       files: [],
       exec: { lastRun: null, running: [] },
+      call: null,
     });
   });
 
