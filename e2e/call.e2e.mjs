@@ -110,8 +110,10 @@ async function twoConnect({ browser, baseUrl, artifacts, world, problems }) {
   const { room } = await created.json();
   world.roomId = room.id;
 
-  const ada = await enter(desktop, room.id, 'Ada', 'ada', problems);
-  const bob = await enter(other, room.id, 'Bob', 'bob', problems);
+  const [ada, bob] = await Promise.all([
+    enter(desktop, room.id, 'Ada', 'ada', problems),
+    enter(other, room.id, 'Bob', 'bob', problems),
+  ]);
   Object.assign(world, { ada, bob });
 
   // No call yet: "Start call"; once Ada starts one, Bob is offered to join it.

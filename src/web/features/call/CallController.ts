@@ -40,6 +40,10 @@ const ACK_TIMEOUT_MS = 10_000;
 const SIGNAL_RETRY_MS = 250;
 /** …at most this many times. */
 const SIGNAL_ATTEMPTS = 6;
+/** The `hangup` reason that asks the other side to make the connection anew, not to end it. */
+const RESTART = 'restart';
+/** How many times a connection that never got through is made anew before only restarts. */
+const RENEWALS = 3;
 /** Network changes come in bursts (Wi-Fi off, mobile data on): one restart for the burst. */
 const NETWORK_SETTLE_MS = 500;
 
@@ -99,6 +103,8 @@ export class CallController {
   private readonly quality = new Map<string, QualityGrade>();
   private readonly readings = new Map<string, PeerReading>();
   private readonly outgoing = new Map<string, Promise<void>>();
+  /** Connections made anew, by member, since they joined. */
+  private readonly renewals = new Map<string, number>();
   private current: CallSnapshot;
   private call: Call = null;
   private mySince: string | null = null;
@@ -402,6 +408,8 @@ export class CallController {
     const plan = planPeers(held, participants, this.me, mySinceChanged);
     for (const memberId of plan.close) {
       this.hungUp.delete(memberId);
+      // They left or came back on a new page: a new connection starts with a clean slate.
+      this.renewals.delete(memberId);
       this.closePeer(memberId);
     }
     for (const { memberId, since } of plan.adopt) {
@@ -439,9 +447,30 @@ export class CallController {
     this.outgoing.delete(memberId);
   }
 
+  /**
+   * A connection failed, stayed disconnected, or never got through. One that worked once gets a
+   * new ICE session; one that never did is made anew on both sides (a `hangup` with reason
+   * `restart` asks the other side to do the same), a few times, since a browser's stuck ICE
+   * agent does not come back with a restart.
+   */
   private connectionTrouble(peer: Peer): void {
-    if (this.peers.get(peer.memberId)?.peer !== peer) return;
-    void peer.restartIce();
+    const memberId = peer.memberId;
+    const held = this.peers.get(memberId);
+    if (held?.peer !== peer) return;
+    const renewed = this.renewals.get(memberId) ?? 0;
+    if (peer.everConnected || renewed >= RENEWALS) {
+      void peer.restartIce();
+      return;
+    }
+    this.renewals.set(memberId, renewed + 1);
+    this.renewPeer(memberId, held.since);
+    this.sendSignal(memberId, { type: 'hangup', data: { reason: RESTART } });
+  }
+
+  private renewPeer(memberId: string, since: string | null): void {
+    this.closePeer(memberId);
+    this.openPeer(memberId, since);
+    this.refreshPeers();
   }
 
   private restartAll(): void {
@@ -453,6 +482,11 @@ export class CallController {
     if (!this.current.joined || from === this.me) return;
     if (type === 'hangup') {
       const held = this.peers.get(from);
+      if ((data as { reason?: unknown } | null)?.reason === RESTART) {
+        // Their side of our connection is made anew: ours too.
+        if (held) this.renewPeer(from, held.since);
+        return;
+      }
       if (held) this.hungUp.set(from, held.since);
       this.closePeer(from);
       this.refreshPeers();
@@ -460,6 +494,8 @@ export class CallController {
     }
     let held = this.peers.get(from);
     if (!held) {
+      // What is left over of a connection closed here (a candidate after a hang-up) is dropped.
+      if (type !== 'offer') return;
       // Their offer came before the call state that names them: answer it now.
       const since = participantOf(this.call?.participants, from)?.since ?? null;
       this.hungUp.delete(from);
@@ -527,6 +563,7 @@ export class CallController {
   private endLocally(): void {
     for (const memberId of [...this.peers.keys()]) this.closePeer(memberId);
     this.hungUp.clear();
+    this.renewals.clear();
     this.stopTracks(this.tracks);
     this.tracks = { ...EMPTY_TRACKS };
     clearTimeout(this.iceTimer);

@@ -111,7 +111,8 @@ export function CallPanel({
           </button>
         </div>
       )}
-      <ul className={`call-tiles count-${Math.min(others.length + 1 + screens.length, 6)}`}>
+      {/* Focusable: on a small screen the tiles scroll, and keyboards must reach them too. */}
+      <ul className="call-tiles" aria-label="People in the call" tabIndex={0}>
         {screens.map(({ memberId, track }) => (
           <ScreenTile
             key={`screen-${memberId}`}

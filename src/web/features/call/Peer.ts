@@ -45,6 +45,12 @@ export interface PeerOptions {
  * within a second or two (a short Wi-Fi hiccup); longer than this, they seldom do.
  */
 export const DISCONNECTED_GRACE_MS = 3_000;
+/**
+ * How long a connection may stay unconnected once both sides agree on a session. Over a relay on
+ * a slow network checks take a second or two; an ICE agent that never starts (seen in Chromium
+ * after the polite side rolls its offer back) stays `new` for good, and a restart unsticks it.
+ */
+export const UNCONNECTED_GRACE_MS = 5_000;
 
 export class Peer {
   readonly memberId: string;
@@ -53,7 +59,8 @@ export class Peer {
   private readonly polite: boolean;
   private readonly send: (signal: OutgoingSignal) => void;
   private readonly onChange: () => void;
-  private readonly senders: Record<keyof OutgoingTracks, RTCRtpSender>;
+  private senders: Record<keyof OutgoingTracks, RTCRtpSender> | null = null;
+  private tracks: OutgoingTracks;
   private makingOffer = false;
   private ignoreOffer = false;
   private settingRemoteAnswer = false;
@@ -62,7 +69,9 @@ export class Peer {
   /** Candidates that came before the description they belong to. */
   private earlyCandidates: RTCIceCandidateInit[] = [];
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  private unconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  private connectedOnce = false;
 
   constructor(options: PeerOptions) {
     this.memberId = options.memberId;
@@ -72,16 +81,12 @@ export class Peer {
     const connection = new RTCPeerConnection(options.configuration);
     this.connection = connection;
 
-    const cameraStream = new MediaStream();
-    const screenStream = new MediaStream();
-    const transceiver = (kind: 'audio' | 'video', stream: MediaStream) =>
-      connection.addTransceiver(kind, { direction: 'sendonly', streams: [stream] }).sender;
-    this.senders = {
-      audio: transceiver('audio', cameraStream),
-      camera: transceiver('video', cameraStream),
-      screen: transceiver('video', screenStream),
-    };
-    this.setTracks(options.tracks);
+    this.tracks = { ...options.tracks };
+    // The impolite side offers first; the polite side adds its own transceivers once it has
+    // answered, so the first negotiation never collides. A collision makes the polite side roll
+    // its offer back, and Chromium's rollback of an offer whose candidates are still being
+    // gathered now and then leaves the ICE agent dead (`new` for good, restarts included).
+    if (!this.polite) this.addTransceivers();
 
     connection.onnegotiationneeded = () => void this.offer();
     connection.onicecandidate = ({ candidate }) => {
@@ -108,6 +113,15 @@ export class Peer {
       });
       this.onChange();
     };
+    connection.onsignalingstatechange = () => {
+      clearTimeout(this.unconnectedTimer);
+      if (connection.signalingState !== 'stable') return;
+      this.unconnectedTimer = setTimeout(() => {
+        const state = connection.connectionState;
+        if (state === 'connected') this.connectedOnce = true;
+        if (state === 'new' || state === 'connecting') options.onConnectionTrouble(this);
+      }, UNCONNECTED_GRACE_MS);
+    };
     connection.onconnectionstatechange = () => {
       const state = connection.connectionState;
       clearTimeout(this.disconnectedTimer);
@@ -127,12 +141,34 @@ export class Peer {
 
   /** Sends these tracks from now on, on the transceivers negotiated already. */
   setTracks(tracks: Partial<OutgoingTracks>): void {
+    this.tracks = { ...this.tracks, ...tracks };
+    const senders = this.senders;
+    if (!senders) return;
     for (const key of ['audio', 'camera', 'screen'] as const) {
       const track = tracks[key];
       if (track === undefined) continue;
-      const sender = this.senders[key];
+      const sender = senders[key];
       if (sender.track !== track) void sender.replaceTrack(track).catch(() => {});
     }
+  }
+
+  /** Whether this side ever got through to the other (a connection that never did is stuck). */
+  get everConnected(): boolean {
+    return this.connectedOnce;
+  }
+
+  private addTransceivers(): void {
+    if (this.senders || this.closed) return;
+    const cameraStream = new MediaStream();
+    const screenStream = new MediaStream();
+    const transceiver = (kind: 'audio' | 'video', stream: MediaStream) =>
+      this.connection.addTransceiver(kind, { direction: 'sendonly', streams: [stream] }).sender;
+    this.senders = {
+      audio: transceiver('audio', cameraStream),
+      camera: transceiver('video', cameraStream),
+      screen: transceiver('video', screenStream),
+    };
+    this.setTracks(this.tracks);
   }
 
   /**
@@ -141,7 +177,8 @@ export class Peer {
    * waiting for its answer (it may be lost) is rolled back first, so the restart goes out.
    */
   async restartIce(): Promise<void> {
-    if (this.closed) return;
+    // The polite side still waiting for the first offer has nothing to restart.
+    if (this.closed || !this.senders) return;
     if (this.connection.signalingState === 'have-local-offer') {
       await this.connection.setLocalDescription({ type: 'rollback' }).catch(() => {});
     }
@@ -167,7 +204,9 @@ export class Peer {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.disconnectedTimer);
+    clearTimeout(this.unconnectedTimer);
     this.connection.onnegotiationneeded = null;
+    this.connection.onsignalingstatechange = null;
     this.connection.onicecandidate = null;
     this.connection.ontrack = null;
     this.connection.onconnectionstatechange = null;
@@ -203,7 +242,11 @@ export class Peer {
       // An answer that comes when no offer of ours waits for one is left over from before.
       if (type === 'answer' && connection.signalingState !== 'have-local-offer') return;
       this.settingRemoteAnswer = type === 'answer';
-      // For the polite side, an offer in a collision rolls its own back first (implicitly).
+      // The polite side rolls its own offer back first. Explicitly: Chromium's implicit rollback
+      // (setRemoteDescription straight over a fresh local offer) leaves the connection's ICE
+      // agent dead, `new` for good with no candidate gathered. Queued behind an offer still
+      // being made, the rollback undoes that one once it is set.
+      if (collision) await connection.setLocalDescription({ type: 'rollback' }).catch(() => {});
       await connection.setRemoteDescription({ type, sdp });
       this.settingRemoteAnswer = false;
       for (const candidate of this.earlyCandidates.splice(0)) {
@@ -213,6 +256,8 @@ export class Peer {
         await connection.setLocalDescription();
         const answer = connection.localDescription;
         if (answer?.type === 'answer') this.send({ type: 'answer', data: { sdp: answer.sdp } });
+        // Now the polite side's own media: a negotiation of its own, after this one.
+        this.addTransceivers();
       }
     } else if (type === 'ice-candidate') {
       const candidate = data as RTCIceCandidateInit | null;
