@@ -87,6 +87,11 @@ interface NavigatorWithConnection {
   connection?: EventTarget;
 }
 
+/** Why the browser offers no microphone or camera at all: the page is not on https, or too old. */
+function mediaMissingReason(): string {
+  return window.isSecureContext ? 'NotSupportedError' : INSECURE_CONTEXT;
+}
+
 const EMPTY_TRACKS: OutgoingTracks = { audio: null, camera: null, screen: null };
 
 export class CallController {
@@ -599,7 +604,7 @@ export class CallController {
   }> {
     const devices = navigator.mediaDevices as MediaDevices | undefined;
     if (!devices?.getUserMedia) {
-      const why = window.isSecureContext ? 'NotSupportedError' : INSECURE_CONTEXT;
+      const why = mediaMissingReason();
       return { audio: null, camera: null, notice: describeMediaError(why, 'microphone') };
     }
     const want = (kind: 'audio' | 'video', id: string | null): MediaTrackConstraints | boolean =>
@@ -636,7 +641,7 @@ export class CallController {
     const name: MediaKind = kind === 'audio' ? 'microphone' : 'camera';
     const devices = navigator.mediaDevices as MediaDevices | undefined;
     if (!devices?.getUserMedia) {
-      const why = window.isSecureContext ? 'NotSupportedError' : INSECURE_CONTEXT;
+      const why = mediaMissingReason();
       this.update({ notice: describeMediaError(why, name) });
       return null;
     }
