@@ -2,8 +2,8 @@
  * Embedding: the example integrator's page (examples/embed) on a second origin shows two Roomkit
  * rooms through /embed.js. A message typed in a frame reaches a member outside (a
  * socket.io-client holding its own ticket); the page hears about the others' messages with the
- * unread count; the two frames stay apart; a frame reloaded after its ticket expired asks for a
- * new one and comes back as the same member; a ticket posted by a sibling frame or another
+ * unread count, and about a call starting and ending; the two frames stay apart; a frame
+ * reloaded after its ticket expired asks for a new one and comes back as the same member; a ticket posted by a sibling frame or another
  * origin is ignored; all of it works with third-party cookies blocked (Chromium's
  * `--test-third-party-cookie-phaseout`), where the frame's token in memory is its only session;
  * after Roomkit restarts the frame renews its token and sends what waited; an operator's delete
@@ -272,6 +272,31 @@ async function messageReachesOutside({ world }) {
     'a message read at once',
     (e) => e.name === 'message' && e.from === 'Ben' && e.unread === 0,
   );
+
+  // Ben starts a call (sound only, from a plain client): the frame offers to join it, and the
+  // page hears the call start, then end when he leaves.
+  const ask = (event, payload) =>
+    new Promise((resolve) => ben.socket.emit(event, payload, resolve));
+  const joined = await ask('call:join', { audio: false, video: false });
+  check(joined.ok, `Ben's call:join was refused: ${JSON.stringify(joined)}`);
+  await expectVisible(team.getByRole('button', { name: 'Join call', exact: true }), '"Join call"');
+  await expectEvent(
+    page,
+    'team',
+    'the call started',
+    (e) => e.name === 'call' && e.state === 'started',
+  );
+  await ask('call:leave', {});
+  await expectEvent(
+    page,
+    'team',
+    'the call ended',
+    (e) => e.name === 'call' && e.state === 'ended',
+  );
+  await expectVisible(
+    team.getByRole('button', { name: 'Start call', exact: true }),
+    '"Start call"',
+  );
 }
 
 async function framesStayApart({ world }) {
@@ -531,7 +556,7 @@ async function tearDown({ world }) {
 export const journeys = [
   { name: 'the example page shows two rooms in frames, without Roomkit’s chrome', run: twoRooms },
   {
-    name: 'a message typed in a frame reaches a member outside; the page hears the unread count',
+    name: 'a message typed in a frame reaches a member outside; the page hears the unread count and the call',
     run: messageReachesOutside,
   },
   { name: 'two frames on one page stay apart', run: framesStayApart },

@@ -72,6 +72,12 @@ async function main() {
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        // Calls (call.e2e.mjs): a fake camera and microphone, granted without asking, a fake
+        // screen to share, and sound that plays without a click first.
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        '--auto-select-desktop-capture-source=Entire screen',
+        '--autoplay-policy=no-user-gesture-required',
       ],
     });
     for (const file of files) {

@@ -31,7 +31,7 @@ function useLooking(): boolean {
 
 /**
  * Inside an embedded room: reports the room to the parent page (messages and the unread count,
- * files, the room closing or closed, the member removed, the height) and carries out the
+ * files, a call starting and ending, the room closing or closed, the member removed, the height) and carries out the
  * parent's commands (send, focus, leave; the theme is the page's). Renders nothing.
  */
 export function EmbedBridge({
@@ -91,6 +91,16 @@ export function EmbedBridge({
     if (closedReason === 'kicked') post({ name: 'left' });
     else post({ name: 'room:closed', reason: closedReason });
   }, [closedReason, post]);
+
+  // The room's call starting and ending (one already under way when the frame joins counts as
+  // started).
+  const callOn = loaded ? state.call !== null : null;
+  const reportedCall = useRef(false);
+  useEffect(() => {
+    if (callOn === null || callOn === reportedCall.current) return;
+    reportedCall.current = callOn;
+    post({ name: 'call', state: callOn ? 'started' : 'ended' });
+  }, [callOn, post]);
 
   // The height the content would like, for a parent that sizes the frame to it.
   useEffect(() => {

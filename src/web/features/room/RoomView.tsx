@@ -29,6 +29,9 @@ import { Lightbox } from '../files/Lightbox.js';
 import type { UploadResult } from '../files/uploadFile.js';
 import { UploadList } from '../files/UploadList.js';
 import { useFileDrop, usePastedFiles } from '../files/useFileDrop.js';
+import { CallBanner, StartCallButton } from '../call/CallBanner.js';
+import { CallPanel } from '../call/CallPanel.js';
+import { useCall } from '../call/useCall.js';
 import { useUploads } from '../files/useUploads.js';
 import { RoomStatusBanner } from './Banners.js';
 import { ChatToggle, useSideChat } from './ChatToggle.js';
@@ -126,10 +129,22 @@ export function RoomView({
   const messagesId = useId();
   const filesId = useId();
   const codeId = useId();
+  const callId = useId();
   const chatPaneId = useId();
   const narrow = useMediaQuery(NARROW_QUERY);
   const keyboardFirst = useMediaQuery(KEYBOARD_QUERY);
   const unread = useUnreadCount(state.messages, session.member.id);
+  const { controller: callController, snapshot: callSnapshot } = useCall(
+    socket,
+    session,
+    state.call,
+    dispatch,
+  );
+  const inCall = callSnapshot.joined && callController !== null;
+  // An ended room's call ends with it.
+  useEffect(() => {
+    if (ended) callController?.stop();
+  }, [ended, callController]);
   useDocumentTitle(state.room ? `${unread > 0 ? `(${unread}) ` : ''}${state.room.name}` : null);
   // On wide screens the chat stays beside the code unless the person hides it.
   const sideChat = useSideChat(state.messages, session.member.id, !narrow && view === 'code');
@@ -181,6 +196,12 @@ export function RoomView({
     if (next === 'code') setCodeOpened(true);
   };
 
+  const joinCall = async () => {
+    if (!callController) return;
+    await callController.join();
+    if (callController.snapshot().joined) changeView('call');
+  };
+
   const send = (body: string) => {
     typing.stop();
     chat.send(body);
@@ -209,7 +230,10 @@ export function RoomView({
   // Ownership passes on when an owner leaves; presence carries the current roles.
   const isOwner = (state.members.find((member) => member.id === me.id) ?? me).role === 'owner';
   // The gallery is a view of its own on phones only; wide screens show it in the sidebar.
-  const shownView: RoomViewName = !narrow && view === 'files' ? 'chat' : view;
+  const shownView: RoomViewName =
+    (!narrow && view === 'files') || (view === 'call' && !inCall) ? 'chat' : view;
+  const showCall = shownView === 'call';
+  const views = [...(inCall ? (['call'] as const) : []), ...(narrow ? PHONE_VIEWS : WIDE_VIEWS)];
   const showFilesTab = shownView === 'files';
   const showCode = shownView === 'code';
   // The members and the gallery: a sidebar beside the chat on wide screens, else a drawer.
@@ -320,14 +344,29 @@ export function RoomView({
       {/* On phones, and on wide screens while the code is open, the sidebar is a drawer. */}
       <div className={membersDrawer ? 'room-body drawer' : 'room-body'}>
         <main className="chat">
+          {room !== null && !ended && (
+            <CallBanner
+              call={state.call}
+              snapshot={callSnapshot}
+              members={state.members}
+              onJoin={() => void joinCall()}
+            />
+          )}
           {room !== null && (
             <ViewTabs
-              views={narrow ? PHONE_VIEWS : WIDE_VIEWS}
+              views={views}
               view={shownView}
               onChange={changeView}
               fileCount={state.files.length}
-              panelIds={{ chat: messagesId, files: filesId, code: codeId }}
+              panelIds={{ call: callId, chat: messagesId, files: filesId, code: codeId }}
             >
+              {!ended && (
+                <StartCallButton
+                  call={state.call}
+                  snapshot={callSnapshot}
+                  onStart={() => void joinCall()}
+                />
+              )}
               {!narrow && showCode && (
                 <>
                   <ChatToggle chat={sideChat} controls={chatPaneId} />
@@ -336,7 +375,19 @@ export function RoomView({
               )}
             </ViewTabs>
           )}
-          <div className={showCode ? 'room-panes with-code' : 'room-panes'}>
+          {inCall && (
+            <CallPanel
+              id={callId}
+              controller={callController}
+              snapshot={callSnapshot}
+              call={state.call}
+              members={state.members}
+              me={me.id}
+              pip={!showCall}
+              onReturn={() => changeView('call')}
+            />
+          )}
+          <div className={showCode ? 'room-panes with-code' : 'room-panes'} hidden={showCall}>
             {codeOpened && room !== null && (
               <ErrorBoundary fallback={showCode && <CodeUnavailable />}>
                 <Suspense

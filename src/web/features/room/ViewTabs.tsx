@@ -1,13 +1,18 @@
 import type { KeyboardEvent, ReactNode } from 'react';
 
-export type RoomViewName = 'chat' | 'files' | 'code';
+export type RoomViewName = 'call' | 'chat' | 'files' | 'code';
 
-const labels: Record<RoomViewName, string> = { chat: 'Chat', files: 'Files', code: 'Code' };
+const labels: Record<RoomViewName, string> = {
+  call: 'Call',
+  chat: 'Chat',
+  files: 'Files',
+  code: 'Code',
+};
 
 /**
  * Tabs over the room's main column: on phones the chat, the gallery and the shared code take
  * turns; on wide screens (where the gallery is in the sidebar) the chat and the code, which
- * keeps the chat beside it. ← and → move between the tabs, as in every tab list. `children`
+ * keeps the chat beside it. While the member is in a call, the call is a tab of its own. ← and → move between the tabs, as in every tab list. `children`
  * sit at the end of the bar, outside the tab list.
  */
 export function ViewTabs({

@@ -359,3 +359,30 @@ describe('roomReducer, continued', () => {
     expect(state.files.map((file) => file.id)).toEqual(['a', 'b']);
   });
 });
+
+describe('the call', () => {
+  const call = {
+    participants: [
+      {
+        memberId: 'grace',
+        audio: true,
+        video: false,
+        screen: false,
+        since: new Date(0).toISOString(),
+      },
+    ],
+    topology: 'mesh' as const,
+    startedAt: new Date(0).toISOString(),
+  };
+
+  it('comes with the room state and changes with each call:state, until it ends', () => {
+    let state = roomReducer(initialRoomState(ada), {
+      type: 'state',
+      state: { ...snapshot([]), call },
+      now: 0,
+    });
+    expect(state.call?.participants.map((participant) => participant.memberId)).toEqual(['grace']);
+    state = roomReducer(state, { type: 'call', call: null });
+    expect(state.call).toBeNull();
+  });
+});

@@ -3,6 +3,7 @@
  * (API.md, "Realtime") and by the person's own sends. Pure, so it is tested without a browser.
  */
 import type {
+  Call,
   FileInfo,
   Member,
   MemberPresence,
@@ -64,6 +65,8 @@ export interface RoomViewState {
    * `ENDED_HERE`'s): the page keeps what it holds, read-only.
    */
   closed: { reason: string } | null;
+  /** The room's call (`room:state`, then every `call:state`), or null when there is none. */
+  call: Call;
 }
 
 /**
@@ -97,6 +100,7 @@ export type RoomAction =
   | { type: 'typing'; memberId: string; active: boolean; now: number }
   | { type: 'typingLapsed'; now: number }
   | { type: 'roomUpdated'; room: Room }
+  | { type: 'call'; call: Call }
   | { type: 'expiring'; secondsLeft: number; now: number }
   | { type: 'closing'; secondsLeft: number; reason: string; now: number }
   | { type: 'closed'; reason: string }
@@ -128,6 +132,7 @@ export function initialRoomState(
     expiring: null,
     closing: null,
     closed: null,
+    call: null,
   };
 }
 
@@ -255,7 +260,10 @@ export function roomReducer(state: RoomViewState, action: RoomAction): RoomViewS
         // A countdown that ran out while we were away (a server restart) no longer applies.
         closing: state.closing && state.closing.deadline > action.now ? state.closing : null,
         serverRestarting: false,
+        call: action.state.call,
       };
+    case 'call':
+      return { ...state, call: action.call };
     case 'memberJoined': {
       const known = state.members.some((member) => member.id === action.member.id);
       const members = known

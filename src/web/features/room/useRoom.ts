@@ -218,6 +218,7 @@ export function useRoom(
       dispatch({ type: 'typing', memberId, active, now: Date.now() }),
     );
     socket.on('room:updated', ({ room }) => dispatch({ type: 'roomUpdated', room }));
+    socket.on('call:state', ({ call }) => dispatch({ type: 'call', call }));
     socket.on('room:expiring', ({ secondsLeft }) =>
       dispatch({ type: 'expiring', secondsLeft, now: Date.now() }),
     );

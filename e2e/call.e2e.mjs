@@ -1,0 +1,253 @@
+/**
+ * Calls between people in one room, with Chromium's fake camera and microphone: two connect and
+ * hear and see each other, a third joins and one leaves while the other two carry on, a shared
+ * screen reaches the others, a failed connection recovers through an ICE restart, and on a phone
+ * the call's controls are in reach and the call follows as a small picture to the chat.
+ *
+ * What flows is read from the peer connections themselves (`inbound-rtp` bytes received), through
+ * the handle the call exposes on `window` when `localStorage.roomkitDebug` is set.
+ */
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  button,
+  check,
+  eventually,
+  EXPECT_MS,
+  expectAccessible,
+  expectHidden,
+  expectVisible,
+  messagesOf,
+  newDesktop,
+  newPhone,
+  textbox,
+  watch,
+} from './lib.mjs';
+
+const callOf = (page) => page.getByRole('region', { name: 'Call', exact: true });
+const tilesOf = (page) => callOf(page).locator('.call-tile:not(.screen)');
+
+/** A browser context whose pages expose the call's debug handle. */
+async function callContext(browser, baseUrl, phone = false) {
+  const context = await (phone ? newPhone : newDesktop)(browser, baseUrl);
+  context.setDefaultTimeout(EXPECT_MS);
+  await context.addInitScript(() => globalThis.localStorage.setItem('roomkitDebug', '1'));
+  return context;
+}
+
+/** Opens the room in a new page of `context` as `name`; resolves with the page. */
+async function enter(context, roomId, name, label, problems) {
+  const page = await context.newPage();
+  watch(page, label, problems);
+  await page.goto(`/r/${roomId}`);
+  await textbox(page, 'Display name').fill(name);
+  await button(page, 'Join').click();
+  await expectVisible(messagesOf(page), `the room for ${name}`);
+  return page;
+}
+
+/** Per other member: the connection's state and the audio and video bytes received so far. */
+function readFlow(page) {
+  return page.evaluate(async () => {
+    const call = globalThis.roomkitCall;
+    if (!call) throw new Error('no call handle on the page');
+    const flow = {};
+    for (const [memberId, connection] of Object.entries(call.connections())) {
+      const entry = { state: connection.connectionState, audio: 0, video: 0, videoStreams: 0 };
+      const stats = await connection.getStats();
+      stats.forEach((report) => {
+        if (report.type !== 'inbound-rtp') return;
+        entry[report.kind] += report.bytesReceived ?? 0;
+        if (report.kind === 'video' && report.bytesReceived > 0) entry.videoStreams += 1;
+      });
+      flow[memberId] = entry;
+    }
+    return flow;
+  });
+}
+
+const memberIdOf = (page) => page.evaluate(() => globalThis.roomkitCall.me);
+
+/**
+ * Waits until `page` is connected to exactly `others` and receives both audio and video from
+ * each, growing between two readings (the fake devices send all the time).
+ */
+async function expectMediaFrom(page, others, who) {
+  let before = null;
+  await eventually(
+    `${who} to receive sound and picture from ${others.length} other(s)`,
+    async () => {
+      const now = await readFlow(page);
+      const ids = Object.keys(now).sort();
+      check(
+        JSON.stringify(ids) === JSON.stringify([...others].sort()),
+        `connected to ${ids.join(', ') || 'nobody'}, not to ${others.join(', ')}`,
+      );
+      for (const id of others) {
+        check(now[id].state === 'connected', `the connection to ${id} is ${now[id].state}`);
+      }
+      const grew =
+        before !== null &&
+        others.every((id) => now[id].audio > before[id].audio && now[id].video > before[id].video);
+      before = now;
+      if (!grew) await sleep(300);
+      return grew;
+    },
+    EXPECT_MS,
+  );
+}
+
+async function twoConnect({ browser, baseUrl, artifacts, world, problems }) {
+  const desktop = await callContext(browser, baseUrl);
+  const other = await callContext(browser, baseUrl);
+  Object.assign(world, { desktop, other });
+  const created = await fetch(`${baseUrl}/api/rooms`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Call' }),
+  });
+  check(created.status === 201, `POST /api/rooms answered ${created.status}`);
+  const { room } = await created.json();
+  world.roomId = room.id;
+
+  const [ada, bob] = await Promise.all([
+    enter(desktop, room.id, 'Ada', 'ada', problems),
+    enter(other, room.id, 'Bob', 'bob', problems),
+  ]);
+  Object.assign(world, { ada, bob });
+
+  // No call yet: "Start call"; once Ada starts one, Bob is offered to join it.
+  await button(ada, 'Start call').click();
+  await expectVisible(callOf(ada), 'region "Call" for Ada');
+  await expectVisible(button(ada, 'Leave call'), '"Leave call" for Ada');
+  await expectVisible(bob.getByText('Call in progress'), 'the call banner for Bob');
+  await expectHidden(button(bob, 'Start call'), '"Start call" while a call is on');
+  await button(bob, 'Join call').click();
+  await expectVisible(callOf(bob), 'region "Call" for Bob');
+  await eventually('two tiles on each side', async () => {
+    return (await tilesOf(ada).count()) === 2 && (await tilesOf(bob).count()) === 2;
+  });
+
+  world.adaId = await memberIdOf(ada);
+  world.bobId = await memberIdOf(bob);
+  await expectMediaFrom(ada, [world.bobId], 'Ada');
+  await expectMediaFrom(bob, [world.adaId], 'Bob');
+
+  // The toggles say their state; turning the microphone off shows on the other side.
+  const microphone = button(ada, 'Microphone');
+  check((await microphone.getAttribute('aria-pressed')) === 'true', 'the microphone is on');
+  check((await button(ada, 'Camera').getAttribute('aria-pressed')) === 'true', 'the camera is on');
+  await microphone.click();
+  await eventually('the microphone toggle to say off', async () => {
+    return (await microphone.getAttribute('aria-pressed')) === 'false';
+  });
+  const adaTileForBob = callOf(bob).locator(`[data-member="${world.adaId}"]`);
+  await expectVisible(adaTileForBob.getByRole('img', { name: 'Microphone off' }), 'Ada muted');
+  await microphone.click();
+  await expectHidden(adaTileForBob.getByRole('img', { name: 'Microphone off' }), 'Ada unmuted');
+  await ada.screenshot({ path: join(artifacts, 'call-two.png') });
+  await expectAccessible(ada, 'a call between two');
+}
+
+async function thirdJoinsOneLeaves({ browser, baseUrl, world, problems }) {
+  const third = await callContext(browser, baseUrl);
+  world.third = third;
+  const cy = await enter(third, world.roomId, 'Cy', 'cy', problems);
+  world.cy = cy;
+  await button(cy, 'Join call').click();
+  await expectVisible(callOf(cy), 'region "Call" for Cy');
+  world.cyId = await memberIdOf(cy);
+  await expectMediaFrom(cy, [world.adaId, world.bobId], 'Cy');
+  await expectMediaFrom(world.ada, [world.bobId, world.cyId], 'Ada');
+
+  // Bob leaves: the other two lose his tile and carry on between themselves.
+  await button(world.bob, 'Leave call').click();
+  await expectVisible(button(world.bob, 'Join call'), '"Join call" again for Bob');
+  await eventually('two tiles left for Ada and Cy', async () => {
+    return (await tilesOf(world.ada).count()) === 2 && (await tilesOf(cy).count()) === 2;
+  });
+  await expectMediaFrom(world.ada, [world.cyId], 'Ada after Bob left');
+  await expectMediaFrom(cy, [world.adaId], 'Cy after Bob left');
+}
+
+async function screenShared({ world }) {
+  const { ada, cy } = world;
+  await button(ada, 'Share screen').click();
+  await eventually('the share toggle to say on', async () => {
+    return (await button(ada, 'Share screen').getAttribute('aria-pressed')) === 'true';
+  });
+  const screen = callOf(cy).getByLabel("Ada's screen", { exact: true });
+  await expectVisible(screen, "Ada's screen for Cy");
+  await eventually("Ada's screen to show moving pictures", async () => {
+    const size = await screen.evaluate((video) => video.videoWidth * video.videoHeight);
+    return size > 0;
+  });
+  // Two video streams now come from Ada: her camera and her screen.
+  await eventually('two video streams from Ada', async () => {
+    const flow = await readFlow(cy);
+    return flow[world.adaId]?.videoStreams === 2;
+  });
+  await button(ada, 'Share screen').click();
+  await expectHidden(screen, "Ada's screen after she stopped sharing");
+}
+
+/** The ufrag of the ICE session in use, as the remote description says. */
+function remoteUfrag(page, memberId) {
+  return page.evaluate((id) => {
+    const sdp = globalThis.roomkitCall.connections()[id]?.remoteDescription?.sdp ?? '';
+    return /a=ice-ufrag:(\S+)/.exec(sdp)?.[1] ?? null;
+  }, memberId);
+}
+
+async function iceRestartRecovers({ world }) {
+  const { ada, cy, adaId, cyId } = world;
+  const before = await remoteUfrag(cy, adaId);
+  check(before !== null, 'no ICE ufrag in Cy’s connection to Ada');
+  // What a `failed` connection sets off on Ada's side: the same handler, run now.
+  await ada.evaluate((id) => globalThis.roomkitCall.failConnection(id), cyId);
+  await eventually('a new ICE session between Ada and Cy', async () => {
+    const after = await remoteUfrag(cy, adaId);
+    return after !== null && after !== before;
+  });
+  await expectMediaFrom(cy, [adaId], 'Cy after the ICE restart');
+  await expectMediaFrom(ada, [cyId], 'Ada after the ICE restart');
+}
+
+async function phoneLayout({ browser, baseUrl, artifacts, world, problems }) {
+  const phone = await callContext(browser, baseUrl, true);
+  world.phone = phone;
+  const dee = await enter(phone, world.roomId, 'Dee', 'dee', problems);
+  world.dee = dee;
+  await button(dee, 'Join call').click();
+  await expectVisible(callOf(dee), 'region "Call" on the phone');
+  // Every control is on the screen, at least 44 px high, without scrolling.
+  for (const name of ['Microphone', 'Camera', 'Leave call']) {
+    const box = await button(dee, name).boundingBox();
+    check(box !== null, `"${name}" is not laid out on the phone`);
+    check(box.height >= 44, `"${name}" is ${box.height}px high on the phone`);
+    check(box.y + box.height <= 844, `"${name}" is below the phone's screen (y=${box.y})`);
+  }
+  await dee.screenshot({ path: join(artifacts, 'call-phone.png') });
+  await expectAccessible(dee, 'a call on a phone');
+
+  // To the chat: the call follows as a small picture, and leads back.
+  await dee.getByRole('tab', { name: 'Chat', exact: true }).click();
+  await expectVisible(messagesOf(dee), 'the chat beside the call');
+  await expectVisible(button(dee, 'Back to call'), 'the small picture of the call');
+  await expectMediaFrom(dee, [world.adaId, world.cyId], 'Dee in the chat');
+  await button(dee, 'Back to call').click();
+  await expectHidden(button(dee, 'Back to call'), 'the small picture once back');
+}
+
+export const journeys = [
+  { name: 'two people in a room connect: sound and picture both ways', run: twoConnect },
+  { name: 'a third joins, one leaves, the other two carry on', run: thirdJoinsOneLeaves },
+  { name: 'a shared screen reaches the others', run: screenShared },
+  { name: 'a failed connection recovers through an ICE restart', run: iceRestartRecovers },
+  { name: 'on a phone the controls are in reach; the call follows to the chat', run: phoneLayout },
+];
+
+/** Screenshots of the pages still open when a journey fails. */
+export function pagesOf(world) {
+  return { ada: world.ada, bob: world.bob, cy: world.cy, dee: world.dee };
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { describeJoinRefusal, describeMediaError, INSECURE_CONTEXT } from './mediaErrors.js';
+
+const domError = (name: string) => Object.assign(new Error('browser text'), { name });
+
+describe('describeMediaError', () => {
+  it('tells a refused permission apart and says where to allow it', () => {
+    const words = describeMediaError(domError('NotAllowedError'), 'camera');
+    expect(words).toContain('not letting Roomkit use your camera');
+    expect(words).toContain('site settings');
+  });
+
+  it('says a missing device is missing, and that listening still works', () => {
+    const words = describeMediaError(domError('NotFoundError'), 'microphone');
+    expect(words).toContain('No microphone was found');
+    expect(words).toContain('listen');
+  });
+
+  it('says a busy device is used by another app', () => {
+    expect(describeMediaError(domError('NotReadableError'), 'microphone and camera')).toContain(
+      'another app or tab is using them',
+    );
+  });
+
+  it('asks for https on an insecure page', () => {
+    expect(describeMediaError(INSECURE_CONTEXT, 'microphone')).toContain('https://');
+  });
+
+  it('never shows the browser own message', () => {
+    expect(describeMediaError(domError('SomethingNew'), 'camera')).not.toContain('browser text');
+  });
+});
+
+describe('describeJoinRefusal', () => {
+  it('explains a full call with its limits', () => {
+    const words = describeJoinRefusal('forbidden', { reason: 'call_full' });
+    expect(words).toContain('The call is full');
+    expect(words).toContain('4');
+  });
+
+  it('does not call another refusal a full call', () => {
+    expect(describeJoinRefusal('forbidden', { reason: 'other' })).not.toContain('full');
+  });
+});
