@@ -239,12 +239,20 @@ async function phoneLayout({ browser, baseUrl, artifacts, world, problems }) {
   await expectHidden(button(dee, 'Back to call'), 'the small picture once back');
 }
 
+async function everyoneLeaves({ world }) {
+  const { ada, bob, cy, dee } = world;
+  for (const page of [ada, cy, dee]) await button(page, 'Leave call').click();
+  await expectVisible(button(bob, 'Start call'), '"Start call" once everyone has left');
+  await expectHidden(bob.getByText('Call in progress'), 'the call banner once the call ended');
+}
+
 export const journeys = [
   { name: 'two people in a room connect: sound and picture both ways', run: twoConnect },
   { name: 'a third joins, one leaves, the other two carry on', run: thirdJoinsOneLeaves },
   { name: 'a shared screen reaches the others', run: screenShared },
   { name: 'a failed connection recovers through an ICE restart', run: iceRestartRecovers },
   { name: 'on a phone the controls are in reach; the call follows to the chat', run: phoneLayout },
+  { name: 'once everyone has left, the room can start a new call', run: everyoneLeaves },
 ];
 
 /** Screenshots of the pages still open when a journey fails. */

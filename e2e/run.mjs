@@ -115,6 +115,9 @@ async function main() {
           }
         }
       }
+      // What a file opened goes with it: a call left running would send video (and spend a
+      // core) through every file after it.
+      for (const context of browser.contexts()) await context.close().catch(() => {});
     }
     if (failed > 0) {
       console.log('server log (last lines):');
