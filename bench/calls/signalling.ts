@@ -107,8 +107,8 @@ export const callsSignalling: Benchmark = {
   name: 'signalling',
   title: 'Call signalling: offer → answer round trip vs a bare Socket.IO relay',
   async run(ctx: BenchContext): Promise<BenchBlock[]> {
-    const rounds = ctx.quick ? 1 : 4;
-    const perPair = ctx.quick ? 20 : 250;
+    const rounds = ctx.quick ? 1 : 6;
+    const perPair = ctx.quick ? 20 : 500;
     const roomkitServer = await startServer({ kind: 'roomkit' });
     const bareServer = await startServer({ kind: 'bare-signal' });
     const sides: Side[] = [];

@@ -151,12 +151,11 @@ export class CallService {
    * call — to their connections on whichever instance, now or never.
    */
   async signal({ room, member }: Membership, input: SignalInput): Promise<void> {
-    await this.signals.consume(member.id);
     if (input.to === member.id)
       throw new AppError('invalid_request', 'A signal goes to another member.', {
         details: [{ path: 'to', message: 'is the sender' }],
       });
-    const call = await this.state(room.id);
+    const [, call] = await Promise.all([this.signals.consume(member.id), this.state(room.id)]);
     const inCall = (memberId: string) => call?.participants.some((p) => p.memberId === memberId);
     if (!inCall(member.id)) throw notInCall();
     if (!inCall(input.to))

@@ -25,21 +25,23 @@ export interface CallStore {
 }
 
 export class MemoryCallStore implements CallStore {
-  private readonly calls = new Map<string, string>();
+  /** Each call as written and as read back: parsed once, never changed (changes replace it). */
+  private readonly calls = new Map<string, { version: string; call: OngoingCall }>();
 
   read(roomId: string): Promise<StoredCall> {
-    return Promise.resolve(parsed(this.calls.get(roomId) ?? null));
+    const stored = this.calls.get(roomId);
+    return Promise.resolve(stored ?? { call: null, version: null });
   }
 
   write(roomId: string, version: string | null, next: OngoingCall | null): Promise<boolean> {
-    if ((this.calls.get(roomId) ?? null) !== version) return Promise.resolve(false);
+    if ((this.calls.get(roomId)?.version ?? null) !== version) return Promise.resolve(false);
     if (next === null) this.calls.delete(roomId);
-    else this.calls.set(roomId, JSON.stringify(next));
+    else this.calls.set(roomId, { version: JSON.stringify(next), call: next });
     return Promise.resolve(true);
   }
 
   all(): Promise<Map<string, OngoingCall>> {
-    return Promise.resolve(ongoing(this.calls));
+    return Promise.resolve(new Map([...this.calls].map(([roomId, { call }]) => [roomId, call])));
   }
 }
 
