@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { IceServer } from '../../protocol/calls.js';
-import { defineSettings } from '../kernel/settings.js';
+import { defineSettings, isPrefixedHttpUrl } from '../kernel/settings.js';
 
 /** A STUN or TURN server's URL: `stun:`, `stuns:`, `turn:` or `turns:` and a host. */
 const iceUrl = z
@@ -35,15 +35,10 @@ const iceServerList = z.string().transform((value, ctx) => {
 /** `janus:http://127.0.0.1:8088/janus`: Janus's HTTP API, without credentials in the URL. */
 const sfuUrl = z
   .string()
-  .refine((value) => {
-    if (!value.startsWith('janus:')) return false;
-    try {
-      const url = new URL(value.slice('janus:'.length));
-      return ['http:', 'https:'].includes(url.protocol) && !url.username && !url.password;
-    } catch {
-      return false;
-    }
-  }, 'must be janus:<http(s) URL of Janus’s HTTP API> without credentials')
+  .refine(
+    (value) => isPrefixedHttpUrl(value, 'janus:'),
+    'must be janus:<http(s) URL of Janus’s HTTP API> without credentials',
+  )
   .transform((value) => ({ kind: 'janus' as const, url: value.slice('janus:'.length) }));
 
 /** Calls' settings (API.md, "Running"): STUN/TURN servers, TURN credentials, the SFU. */

@@ -1,16 +1,8 @@
 import { z } from 'zod';
-import { defineSettings } from '../kernel/settings.js';
+import { defineSettings, isPrefixedHttpUrl } from '../kernel/settings.js';
 
-/** `piston:http://piston:2000`: where Piston serves `/api/v2/`; fetch refuses credentials in a URL. */
-function isPistonUrl(value: string): boolean {
-  if (!value.startsWith('piston:')) return false;
-  try {
-    const url = new URL(value.slice('piston:'.length));
-    return ['http:', 'https:'].includes(url.protocol) && !url.username && !url.password;
-  } catch {
-    return false;
-  }
-}
+/** `piston:http://piston:2000`: where Piston serves `/api/v2/`. */
+const isPistonUrl = (value: string) => isPrefixedHttpUrl(value, 'piston:');
 
 /** Code execution's settings (API.md, "Running"): which driver runs the code. */
 export const execSettings = defineSettings(

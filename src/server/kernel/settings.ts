@@ -18,3 +18,17 @@ export function defineSettings<Shape extends z.ZodRawShape, Out>(
 ): FeatureSettings<Shape, Out> {
   return { variables, read };
 }
+
+/**
+ * Whether `value` is `<prefix><URL>` with an http(s) URL without credentials (`piston:…`,
+ * `janus:…`): fetch refuses credentials in a URL, and a secret belongs in its own variable.
+ */
+export function isPrefixedHttpUrl(value: string, prefix: string): boolean {
+  if (!value.startsWith(prefix)) return false;
+  try {
+    const url = new URL(value.slice(prefix.length));
+    return ['http:', 'https:'].includes(url.protocol) && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}

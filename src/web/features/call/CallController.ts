@@ -94,6 +94,16 @@ function mediaMissingReason(): string {
 
 const EMPTY_TRACKS: OutgoingTracks = { audio: null, camera: null, screen: null };
 
+/** What the snapshot says of a page that is not in the call. */
+const NOT_IN_CALL = {
+  joined: false,
+  busy: false,
+  microphone: false,
+  camera: false,
+  screen: false,
+  peers: {},
+} satisfies Partial<CallSnapshot>;
+
 export class CallController {
   private readonly socket: RoomSocket;
   private readonly roomId: string;
@@ -129,13 +139,8 @@ export class CallController {
     this.me = options.me;
     this.onCall = options.onCall;
     this.current = {
-      joined: false,
-      busy: false,
-      microphone: false,
-      camera: false,
-      screen: false,
+      ...NOT_IN_CALL,
       local: this.tracks,
-      peers: {},
       notice: null,
       microphones: [],
       cameras: [],
@@ -574,15 +579,7 @@ export class CallController {
     clearTimeout(this.iceTimer);
     clearInterval(this.qualityTimer);
     this.mySince = null;
-    this.update({
-      joined: false,
-      busy: false,
-      microphone: false,
-      camera: false,
-      screen: false,
-      local: this.tracks,
-      peers: {},
-    });
+    this.update({ ...NOT_IN_CALL, local: this.tracks });
   }
 
   private stopTracks(tracks: Partial<OutgoingTracks>): void {
