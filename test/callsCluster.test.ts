@@ -10,9 +10,11 @@ import {
   api,
   connectWith,
   connectWithState,
+  dropConnection,
   emitAck,
   join,
   openEvents,
+  reconnectSocket,
   sleep,
   startServer,
   waitFor,
@@ -128,14 +130,10 @@ describe.skipIf(lacks('postgres', 'redis'))('calls over two instances', () => {
     await emitAck(onA.socket, 'call:join', { audio: true, video: false });
     await emitAck(onB.socket, 'call:join', { audio: true, video: false });
 
-    const down = new Promise((resolve) => onB.socket.once('disconnect', resolve));
-    onB.socket.io.engine.close();
-    await down;
+    await dropConnection(onB);
     await emitAck(onA.socket, 'signal', { to: grace.member.id, type: 'offer', data: offer });
     await emitAck(onA.socket, 'message:send', { body: 'while away' });
-    const back = new Promise<void>((resolve) => onB.socket.once('connect', () => resolve()));
-    onB.socket.connect();
-    await back;
+    await reconnectSocket(onB);
     expect(onB.socket.recovered).toBe(true);
     await waitFor(() =>
       onB.events.find((e) => e.name === 'message:new' && e.payload.message.body === 'while away'),

@@ -9,6 +9,7 @@ import {
   api,
   connectWithState,
   createRoom,
+  dropConnection,
   emitAck,
   freePort,
   join,
@@ -195,9 +196,7 @@ describe.skipIf(lacks('postgres', 'redis'))('two instances over Redis', () => {
     await message(ada.token, 'seen');
     await waitFor(() => onA.events.find((e) => e.payload?.message?.body === 'seen'));
     const session = recoveryOf(onA);
-    const dropped = new Promise((resolve) => onA.socket.once('disconnect', resolve));
-    onA.socket.io.engine.close();
-    await dropped;
+    await dropConnection(onA);
     await waitFor(async () => {
       const members = (await api(b, 'GET', `/api/rooms/${room.id}`, { token: ada.token })).body
         ?.members as { id: string; online: boolean }[] | undefined;

@@ -261,6 +261,26 @@ export function connectWith(
   });
 }
 
+/** Drops the client's connection as a network would; socket.io-client may then reconnect. */
+export async function dropConnection(client: Collected): Promise<void> {
+  const down = new Promise((resolve) => client.socket.once('disconnect', resolve));
+  client.socket.io.engine.close();
+  await down;
+}
+
+/**
+ * Connects a dropped client again, sending back `offset` if given (socket.io-client sends the
+ * last one it read); resolves once connected.
+ */
+export async function reconnectSocket(client: Collected, offset?: string): Promise<void> {
+  if (offset !== undefined) {
+    (client.socket as unknown as { _lastOffset: string })._lastOffset = offset;
+  }
+  const back = new Promise<void>((resolve) => client.socket.once('connect', () => resolve()));
+  client.socket.connect();
+  await back;
+}
+
 /** The recovery session a socket.io-client would present: its private id and last offset. */
 export function recoveryOf(client: Collected): { pid: string; offset: string } {
   const socket = client.socket as unknown as { _pid: string; _lastOffset: string };

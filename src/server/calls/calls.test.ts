@@ -16,8 +16,10 @@ import {
   api,
   connectWith,
   connectWithState,
+  dropConnection,
   emitAck,
   openEvents,
+  reconnectSocket,
   roomWith,
   sleep,
   startServer,
@@ -357,18 +359,14 @@ describe('signals', () => {
     await emitAck(a.socket, 'signal', { to: grace.member.id, type: 'offer', data: offer });
     await waitFor(() => signalsTo(g).length === 1);
 
-    const down = new Promise((resolve) => g.socket.once('disconnect', resolve));
-    g.socket.io.engine.close();
-    await down;
+    await dropConnection(g);
     await emitAck(a.socket, 'signal', {
       to: grace.member.id,
       type: 'offer',
       data: { sdp: 'stale' },
     });
     await emitAck(a.socket, 'message:send', { body: 'while away' });
-    const back = new Promise<void>((resolve) => g.socket.once('connect', () => resolve()));
-    g.socket.connect();
-    await back;
+    await reconnectSocket(g);
     expect(g.socket.recovered).toBe(true);
     await waitFor(() =>
       g.events.find((e) => e.name === 'message:new' && e.payload.message.body === 'while away'),

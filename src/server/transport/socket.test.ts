@@ -10,10 +10,12 @@ import {
   connectCollecting,
   connectWith,
   connectWithState,
+  dropConnection,
   emitAck,
   join,
   onCleanup,
   presentSession,
+  reconnectSocket,
   recoveryOf,
   roomWith,
   startServer,
@@ -63,24 +65,6 @@ async function graceHasSeenOne() {
   await send(server, ada, 'seen');
   await waitFor(() => messagesSeen(g).find((m) => m.body === 'seen'));
   return { server, ada, g };
-}
-
-/** Drops the client's connection as a network would; socket.io-client may then reconnect. */
-async function drop(client: Collected): Promise<void> {
-  const down = disconnected(client);
-  client.socket.io.engine.close();
-  await down;
-}
-
-/** Connects a dropped client again, sending back `offset` if given (socket.io-client sends the
- * last one it read); resolves once connected. */
-async function reconnect(client: Collected, offset?: string): Promise<void> {
-  if (offset !== undefined) {
-    (client.socket as unknown as { _lastOffset: string })._lastOffset = offset;
-  }
-  const back = new Promise<void>((resolve) => client.socket.once('connect', () => resolve()));
-  client.socket.connect();
-  await back;
 }
 
 describe('connecting', () => {
@@ -414,14 +398,14 @@ describe('getting back what was missed', () => {
     await waitFor(() => g.events.find((e) => e.name === 'room:state'));
     await waitForOnline(a, { [grace.member.id]: true });
 
-    await drop(g);
+    await dropConnection(g);
     // Ada sees Grace go offline, so these really are sent while Grace is away.
     await waitForOnline(a, { [grace.member.id]: false });
     await send(server, ada, 'while away 1');
     await emitAck(a.socket, 'message:send', { body: 'while away 2' });
     a.socket.emit('typing', { active: true });
 
-    await reconnect(g);
+    await reconnectSocket(g);
     expect(g.socket.recovered).toBe(true);
     await waitFor(() => messagesSeen(g).find((m) => m.body === 'while away 2'));
     const bodies = messagesSeen(g).map((m) => m.body);
@@ -442,14 +426,14 @@ describe('getting back what was missed', () => {
     await send(server, ada, 'before');
     await waitFor(() => messagesSeen(g).find((m) => m.body === 'before'));
 
-    await drop(g);
+    await dropConnection(g);
     await waitForOnline(a, { [grace.member.id]: false });
     for (let i = 1; i <= 5; i++) await send(server, ada, `away ${i}`);
     a.socket.emit('typing', { active: true });
     await join(server, room, 'Linus');
     await send(server, ada, 'away 6');
 
-    await reconnect(g);
+    await reconnectSocket(g);
     expect(g.socket.recovered).toBe(true);
     await waitFor(() => messagesSeen(g).find((m) => m.body === 'away 6'));
     const seqs: number[] = messagesSeen(g).map((m) => m.seq);
@@ -492,9 +476,9 @@ describe('getting back what was missed', () => {
     await waitFor(() => messagesSeen(g).find((m) => m.body === 'seen'));
     const seenBefore = messagesSeen(g).length;
 
-    await drop(g);
+    await dropConnection(g);
     a.socket.emit('typing', { active: true });
-    await reconnect(g);
+    await reconnectSocket(g);
     expect(g.socket.recovered).toBe(true);
     await waitFor(() => g.events.find((e) => e.name === 'typing'));
     await send(server, ada, 'after');
@@ -505,9 +489,9 @@ describe('getting back what was missed', () => {
   it('sends the snapshot to a recovered socket that missed more than is replayed', async () => {
     const { server, ada, g } = await graceHasSeenOne();
 
-    await drop(g);
+    await dropConnection(g);
     for (let i = 1; i <= 510; i++) await send(server, ada, `m${i}`);
-    await reconnect(g);
+    await reconnectSocket(g);
     expect(g.socket.recovered).toBe(true);
     const states = await waitFor(() => {
       const all = g.events.filter((e) => e.name === 'room:state');
@@ -530,8 +514,8 @@ describe('getting back what was missed', () => {
     const g = await connectWith(server, { auth: { token: grace.token } });
     await waitFor(() => g.events.find((e) => e.name === 'room:state'));
 
-    await drop(g);
-    await reconnect(g, earlier);
+    await dropConnection(g);
+    await reconnectSocket(g, earlier);
     expect(g.socket.recovered).toBe(true);
     const states = await waitFor(() => {
       const all = g.events.filter((e) => e.name === 'room:state');
@@ -546,8 +530,8 @@ describe('getting back what was missed', () => {
     const { g } = await graceHasSeenOne();
 
     for (const offset of ['999999', '-1', '1e3', 'x'.repeat(10_000), '0']) {
-      await drop(g);
-      await reconnect(g, offset); // forged
+      await dropConnection(g);
+      await reconnectSocket(g, offset); // forged
       expect(g.socket.recovered, offset.slice(0, 10)).toBe(false);
     }
     await waitFor(() => {
@@ -562,7 +546,7 @@ describe('getting back what was missed', () => {
     const grace = members[1]!;
     const g = await connectWith(server, { auth: { token: grace.token } });
     await waitFor(() => g.events.find((e) => e.name === 'room:state'));
-    await drop(g);
+    await dropConnection(g);
     await api(server, 'POST', `/api/rooms/${room.id}/leave`, { token: grace.token });
 
     const refused = new Promise<Error>((resolve) => g.socket.once('connect_error', resolve));
@@ -590,7 +574,7 @@ describe('a recovery session belongs to its member', () => {
     await send(server, ada, 'seen');
     await waitFor(() => messagesSeen(g).find((m) => m.body === 'seen'));
     const session = recoveryOf(g);
-    await drop(g);
+    await dropConnection(g);
     await waitForOnline(a, { [grace.member.id]: false });
     await send(server, ada, 'secret while away');
     a.socket.emit('typing', { active: true });
