@@ -50,6 +50,7 @@ export class CallService {
   /** roomId → memberId → what its client last reported (this instance's clients). */
   private readonly quality = new Map<string, Map<string, QualityReport>>();
   private readonly rtt: Histogram<'candidate_type'>;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly ctx: RoomkitContext,
@@ -65,13 +66,18 @@ export class CallService {
     // A room's end ends its call; its members have been told the room closed.
     ctx.rooms.on('closing', async (room) => {
       await this.change(room.id, () => null, { publish: false });
-      this.quality.delete(room.id);
     });
-    ctx.rooms.on('closed', (roomId) => {
-      this.quality.delete(roomId);
+    // Every instance forgets the reports it kept of a room that ended, wherever it ended.
+    this.unsubscribe = ctx.bus.subscribe((event) => {
+      if (event.name === 'room:closed') this.quality.delete(event.roomId);
     });
 
-    const calls = () => store.all();
+    // One scrape collects both gauges at once: they share one read of the calls.
+    let reading: Promise<Map<string, OngoingCall>> | undefined;
+    const calls = () =>
+      (reading ??= store.all().finally(() => {
+        reading = undefined;
+      }));
     new Gauge({
       name: 'roomkit_calls',
       help: 'Calls going on, by topology.',
@@ -196,6 +202,7 @@ export class CallService {
   }
 
   close(): void {
+    this.unsubscribe();
     for (const timer of this.graceTimers.values()) clearTimeout(timer);
     this.graceTimers.clear();
   }

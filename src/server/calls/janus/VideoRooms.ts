@@ -59,25 +59,13 @@ export class VideoRooms {
   }
 
   /** Lets `memberIds` into the room (adds their tokens to its `allowed` list). */
-  async allow(room: SfuRoom, memberIds: string[]): Promise<void> {
-    await this.request({
-      request: 'allowed',
-      room: room.id,
-      secret: room.secret,
-      action: 'add',
-      allowed: memberIds.map((memberId) => this.token(room, memberId)),
-    });
+  allow(room: SfuRoom, memberIds: string[]): Promise<void> {
+    return this.changeAllowed(room, 'add', memberIds);
   }
 
   /** Takes `memberIds` out of the `allowed` list: a later join of theirs is refused. */
-  async disallow(room: SfuRoom, memberIds: string[]): Promise<void> {
-    await this.request({
-      request: 'allowed',
-      room: room.id,
-      secret: room.secret,
-      action: 'remove',
-      allowed: memberIds.map((memberId) => this.token(room, memberId)),
-    });
+  disallow(room: SfuRoom, memberIds: string[]): Promise<void> {
+    return this.changeAllowed(room, 'remove', memberIds);
   }
 
   async exists(room: SfuRoom): Promise<boolean> {
@@ -98,6 +86,20 @@ export class VideoRooms {
     const admin = this.admin;
     this.admin = undefined;
     if (admin) await (await admin.catch(() => undefined))?.session.destroy();
+  }
+
+  private async changeAllowed(
+    room: SfuRoom,
+    action: 'add' | 'remove',
+    memberIds: string[],
+  ): Promise<void> {
+    await this.request({
+      request: 'allowed',
+      room: room.id,
+      secret: room.secret,
+      action,
+      allowed: memberIds.map((memberId) => this.token(room, memberId)),
+    });
   }
 
   private async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
