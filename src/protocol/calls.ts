@@ -14,6 +14,30 @@ export const CALL_CANDIDATE_MAX_CHARS = 1024;
 export const MESH_MAX_WITH_VIDEO = 4;
 /** Most people in an audio-only mesh call. */
 export const MESH_MAX_AUDIO_ONLY = 8;
+/** Most people in a call through the SFU (`CALLS_SFU`). */
+export const SFU_MAX_PARTICIPANTS = 32;
+
+/**
+ * In a call through the SFU, a participant's two connections are to the SFU, not to members: it
+ * sends its media on one (it offers, the SFU answers) and receives everyone else's on the other
+ * (the SFU offers, it answers). Signals go `to` and come `from` these names; member ids never
+ * contain a colon.
+ */
+export const SFU_PUBLISH = 'sfu:publish';
+export const SFU_SUBSCRIBE = 'sfu:subscribe';
+export type SfuTarget = typeof SFU_PUBLISH | typeof SFU_SUBSCRIBE;
+
+export function isSfuTarget(to: string): to is SfuTarget {
+  return to === SFU_PUBLISH || to === SFU_SUBSCRIBE;
+}
+
+/** What one media line of the SFU's offer carries: whose sound, camera or screen. */
+export const sfuStreamSchema = z.object({
+  mid: z.string(),
+  memberId: z.string(),
+  role: z.enum(['audio', 'camera', 'screen']),
+});
+export type SfuStream = z.infer<typeof sfuStreamSchema>;
 
 const sdpSchema = z.strictObject({
   sdp: z.string().min(1).max(CALL_SDP_MAX_CHARS, `at most ${CALL_SDP_MAX_CHARS} characters`),
@@ -43,7 +67,10 @@ export const signalSchema = z.discriminatedUnion('type', [
 export type SignalInput = z.infer<typeof signalSchema>;
 export type SignalType = SignalInput['type'];
 
-/** What the addressed member receives: the same signal, from whom. */
+/**
+ * What the addressed member receives: the same signal, from whom. An offer `from`
+ * `sfu:subscribe` also lists its media lines' `streams` (SfuStream).
+ */
 export const signalEventSchema = z.object({
   from: z.string().min(1),
   type: z.enum(['offer', 'answer', 'ice-candidate', 'hangup']),

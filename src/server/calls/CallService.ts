@@ -1,7 +1,9 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import {
+  isSfuTarget,
   MESH_MAX_AUDIO_ONLY,
   MESH_MAX_WITH_VIDEO,
+  SFU_MAX_PARTICIPANTS,
   type Call,
   type CallJoinInput,
   type CallParticipant,
@@ -14,8 +16,11 @@ import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import type { Membership } from '../core/Membership.js';
 import type { RateLimiter } from '../core/RateLimiter.js';
-import type { CallStore, OngoingCall } from './CallStore.js';
+import type { CallRecord, CallStore, OngoingCall } from './CallStore.js';
 import { iceServersFor } from './iceServers.js';
+import type { JanusClient } from './janus/JanusClient.js';
+import { SfuRelay, type CallSfu, type SfuLink } from './janus/SfuRelay.js';
+import { VideoRooms } from './janus/VideoRooms.js';
 
 export interface CallOptions {
   /** How long a participant whose connections all dropped stays in the call (default 15 s). */
@@ -39,8 +44,10 @@ interface QualityReport {
 /**
  * Rooms' calls: who is in each and with what (`call:state`, `room:state.call`), and the relay of
  * members' WebRTC signals to one another. A call is a mesh — each participant connects to each
- * other — up to the mesh size; signals are volatile (decision 021): delivered to the addressed
- * member's connections of the moment, never kept for a reconnect.
+ * other — up to the mesh size, and past it (or when a screen is shared among three or more) goes
+ * through Janus when `CALLS_SFU` is set: then each participant connects to the SFU only. Signals
+ * are volatile (decision 021): delivered to the addressed member's connections of the moment,
+ * never kept for a reconnect.
  */
 export class CallService {
   private readonly options: CallOptions;
@@ -51,16 +58,24 @@ export class CallService {
   private readonly quality = new Map<string, Map<string, QualityReport>>();
   private readonly rtt: Histogram<'candidate_type'>;
   private readonly unsubscribe: () => void;
+  /** The SFU's side of calls, with `CALLS_SFU`. */
+  private readonly sfu: SfuRelay | undefined;
 
   constructor(
     private readonly ctx: RoomkitContext,
     private readonly store: CallStore,
     registry: Registry,
     options: Partial<CallOptions> = {},
+    janus?: JanusClient,
   ) {
     this.options = { ...defaultCallOptions, ...options };
+    this.sfu =
+      janus &&
+      new SfuRelay(janus, new VideoRooms(janus), ctx.bus, ctx.log, (...link) =>
+        this.saveLink(...link),
+      );
     this.signals = ctx.limiters.open('signals');
-    ctx.rooms.contributeState('call', async ({ room }) => (await store.read(room.id)).call);
+    ctx.rooms.contributeState('call', ({ room }) => this.state(room.id));
     ctx.rooms.on('offline', (room, member) => this.holdPlace(room.id, member.id));
     ctx.rooms.on('left', (room, member) => this.leave(room.id, member.id, 'removed'));
     // A room's end ends its call; its members have been told the room closed.
@@ -109,12 +124,13 @@ export class CallService {
   }
 
   async state(roomId: string): Promise<Call> {
-    return (await this.store.read(roomId)).call;
+    return view((await this.store.read(roomId)).call);
   }
 
   /** Every call going on, by room (admin). */
-  all(): Promise<Map<string, OngoingCall>> {
-    return this.store.all();
+  async all(): Promise<Map<string, OngoingCall>> {
+    const calls = await this.store.all();
+    return new Map([...calls].map(([roomId, call]) => [roomId, view(call)]));
   }
 
   /** `call:join`: enters the call (starting it if none); joining again starts the part afresh. */
@@ -127,8 +143,8 @@ export class CallService {
       const others = call?.participants.filter((p) => p.memberId !== member.id) ?? [];
       const joining: CallParticipant = { memberId: member.id, ...input, screen: false, since };
       const participants = [...others, joining];
-      checkMeshSize(participants, 'join');
-      return { participants, topology: 'mesh', startedAt: call?.startedAt ?? since };
+      const topology = this.topologyFor(participants, 'join');
+      return { ...call, participants, topology, startedAt: call?.startedAt ?? since };
     });
   }
 
@@ -141,8 +157,7 @@ export class CallService {
       const participants = call.participants.map((p) =>
         p === own ? { ...own, ...definedOnly(input) } : p,
       );
-      checkMeshSize(participants, 'update');
-      return { ...call, participants };
+      return { ...call, participants, topology: this.topologyFor(participants, 'update') };
     });
   }
 
@@ -154,17 +169,29 @@ export class CallService {
 
   /**
    * `signal`: relays an offer, answer, candidate or hangup to one other participant of the same
-   * call — to their connections on whichever instance, now or never.
+   * call — to their connections on whichever instance, now or never — or, in a call through the
+   * SFU, to the SFU (`to: "sfu:publish" | "sfu:subscribe"`).
    */
   async signal({ room, member }: Membership, input: SignalInput): Promise<void> {
     if (input.to === member.id)
       throw new AppError('invalid_request', 'A signal goes to another member.', {
         details: [{ path: 'to', message: 'is the sender' }],
       });
-    const [, call] = await Promise.all([this.signals.consume(member.id), this.state(room.id)]);
+    const [, { call }] = await Promise.all([
+      this.signals.consume(member.id),
+      this.store.read(room.id),
+    ]);
     const inCall = (memberId: string) => call?.participants.some((p) => p.memberId === memberId);
     if (!inCall(member.id)) throw notInCall();
-    if (!inCall(input.to))
+    const { to } = input;
+    if (isSfuTarget(to) && this.sfu && call?.sfu) {
+      await this.sfu.receive(room.id, member.id, call.sfu, { ...input, to }).catch((error) => {
+        this.ctx.log.warn({ err: error, roomId: room.id }, 'calls: Janus refused a signal');
+        throw new AppError('upstream_failed', 'The call server did not take the signal.');
+      });
+      return;
+    }
+    if (!inCall(to))
       throw new AppError('not_found', 'No such member in this call.', {
         details: [{ path: 'to', message: 'not in the call' }],
       });
@@ -201,10 +228,11 @@ export class CallService {
     return iceServersFor(iceServers, turnSecret, member.id, this.ctx.clock.now());
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.unsubscribe();
     for (const timer of this.graceTimers.values()) clearTimeout(timer);
     this.graceTimers.clear();
+    await this.sfu?.close();
   }
 
   /** Ends the member's part (if it has one), tells the others, and ends an empty call. */
@@ -213,7 +241,8 @@ export class CallService {
     await this.change(roomId, (call) => {
       if (!call?.participants.some((p) => p.memberId === memberId)) return call;
       others = call.participants.filter((p) => p.memberId !== memberId);
-      return others.length === 0 ? null : { ...call, participants: others };
+      if (others.length === 0) return null;
+      return { ...call, participants: others, topology: this.topologyFor(others, 'update') };
     });
     this.quality.get(roomId)?.delete(memberId);
     for (const other of others) {
@@ -261,26 +290,130 @@ export class CallService {
 
   /**
    * Changes the room's call with `next` (which may throw to refuse), retrying when another
-   * change got there first, and tells the room when it changed.
+   * change got there first, and tells the room when what it sees of the call changed. A call
+   * that moves onto the SFU gets its Janus room here, before it is written; one that leaves it
+   * (or ends) has its Janus room destroyed once written.
    */
   private async change(
     roomId: string,
-    next: (call: OngoingCall | null) => OngoingCall | null,
+    next: (call: CallRecord | null) => CallRecord | null,
     { publish = true } = {},
   ): Promise<Call> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const { call, version } = await this.store.read(roomId);
-      const changed = next(call);
-      if (changed === call) return call;
+      const proposed = next(call);
+      if (proposed === call) return view(call);
+      const { changed, opened } = await this.placeOnSfu(proposed);
       if (await this.store.write(roomId, version, changed)) {
-        if (publish)
-          this.ctx.bus.publish({ roomId, name: 'call:state', payload: { call: changed } });
-        return changed;
+        await this.followOnSfu(roomId, call, changed);
+        const seen = view(changed);
+        if (publish && JSON.stringify(seen) !== JSON.stringify(view(call)))
+          this.ctx.bus.publish({ roomId, name: 'call:state', payload: { call: seen } });
+        return seen;
       }
+      if (opened) await this.sfu?.rooms.destroy(opened).catch(() => {});
     }
     throw new AppError('overloaded', 'The call is changing too fast; try again.', {
       headers: { 'Retry-After': '1' },
     });
+  }
+
+  /**
+   * The call as it is to be written: with a Janus room when it goes through the SFU (a new one
+   * if it had none: `opened`), without one otherwise, and with handles only for participants.
+   */
+  private async placeOnSfu(
+    call: CallRecord | null,
+  ): Promise<{ changed: CallRecord | null; opened?: CallSfu }> {
+    if (!call) return { changed: null };
+    const { sfu, ...rest } = call;
+    if (call.topology === 'mesh' || !this.sfu) return { changed: rest };
+    if (sfu) {
+      const here = new Set(call.participants.map((p) => p.memberId));
+      const links = Object.fromEntries(Object.entries(sfu.links).filter(([id]) => here.has(id)));
+      return { changed: { ...rest, sfu: { ...sfu, links } } };
+    }
+    let room;
+    try {
+      room = await this.sfu.rooms.create();
+    } catch (error) {
+      this.ctx.log.error({ err: error }, 'calls: Janus cannot make a room for a call');
+      throw new AppError('upstream_failed', 'The call server cannot be reached; try again.');
+    }
+    const opened = { ...room, links: {} };
+    return { changed: { ...rest, sfu: opened }, opened };
+  }
+
+  /**
+   * What a written change means for Janus: a room the call left is destroyed (Janus hangs up its
+   * connections), newcomers' tokens are allowed in, and those who left are let go.
+   */
+  private async followOnSfu(roomId: string, before: CallRecord | null, after: CallRecord | null) {
+    const relay = this.sfu;
+    if (!relay) return;
+    const was = before?.sfu;
+    const now = after?.sfu;
+    const stay = was && now && was.id === now.id;
+    try {
+      if (was && !stay) {
+        relay.forgetRoom(roomId);
+        await relay.rooms.destroy(was);
+      }
+      if (!now || !after) return;
+      const ids = (call: CallRecord | null) => call?.participants.map((p) => p.memberId) ?? [];
+      const previous = stay ? ids(before) : [];
+      const current = ids(after);
+      const joined = current.filter((id) => !previous.includes(id));
+      const left = previous.filter((id) => !current.includes(id));
+      if (joined.length > 0) await relay.rooms.allow(now, joined);
+      if (left.length > 0) await relay.rooms.disallow(now, left);
+      for (const memberId of left) await relay.drop(roomId, memberId, was?.links[memberId]);
+    } catch (error) {
+      this.ctx.log.error({ err: error, roomId }, 'calls: Janus did not follow a call’s change');
+    }
+  }
+
+  /** Keeps a participant's Janus handles with the call (null forgets them). */
+  private async saveLink(
+    roomId: string,
+    memberId: string,
+    janusRoom: number,
+    link: SfuLink | null,
+  ): Promise<boolean> {
+    let saved = false;
+    await this.change(
+      roomId,
+      (call) => {
+        saved = false;
+        const sfu = call?.sfu;
+        if (!sfu || sfu.id !== janusRoom) return call;
+        if (!call.participants.some((p) => p.memberId === memberId)) return call;
+        saved = true;
+        const { [memberId]: _old, ...links } = sfu.links;
+        return { ...call, sfu: { ...sfu, links: link ? { ...links, [memberId]: link } : links } };
+      },
+      { publish: false },
+    );
+    return saved;
+  }
+
+  /**
+   * Where a call of `participants` goes: a mesh while it fits one (up to 4 people with video or
+   * a screen, 8 with audio only); past that, or when a screen is shared among three or more,
+   * through the SFU when there is one (up to 32 people). Without an SFU, the joiner or the
+   * camera that would tip the mesh over is refused.
+   */
+  private topologyFor(participants: CallParticipant[], what: 'join' | 'update') {
+    const withVideo = participants.some((p) => p.video || p.screen);
+    const meshLimit = withVideo ? MESH_MAX_WITH_VIDEO : MESH_MAX_AUDIO_ONLY;
+    const sharing = participants.length > 2 && participants.some((p) => p.screen);
+    if (!this.sfu) {
+      if (participants.length <= meshLimit) return 'mesh';
+      throw callFull(what, meshLimit);
+    }
+    if (participants.length <= meshLimit && !sharing) return 'mesh';
+    if (participants.length <= SFU_MAX_PARTICIPANTS) return 'sfu';
+    throw callFull(what, SFU_MAX_PARTICIPANTS);
   }
 
   private now(): string {
@@ -288,19 +421,24 @@ export class CallService {
   }
 }
 
-/**
- * A mesh sends each participant's media to each other one: past 4 people with video (or a screen)
- * or 8 with audio only, the next joiner — or the camera that would tip it over — is refused.
- */
-function checkMeshSize(participants: CallParticipant[], what: 'join' | 'update'): void {
-  const withVideo = participants.some((p) => p.video || p.screen);
-  const limit = withVideo ? MESH_MAX_WITH_VIDEO : MESH_MAX_AUDIO_ONLY;
-  if (participants.length <= limit) return;
+/** The refusal of the joiner (or the camera) past the largest call this server holds. */
+function callFull(what: 'join' | 'update', limit: number): AppError {
   const message =
-    what === 'join'
-      ? `This call is full: calls here hold up to ${MESH_MAX_WITH_VIDEO} people with video or ${MESH_MAX_AUDIO_ONLY} with audio only.`
-      : `Video is available in calls of up to ${MESH_MAX_WITH_VIDEO} people here.`;
-  throw new AppError('forbidden', message, { details: { reason: 'call_full', limit } });
+    limit === SFU_MAX_PARTICIPANTS
+      ? `This call is full: calls here hold up to ${limit} people.`
+      : what === 'join'
+        ? `This call is full: calls here hold up to ${MESH_MAX_WITH_VIDEO} people with video or ${MESH_MAX_AUDIO_ONLY} with audio only.`
+        : `Video is available in calls of up to ${MESH_MAX_WITH_VIDEO} people here.`;
+  return new AppError('forbidden', message, { details: { reason: 'call_full', limit } });
+}
+
+/** What members see of a call: without its Janus room and handles. */
+function view(call: CallRecord): OngoingCall;
+function view(call: CallRecord | null): Call;
+function view(call: CallRecord | null): Call {
+  if (!call) return null;
+  const { participants, topology, startedAt } = call;
+  return { participants, topology, startedAt };
 }
 
 function notInCall(): AppError {

@@ -1,12 +1,19 @@
 import type { Redis } from 'ioredis';
 import type { Call } from '../../protocol/calls.js';
+import type { CallSfu } from './janus/SfuRelay.js';
 
 /** A call that is going on (the protocol's `Call` without its `null`). */
 export type OngoingCall = NonNullable<Call>;
 
+/**
+ * A call as kept: with the SFU, also its Janus room's number and secret and the participants'
+ * handles there, which only the server sees.
+ */
+export type CallRecord = OngoingCall & { sfu?: CallSfu };
+
 /** A room's call as read, with the version a write must still find to succeed. */
 export interface StoredCall {
-  call: OngoingCall | null;
+  call: CallRecord | null;
   version: string | null;
 }
 
@@ -19,28 +26,28 @@ export interface StoredCall {
 export interface CallStore {
   read(roomId: string): Promise<StoredCall>;
   /** Writes `next` (`null` ends the call) if the call is still at `version`; false if it moved. */
-  write(roomId: string, version: string | null, next: OngoingCall | null): Promise<boolean>;
+  write(roomId: string, version: string | null, next: CallRecord | null): Promise<boolean>;
   /** Every call going on, by room (admin and metrics). */
-  all(): Promise<Map<string, OngoingCall>>;
+  all(): Promise<Map<string, CallRecord>>;
 }
 
 export class MemoryCallStore implements CallStore {
   /** Each call as written and as read back: parsed once, never changed (changes replace it). */
-  private readonly calls = new Map<string, { version: string; call: OngoingCall }>();
+  private readonly calls = new Map<string, { version: string; call: CallRecord }>();
 
   read(roomId: string): Promise<StoredCall> {
     const stored = this.calls.get(roomId);
     return Promise.resolve(stored ?? { call: null, version: null });
   }
 
-  write(roomId: string, version: string | null, next: OngoingCall | null): Promise<boolean> {
+  write(roomId: string, version: string | null, next: CallRecord | null): Promise<boolean> {
     if ((this.calls.get(roomId)?.version ?? null) !== version) return Promise.resolve(false);
     if (next === null) this.calls.delete(roomId);
     else this.calls.set(roomId, { version: JSON.stringify(next), call: next });
     return Promise.resolve(true);
   }
 
-  all(): Promise<Map<string, OngoingCall>> {
+  all(): Promise<Map<string, CallRecord>> {
     return Promise.resolve(new Map([...this.calls].map(([roomId, { call }]) => [roomId, call])));
   }
 }
@@ -73,7 +80,7 @@ export class RedisCallStore implements CallStore {
     return parsed(await this.redis.get(this.key(roomId)));
   }
 
-  async write(roomId: string, version: string | null, next: OngoingCall | null): Promise<boolean> {
+  async write(roomId: string, version: string | null, next: CallRecord | null): Promise<boolean> {
     const written = await this.redis.eval(
       COMPARE_AND_SET,
       2,
@@ -86,7 +93,7 @@ export class RedisCallStore implements CallStore {
     return written === 1;
   }
 
-  async all(): Promise<Map<string, OngoingCall>> {
+  async all(): Promise<Map<string, CallRecord>> {
     const roomIds = await this.redis.smembers(this.roomsKey());
     if (roomIds.length === 0) return new Map();
     const values = await this.redis.mget(roomIds.map((roomId) => this.key(roomId)));
@@ -108,9 +115,9 @@ export class RedisCallStore implements CallStore {
 }
 
 function parsed(version: string | null): StoredCall {
-  return { call: version === null ? null : (JSON.parse(version) as OngoingCall), version };
+  return { call: version === null ? null : (JSON.parse(version) as CallRecord), version };
 }
 
-function ongoing(calls: Map<string, string>): Map<string, OngoingCall> {
-  return new Map([...calls].map(([roomId, value]) => [roomId, JSON.parse(value) as OngoingCall]));
+function ongoing(calls: Map<string, string>): Map<string, CallRecord> {
+  return new Map([...calls].map(([roomId, value]) => [roomId, JSON.parse(value) as CallRecord]));
 }

@@ -4,6 +4,7 @@ import { callsEvents } from './calls.events.js';
 import { callsRoutes } from './calls.routes.js';
 import { CallService, type CallOptions } from './CallService.js';
 import { MemoryCallStore, RedisCallStore } from './CallStore.js';
+import { JanusClient } from './janus/JanusClient.js';
 
 declare module '../kernel/services.js' {
   interface Services {
@@ -14,7 +15,8 @@ declare module '../kernel/services.js' {
 /**
  * Calls (API.md, `signal`, `call:*`, `ice-servers`): who is in each room's call, kept in Redis
  * with several instances so every instance answers the same; members' WebRTC signals relayed to
- * one another over Socket.IO or REST + SSE; STUN/TURN servers with short-lived TURN credentials.
+ * one another over Socket.IO or REST + SSE; STUN/TURN servers with short-lived TURN credentials;
+ * with `CALLS_SFU`, calls past the mesh size carried through a Janus VideoRoom.
  * `options` shortens the grace period in tests.
  */
 export function calls(options: Partial<CallOptions> = {}): Feature {
@@ -25,7 +27,9 @@ export function calls(options: Partial<CallOptions> = {}): Feature {
       const store = cluster
         ? new RedisCallStore(cluster.redis, core.config.redisKeyPrefix)
         : new MemoryCallStore();
-      const service = new CallService(core, store, use('metrics'), options);
+      const sfu = core.config.calls.sfu;
+      const janus = sfu && new JanusClient(sfu.url, sfu.apiSecret);
+      const service = new CallService(core, store, use('metrics'), options, janus);
       await http(callsRoutes(service));
       socket(callsClientEvents, callsEvents(service));
       provide('calls', service);
@@ -36,8 +40,6 @@ export function calls(options: Partial<CallOptions> = {}): Feature {
           server.username === undefined &&
           [server.urls].flat().some((url) => url.startsWith('turn')),
       );
-      if (core.config.calls.sfu)
-        core.log.warn('calls: CALLS_SFU is set, but moving calls onto Janus is not built yet');
       if (turnWithoutCredentials && turnSecret === undefined)
         core.log.warn(
           'calls: ICE_SERVERS lists a TURN server without credentials and TURN_SECRET is unset',

@@ -8,6 +8,9 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** How long Janus holds a long poll open before answering `keepalive` (its own limit is 30 s). */
 const POLL_TIMEOUT_MS = 35_000;
 
+/** Janus's error code for a session it does not know. */
+export const NO_SUCH_SESSION = 458;
+
 /** Janus's answer envelope (its HTTP API): what this client reads of it. */
 const replySchema = z.object({
   janus: z.string(),
@@ -54,12 +57,23 @@ export class JanusClient {
     private readonly apiSecret?: string,
   ) {}
 
-  /** Opens a session, kept alive until `destroy()`; `onEvent` hears its handles' events. */
-  async session(onEvent: (event: JanusEvent) => void = () => {}): Promise<JanusSession> {
+  /**
+   * Opens a session, kept alive until `destroy()`; `onEvent` hears its handles' events, `onLost`
+   * that Janus no longer knows the session (it restarted, or timed the session out).
+   */
+  async session(
+    onEvent: (event: JanusEvent) => void = () => {},
+    onLost: () => void = () => {},
+  ): Promise<JanusSession> {
     const reply = await this.post(this.url, { janus: 'create' });
     const id = reply.data?.id;
     if (id === undefined) throw new JanusError('Janus answered create without a session id');
-    return new JanusSession(this, id, onEvent);
+    return new JanusSession(this, id, onEvent, onLost);
+  }
+
+  /** A handle opened earlier (perhaps by another instance), by its session's and its own id. */
+  handle(sessionId: number, handleId: number): JanusHandle {
+    return new JanusHandle(this, `${this.url}/${sessionId}/${handleId}`, handleId);
   }
 
   /** One request to Janus, answered `success` or `ack` (else a JanusError). */
@@ -113,6 +127,7 @@ export class JanusSession {
     private readonly client: JanusClient,
     readonly id: number,
     private readonly onEvent: (event: JanusEvent) => void,
+    private readonly onLost: () => void,
   ) {
     this.url = `${client.url}/${id}`;
     this.keepalive = setInterval(() => {
@@ -141,6 +156,12 @@ export class JanusSession {
     while (!this.stop.signal.aborted) {
       try {
         for (const reply of await this.client.poll(this.url, this.stop.signal)) {
+          if (reply.error?.code === NO_SUCH_SESSION) {
+            clearInterval(this.keepalive);
+            this.stop.abort();
+            this.onLost();
+            return;
+          }
           if (reply.janus === 'keepalive' || reply.sender === undefined) continue;
           this.onEvent({
             handleId: reply.sender,

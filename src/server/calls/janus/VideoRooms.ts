@@ -1,6 +1,8 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { SFU_MAX_PARTICIPANTS } from '../../../protocol/calls.js';
 import {
   JanusError,
+  NO_SUCH_SESSION,
   type JanusClient,
   type JanusHandle,
   type JanusSession,
@@ -26,14 +28,10 @@ export interface SfuRoom {
 export class VideoRooms {
   private admin: Promise<{ session: JanusSession; handle: JanusHandle }> | undefined;
 
-  constructor(
-    private readonly client: JanusClient,
-    /** Keys the participants' join tokens. */
-    private readonly tokenKey: string,
-  ) {}
+  constructor(private readonly client: JanusClient) {}
 
   /** Makes a room for up to `publishers` senders; its participants are let in with `allow`. */
-  async create(publishers: number): Promise<SfuRoom> {
+  async create(publishers = SFU_MAX_PARTICIPANTS): Promise<SfuRoom> {
     const room: SfuRoom = {
       id: randomInt(1, 2 ** 48),
       secret: randomBytes(24).toString('base64url'),
@@ -53,9 +51,12 @@ export class VideoRooms {
     return room;
   }
 
-  /** The token `memberId` joins `room` with: derived, so every instance derives the same. */
+  /**
+   * The token `memberId` joins `room` with: derived from the room's secret, so every instance
+   * that knows the room derives the same, and a token is worth nothing in another room.
+   */
   token(room: SfuRoom, memberId: string): string {
-    return createHmac('sha256', this.tokenKey).update(`${room.id}:${memberId}`).digest('base64url');
+    return createHmac('sha256', room.secret).update(memberId).digest('base64url');
   }
 
   /** Lets `memberIds` into the room (adds their tokens to its `allowed` list). */
@@ -108,7 +109,7 @@ export class VideoRooms {
       return await (await this.admin).handle.request(body);
     } catch (error) {
       // A session Janus no longer knows (it restarted): a fresh one for the next request.
-      if (error instanceof JanusError && error.code === 458) this.admin = undefined;
+      if (error instanceof JanusError && error.code === NO_SUCH_SESSION) this.admin = undefined;
       throw error;
     }
   }
