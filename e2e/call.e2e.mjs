@@ -8,94 +8,24 @@
  * the handle the call exposes on `window` when `localStorage.roomkitDebug` is set.
  */
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  callContext,
+  callOf,
+  enter,
+  expectMediaFrom,
+  memberIdOf,
+  readFlow,
+  tilesOf,
+} from './callLib.mjs';
 import {
   button,
   check,
   eventually,
-  EXPECT_MS,
   expectAccessible,
   expectHidden,
   expectVisible,
   messagesOf,
-  newDesktop,
-  newPhone,
-  textbox,
-  watch,
 } from './lib.mjs';
-
-const callOf = (page) => page.getByRole('region', { name: 'Call', exact: true });
-const tilesOf = (page) => callOf(page).locator('.call-tile:not(.screen)');
-
-/** A browser context whose pages expose the call's debug handle. */
-async function callContext(browser, baseUrl, phone = false) {
-  const context = await (phone ? newPhone : newDesktop)(browser, baseUrl);
-  context.setDefaultTimeout(EXPECT_MS);
-  await context.addInitScript(() => globalThis.localStorage.setItem('roomkitDebug', '1'));
-  return context;
-}
-
-/** Opens the room in a new page of `context` as `name`; resolves with the page. */
-async function enter(context, roomId, name, label, problems) {
-  const page = await context.newPage();
-  watch(page, label, problems);
-  await page.goto(`/r/${roomId}`);
-  await textbox(page, 'Display name').fill(name);
-  await button(page, 'Join').click();
-  await expectVisible(messagesOf(page), `the room for ${name}`);
-  return page;
-}
-
-/** Per other member: the connection's state and the audio and video bytes received so far. */
-function readFlow(page) {
-  return page.evaluate(async () => {
-    const call = globalThis.roomkitCall;
-    if (!call) throw new Error('no call handle on the page');
-    const flow = {};
-    for (const [memberId, connection] of Object.entries(call.connections())) {
-      const entry = { state: connection.connectionState, audio: 0, video: 0, videoStreams: 0 };
-      const stats = await connection.getStats();
-      stats.forEach((report) => {
-        if (report.type !== 'inbound-rtp') return;
-        entry[report.kind] += report.bytesReceived ?? 0;
-        if (report.kind === 'video' && report.bytesReceived > 0) entry.videoStreams += 1;
-      });
-      flow[memberId] = entry;
-    }
-    return flow;
-  });
-}
-
-const memberIdOf = (page) => page.evaluate(() => globalThis.roomkitCall.me);
-
-/**
- * Waits until `page` is connected to exactly `others` and receives both audio and video from
- * each, growing between two readings (the fake devices send all the time).
- */
-async function expectMediaFrom(page, others, who) {
-  let before = null;
-  await eventually(
-    `${who} to receive sound and picture from ${others.length} other(s)`,
-    async () => {
-      const now = await readFlow(page);
-      const ids = Object.keys(now).sort();
-      check(
-        JSON.stringify(ids) === JSON.stringify([...others].sort()),
-        `connected to ${ids.join(', ') || 'nobody'}, not to ${others.join(', ')}`,
-      );
-      for (const id of others) {
-        check(now[id].state === 'connected', `the connection to ${id} is ${now[id].state}`);
-      }
-      const grew =
-        before !== null &&
-        others.every((id) => now[id].audio > before[id].audio && now[id].video > before[id].video);
-      before = now;
-      if (!grew) await sleep(300);
-      return grew;
-    },
-    EXPECT_MS,
-  );
-}
 
 async function twoConnect({ browser, baseUrl, artifacts, world, problems }) {
   const desktop = await callContext(browser, baseUrl);

@@ -1,15 +1,15 @@
 /**
- * Debian's Janus for the SFU tests: started on a free port of 127.0.0.1 with only the HTTP
- * transport and the VideoRoom plugin, an API secret, and a configuration folder of its own;
- * stopped after the test. Suites that use it skip without it: `describe.skipIf(lacks('janus'))`.
+ * Debian's Janus for the SFU tests, journeys and benchmarks: started on a given port of
+ * 127.0.0.1 with only the HTTP transport and the VideoRoom plugin, an API secret, and a
+ * configuration folder of its own. Nothing here depends on the test runner, so the browser
+ * journeys load it too; `startJanus` in test/janusTest.ts stops it after a test.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, onCleanup, waitFor } from './helpers.js';
-import { programPath } from './requirements.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const JANUS_API_SECRET = 'janus-api-secret-of-the-tests';
 /** Where Debian puts Janus's plugins: /usr/lib/<multiarch triplet>/janus. */
@@ -27,9 +27,14 @@ function allBut(kind: 'plugins' | 'transports', keep: string): string {
     .join(',');
 }
 
-/** Starts Janus; resolves with its HTTP API's URL once it answers. */
-export async function startJanus(): Promise<string> {
-  const port = await freePort();
+export interface JanusProcess {
+  /** Its HTTP API, e.g. `http://127.0.0.1:8088/janus`. */
+  url: string;
+  stop: () => void;
+}
+
+/** Starts `program` (Debian's janus) on `port`; resolves once its HTTP API answers. */
+export async function launchJanus(port: number, program = 'janus'): Promise<JanusProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'roomkit-janus-'));
   const rtp = 20_000 + (port % 20) * 1000;
   await writeFile(
@@ -58,17 +63,16 @@ admin: { admin_http = false }
 `,
   );
   await writeFile(join(dir, 'janus.plugin.videoroom.jcfg'), 'general: { }\n');
-  const child = spawn(programPath('janus')!, ['-C', join(dir, 'janus.jcfg'), '-F', dir], {
-    stdio: 'ignore',
-  });
-  onCleanup(() => {
+  const child = spawn(program, ['-C', join(dir, 'janus.jcfg'), '-F', dir], { stdio: 'ignore' });
+  const stop = () => {
     child.kill('SIGKILL');
-  });
+  };
   const url = `http://127.0.0.1:${port}/janus`;
-  await waitFor(
-    async () => (await fetch(`${url}/info`).catch(() => undefined))?.ok === true,
-    20_000,
-    'Janus to answer',
-  );
-  return url;
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    if ((await fetch(`${url}/info`).catch(() => undefined))?.ok) return { url, stop };
+    await sleep(100);
+  }
+  stop();
+  throw new Error(`Janus did not answer on port ${port} within 20 s`);
 }

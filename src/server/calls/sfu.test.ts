@@ -16,7 +16,7 @@ import {
   type Collected,
   type TestServer,
 } from '../../../test/helpers.js';
-import { JANUS_API_SECRET, startJanus } from '../../../test/janus.js';
+import { JANUS_API_SECRET, startJanus } from '../../../test/janusTest.js';
 import { lacks } from '../../../test/requirements.js';
 import { publisherOffer } from '../../../test/sdp.js';
 

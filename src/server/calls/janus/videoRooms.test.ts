@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../test/helpers.js';
-import { JANUS_API_SECRET, startJanus } from '../../../../test/janus.js';
+import { JANUS_API_SECRET, startJanus } from '../../../../test/janusTest.js';
 import { lacks } from '../../../../test/requirements.js';
 import { JanusClient, JanusError, type JanusEvent } from './JanusClient.js';
 import { VideoRooms } from './VideoRooms.js';

@@ -1,14 +1,23 @@
 /**
  * This member's side of the room's call: their microphone, camera and screen, and one peer
- * connection to each other participant (a full mesh), kept in step with the call as the server
- * reports it (`room:state.call`, `call:state`). React reads it through `subscribe` and
+ * connection to each other participant (a full mesh) — or, while the call goes through the SFU
+ * (`topology: "sfu"`), two connections to the SFU (`SfuConnection`) — kept in step with the call
+ * as the server reports it (`room:state.call`, `call:state`). React reads it through `subscribe` and
  * `snapshot` (useSyncExternalStore); everything it does with the browser's media is here.
  *
  * Signals are never kept for a reconnect (decision 021), so whenever one may have been lost (the
  * socket reconnected) or the network under a connection changed (`online`, a new
  * `navigator.connection`), every connection starts a new ICE session.
  */
-import type { Call, CallParticipant, SignalEvent } from '../../../protocol/schemas.js';
+import {
+  isSfuTarget,
+  SFU_PUBLISH,
+  SFU_SUBSCRIBE,
+  type Call,
+  type CallParticipant,
+  type SfuStream,
+  type SignalEvent,
+} from '../../../protocol/schemas.js';
 import type { Ack } from '../../../protocol/errors.js';
 import type { RoomSocket } from '../../lib/socket.js';
 import { fetchIceServers } from './callApi.js';
@@ -29,6 +38,7 @@ import {
 } from './mediaErrors.js';
 import { Peer, type IncomingMedia, type OutgoingSignal, type OutgoingTracks } from './Peer.js';
 import { isPolite, participantOf, planPeers } from './peerPlan.js';
+import { SfuConnection } from './SfuConnection.js';
 
 /** How often the connections' figures are read, shown and reported (`call:quality`). */
 export const QUALITY_EVERY_MS = 5_000;
@@ -113,6 +123,8 @@ export class CallController {
   private readonly onCall: (call: Call) => void;
   private readonly listeners = new Set<() => void>();
   private readonly peers = new Map<string, { peer: Peer; since: string | null }>();
+  /** The connections to the SFU, while the call goes through it (then `peers` is empty). */
+  private sfu: SfuConnection | null = null;
   /** Members who hung up on us, by the `since` they hung up from: not called again for it. */
   private readonly hungUp = new Map<string, string | null>();
   private readonly quality = new Map<string, QualityGrade>();
@@ -197,9 +209,18 @@ export class CallController {
 
   snapshot = (): CallSnapshot => this.current;
 
-  /** The peer connections by member, for the journeys' checks (see `exposeForTests`). */
+  /**
+   * The peer connections by member — or by SFU side (`sfu:publish`, `sfu:subscribe`) in a call
+   * through the SFU — for quality readings and the journeys' checks (see `exposeForTests`).
+   */
   connections(): Record<string, RTCPeerConnection> {
+    if (this.sfu) return this.sfu.connections();
     return Object.fromEntries([...this.peers].map(([id, { peer }]) => [id, peer.connection]));
+  }
+
+  /** In a call through the SFU, whose media each received line carries, by mid (journeys). */
+  sfuStreams(): Record<string, SfuStream> {
+    return this.sfu?.streamMap() ?? {};
   }
 
   /** Exactly what a failed connection to `memberId` sets off (for the journeys). */
@@ -221,6 +242,11 @@ export class CallController {
     const mySinceChanged =
       mine !== undefined && this.mySince !== null && mine.since !== this.mySince;
     this.mySince = mine?.since ?? null;
+    if (this.current.joined && mine && call?.topology === 'sfu') {
+      this.useSfu(mySinceChanged);
+      return;
+    }
+    this.closeSfu();
     this.applyPlan(participants, mySinceChanged);
   }
 
@@ -387,6 +413,19 @@ export class CallController {
 
   private refreshPeers(): void {
     const peers: Record<string, RemotePeerView> = {};
+    if (this.sfu) {
+      // Through the SFU every other participant arrives on the one receiving connection.
+      const incoming = this.sfu.incoming();
+      for (const { memberId } of this.call?.participants ?? []) {
+        if (memberId === this.me) continue;
+        peers[memberId] = {
+          memberId,
+          state: this.sfu.state,
+          incoming: incoming.get(memberId) ?? { audio: null, camera: null, screen: null },
+          quality: this.quality.get(SFU_SUBSCRIBE) ?? 'unknown',
+        };
+      }
+    }
     for (const [memberId, { peer }] of this.peers) {
       peers[memberId] = {
         memberId,
@@ -401,6 +440,7 @@ export class CallController {
   private setOutgoing(change: Partial<OutgoingTracks>): void {
     this.tracks = { ...this.tracks, ...change };
     for (const { peer } of this.peers.values()) peer.setTracks(change);
+    this.sfu?.setTracks(change);
     this.update({ local: this.tracks });
   }
 
@@ -433,6 +473,35 @@ export class CallController {
       this.openPeer(memberId, since);
     }
     this.refreshPeers();
+  }
+
+  /**
+   * The call goes through the SFU: the mesh's connections give way to two to the SFU (made anew
+   * when this member joined again, as the SFU let its old ones go).
+   */
+  private useSfu(mySinceChanged: boolean): void {
+    for (const memberId of [...this.peers.keys()]) this.closePeer(memberId);
+    this.hungUp.clear();
+    this.renewals.clear();
+    if (mySinceChanged) this.closeSfu();
+    this.sfu ??= new SfuConnection({
+      configuration: this.configuration,
+      tracks: this.tracks,
+      send: (to, signal) => this.sendSignal(to, signal),
+      onChange: () => this.refreshPeers(),
+    });
+    this.refreshPeers();
+  }
+
+  private closeSfu(): void {
+    if (!this.sfu) return;
+    this.sfu.close();
+    this.sfu = null;
+    for (const side of [SFU_PUBLISH, SFU_SUBSCRIBE]) {
+      this.quality.delete(side);
+      this.readings.delete(side);
+      this.outgoing.delete(side);
+    }
   }
 
   private openPeer(memberId: string, since: string | null): Peer {
@@ -486,10 +555,17 @@ export class CallController {
   private restartAll(): void {
     if (!this.current.joined) return;
     for (const { peer } of this.peers.values()) void peer.restartIce();
+    this.sfu?.restartIce();
   }
 
-  private receiveSignal({ from, type, data }: SignalEvent): void {
+  private receiveSignal(signal: SignalEvent): void {
+    const { from, type, data } = signal;
     if (!this.current.joined || from === this.me) return;
+    if (isSfuTarget(from) || this.sfu) {
+      // Through the SFU, what a member sends us directly is left over from the mesh.
+      if (isSfuTarget(from)) this.sfu?.receive(signal);
+      return;
+    }
     if (type === 'hangup') {
       const held = this.peers.get(from);
       if ((data as { reason?: unknown } | null)?.reason === RESTART) {
@@ -521,7 +597,8 @@ export class CallController {
     const next = previous.then(async () => {
       for (let attempt = 1; attempt <= SIGNAL_ATTEMPTS; attempt++) {
         // A signal that cannot go now is not kept: the reconnection restarts ICE instead.
-        if (!this.socket.connected || !this.peers.has(to)) return;
+        const open = isSfuTarget(to) ? this.sfu !== null : this.peers.has(to);
+        if (!this.socket.connected || !open) return;
         const ack = await this.emit('signal', { to, ...signal });
         if (ack.ok || ack.error.code !== 'rate_limited') return;
         await new Promise((resolve) => setTimeout(resolve, SIGNAL_RETRY_MS * attempt));
@@ -572,6 +649,7 @@ export class CallController {
 
   private endLocally(): void {
     for (const memberId of [...this.peers.keys()]) this.closePeer(memberId);
+    this.closeSfu();
     this.hungUp.clear();
     this.renewals.clear();
     this.stopTracks(this.tracks);
@@ -678,6 +756,7 @@ export class CallController {
     if (this.disposed) return;
     this.configuration = { iceServers };
     for (const { peer } of this.peers.values()) peer.setConfiguration(this.configuration);
+    this.sfu?.setConfiguration(this.configuration);
     clearTimeout(this.iceTimer);
     if (ttlSeconds > 0) {
       this.iceTimer = setTimeout(
@@ -701,9 +780,9 @@ export class CallController {
       candidateType: PeerReading['candidateType'];
       rttMs: number | null;
     }[] = [];
-    for (const [memberId, { peer }] of this.peers) {
+    for (const [memberId, connection] of Object.entries(this.connections())) {
       try {
-        const report = await peer.connection.getStats();
+        const report = await connection.getStats();
         const entries: StatsEntry[] = [];
         report.forEach((entry: StatsEntry) => entries.push(entry));
         const reading = readPeerStats(entries);

@@ -30,8 +30,11 @@ export interface IncomingMedia {
 export type OutgoingSignal = Omit<SignalInput, 'to'>;
 
 export interface PeerOptions {
+  /** The other member's id, or the SFU's side (`sfu:publish`, `sfu:subscribe`). */
   memberId: string;
   polite: boolean;
+  /** False for a connection that only receives (the SFU's `sfu:subscribe`): it never sends. */
+  sends?: boolean;
   configuration: RTCConfiguration;
   tracks: OutgoingTracks;
   send: (signal: OutgoingSignal) => void;
@@ -57,6 +60,7 @@ export class Peer {
   readonly connection: RTCPeerConnection;
   readonly incoming: IncomingMedia = { audio: null, camera: null, screen: null };
   private readonly polite: boolean;
+  private readonly sends: boolean;
   private readonly send: (signal: OutgoingSignal) => void;
   private readonly onChange: () => void;
   private senders: Record<keyof OutgoingTracks, RTCRtpSender> | null = null;
@@ -76,6 +80,7 @@ export class Peer {
   constructor(options: PeerOptions) {
     this.memberId = options.memberId;
     this.polite = options.polite;
+    this.sends = options.sends ?? true;
     this.send = options.send;
     this.onChange = options.onChange;
     const connection = new RTCPeerConnection(options.configuration);
@@ -158,7 +163,7 @@ export class Peer {
   }
 
   private addTransceivers(): void {
-    if (this.senders || this.closed) return;
+    if (this.senders || this.closed || !this.sends) return;
     const cameraStream = new MediaStream();
     const screenStream = new MediaStream();
     const transceiver = (kind: 'audio' | 'video', stream: MediaStream) =>
