@@ -46,7 +46,8 @@ describe.skipIf(lacks('janus'))('calls through Janus', { timeout: 60_000 }, () =
     const server = await sfuServer(await startJanus());
     const { clients } = await callOf(server, 6);
     const [first, , , , fifth, outsider] = clients as Collected[];
-    for (const client of clients.slice(0, 4)) expect(await join(client)).toMatchObject({ ok: true });
+    for (const client of clients.slice(0, 4))
+      expect(await join(client)).toMatchObject({ ok: true });
     expect(lastCall(outsider!)).toMatchObject({ topology: 'mesh' });
     // In a mesh, there is no SFU to signal.
     expect(
@@ -90,7 +91,10 @@ describe.skipIf(lacks('janus'))('calls through Janus', { timeout: 60_000 }, () =
         type: 'offer',
         data: { sdp: publisherOffer() },
       }),
-    ).toMatchObject({ ok: false, error: { code: 'forbidden', details: { reason: 'not_in_call' } } });
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden', details: { reason: 'not_in_call' } },
+    });
     // Nothing answers on the receiving side before there is something to receive.
     expect(
       await emitAck(first!.socket, 'signal', {

@@ -260,7 +260,11 @@ export class SfuRelay {
     const publishers = Array.isArray(data.publishers) ? (data.publishers as Publisher[]) : [];
     for (const feed of [data.unpublished, data.leaving])
       if (typeof feed === 'number') held.subscribed.delete(feed);
-    if (publishers.length > 0) this.subscribe(held, publishers.map((p) => p.id));
+    if (publishers.length > 0)
+      this.subscribe(
+        held,
+        publishers.map((p) => p.id),
+      );
   }
 
   private onSubscriberEvent(held: HeldLink, { kind, data, jsep }: JanusEvent): void {
