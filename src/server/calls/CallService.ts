@@ -1,8 +1,6 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import {
   isSfuTarget,
-  MESH_MAX_AUDIO_ONLY,
-  MESH_MAX_WITH_VIDEO,
   SFU_MAX_PARTICIPANTS,
   type Call,
   type CallJoinInput,
@@ -405,15 +403,16 @@ export class CallService {
    */
   private topologyFor(participants: CallParticipant[], what: 'join' | 'update') {
     const withVideo = participants.some((p) => p.video || p.screen);
-    const meshLimit = withVideo ? MESH_MAX_WITH_VIDEO : MESH_MAX_AUDIO_ONLY;
+    const { meshMax } = this.ctx.config.calls;
+    const meshLimit = withVideo ? meshMax.video : meshMax.audio;
     const sharing = participants.length > 2 && participants.some((p) => p.screen);
     if (!this.sfu) {
       if (participants.length <= meshLimit) return 'mesh';
-      throw callFull(what, meshLimit);
+      throw callFull(what, { ...meshMax, limit: meshLimit });
     }
     if (participants.length <= meshLimit && !sharing) return 'mesh';
     if (participants.length <= SFU_MAX_PARTICIPANTS) return 'sfu';
-    throw callFull(what, SFU_MAX_PARTICIPANTS);
+    throw callFull(what);
   }
 
   private now(): string {
@@ -421,15 +420,27 @@ export class CallService {
   }
 }
 
-/** The refusal of the joiner (or the camera) past the largest call this server holds. */
-function callFull(what: 'join' | 'update', limit: number): AppError {
+/**
+ * The refusal of the joiner (or the camera) past the largest call this server holds: the mesh's
+ * sizes without an SFU, the SFU's with one.
+ */
+function callFull(
+  what: 'join' | 'update',
+  mesh?: { video: number; audio: number; limit: number },
+): AppError {
+  if (!mesh) {
+    const limit = SFU_MAX_PARTICIPANTS;
+    return new AppError('forbidden', `This call is full: calls here hold up to ${limit} people.`, {
+      details: { reason: 'call_full', limit },
+    });
+  }
   const message =
-    limit === SFU_MAX_PARTICIPANTS
-      ? `This call is full: calls here hold up to ${limit} people.`
-      : what === 'join'
-        ? `This call is full: calls here hold up to ${MESH_MAX_WITH_VIDEO} people with video or ${MESH_MAX_AUDIO_ONLY} with audio only.`
-        : `Video is available in calls of up to ${MESH_MAX_WITH_VIDEO} people here.`;
-  return new AppError('forbidden', message, { details: { reason: 'call_full', limit } });
+    what === 'join'
+      ? `This call is full: calls here hold up to ${mesh.video} people with video or ${mesh.audio} with audio only.`
+      : `Video is available in calls of up to ${mesh.video} people here.`;
+  return new AppError('forbidden', message, {
+    details: { reason: 'call_full', limit: mesh.limit },
+  });
 }
 
 /** What members see of a call: without its Janus room and handles. */

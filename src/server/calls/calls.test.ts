@@ -418,6 +418,27 @@ describe('the mesh’s size', () => {
     expect(lastCall(clients[8]!)?.participants).toHaveLength(8);
   });
 
+  it('is the operator’s to set (CALLS_MESH_VIDEO_MAX, CALLS_MESH_AUDIO_MAX), and the refusal says so', async () => {
+    const server = await startServer({ CALLS_MESH_VIDEO_MAX: '2', CALLS_MESH_AUDIO_MAX: '3' });
+    const { clients } = await connectedRoom(server, 'Ada', 'Grace', 'Linus', 'Ken');
+    await joinCall(clients[0]!);
+    await joinCall(clients[1]!);
+    const third = await emitAck(clients[2]!.socket, 'call:join', { audio: true, video: true });
+    expect(third).toMatchObject({
+      ok: false,
+      error: {
+        message:
+          'This call is full: calls here hold up to 2 people with video or 3 with audio only.',
+        details: { reason: 'call_full', limit: 2 },
+      },
+    });
+    await emitAck(clients[0]!.socket, 'call:update', { video: false });
+    await emitAck(clients[1]!.socket, 'call:update', { video: false });
+    await joinCall(clients[2]!, { audio: true, video: false });
+    const fourth = await emitAck(clients[3]!.socket, 'call:join', { audio: true, video: false });
+    expect(fourth).toMatchObject({ ok: false, error: { details: { limit: 3 } } });
+  });
+
   it('gives the last place of a full call to one of two members who race for it', async () => {
     const server = await startServer();
     const { clients } = await connectedRoom(server, 'Ada', 'Grace', 'Linus', 'Ken', 'Barbara');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IceServer } from '../../protocol/calls.js';
+import { MESH_MAX_AUDIO_ONLY, MESH_MAX_WITH_VIDEO, type IceServer } from '../../protocol/calls.js';
 import { defineSettings, isPrefixedHttpUrl } from '../kernel/settings.js';
 
 /** A STUN or TURN server's URL: `stun:`, `stuns:`, `turn:` or `turns:` and a host. */
@@ -41,6 +41,9 @@ const sfuUrl = z
   )
   .transform((value) => ({ kind: 'janus' as const, url: value.slice('janus:'.length) }));
 
+/** A mesh's size: 2 to 16 people (each sends to each, so bigger meshes cost every sender). */
+const meshSize = (fallback: number) => z.coerce.number().int().min(2).max(16).default(fallback);
+
 /** Calls' settings (API.md, "Running"): STUN/TURN servers, TURN credentials, the SFU. */
 export const callsSettings = defineSettings(
   {
@@ -57,6 +60,12 @@ export const callsSettings = defineSettings(
     CALLS_SFU: sfuUrl
       .optional()
       .describe('janus:<url of Janus’s HTTP API> for calls above the mesh size'),
+    CALLS_MESH_VIDEO_MAX: meshSize(MESH_MAX_WITH_VIDEO).describe(
+      'most people in a mesh call when anyone sends video (past it: the SFU, or refused)',
+    ),
+    CALLS_MESH_AUDIO_MAX: meshSize(MESH_MAX_AUDIO_ONLY).describe(
+      'most people in an audio-only mesh call (past it: the SFU, or refused)',
+    ),
     JANUS_API_SECRET: z
       .string()
       .min(1)
@@ -70,5 +79,7 @@ export const callsSettings = defineSettings(
     ),
     turnSecret: env.TURN_SECRET,
     sfu: env.CALLS_SFU && { ...env.CALLS_SFU, apiSecret: env.JANUS_API_SECRET },
+    /** How many people a call holds as a mesh, with video and with audio only. */
+    meshMax: { video: env.CALLS_MESH_VIDEO_MAX, audio: env.CALLS_MESH_AUDIO_MAX },
   }),
 );

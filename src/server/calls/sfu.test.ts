@@ -133,6 +133,24 @@ describe.skipIf(lacks('janus'))('calls through Janus', { timeout: 60_000 }, () =
     });
   });
 
+  it('move sooner when the operator makes the mesh smaller (CALLS_MESH_VIDEO_MAX)', async () => {
+    const server = await startServer({
+      CALLS_SFU: `janus:${await startJanus()}`,
+      JANUS_API_SECRET,
+      CALLS_MESH_VIDEO_MAX: '2',
+    });
+    const { clients } = await callOf(server, 3);
+    expect(await join(clients[0]!)).toMatchObject({ ok: true, call: { topology: 'mesh' } });
+    expect(await join(clients[1]!)).toMatchObject({ ok: true, call: { topology: 'mesh' } });
+    expect(await join(clients[2]!)).toMatchObject({ ok: true, call: { topology: 'sfu' } });
+    // With everyone's camera off the call fits an audio-only mesh again.
+    const acks = [];
+    for (const client of clients)
+      acks.push(await emitAck(client.socket, 'call:update', { video: false }));
+    expect(acks.at(-1)).toMatchObject({ ok: true, call: { topology: 'mesh' } });
+    await waitFor(() => lastCall(clients[0]!)?.topology === 'mesh');
+  });
+
   it(`holds up to ${SFU_MAX_PARTICIPANTS} people and refuses the next with a clear message`, async () => {
     const server = await sfuServer(await startJanus());
     const { clients } = await callOf(server, SFU_MAX_PARTICIPANTS + 1);

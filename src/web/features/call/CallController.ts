@@ -270,7 +270,7 @@ export class CallController {
       this.update({
         busy: false,
         local: this.tracks,
-        notice: describeJoinRefusal(ack.error.code, ack.error.details),
+        notice: describeJoinRefusal(ack.error),
       });
       return;
     }
@@ -342,7 +342,7 @@ export class CallController {
       this.setOutgoing({ camera: null });
       this.update({
         camera: false,
-        notice: describeJoinRefusal(ack.error.code, ack.error.details),
+        notice: describeJoinRefusal(ack.error),
       });
     }
   }
@@ -640,7 +640,7 @@ export class CallController {
     this.rejoining = false;
     if (!ack.ok) {
       this.endLocally();
-      this.update({ notice: describeJoinRefusal(ack.error.code, ack.error.details) });
+      this.update({ notice: describeJoinRefusal(ack.error) });
       return;
     }
     this.onCall(ack.call);

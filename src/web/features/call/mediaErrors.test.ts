@@ -32,13 +32,19 @@ describe('describeMediaError', () => {
 });
 
 describe('describeJoinRefusal', () => {
-  it('explains a full call with its limits', () => {
-    const words = describeJoinRefusal('forbidden', { reason: 'call_full' });
-    expect(words).toContain('The call is full');
-    expect(words).toContain('4');
+  it('explains a full call in the server’s words, which name its limits', () => {
+    const words = describeJoinRefusal({
+      code: 'forbidden',
+      message: 'This call is full: calls here hold up to 32 people.',
+      details: { reason: 'call_full', limit: 32 },
+    });
+    expect(words).toBe(
+      'This call is full: calls here hold up to 32 people. Try again when someone leaves.',
+    );
   });
 
   it('does not call another refusal a full call', () => {
-    expect(describeJoinRefusal('forbidden', { reason: 'other' })).not.toContain('full');
+    const other = { code: 'forbidden', message: 'No.', details: { reason: 'other' } };
+    expect(describeJoinRefusal(other)).toBe('You cannot join this call.');
   });
 });

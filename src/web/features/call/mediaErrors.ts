@@ -52,15 +52,18 @@ export function describeMediaError(error: unknown, kind: MediaKind): string {
 }
 
 /** The words for a refused `call:join`, by its code and `details.reason`. */
-export function describeJoinRefusal(code: string, details: unknown): string {
+export function describeJoinRefusal(error: { code: string; message: string; details?: unknown }) {
+  const { code, details } = error;
   const reason =
     typeof details === 'object' && details !== null && 'reason' in details
       ? details.reason
       : undefined;
+  // The server's words name this server's limits.
   if (code === 'forbidden' && reason === 'call_full') {
-    return 'The call is full: it holds at most 4 people when anyone has a camera on, or 8 with sound only. Try again when someone leaves.';
+    return `${error.message} Try again when someone leaves.`;
   }
   if (code === 'rate_limited') return 'Too many attempts; wait a moment, then try again.';
   if (code === 'forbidden') return 'You cannot join this call.';
+  if (code === 'upstream_failed') return error.message;
   return 'Could not join the call. Check your connection and try again.';
 }
