@@ -20,13 +20,17 @@ import {
   waitFor,
   type Collected,
 } from './helpers.js';
+import { JANUS_API_SECRET, startJanus } from './janusTest.js';
 import { lacks } from './requirements.js';
+import { publisherOffer } from './sdp.js';
 
 const clusterEnv = useClusterEnv();
 const offer = { sdp: 'v=0\r\n' };
 
 const signalsTo = (client: Collected) =>
   client.events.filter((e) => e.name === 'signal').map((e) => e.payload);
+const callSeen = (client: Collected) =>
+  client.events.filter((e) => e.name === 'call:state').at(-1)?.payload.call;
 const participantsSeen = (client: Collected) =>
   client.events.filter((e) => e.name === 'call:state').at(-1)?.payload.call?.participants.length;
 
@@ -142,3 +146,54 @@ describe.skipIf(lacks('postgres', 'redis'))('calls over two instances', () => {
     expect(signalsTo(onB)).toEqual([]);
   });
 });
+
+describe.skipIf(lacks('postgres', 'redis', 'janus'))(
+  'calls through Janus over two instances',
+  () => {
+    it('answers a participant through the instance holding its handles, whichever instance its signal reaches', async () => {
+      const janus = await startJanus();
+      const sfu = { CALLS_SFU: `janus:${janus}`, JANUS_API_SECRET, CALLS_MESH_VIDEO_MAX: '2' };
+      const a = await startServer({ ...clusterEnv(), ...sfu });
+      const b = await startServer({ ...clusterEnv(), ...sfu });
+      const { room, ada, grace } = await roomAcross(a, b);
+      const linus = await join(b, room, 'Linus');
+      const onA = await connectWithState(a, ada.token);
+      const members = [
+        onA,
+        await connectWithState(b, grace.token),
+        await connectWithState(b, linus.token),
+      ];
+      for (const client of members)
+        expect(
+          await emitAck(client.socket, 'call:join', { audio: true, video: true }),
+        ).toMatchObject({
+          ok: true,
+        });
+      await waitFor(() => members.every((c) => callSeen(c)?.topology === 'sfu'), 5000, 'the SFU');
+
+      const answersTo = (client: Collected) =>
+        signalsTo(client).filter((s) => s.from === 'sfu:publish' && s.type === 'answer');
+      // Ada's offer through A: A opens her handles in Janus and answers.
+      const publish = { to: 'sfu:publish', type: 'offer', data: { sdp: publisherOffer() } };
+      expect(await emitAck(onA.socket, 'signal', publish)).toMatchObject({ ok: true });
+      await waitFor(() => answersTo(onA).length === 1, 10_000, 'Janus’s answer through A');
+      // Her candidate and a new offer through B: B finds her handles with the call and passes them
+      // on; Janus's answer comes to A's session, and from there to Ada.
+      const candidate = await api(b, 'POST', `/api/rooms/${room.id}/signals`, {
+        token: ada.token,
+        body: { to: 'sfu:publish', type: 'ice-candidate', data: { candidate: '' } },
+      });
+      expect(candidate.status).toBe(202);
+      const again = await api(b, 'POST', `/api/rooms/${room.id}/signals`, {
+        token: ada.token,
+        body: publish,
+      });
+      expect(again.status).toBe(202);
+      await waitFor(() => answersTo(onA).length === 2, 10_000, 'the second answer, through B');
+      // Grace's offer through B: answered on B.
+      expect(await emitAck(members[1]!.socket, 'signal', publish)).toMatchObject({ ok: true });
+      await waitFor(() => answersTo(members[1]!).length === 1, 10_000, 'Janus’s answer through B');
+      expect(answersTo(members[2]!)).toEqual([]);
+    });
+  },
+);

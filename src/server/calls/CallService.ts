@@ -184,6 +184,7 @@ export class CallService {
     const { to } = input;
     if (isSfuTarget(to) && this.sfu && call?.sfu) {
       await this.sfu.receive(room.id, member.id, call.sfu, { ...input, to }).catch((error) => {
+        if (error instanceof AppError) throw error;
         this.ctx.log.warn({ err: error, roomId: room.id }, 'calls: Janus refused a signal');
         throw new AppError('upstream_failed', 'The call server did not take the signal.');
       });

@@ -95,14 +95,22 @@ describe.skipIf(lacks('janus'))('calls through Janus', { timeout: 60_000 }, () =
       ok: false,
       error: { code: 'forbidden', details: { reason: 'not_in_call' } },
     });
-    // Nothing answers on the receiving side before there is something to receive.
+    // Nothing is received before others publish; the receiving side has nothing to answer yet.
     expect(
       await emitAck(first!.socket, 'signal', {
         to: SFU_SUBSCRIBE,
         type: 'answer',
         data: { sdp: publisherOffer() },
       }),
-    ).toMatchObject({ ok: true });
+    ).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    // A candidate before an offer has no connection to go to.
+    expect(
+      await emitAck(clients[1]!.socket, 'signal', {
+        to: SFU_PUBLISH,
+        type: 'ice-candidate',
+        data: { candidate: '' },
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'not_found' } });
 
     // Four again: back to the mesh, and the SFU is gone.
     expect(await emitAck(fifth!.socket, 'call:leave', {})).toMatchObject({ ok: true });

@@ -7,6 +7,7 @@ import {
   type SignalInput,
   type SignalType,
 } from '../../../protocol/calls.js';
+import { AppError } from '../../core/AppError.js';
 import type { RoomEventBus } from '../../core/RoomEventBus.js';
 import type { JanusClient, JanusEvent, JanusHandle, JanusSession } from './JanusClient.js';
 import { publishedLines } from './sdpRoles.js';
@@ -97,7 +98,13 @@ export class SfuRelay {
         ? (local?.publisher ?? (link && this.client.handle(link.session, link.publisher)))
         : (local?.subscriber ??
           (link?.subscriber ? this.client.handle(link.session, link.subscriber) : undefined));
-    if (!handle) return;
+    if (!handle) {
+      // Nothing to hang up; anything else needs the connection the member's offer makes.
+      if (signal.type === 'hangup') return;
+      throw new AppError('not_found', 'No connection to the SFU yet: send an offer first.', {
+        details: [{ path: 'to', message: 'no connection yet' }],
+      });
+    }
     switch (signal.type) {
       case 'offer':
         // A renegotiation or an ICE restart of the member's sending side.
