@@ -69,9 +69,10 @@ export class CallService {
     this.options = { ...defaultCallOptions, ...options };
     this.sfu =
       janus &&
-      new SfuRelay(janus, new VideoRooms(janus), ctx.bus, ctx.log, (...link) =>
-        this.saveLink(...link),
-      );
+      new SfuRelay(janus, new VideoRooms(janus), ctx.bus, ctx.log, {
+        saveLink: (...link) => this.saveLink(...link),
+        replaceRoom: (roomId, janusRoom) => this.replaceSfuRoom(roomId, janusRoom),
+      });
     this.signals = ctx.limiters.open('signals');
     ctx.rooms.contributeState('call', ({ room }) => this.state(room.id));
     ctx.rooms.on('offline', (room, member) => this.holdPlace(room.id, member.id));
@@ -370,6 +371,19 @@ export class CallService {
     } catch (error) {
       this.ctx.log.error({ err: error, roomId }, 'calls: Janus did not follow a call’s change');
     }
+  }
+
+  /** The call's Janus room is gone: the next write makes a new one, and lets everyone in. */
+  private async replaceSfuRoom(roomId: string, janusRoom: number): Promise<void> {
+    await this.change(
+      roomId,
+      (call) => {
+        if (call?.sfu?.id !== janusRoom) return call;
+        const { sfu: _gone, ...rest } = call;
+        return rest;
+      },
+      { publish: false },
+    );
   }
 
   /** Keeps a participant's Janus handles with the call (null forgets them). */

@@ -10,14 +10,16 @@ import {
   connectWithState,
   emitAck,
   freePort,
+  onCleanup,
   roomWith,
   startServer,
   waitFor,
   type Collected,
   type TestServer,
 } from '../../../test/helpers.js';
+import { launchJanus } from '../../../test/janus.js';
 import { JANUS_API_SECRET, startJanus } from '../../../test/janusTest.js';
-import { lacks } from '../../../test/requirements.js';
+import { lacks, programPath } from '../../../test/requirements.js';
 import { publisherOffer } from '../../../test/sdp.js';
 
 async function sfuServer(janusUrl: string): Promise<TestServer> {
@@ -173,6 +175,42 @@ describe.skipIf(lacks('janus'))('calls through Janus', { timeout: 60_000 }, () =
         details: { reason: 'call_full', limit: SFU_MAX_PARTICIPANTS },
       },
     });
+  });
+
+  it('start over in a new Janus room when Janus restarts mid-call', async () => {
+    const port = await freePort();
+    let janus = await launchJanus(port, programPath('janus'));
+    onCleanup(() => janus.stop());
+    const server = await startServer({
+      CALLS_SFU: `janus:${janus.url}`,
+      JANUS_API_SECRET,
+      CALLS_MESH_VIDEO_MAX: '2',
+    });
+    const { clients } = await callOf(server, 3);
+    for (const client of clients) await join(client);
+    const ada = clients[0]!;
+    const offer = { to: SFU_PUBLISH, type: 'offer', data: { sdp: publisherOffer() } };
+    const startOver = { to: SFU_PUBLISH, type: 'hangup', data: { reason: 'restart' } };
+    const fromSfu = (type: string) =>
+      signalsFrom(ada, SFU_PUBLISH).filter((e) => e.payload.type === type);
+    expect(await emitAck(ada.socket, 'signal', offer)).toMatchObject({ ok: true });
+    await waitFor(() => fromSfu('answer').length === 1);
+
+    janus.stop();
+    janus = await launchJanus(port, programPath('janus'));
+    // The server's session in Janus is gone: Ada is told to start over…
+    const first = await waitFor(() => fromSfu('hangup')[0], 15_000, 'the first hangup');
+    expect(first.payload.data).toEqual({ reason: 'restart' });
+    // …and as her client does, she hangs up and offers again; the call's room is gone too, so
+    // the call gets a new one and she is told to start over once more…
+    expect(await emitAck(ada.socket, 'signal', startOver)).toMatchObject({ ok: true });
+    expect(await emitAck(ada.socket, 'signal', offer)).toMatchObject({ ok: true });
+    await waitFor(() => fromSfu('hangup').length === 2, 10_000, 'the second hangup');
+    // …after which her offer is answered in the new room.
+    expect(await emitAck(ada.socket, 'signal', startOver)).toMatchObject({ ok: true });
+    expect(await emitAck(ada.socket, 'signal', offer)).toMatchObject({ ok: true });
+    await waitFor(() => fromSfu('answer').length === 2, 10_000, 'an answer from the new room');
+    expect(lastCall(ada)).toMatchObject({ topology: 'sfu' });
   });
 
   it('refuse the move with a clear error while Janus cannot be reached, and the mesh goes on', async () => {

@@ -101,6 +101,8 @@ export class JanusClient {
     const response = await fetch(`${sessionUrl}?${query}`, {
       signal: AbortSignal.any([signal, AbortSignal.timeout(POLL_TIMEOUT_MS)]),
     });
+    // Janus answers the long poll of a session it does not know with a bare 404.
+    if (response.status === 404) throw new JanusError('Janus lost the session', NO_SUCH_SESSION);
     const body: unknown = await response.json();
     return z.array(replySchema).parse(Array.isArray(body) ? body : [body]);
   }
@@ -156,12 +158,7 @@ export class JanusSession {
     while (!this.stop.signal.aborted) {
       try {
         for (const reply of await this.client.poll(this.url, this.stop.signal)) {
-          if (reply.error?.code === NO_SUCH_SESSION) {
-            clearInterval(this.keepalive);
-            this.stop.abort();
-            this.onLost();
-            return;
-          }
+          if (reply.error?.code === NO_SUCH_SESSION) throw new JanusError('lost', NO_SUCH_SESSION);
           if (reply.janus === 'keepalive' || reply.sender === undefined) continue;
           this.onEvent({
             handleId: reply.sender,
@@ -171,8 +168,14 @@ export class JanusSession {
             jsep: reply.jsep,
           });
         }
-      } catch {
-        // A poll that failed (Janus restarting, the session gone) is tried again shortly.
+      } catch (error) {
+        if (error instanceof JanusError && error.code === NO_SUCH_SESSION) {
+          clearInterval(this.keepalive);
+          this.stop.abort();
+          this.onLost();
+          return;
+        }
+        // A poll that failed (Janus unreachable, restarting) is tried again shortly.
         if (!this.stop.signal.aborted) await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }

@@ -27,13 +27,21 @@ export interface CallSfu extends SfuRoom {
   links: Record<string, SfuLink>;
 }
 
-/** Keeps (or, with null, forgets) a participant's link with its call; false if it is gone. */
-export type SaveLink = (
-  roomId: string,
-  memberId: string,
-  janusRoom: number,
-  link: SfuLink | null,
-) => Promise<boolean>;
+/** What the relay asks of the calls it carries. */
+export interface SfuCalls {
+  /** Keeps (or, with null, forgets) a participant's link with its call; false if it is gone. */
+  saveLink(
+    roomId: string,
+    memberId: string,
+    janusRoom: number,
+    link: SfuLink | null,
+  ): Promise<boolean>;
+  /** The call's Janus room is gone (Janus restarted): the call gets a new one. */
+  replaceRoom(roomId: string, janusRoom: number): Promise<void>;
+}
+
+/** VideoRoom's error code for a room it does not know. */
+const NO_SUCH_ROOM = 426;
 
 /** A participant's handles opened by this instance, whose events this instance hears. */
 interface HeldLink {
@@ -76,7 +84,7 @@ export class SfuRelay {
     readonly rooms: VideoRooms,
     private readonly bus: RoomEventBus,
     private readonly log: FastifyBaseLogger,
-    private readonly saveLink: SaveLink,
+    private readonly calls: SfuCalls,
   ) {}
 
   /** A participant's signal to the SFU, in a call whose Janus side is `sfu`. */
@@ -144,7 +152,8 @@ export class SfuRelay {
           ]
         : [];
     await Promise.all(handles.flatMap((handle) => (handle ? [handle.detach()] : [])));
-    if (janusRoom !== undefined && link) await this.saveLink(roomId, memberId, janusRoom, null);
+    if (janusRoom !== undefined && link)
+      await this.calls.saveLink(roomId, memberId, janusRoom, null);
   }
 
   /** Forgets every handle this instance holds in `room` (Janus hung them up with the room). */
@@ -185,7 +194,7 @@ export class SfuRelay {
     this.byHandle.set(publisher.id, held);
     this.byMember.set(key(roomId, memberId), held);
     const link = { session: session.id, publisher: publisher.id, subscriber: null };
-    if (!(await this.saveLink(roomId, memberId, room.id, link))) {
+    if (!(await this.calls.saveLink(roomId, memberId, room.id, link))) {
       // The member left, or the call moved, while the handle was being made.
       this.forget(held);
       await publisher.detach();
@@ -225,7 +234,7 @@ export class SfuRelay {
     for (const held of [...this.byMember.values()]) {
       this.forget(held);
       this.tell(held, SFU_PUBLISH, 'hangup', { reason: 'restart' });
-      void this.saveLink(held.roomId, held.memberId, held.room.id, null).catch(() => {});
+      void this.calls.saveLink(held.roomId, held.memberId, held.room.id, null).catch(() => {});
     }
   }
 
@@ -256,11 +265,22 @@ export class SfuRelay {
       return;
     }
     if (typeof data.error_code === 'number') {
+      this.forget(held);
+      void held.publisher.detach();
+      if (data.error_code === NO_SUCH_ROOM) {
+        // Janus restarted and lost the call's room: a new room, and everyone publishes again.
+        void this.calls
+          .replaceRoom(held.roomId, held.room.id)
+          .catch((error: unknown) => this.log.error({ err: error }, 'calls: no new Janus room'))
+          .finally(() => this.tell(held, SFU_PUBLISH, 'hangup', { reason: 'restart' }));
+        return;
+      }
       this.log.warn(
         { roomId: held.roomId, code: data.error_code, reason: data.error },
         'calls: Janus refused a participant’s media',
       );
       this.tell(held, SFU_PUBLISH, 'hangup', { reason: 'sfu_refused' });
+      void this.calls.saveLink(held.roomId, held.memberId, held.room.id, null).catch(() => {});
       return;
     }
     if (jsep?.type === 'answer') this.tell(held, SFU_PUBLISH, 'answer', { sdp: jsep.sdp });
@@ -309,7 +329,7 @@ export class SfuRelay {
         const subscriber = await session.attach(PLUGIN);
         held.subscriber = subscriber;
         this.byHandle.set(subscriber.id, held);
-        await this.saveLink(held.roomId, held.memberId, held.room.id, {
+        await this.calls.saveLink(held.roomId, held.memberId, held.room.id, {
           session: session.id,
           publisher: held.publisher.id,
           subscriber: subscriber.id,

@@ -104,13 +104,13 @@ export class VideoRooms {
   }
 
   private async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    this.admin ??= this.open();
     try {
-      return await (await this.admin).handle.request(body);
+      return await (await (this.admin ??= this.open())).handle.request(body);
     } catch (error) {
-      // A session Janus no longer knows (it restarted): a fresh one for the next request.
-      if (error instanceof JanusError && error.code === NO_SUCH_SESSION) this.admin = undefined;
-      throw error;
+      if (!(error instanceof JanusError && error.code === NO_SUCH_SESSION)) throw error;
+      // A session Janus no longer knows (it restarted): once more, in a fresh one.
+      this.admin = undefined;
+      return (await (this.admin ??= this.open())).handle.request(body);
     }
   }
 
