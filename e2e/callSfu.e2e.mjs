@@ -17,7 +17,7 @@ import {
   readSfuFlow,
   tilesOf,
 } from './callLib.mjs';
-import { button, check, eventually, expectVisible, freePort } from './lib.mjs';
+import { button, check, eventually, expectHidden, expectVisible, freePort } from './lib.mjs';
 import { startServer, stopServer } from './server.mjs';
 
 const { launchJanus, JANUS_API_SECRET } = await tsImport('../test/janus.ts', import.meta.url);
@@ -86,6 +86,26 @@ async function fiveThroughSfu({ browser, artifacts, world, problems }) {
   await world.pages[4].screenshot({ path: join(artifacts, 'call-sfu-five.png') });
 }
 
+async function screenThroughSfu({ world }) {
+  const [ada, bob] = world.pages;
+  await button(ada, 'Share screen').click();
+  const screen = callOf(bob).getByLabel("Ada's screen", { exact: true });
+  await expectVisible(screen, "Ada's screen for Bob");
+  await eventually(
+    "Ada's screen to show moving pictures through the SFU",
+    async () => (await screen.evaluate((video) => video.videoWidth * video.videoHeight)) > 0,
+    MEDIA_MS,
+  );
+  // Two video streams from Ada reach Bob: her camera and her screen.
+  await eventually(
+    'two video streams from Ada',
+    async () => (await readSfuFlow(bob))[world.ids[0]]?.videoStreams === 2,
+    MEDIA_MS,
+  );
+  await button(ada, 'Share screen').click();
+  await expectHidden(screen, "Ada's screen after she stopped sharing");
+}
+
 async function backToMesh({ world }) {
   const [ada, bob, , , eve] = world.pages;
   await button(eve, 'Leave call').click();
@@ -114,6 +134,7 @@ async function endAll({ world }) {
 
 export const journeys = [
   { name: 'five in one call go through Janus: each receives the other four', run: fiveThroughSfu },
+  { name: 'a shared screen reaches the others through the SFU', run: screenThroughSfu },
   { name: 'one leaves: the four left are a mesh again and carry on', run: backToMesh },
   { name: 'everyone leaves; the server and Janus stop', run: endAll },
 ];
