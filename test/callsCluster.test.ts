@@ -194,6 +194,23 @@ describe.skipIf(lacks('postgres', 'redis', 'janus'))(
       expect(await emitAck(members[1]!.socket, 'signal', publish)).toMatchObject({ ok: true });
       await waitFor(() => answersTo(members[1]!).length === 1, 10_000, 'Janus’s answer through B');
       expect(answersTo(members[2]!)).toEqual([]);
+
+      // A stops, and its session in Janus with it. Ada, now on B, is told to start over the
+      // moment a signal of hers finds her old handles gone, and her new offer is answered on B.
+      await a.close();
+      const onB = await connectWithState(b, ada.token);
+      const candidateAgain = await emitAck(onB.socket, 'signal', {
+        to: 'sfu:publish',
+        type: 'ice-candidate',
+        data: { candidate: '' },
+      });
+      expect(candidateAgain).toMatchObject({ ok: true });
+      const startOver = await waitFor(() =>
+        signalsTo(onB).find((s) => s.from === 'sfu:publish' && s.type === 'hangup'),
+      );
+      expect(startOver.data).toEqual({ reason: 'restart' });
+      expect(await emitAck(onB.socket, 'signal', publish)).toMatchObject({ ok: true });
+      await waitFor(() => answersTo(onB).length === 1, 10_000, 'an answer on B');
     });
   },
 );

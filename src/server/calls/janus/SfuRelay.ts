@@ -9,7 +9,14 @@ import {
 } from '../../../protocol/calls.js';
 import { AppError } from '../../core/AppError.js';
 import type { RoomEventBus } from '../../core/RoomEventBus.js';
-import type { JanusClient, JanusEvent, JanusHandle, JanusSession } from './JanusClient.js';
+import {
+  JanusError,
+  NO_SUCH_SESSION,
+  type JanusClient,
+  type JanusEvent,
+  type JanusHandle,
+  type JanusSession,
+} from './JanusClient.js';
 import { publishedLines } from './sdpRoles.js';
 import type { SfuRoom, VideoRooms } from './VideoRooms.js';
 
@@ -42,6 +49,8 @@ export interface SfuCalls {
 
 /** VideoRoom's error code for a room it does not know. */
 const NO_SUCH_ROOM = 426;
+/** Janus's answers to a request on a session or a handle it no longer has. */
+const GONE = new Set([NO_SUCH_SESSION, 459]);
 
 /** A participant's handles opened by this instance, whose events this instance hears. */
 interface HeldLink {
@@ -89,6 +98,25 @@ export class SfuRelay {
 
   /** A participant's signal to the SFU, in a call whose Janus side is `sfu`. */
   async receive(
+    roomId: string,
+    memberId: string,
+    sfu: CallSfu,
+    signal: SignalInput & { to: SfuTarget },
+  ): Promise<void> {
+    try {
+      await this.pass(roomId, memberId, sfu, signal);
+    } catch (error) {
+      if (!(error instanceof JanusError && GONE.has(error.code ?? 0))) throw error;
+      // The handles kept with the call are gone (the instance holding them stopped, or Janus
+      // timed them out): the member starts over on new ones.
+      const held = this.byMember.get(key(roomId, memberId));
+      if (held) this.forget(held);
+      await this.calls.saveLink(roomId, memberId, sfu.id, null);
+      this.tell({ roomId, memberId }, SFU_PUBLISH, 'hangup', { reason: 'restart' });
+    }
+  }
+
+  private async pass(
     roomId: string,
     memberId: string,
     sfu: CallSfu,
@@ -350,11 +378,16 @@ export class SfuRelay {
   }
 
   /** A signal to the member from the SFU, to its connections of the moment. */
-  private tell(held: HeldLink, from: SfuTarget, type: SignalType, data: unknown): void {
+  private tell(
+    to: { roomId: string; memberId: string },
+    from: SfuTarget,
+    type: SignalType,
+    data: unknown,
+  ): void {
     this.bus.publish({
-      roomId: held.roomId,
+      roomId: to.roomId,
       name: 'signal',
-      to: held.memberId,
+      to: to.memberId,
       payload: { from, type, data },
     });
   }
