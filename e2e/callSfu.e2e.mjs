@@ -17,7 +17,7 @@ import {
   readSfuFlow,
   tilesOf,
 } from './callLib.mjs';
-import { button, check, eventually, expectHidden, expectVisible, freePort } from './lib.mjs';
+import { button, check, eventually, expectVisible, freePort } from './lib.mjs';
 import { startServer, stopServer } from './server.mjs';
 
 const { launchJanus, JANUS_API_SECRET } = await tsImport('../test/janus.ts', import.meta.url);
@@ -103,7 +103,52 @@ async function screenThroughSfu({ world }) {
     MEDIA_MS,
   );
   await button(ada, 'Share screen').click();
-  await expectHidden(screen, "Ada's screen after she stopped sharing");
+  await eventually(
+    "Ada's screen to be gone once she stopped sharing",
+    async () => !(await screen.isVisible()),
+    MEDIA_MS,
+  );
+}
+
+/** The ufrag of the ICE session in use on `side` of the page's connections to the SFU. */
+function sfuUfrag(page, side) {
+  return page.evaluate((key) => {
+    const sdp = globalThis.roomkitCall.connections()[key]?.remoteDescription?.sdp ?? '';
+    return /a=ice-ufrag:(\S+)/.exec(sdp)?.[1] ?? null;
+  }, side);
+}
+
+async function iceRestartsThroughSfu({ world }) {
+  const [, bob] = world.pages;
+  const bobsOthers = world.ids.filter((id) => id !== world.ids[1]);
+  // Each side's failure gets a new ICE session: Bob's own offer on the sending side, the SFU's
+  // offer on the receiving side; media goes on both ways.
+  for (const side of ['sfu:publish', 'sfu:subscribe']) {
+    const before = await sfuUfrag(bob, side);
+    check(before !== null, `no ICE ufrag on Bob's ${side}`);
+    await bob.evaluate((key) => globalThis.roomkitCall.failConnection(key), side);
+    await eventually(
+      `a new ICE session on Bob's ${side}`,
+      async () => {
+        const after = await sfuUfrag(bob, side);
+        return after !== null && after !== before;
+      },
+      MEDIA_MS,
+    );
+  }
+  await expectMediaFrom(bob, bobsOthers, 'Bob after the ICE restarts', {
+    read: readSfuFlow,
+    ms: MEDIA_MS,
+  });
+  await expectMediaFrom(
+    world.pages[2],
+    world.ids.filter((id) => id !== world.ids[2]),
+    'Cy',
+    {
+      read: readSfuFlow,
+      ms: MEDIA_MS,
+    },
+  );
 }
 
 async function backToMesh({ world }) {
@@ -135,6 +180,10 @@ async function endAll({ world }) {
 export const journeys = [
   { name: 'five in one call go through Janus: each receives the other four', run: fiveThroughSfu },
   { name: 'a shared screen reaches the others through the SFU', run: screenThroughSfu },
+  {
+    name: 'failed connections to the SFU recover through ICE restarts',
+    run: iceRestartsThroughSfu,
+  },
   { name: 'one leaves: the four left are a mesh again and carry on', run: backToMesh },
   { name: 'everyone leaves; the server and Janus stop', run: endAll },
 ];

@@ -336,8 +336,9 @@ export class SfuRelay {
       return;
     }
     if (!data || jsep?.type !== 'offer') return;
-    const streams = Array.isArray(data.streams) ? sfuStreams(data.streams) : [];
-    this.tell(held, SFU_SUBSCRIBE, 'offer', { sdp: jsep.sdp, streams });
+    // An offer that changes the subscription lists its streams; an ICE restart's does not.
+    const streams = Array.isArray(data.streams) ? { streams: sfuStreams(data.streams) } : {};
+    this.tell(held, SFU_SUBSCRIBE, 'offer', { sdp: jsep.sdp, ...streams });
   }
 
   /** Adds `feeds` (other members' publishers) to the member's subscription. */

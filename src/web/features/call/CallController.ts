@@ -223,8 +223,12 @@ export class CallController {
     return this.sfu?.streamMap() ?? {};
   }
 
-  /** Exactly what a failed connection to `memberId` sets off (for the journeys). */
+  /**
+   * Exactly what a failed connection to `memberId` — or to the SFU's `sfu:publish` or
+   * `sfu:subscribe` side — sets off (for the journeys).
+   */
   failConnection(memberId: string): void {
+    if (isSfuTarget(memberId)) return this.sfu?.fail(memberId);
     const held = this.peers.get(memberId);
     if (held) this.connectionTrouble(held.peer);
   }

@@ -109,9 +109,12 @@ export class SfuConnection {
       return;
     }
     if (type === 'offer') {
+      // An offer that changes the subscription lists its lines; an ICE restart's keeps them.
       const listed = (data as { streams?: unknown } | null)?.streams;
-      const streams = sfuStreamSchema.array().safeParse(listed);
-      this.streams = new Map((streams.success ? streams.data : []).map((s) => [s.mid, s]));
+      if (listed !== undefined) {
+        const streams = sfuStreamSchema.array().safeParse(listed);
+        this.streams = new Map((streams.success ? streams.data : []).map((s) => [s.mid, s]));
+      }
       this.subscriber ??= this.openSubscriber();
     }
     void this.subscriber?.receive({ type, data });
@@ -123,6 +126,26 @@ export class SfuConnection {
     this.closeSubscriber();
   }
 
+  /** Exactly what a failed connection on `side` sets off (for the journeys). */
+  fail(side: SfuTarget): void {
+    const peer = side === SFU_PUBLISH ? this.publisher : this.subscriber;
+    if (peer) this.trouble(peer);
+  }
+
+  /**
+   * A connection failed, stayed disconnected, or never got through. The sending side gets a new
+   * ICE session (its own offer), or, if it never got through, is made anew a few times; the
+   * receiving side asks the SFU for a new ICE session (the SFU's offer).
+   */
+  private trouble(peer: Peer): void {
+    if (peer === this.subscriber) {
+      this.options.send(SFU_SUBSCRIBE, RESTART);
+    } else if (peer === this.publisher) {
+      if (peer.everConnected || this.renewals >= RENEWALS) void peer.restartIce();
+      else this.renew();
+    }
+  }
+
   private openPublisher(): Peer {
     // The impolite side: it offers at once, and the SFU never offers to it.
     return new Peer({
@@ -131,11 +154,7 @@ export class SfuConnection {
       configuration: this.configuration,
       tracks: this.tracks,
       send: (signal) => this.options.send(SFU_PUBLISH, signal),
-      onConnectionTrouble: (peer) => {
-        if (peer !== this.publisher) return;
-        if (peer.everConnected || this.renewals >= RENEWALS) void peer.restartIce();
-        else this.renew();
-      },
+      onConnectionTrouble: (peer) => this.trouble(peer),
       onChange: this.options.onChange,
     });
   }
@@ -149,9 +168,7 @@ export class SfuConnection {
       configuration: this.configuration,
       tracks: { audio: null, camera: null, screen: null },
       send: (signal) => this.options.send(SFU_SUBSCRIBE, signal),
-      onConnectionTrouble: (peer) => {
-        if (peer === this.subscriber) this.options.send(SFU_SUBSCRIBE, RESTART);
-      },
+      onConnectionTrouble: (peer) => this.trouble(peer),
       onChange: this.options.onChange,
     });
   }
