@@ -169,6 +169,28 @@ async function phoneLayout({ browser, baseUrl, artifacts, world, problems }) {
   await expectHidden(button(dee, 'Back to call'), 'the small picture once back');
 }
 
+async function fullCallRefused({ browser, baseUrl, world, problems }) {
+  const { bob } = world;
+  await button(bob, 'Join call').click();
+  await expectVisible(callOf(bob), 'region "Call" for Bob again');
+  // Four with video is as big as a mesh gets here (no SFU on this server): Eve is told so.
+  const extra = await callContext(browser, baseUrl);
+  const eve = await enter(extra, world.roomId, 'Eve', 'eve', problems);
+  world.eve = eve;
+  await button(eve, 'Join call').click();
+  const notice = eve.getByRole('alert');
+  await expectVisible(notice, 'the notice of a full call');
+  const words = await notice.textContent();
+  check(
+    words?.includes('This call is full: calls here hold up to 4 people with video') &&
+      words.includes('Try again when someone leaves.'),
+    `the notice says: ${words}`,
+  );
+  await expectVisible(button(eve, 'Join call'), '"Join call" still offered to Eve');
+  await button(bob, 'Leave call').click();
+  await expectVisible(button(bob, 'Join call'), '"Join call" for Bob once he left again');
+}
+
 async function everyoneLeaves({ world }) {
   const { ada, bob, cy, dee } = world;
   for (const page of [ada, cy, dee]) await button(page, 'Leave call').click();
@@ -182,10 +204,11 @@ export const journeys = [
   { name: 'a shared screen reaches the others', run: screenShared },
   { name: 'a failed connection recovers through an ICE restart', run: iceRestartRecovers },
   { name: 'on a phone the controls are in reach; the call follows to the chat', run: phoneLayout },
+  { name: 'a full call refuses the next joiner in plain words', run: fullCallRefused },
   { name: 'once everyone has left, the room can start a new call', run: everyoneLeaves },
 ];
 
 /** Screenshots of the pages still open when a journey fails. */
 export function pagesOf(world) {
-  return { ada: world.ada, bob: world.bob, cy: world.cy, dee: world.dee };
+  return { ada: world.ada, bob: world.bob, cy: world.cy, dee: world.dee, eve: world.eve };
 }
