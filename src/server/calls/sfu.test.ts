@@ -40,6 +40,12 @@ function lastCall(client: Collected) {
   return client.events.filter((e) => e.name === 'call:state').at(-1)?.payload.call;
 }
 
+/** A participant's first offer to the SFU, as the web client makes one. */
+const publishOffer = { to: SFU_PUBLISH, type: 'offer', data: { sdp: publisherOffer() } };
+const endOfCandidates = { to: SFU_PUBLISH, type: 'ice-candidate', data: { candidate: '' } };
+
+const signal = (client: Collected, body: object) => emitAck(client.socket, 'signal', body);
+
 const signalsFrom = (client: Collected, from: string) =>
   client.events.filter((e) => e.name === 'signal' && e.payload.from === from);
 
@@ -52,13 +58,10 @@ describe.skipIf(lacks('janus'))('calls through Janus', { timeout: 60_000 }, () =
       expect(await join(client)).toMatchObject({ ok: true });
     expect(lastCall(outsider!)).toMatchObject({ topology: 'mesh' });
     // In a mesh, there is no SFU to signal.
-    expect(
-      await emitAck(first!.socket, 'signal', {
-        to: SFU_PUBLISH,
-        type: 'offer',
-        data: { sdp: publisherOffer() },
-      }),
-    ).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await signal(first!, publishOffer)).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
 
     const joined = await join(fifth!);
     expect(joined).toMatchObject({ ok: true, call: { topology: 'sfu' } });
@@ -67,63 +70,38 @@ describe.skipIf(lacks('janus'))('calls through Janus', { timeout: 60_000 }, () =
 
     // Each participant's offer reaches Janus as a publisher; its answer comes back from the SFU.
     for (const client of [first!, fifth!]) {
-      const sent = await emitAck(client.socket, 'signal', {
-        to: SFU_PUBLISH,
-        type: 'offer',
-        data: { sdp: publisherOffer() },
-      });
+      const sent = await signal(client, publishOffer);
       expect(sent).toMatchObject({ ok: true });
       const answer = await waitFor(() => signalsFrom(client, SFU_PUBLISH)[0]);
       expect(answer.payload).toMatchObject({ type: 'answer', data: { sdp: expect.any(String) } });
       expect(answer.payload.data.sdp).toContain('a=recvonly');
-      const candidate = await emitAck(client.socket, 'signal', {
-        to: SFU_PUBLISH,
-        type: 'ice-candidate',
-        data: { candidate: '' },
-      });
+      const candidate = await signal(client, endOfCandidates);
       expect(candidate).toMatchObject({ ok: true });
     }
     // Nobody else heard those answers.
     expect(signalsFrom(outsider!, SFU_PUBLISH)).toEqual([]);
     expect(signalsFrom(clients[1]!, SFU_PUBLISH)).toEqual([]);
     // A member outside the call does not reach the SFU.
-    expect(
-      await emitAck(outsider!.socket, 'signal', {
-        to: SFU_PUBLISH,
-        type: 'offer',
-        data: { sdp: publisherOffer() },
-      }),
-    ).toMatchObject({
+    expect(await signal(outsider!, publishOffer)).toMatchObject({
       ok: false,
       error: { code: 'forbidden', details: { reason: 'not_in_call' } },
     });
     // Nothing is received before others publish; the receiving side has nothing to answer yet.
-    expect(
-      await emitAck(first!.socket, 'signal', {
-        to: SFU_SUBSCRIBE,
-        type: 'answer',
-        data: { sdp: publisherOffer() },
-      }),
-    ).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const answer = { to: SFU_SUBSCRIBE, type: 'answer', data: { sdp: publisherOffer() } };
+    expect(await signal(first!, answer)).toMatchObject({ ok: false, error: { code: 'not_found' } });
     // A candidate before an offer has no connection to go to.
-    expect(
-      await emitAck(clients[1]!.socket, 'signal', {
-        to: SFU_PUBLISH,
-        type: 'ice-candidate',
-        data: { candidate: '' },
-      }),
-    ).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await signal(clients[1]!, endOfCandidates)).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
 
     // Four again: back to the mesh, and the SFU is gone.
     expect(await emitAck(fifth!.socket, 'call:leave', {})).toMatchObject({ ok: true });
     await waitFor(() => lastCall(outsider!)?.topology === 'mesh');
-    expect(
-      await emitAck(first!.socket, 'signal', {
-        to: SFU_PUBLISH,
-        type: 'offer',
-        data: { sdp: publisherOffer() },
-      }),
-    ).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await signal(first!, publishOffer)).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
   });
 
   it('carry a screen shared among three through the SFU, and a call of two stays a mesh', async () => {
@@ -189,11 +167,10 @@ describe.skipIf(lacks('janus'))('calls through Janus', { timeout: 60_000 }, () =
     const { clients } = await callOf(server, 3);
     for (const client of clients) await join(client);
     const ada = clients[0]!;
-    const offer = { to: SFU_PUBLISH, type: 'offer', data: { sdp: publisherOffer() } };
     const startOver = { to: SFU_PUBLISH, type: 'hangup', data: { reason: 'restart' } };
     const fromSfu = (type: string) =>
       signalsFrom(ada, SFU_PUBLISH).filter((e) => e.payload.type === type);
-    expect(await emitAck(ada.socket, 'signal', offer)).toMatchObject({ ok: true });
+    expect(await signal(ada, publishOffer)).toMatchObject({ ok: true });
     await waitFor(() => fromSfu('answer').length === 1);
 
     janus.stop();
@@ -203,12 +180,12 @@ describe.skipIf(lacks('janus'))('calls through Janus', { timeout: 60_000 }, () =
     expect(first.payload.data).toEqual({ reason: 'restart' });
     // …and as her client does, she hangs up and offers again; the call's room is gone too, so
     // the call gets a new one and she is told to start over once more…
-    expect(await emitAck(ada.socket, 'signal', startOver)).toMatchObject({ ok: true });
-    expect(await emitAck(ada.socket, 'signal', offer)).toMatchObject({ ok: true });
+    expect(await signal(ada, startOver)).toMatchObject({ ok: true });
+    expect(await signal(ada, publishOffer)).toMatchObject({ ok: true });
     await waitFor(() => fromSfu('hangup').length === 2, 10_000, 'the second hangup');
     // …after which her offer is answered in the new room.
-    expect(await emitAck(ada.socket, 'signal', startOver)).toMatchObject({ ok: true });
-    expect(await emitAck(ada.socket, 'signal', offer)).toMatchObject({ ok: true });
+    expect(await signal(ada, startOver)).toMatchObject({ ok: true });
+    expect(await signal(ada, publishOffer)).toMatchObject({ ok: true });
     await waitFor(() => fromSfu('answer').length === 2, 10_000, 'an answer from the new room');
     expect(lastCall(ada)).toMatchObject({ topology: 'sfu' });
   });
