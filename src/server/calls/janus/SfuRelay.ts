@@ -184,9 +184,9 @@ export class SfuRelay {
       await this.calls.saveLink(roomId, memberId, janusRoom, null);
   }
 
-  /** Forgets every handle this instance holds in `room` (Janus hung them up with the room). */
+  /** Lets go of every handle this instance holds in `room` (its Janus room is going). */
   forgetRoom(roomId: string): void {
-    for (const held of [...this.byMember.values()]) if (held.roomId === roomId) this.forget(held);
+    for (const held of [...this.byMember.values()]) if (held.roomId === roomId) this.release(held);
   }
 
   async close(): Promise<void> {
@@ -289,12 +289,11 @@ export class SfuRelay {
       held.privateId = typeof data.private_id === 'number' ? data.private_id : null;
     }
     if (data.videoroom === 'destroyed') {
-      this.forget(held);
+      this.release(held);
       return;
     }
     if (typeof data.error_code === 'number') {
-      this.forget(held);
-      void held.publisher.detach();
+      this.release(held);
       if (data.error_code === NO_SUCH_ROOM) {
         // Janus restarted and lost the call's room: a new room, and everyone publishes again.
         void this.calls
@@ -391,6 +390,13 @@ export class SfuRelay {
       to: to.memberId,
       payload: { from, type, data },
     });
+  }
+
+  /** Forgets the member's handles here and detaches them from Janus. */
+  private release(held: HeldLink): void {
+    this.forget(held);
+    void held.publisher.detach();
+    void held.subscriber?.detach();
   }
 
   private forget(held: HeldLink): void {
