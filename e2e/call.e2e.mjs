@@ -79,6 +79,28 @@ async function twoConnect({ browser, baseUrl, artifacts, world, problems }) {
   await expectAccessible(ada, 'a call between two');
 }
 
+async function deviceSwitched({ world }) {
+  const { ada, bob } = world;
+  const localMicrophone = () =>
+    ada.evaluate(() => globalThis.roomkitCall.snapshot().local.audio?.getSettings().deviceId);
+  const before = await localMicrophone();
+  await ada.getByText('Devices', { exact: true }).click();
+  const picker = ada.locator('label', { hasText: 'Microphone device' }).locator('select');
+  await expectVisible(picker, 'the microphone picker');
+  const choices = await picker
+    .locator('option')
+    .evaluateAll((options) => options.map((option) => option.value));
+  const other = choices.find((value) => value !== '' && value !== before);
+  check(other !== undefined, `only one microphone to choose from: ${choices.join(', ')}`);
+  await picker.selectOption(other);
+  await eventually('Ada to send from the other microphone', async () => {
+    return (await localMicrophone()) === other;
+  });
+  // The new track replaced the old one on the connection: Bob still hears and sees Ada.
+  await expectMediaFrom(bob, [world.adaId], 'Bob after Ada switched microphones');
+  await ada.getByText('Devices', { exact: true }).click();
+}
+
 async function thirdJoinsOneLeaves({ browser, baseUrl, world, problems }) {
   const third = await callContext(browser, baseUrl);
   world.third = third;
@@ -200,6 +222,7 @@ async function everyoneLeaves({ world }) {
 
 export const journeys = [
   { name: 'two people in a room connect: sound and picture both ways', run: twoConnect },
+  { name: 'switching microphones keeps the sound going', run: deviceSwitched },
   { name: 'a third joins, one leaves, the other two carry on', run: thirdJoinsOneLeaves },
   { name: 'a shared screen reaches the others', run: screenShared },
   { name: 'a failed connection recovers through an ICE restart', run: iceRestartRecovers },
