@@ -6,6 +6,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { SharpOptions } from 'sharp';
 import { Server } from 'socket.io';
 import { WebSocketServer } from 'ws';
@@ -41,12 +42,14 @@ const reply = (message: HostReply) => process.send?.(message);
  */
 const BUILT = (file: string) => new URL(`../../dist/server/${file}`, import.meta.url).href;
 
-async function startRoomkit(env: Record<string, string>): Promise<Running> {
+const WEB_ROOT = fileURLToPath(new URL('../../dist/web', import.meta.url));
+
+async function startRoomkit(env: Record<string, string>, web: boolean): Promise<Running> {
   const { buildApp } = (await import(BUILT('app.js'))) as typeof AppModule;
   const { loadConfig } = (await import(BUILT('config.js'))) as typeof ConfigModule;
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env, HOST: '127.0.0.1', PORT: '0' });
   const { app, ctx } = await buildApp(config, {
-    webRoot: false,
+    webRoot: web ? WEB_ROOT : false,
     limits: {
       createRoom: RELAXED,
       joinFailures: RELAXED,
@@ -237,7 +240,7 @@ async function startBareSse(): Promise<Running> {
 function start(spec: ServerSpec): Promise<Running> {
   switch (spec.kind) {
     case 'roomkit':
-      return startRoomkit(spec.env ?? {});
+      return startRoomkit(spec.env ?? {}, spec.web ?? false);
     case 'bare-socketio':
       return startBareSocketIo(spec.echo, spec.maxBytes);
     case 'bare-http':

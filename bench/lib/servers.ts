@@ -9,8 +9,11 @@ import { fileURLToPath } from 'node:url';
 import type { BareLoginOptions } from '../baselines/argon2Login.js';
 
 export type ServerSpec =
-  /** Roomkit itself: `buildApp(loadConfig(env), { limits: relaxed })` listening on 127.0.0.1:0. */
-  | { kind: 'roomkit'; env?: Record<string, string> }
+  /**
+   * Roomkit itself: `buildApp(loadConfig(env), { limits: relaxed })` listening on 127.0.0.1:0;
+   * with `web`, serving the built web client (dist/web) too, for benchmarks that drive a browser.
+   */
+  | { kind: 'roomkit'; env?: Record<string, string>; web?: boolean }
   /**
    * A bare Socket.IO server (plus a bare HTTP upload route) that moves the same bytes without
    * looking at them: `file:upload` is acked and announced as `file:added` to the room; with
