@@ -5,7 +5,7 @@
  * journeys load it too; `startJanus` in test/janusTest.ts stops it after a test.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,7 @@ admin: { admin_http = false }
   const child = spawn(program, ['-C', join(dir, 'janus.jcfg'), '-F', dir], { stdio: 'ignore' });
   const stop = () => {
     child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}/janus`;
   const deadline = Date.now() + 20_000;
