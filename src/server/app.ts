@@ -10,6 +10,7 @@ import { findWebRoot, webClient } from './http/webClient.js';
 import type { Feature } from './kernel/Feature.js';
 import { installFeatures, type InstalledFeatures } from './kernel/installFeatures.js';
 import { openCore } from './kernel/openCore.js';
+import type { OutboundOptions } from './outbound/Outbound.js';
 import { closeStores } from './storage/Stores.js';
 import { openTransports, type TransportOptions } from './transport/openTransports.js';
 import type { LiveConnections } from './transport/LiveConnections.js';
@@ -23,6 +24,8 @@ export interface AppOptions extends FeatureOptions, TransportOptions {
   webRoot?: string | false;
   /** Installed after Roomkit's own features (tests add one of their own). */
   extraFeatures?: Feature[];
+  /** The outbound door's resolver, ports and limits (tests map names to local listeners). */
+  outbound?: Omit<OutboundOptions, 'allowHosts'>;
 }
 
 export interface RoomkitApp {
@@ -46,6 +49,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     clock: options.clock ?? systemClock,
     accountant,
     limits: options.limits,
+    outbound: options.outbound,
   });
   const { ctx, cluster } = core;
   await configureHttp(app, ctx);
@@ -79,6 +83,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await transports.close();
     await installed.shutdown('connections');
     await installed.shutdown('services');
+    await ctx.outbound.close();
     await ctx.presence.close();
     await cluster?.close();
   });

@@ -16,6 +16,7 @@ import {
 import type { RateLimit } from './core/RateLimiter.js';
 import { callsSettings } from './calls/settings.js';
 import { execSettings } from './exec/settings.js';
+import { parseAllowedHost } from './outbound/checkUrl.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -192,7 +193,7 @@ const envSchema = z
       .min(16, 'must be at least 16 characters')
       .optional()
       .describe('bearer token for /api/admin/* (16+ characters); admin accounts work without it'),
-    // Embedding (embed/ reads and checks the file at start); link previews and calls, not built yet.
+    // Embedding (embed/ reads and checks the file at start).
     INTEGRATORS_FILE: z
       .string()
       .min(1)
@@ -206,8 +207,14 @@ const envSchema = z
           .map((host) => host.trim().toLowerCase())
           .filter(Boolean),
       )
+      .superRefine((hosts, ctx) => {
+        for (const host of hosts) {
+          if (!parseAllowedHost(host))
+            ctx.addIssue({ code: 'custom', message: `"${host}" is not host[:port]` });
+        }
+      })
       .default([])
-      .describe('not built yet: private hosts link previews may fetch (comma-separated)'),
+      .describe('private hosts (host[:port], comma-separated) the server may fetch from'),
     ...limitVariables,
   })
   .superRefine((env, ctx) => {

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
+import type { Outbound } from '../outbound/Outbound.js';
 import type { Stores } from '../storage/Stores.js';
 import type { Clock } from './Clock.js';
 import type { MemoryAccountant } from './MemoryAccountant.js';
@@ -26,4 +27,9 @@ export interface RoomkitContext {
    * mode limits per member or per address keep their counts in Redis (per connection, in RAM).
    */
   limiters: RateLimiters;
+  /**
+   * The one door for the server's HTTP requests: to the web for what members asked for (address
+   * policy, FETCH_ALLOW_HOSTS), and to the operator's configured endpoints (`trusted`).
+   */
+  outbound: Outbound;
 }

@@ -5,8 +5,9 @@ import ipaddr from 'ipaddr.js';
  * a TURN relay whose credentials it issues (coturn's `denied-peer-ip`, docs/operations.md
  * "Calls"). Loopback, private and carrier-grade NAT networks, link-local (where clouds keep their
  * metadata service), multicast, unspecified, unique local, documentation and benchmarking
- * ranges, and the IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64, 6to4,
- * Teredo), whose IPv4 part could be any of the others.
+ * ranges, and the IPv6 forms that carry an IPv4 address (mapped, translated, compatible, NAT64,
+ * 6to4, Teredo), whose IPv4 part could be any of the others. Whole ranges, not the IPv4 inside:
+ * the outbound door (outbound/addressPolicy.ts) matches an address against them as it is.
  */
 export const privateAddressRanges: readonly { cidr: string; what: string }[] = [
   { cidr: '0.0.0.0/8', what: 'unspecified, "this network"' },
@@ -26,14 +27,18 @@ export const privateAddressRanges: readonly { cidr: string; what: string }[] = [
   { cidr: '240.0.0.0/4', what: 'reserved, broadcast' },
   { cidr: '::/96', what: 'unspecified, loopback, IPv4-compatible' },
   { cidr: '::ffff:0:0/96', what: 'IPv4-mapped' },
+  { cidr: '::ffff:0:0:0/96', what: 'IPv4-translated' },
   { cidr: '64:ff9b::/96', what: 'NAT64' },
   { cidr: '64:ff9b:1::/48', what: 'local NAT64' },
   { cidr: '100::/64', what: 'discard-only' },
   { cidr: '2001::/32', what: 'Teredo' },
+  { cidr: '2001:2::/48', what: 'benchmarking' },
   { cidr: '2001:db8::/32', what: 'documentation' },
   { cidr: '2002::/16', what: '6to4' },
+  { cidr: '3fff::/20', what: 'documentation' },
   { cidr: 'fc00::/7', what: 'unique local, cloud metadata (fd00:ec2::254)' },
   { cidr: 'fe80::/10', what: 'link-local' },
+  { cidr: 'fec0::/10', what: 'site-local (deprecated, still routed inside some networks)' },
   { cidr: 'ff00::/8', what: 'multicast' },
 ];
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RoomkitContext } from '../core/context.js';
 import { limitLabel, limitNames } from '../core/limits.js';
+import { outcomes, refusalReasons } from '../outbound/outboundErrors.js';
 
 /**
  * Prometheus metrics: process metrics plus rooms, members, connections, messages and HTTP
@@ -114,6 +115,30 @@ export function createMetrics(ctx: RoomkitContext): Registry {
       this.reset();
       for (const name of limitNames)
         this.inc({ limit: limitLabel(name) }, ctx.limiters.tally[name].consumed);
+    },
+  });
+  // The outbound door counts as it goes, like the limiters; each scrape copies the counts.
+  new Counter({
+    name: 'roomkit_outbound_refusals_total',
+    help: 'Outbound requests refused before connecting (address policy, URL checks), by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const reason of refusalReasons)
+        this.inc({ reason }, ctx.outbound.tally.refusals[reason]);
+    },
+  });
+  new Counter({
+    name: 'roomkit_outbound_requests_total',
+    help: 'Outbound requests by destination (web, or a configured endpoint) and outcome.',
+    labelNames: ['destination', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [destination, counts] of ctx.outbound.tally.requests) {
+        for (const outcome of outcomes) this.inc({ destination, outcome }, counts[outcome]);
+      }
     },
   });
   const messages = new Counter({

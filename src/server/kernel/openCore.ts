@@ -12,6 +12,7 @@ import { PresenceTracker } from '../core/PresenceTracker.js';
 import { RateLimiters } from '../core/RateLimiters.js';
 import { RoomEventBus } from '../core/RoomEventBus.js';
 import { RoomService } from '../core/RoomService.js';
+import { Outbound, type OutboundOptions } from '../outbound/Outbound.js';
 import { openStores, type OpenedStores } from '../storage/openStores.js';
 
 export interface Core {
@@ -26,12 +27,19 @@ export interface Core {
 
 /**
  * Opens what every feature is built on: the event bus, Redis (multi-instance mode), presence,
- * the stores, and the rooms with their lifecycle. Nothing here names a feature.
+ * the stores, the rooms with their lifecycle, and the outbound door. Nothing here names a
+ * feature.
  */
 export async function openCore(
   app: FastifyInstance,
   config: Config,
-  parts: { clock: Clock; accountant: MemoryAccountant; limits?: Partial<Limits> },
+  parts: {
+    clock: Clock;
+    accountant: MemoryAccountant;
+    limits?: Partial<Limits>;
+    /** The outbound door's resolver, ports and limits (tests); FETCH_ALLOW_HOSTS comes from config. */
+    outbound?: Omit<OutboundOptions, 'allowHosts'>;
+  },
 ): Promise<Core> {
   const bus = new RoomEventBus((error, event) =>
     app.log.error({ err: error, event: event.name }, 'bus listener failed'),
@@ -83,6 +91,7 @@ export async function openCore(
     stores,
     limits,
     limiters: new RateLimiters(limits, sharedLimits),
+    outbound: new Outbound({ ...parts.outbound, allowHosts: config.fetchAllowHosts }),
   };
   return {
     ctx,

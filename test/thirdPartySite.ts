@@ -1,0 +1,175 @@
+/**
+ * What the outbound door's tests (and later the previews', the image proxy's and the logos')
+ * fetch: a local "third-party" site on 127.0.0.1, admitted through FETCH_ALLOW_HOSTS, and a
+ * canary on another loopback port that counts every connection it gets — it must get none while
+ * the tests throw hostile URLs at the door. Both are real listeners; nothing is mocked.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { systemResolver, type Resolver } from '../src/server/outbound/pinnedLookup.js';
+
+export interface Canary {
+  port: number;
+  /** Connections accepted since start. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/** A TCP listener on 127.0.0.1 that counts connections and answers none of them. */
+export async function startCanary(): Promise<Canary> {
+  let count = 0;
+  const sockets = new Set<Socket>();
+  const server: NetServer = createNetServer((socket) => {
+    count++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => count,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+export interface ThirdPartySite {
+  port: number;
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  /** Requests received, by path (with the query). */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/** Ten megabytes of zeros, gzipped to about ten kilobytes. */
+const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024));
+
+/**
+ * The "third-party" site. Paths:
+ * - `/ok` → 200 `hello`; `/status/<n>` → that status;
+ * - `/redirect?to=<url>` → 302 to `url`; `/chain/<n>` → n redirects, then 200 `end of chain`;
+ *   `/loop` → a redirect to itself;
+ * - `/big/<bytes>` → that many bytes with a Content-Length; `/stream/<bytes>` → the same,
+ *   chunked, without one;
+ * - `/trickle` → headers, then a byte every 50 ms, never ending; `/silent` → never answers;
+ * - `/gzip` → `hello, compressed` gzipped; `/bomb` → 10 MB of zeros gzipped;
+ *   `/odd-encoding` → a body in a Content-Encoding nobody knows;
+ * - `/headers` → the request's headers as JSON.
+ */
+export async function startThirdPartySite(): Promise<ThirdPartySite> {
+  const requests: string[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const server: Server = createHttpServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://site');
+    requests.push(`${url.pathname}${url.search}`);
+    const [, first, arg] = url.pathname.split('/');
+    switch (first) {
+      case 'ok':
+        response.end('hello');
+        return;
+      case 'status':
+        response.writeHead(Number(arg)).end('status');
+        return;
+      case 'redirect':
+        response.writeHead(302, { location: url.searchParams.get('to') ?? '/' }).end();
+        return;
+      case 'chain': {
+        const left = Number(arg);
+        if (left === 0) response.end('end of chain');
+        else response.writeHead(302, { location: `/chain/${left - 1}` }).end();
+        return;
+      }
+      case 'loop':
+        response.writeHead(301, { location: '/loop' }).end();
+        return;
+      case 'big':
+        response.writeHead(200, { 'content-length': arg });
+        response.end(Buffer.alloc(Number(arg), 'a'));
+        return;
+      case 'stream': {
+        let left = Number(arg);
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        const more = () => {
+          while (left > 0 && !response.destroyed) {
+            const piece = chunk.subarray(0, Math.min(left, chunk.length));
+            left -= piece.length;
+            if (!response.write(piece)) return void response.once('drain', more);
+          }
+          response.end();
+        };
+        more();
+        return;
+      }
+      case 'trickle': {
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        const timer = setInterval(() => response.write('.'), 50);
+        timers.add(timer);
+        response.on('close', () => {
+          clearInterval(timer);
+          timers.delete(timer);
+        });
+        return;
+      }
+      case 'silent':
+        return;
+      case 'gzip':
+        response.writeHead(200, { 'content-encoding': 'gzip' });
+        response.end(gzipSync('hello, compressed'));
+        return;
+      case 'bomb':
+        response.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/html' });
+        response.end(bomb);
+        return;
+      case 'odd-encoding':
+        response.writeHead(200, { 'content-encoding': 'zstd' });
+        response.end('not really zstd');
+        return;
+      case 'headers':
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(request.headers));
+        return;
+      default:
+        response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    close: async () => {
+      for (const timer of timers) clearInterval(timer);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * A resolver that answers `names` itself (a hostname that resolves to a private address,
+ * without touching /etc/hosts); other `.test` names do not exist, and anything else (localhost)
+ * goes to the system's resolver.
+ */
+export function testResolver(names: Record<string, string[]>): Resolver {
+  return async (hostname) => {
+    const addresses = names[hostname];
+    if (addresses) {
+      return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    }
+    if (hostname.endsWith('.test')) {
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    }
+    return systemResolver(hostname);
+  };
+}
