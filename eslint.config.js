@@ -13,10 +13,6 @@ const OUTBOUND_MESSAGE =
   'Outbound HTTP goes through src/server/outbound/, which checks every address.';
 /** Modules that open outbound HTTP connections: only src/server/outbound/ may import them. */
 const httpClients = ['node:https', 'https', 'undici', 'node-fetch', 'axios', 'got'];
-/** The configured Piston endpoint, until the driver moves onto outbound/. */
-const PISTON = 'src/server/exec/piston/PistonDriver.ts';
-/** The configured Janus (`CALLS_SFU`), until its client moves onto outbound/. */
-const JANUS = 'src/server/calls/janus/JanusClient.ts';
 
 /**
  * `no-restricted-imports` for one part of the server: the features it may not import (by a
@@ -73,18 +69,8 @@ export const boundaries = [
     },
   })),
   {
-    files: [PISTON],
-    rules: {
-      'no-restricted-imports': importRule(
-        features.filter((other) => other !== 'exec'),
-        "exec may not import another feature's files.",
-        { outbound: true },
-      ),
-    },
-  },
-  {
     files: ['src/server/**/*.ts'],
-    ignores: ['src/server/outbound/**', PISTON, JANUS, '**/*.test.ts'],
+    ignores: ['src/server/outbound/**', '**/*.test.ts'],
     rules: {
       'no-restricted-globals': ['error', { name: 'fetch', message: OUTBOUND_MESSAGE }],
     },

@@ -28,7 +28,7 @@ export function calls(options: Partial<CallOptions> = {}): Feature {
         ? new RedisCallStore(cluster.redis, core.config.redisKeyPrefix)
         : new MemoryCallStore();
       const sfu = core.config.calls.sfu;
-      const janus = sfu && new JanusClient(sfu.url, sfu.apiSecret);
+      const janus = sfu && new JanusClient(core.outbound, sfu.url, sfu.apiSecret);
       const service = new CallService(core, store, use('metrics'), options, janus);
       await http(callsRoutes(service));
       socket(callsClientEvents, callsEvents(service));

@@ -255,13 +255,13 @@ export class ExecService {
  * unreachable runs fail with 502 `upstream_failed` rather than running elsewhere.
  */
 export function pickDriver(
-  ctx: Pick<RoomkitContext, 'config' | 'log'>,
+  ctx: Pick<RoomkitContext, 'config' | 'log' | 'outbound'>,
   options: ExecOptions,
 ): ExecDriver {
   const configured = ctx.config.exec.driver;
   if (configured === 'off') return new OffDriver();
   if (configured.startsWith('piston:')) {
-    return new PistonDriver(configured.slice('piston:'.length), {
+    return new PistonDriver(ctx.outbound, configured.slice('piston:'.length), {
       warn: (message) => ctx.log.warn({ execDriver: 'piston' }, message),
     });
   }

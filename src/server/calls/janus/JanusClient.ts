@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { Outbound, TrustedDestination } from '../../outbound/Outbound.js';
 
 /** Janus drops a session it has not heard from in 60 s (its `session_timeout`). */
 const KEEPALIVE_MS = 25_000;
@@ -7,6 +8,8 @@ const KEEPALIVE_MS = 25_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 /** How long Janus holds a long poll open before answering `keepalive` (its own limit is 30 s). */
 const POLL_TIMEOUT_MS = 35_000;
+/** The largest answer read: a long poll brings up to 10 events, some with an SDP. */
+const ANSWER_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Janus's error code for a session it does not know. */
 export const NO_SUCH_SESSION = 458;
@@ -49,13 +52,20 @@ export class JanusError extends Error {
  * A client of Janus's HTTP API (the `janus.transport.http` plugin): sessions, handles on a
  * plugin, synchronous plugin requests, asynchronous messages whose answers come as events on the
  * session's long poll, trickled candidates. Every request carries the API secret when one is set.
+ * Janus is reached through the outbound door as a trusted destination (configured, usually on a
+ * private network): only its origin, within the door's caps, never through a proxy.
  */
 export class JanusClient {
+  private readonly janus: TrustedDestination;
+
   constructor(
+    outbound: Outbound,
     /** Janus's HTTP API, e.g. `http://127.0.0.1:8088/janus`. */
     readonly url: string,
     private readonly apiSecret?: string,
-  ) {}
+  ) {
+    this.janus = outbound.trusted('janus', url, { maxBytes: ANSWER_MAX_BYTES });
+  }
 
   /**
    * Opens a session, kept alive until `destroy()`; `onEvent` hears its handles' events, `onLost`
@@ -79,11 +89,7 @@ export class JanusClient {
   /** One request to Janus, answered `success` or `ack` (else a JanusError). */
   async post(url: string, body: Record<string, unknown>): Promise<JanusReply> {
     const request = { ...body, transaction: transaction(), apisecret: this.apiSecret };
-    const reply = await this.fetchJson(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(request),
-    });
+    const reply = await this.postJson(url, JSON.stringify(request));
     if (reply.janus === 'error' || reply.error)
       throw new JanusError(reply.error?.reason ?? 'Janus refused the request', reply.error?.code);
     const pluginError = reply.plugindata?.data.error;
@@ -98,24 +104,32 @@ export class JanusClient {
   async poll(sessionUrl: string, signal: AbortSignal): Promise<JanusReply[]> {
     const query = new URLSearchParams({ maxev: '10', rid: String(Date.now()) });
     if (this.apiSecret) query.set('apisecret', this.apiSecret);
-    const response = await fetch(`${sessionUrl}?${query}`, {
-      signal: AbortSignal.any([signal, AbortSignal.timeout(POLL_TIMEOUT_MS)]),
+    const response = await this.janus.request(`${sessionUrl}?${query}`, {
+      signal,
+      timeouts: { headersMs: POLL_TIMEOUT_MS, totalMs: POLL_TIMEOUT_MS },
     });
     // Janus answers the long poll of a session it does not know with a bare 404.
     if (response.status === 404) throw new JanusError('Janus lost the session', NO_SUCH_SESSION);
-    const body: unknown = await response.json();
+    const body: unknown = JSON.parse(response.body.toString('utf8'));
     return z.array(replySchema).parse(Array.isArray(body) ? body : [body]);
   }
 
-  private async fetchJson(url: string, init: RequestInit): Promise<JanusReply> {
-    let response: Response;
+  private async postJson(url: string, body: string): Promise<JanusReply> {
+    let response;
     try {
-      response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      response = await this.janus.request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        timeouts: { headersMs: REQUEST_TIMEOUT_MS, totalMs: REQUEST_TIMEOUT_MS },
+      });
     } catch (error) {
-      throw new JanusError(`Janus cannot be reached: ${(error as Error).message}`);
+      throw new JanusError(`Janus cannot be reached: ${failure(error)}`);
     }
-    if (!response.ok) throw new JanusError(`Janus answered HTTP ${response.status}`);
-    return replySchema.parse(await response.json());
+    if (response.status < 200 || response.status > 299) {
+      throw new JanusError(`Janus answered HTTP ${response.status}`);
+    }
+    return replySchema.parse(JSON.parse(response.body.toString('utf8')));
   }
 }
 
@@ -213,6 +227,15 @@ export class JanusHandle {
   async detach(): Promise<void> {
     await this.client.post(this.url, { janus: 'detach' }).catch(() => {});
   }
+}
+
+/** What went wrong with a request: the network's code (`ECONNREFUSED`) or the door's reason. */
+function failure(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  const reason = (error as { details?: { reason?: unknown } }).details?.reason;
+  if (typeof reason === 'string') return reason;
+  return error instanceof Error ? error.message : String(error);
 }
 
 function transaction(): string {

@@ -3,17 +3,22 @@
  * secret, entered only with a participant's scoped token once Roomkit has let them in, and gone
  * once destroyed; Janus's API secret is required.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../test/helpers.js';
 import { JANUS_API_SECRET, startJanus } from '../../../../test/janusTest.js';
 import { lacks } from '../../../../test/requirements.js';
+import { Outbound } from '../../outbound/Outbound.js';
 import { JanusClient, JanusError, type JanusEvent } from './JanusClient.js';
 import { VideoRooms } from './VideoRooms.js';
 
 describe.skipIf(lacks('janus'))('VideoRoom rooms in Janus', { timeout: 60_000 }, () => {
+  /** The door a server would reach Janus through. */
+  const outbound = new Outbound();
+  afterAll(() => outbound.close());
+
   it('lets in only the participants Roomkit allowed, with their own tokens, until the room is destroyed', async () => {
     const url = await startJanus();
-    const client = new JanusClient(url, JANUS_API_SECRET);
+    const client = new JanusClient(outbound, url, JANUS_API_SECRET);
     const rooms = new VideoRooms(client);
     const room = await rooms.create(8);
     expect(await rooms.exists(room)).toBe(true);
@@ -59,7 +64,9 @@ describe.skipIf(lacks('janus'))('VideoRoom rooms in Janus', { timeout: 60_000 },
 
   it('refuses requests without Janus’s API secret', async () => {
     const url = await startJanus();
-    const refused = await new JanusClient(url, 'not the secret').session().catch((e: unknown) => e);
+    const refused = await new JanusClient(outbound, url, 'not the secret')
+      .session()
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(JanusError);
     expect((refused as JanusError).code).toBe(403);
   });

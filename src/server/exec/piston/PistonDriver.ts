@@ -1,6 +1,8 @@
 import { constants } from 'node:os';
 import type { ZodType } from 'zod';
 import { AppError } from '../../core/AppError.js';
+import type { Outbound, TrustedDestination } from '../../outbound/Outbound.js';
+import { reasonOf } from '../../outbound/outboundErrors.js';
 import { CappedOutput } from '../CappedOutput.js';
 import type {
   ExecDriver,
@@ -67,10 +69,15 @@ export interface PistonDriverOptions {
  * `upstream_failed` (503 `overloaded` when Piston says 429). The runtime list is cached for a
  * minute; while Piston is down the last known list is kept, and with none known yet,
  * `languages()` rejects with `upstream_failed` too.
+ *
+ * Piston is reached through the outbound door as a trusted destination: the operator configured
+ * it, often on a private network, so no address policy — but only its origin, no redirects, and
+ * no proxy from the environment.
  */
 export class PistonDriver implements ExecDriver {
   readonly id = 'piston';
   private readonly base: string;
+  private readonly piston: TrustedDestination;
   private readonly warn: (message: string) => void;
   private readonly closing = new AbortController();
   private known: { offered: Offered[]; fetchedAt: number } | undefined;
@@ -78,8 +85,9 @@ export class PistonDriver implements ExecDriver {
   private fetching: Promise<Offered[]> | undefined;
 
   /** @param url where Piston serves `/api/v2/` (`http://piston:2000`). */
-  constructor(url: string, options: PistonDriverOptions = {}) {
+  constructor(outbound: Outbound, url: string, options: PistonDriverOptions = {}) {
     this.base = url.replace(/\/+$/, '');
+    this.piston = outbound.trusted('piston', this.base);
     this.warn = options.warn ?? (() => {});
   }
 
@@ -246,27 +254,19 @@ export class PistonDriver implements ExecDriver {
     stopping?.addEventListener('abort', onStop);
     if (this.closing.signal.aborted) onClose();
     if (stopping?.aborted) onStop();
-    // The deadline holds here, whether or not the HTTP client ends its own work on the signal.
-    const ended = new Promise<never>((_, reject) => {
-      const end = () => reject(new Error('aborted'));
-      if (controller.signal.aborted) end();
-      else controller.signal.addEventListener('abort', end, { once: true });
-    });
-    ended.catch(() => {});
     try {
-      const exchange = async () => {
-        const response = await fetch(this.base + path, {
-          method,
-          signal: controller.signal,
-          redirect: 'error',
-          headers: body ? { 'content-type': 'application/json' } : {},
-          ...(body ? { body: JSON.stringify(body) } : {}),
-        });
-        return { response, text: await readAtMost(response, maxBytes, controller.signal) };
-      };
-      const { response, text } = await Promise.race([exchange(), ended]);
+      const response = await this.piston.request(this.base + path, {
+        method,
+        signal: controller.signal,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        maxBytes,
+        // The deadline above ends the request first; the door's own limits only back it up.
+        timeouts: { headersMs: deadlineMs + 1000, totalMs: deadlineMs + 1000 },
+      });
       // Stopped while the answer was arriving: whatever came is not the answer.
       if (why) return { kind: why };
+      const text = response.body.toString('utf8');
       if (response.status === 429) {
         throw new AppError('overloaded', 'The code runner is busy; try again shortly.', {
           headers: {
@@ -274,8 +274,8 @@ export class PistonDriver implements ExecDriver {
           },
         });
       }
-      if (!response.ok) {
-        const message = text === undefined ? undefined : parse(pistonErrorSchema, text)?.message;
+      if (response.status < 200 || response.status > 299) {
+        const message = parse(pistonErrorSchema, text)?.message;
         this.warn(
           `Piston answered ${method} ${path} with ${response.status}${message ? `: ${message.slice(0, 300)}` : ''}`,
         );
@@ -284,10 +284,13 @@ export class PistonDriver implements ExecDriver {
           `The code runner refused the request (HTTP ${response.status}).`,
         );
       }
-      return text === undefined ? { kind: 'tooLarge' } : { kind: 'ok', text };
+      return { kind: 'ok', text };
     } catch (error) {
       if (why) return { kind: why };
-      if (error instanceof AppError) throw error;
+      const reason = reasonOf(error);
+      if (reason === 'too_large') return { kind: 'tooLarge' };
+      // The driver's own answers (429, a refusal) carry no outbound reason.
+      if (error instanceof AppError && reason === undefined) throw error;
       this.warn(`Piston at ${this.base} could not be reached: ${failure(error)}`);
       throw new AppError('upstream_failed', 'The code runner could not be reached.');
     } finally {
@@ -350,37 +353,6 @@ function stopped(
   };
 }
 
-/** The body as text, or undefined once it passes `maxBytes` (the rest is not read). */
-async function readAtMost(
-  response: Response,
-  maxBytes: number,
-  signal: AbortSignal,
-): Promise<string | undefined> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  // The fetch's signal should end the body too; cancelling the reader makes sure that a read
-  // waiting on a peer that never sends the rest ends when the deadline does.
-  const stop = () => void reader.cancel().catch(() => {});
-  signal.addEventListener('abort', stop, { once: true });
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        return undefined;
-      }
-      chunks.push(value);
-    }
-  } finally {
-    signal.removeEventListener('abort', stop);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function parse<T>(schema: ZodType<T>, text: string): T | undefined {
   try {
     const parsed = schema.safeParse(JSON.parse(text));
@@ -390,7 +362,7 @@ function parse<T>(schema: ZodType<T>, text: string): T | undefined {
   }
 }
 
-/** What went wrong with a fetch, e.g. `ECONNREFUSED`. */
+/** What went wrong with a request, e.g. `ECONNREFUSED` (the door keeps it as the cause). */
 function failure(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if (typeof cause?.code === 'string') return cause.code;

@@ -14,6 +14,7 @@ import {
 } from '../../../../test/pistonStandIn.js';
 import { programPath } from '../../../../test/requirements.js';
 import { AppError } from '../../core/AppError.js';
+import { Outbound } from '../../outbound/Outbound.js';
 import type { ExecLimits } from '../ExecDriver.js';
 import { describeExecContract, expectRunsInARoom } from '../execContract.js';
 import { PistonDriver } from './PistonDriver.js';
@@ -30,20 +31,24 @@ describe.skipIf(bwrap === undefined)('piston driver', { timeout: 60_000 }, () =>
     standIns.push(started);
     return started;
   };
+  /** The door a server would reach Piston through. */
+  const outbound = new Outbound();
   afterAll(async () => {
     await Promise.all(standIns.map((started) => started.close()));
+    await outbound.close();
   });
 
   // Only where it runs: the contract builds its driver while the suite is collected, skipped or
   // not.
-  if (bwrap) describeExecContract('piston', async () => new PistonDriver((await standIn()).url));
+  if (bwrap)
+    describeExecContract('piston', async () => new PistonDriver(outbound, (await standIn()).url));
 
   describe('beyond the contract', () => {
     let piston: PistonStandIn;
     let driver: PistonDriver;
     beforeAll(async () => {
       piston = await standIn();
-      driver = new PistonDriver(piston.url);
+      driver = new PistonDriver(outbound, piston.url);
     });
     afterAll(() => driver.close());
 
@@ -108,7 +113,7 @@ describe.skipIf(bwrap === undefined)('piston driver', { timeout: 60_000 }, () =>
 
     it('cuts the output at its own limit when Piston allows more', async () => {
       const generous = await standIn({ outputMaxSize: 1024 * 1024 });
-      const lenient = new PistonDriver(generous.url);
+      const lenient = new PistonDriver(outbound, generous.url);
       try {
         const result = await lenient.run(
           {
@@ -129,7 +134,9 @@ describe.skipIf(bwrap === undefined)('piston driver', { timeout: 60_000 }, () =>
     it('turns a refusal by a Piston whose limits are below Roomkit’s into 502 upstream_failed', async () => {
       const strict = await standIn({ runTimeout: 3000 });
       const warnings: string[] = [];
-      const refused = new PistonDriver(strict.url, { warn: (message) => warnings.push(message) });
+      const refused = new PistonDriver(outbound, strict.url, {
+        warn: (message) => warnings.push(message),
+      });
       try {
         const run = refused.run({ language: 'bash', code: 'echo hi', stdin: '' }, limits);
         await expect(run).rejects.toBeInstanceOf(AppError);

@@ -6,9 +6,10 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { api, freePort, onCleanup, roomWith, startServer } from '../../../../test/helpers.js';
 import { listen } from '../../../../test/pistonStandIn.js';
+import { Outbound } from '../../outbound/Outbound.js';
 import type { ExecLimits } from '../ExecDriver.js';
 import { PistonDriver } from './PistonDriver.js';
 
@@ -77,8 +78,12 @@ async function roomkitWith(url: string) {
   return { server, run };
 }
 
+/** The door a server would reach Piston through. */
+const outbound = new Outbound();
+afterAll(() => outbound.close());
+
 function driverFor(url: string): PistonDriver {
-  const driver = new PistonDriver(url);
+  const driver = new PistonDriver(outbound, url);
   onCleanup(() => driver.close());
   return driver;
 }
@@ -148,7 +153,7 @@ describe('piston driver: a Piston that fails', () => {
 
   it('stops waiting for Piston when the driver closes', async () => {
     const piston = await fakePiston(() => {});
-    const driver = new PistonDriver(piston.url);
+    const driver = new PistonDriver(outbound, piston.url);
     await driver.languages();
     const running = driver.run({ language: 'bash', code: 'echo hi', stdin: '' }, limits);
     await new Promise((resolve) => setTimeout(resolve, 50));
