@@ -211,6 +211,9 @@ export class Outbound {
           throw upstreamFailed('status', { status });
         }
         const source = response.body;
+        // A body handed out but never read is still ended by the timer, and undici's body may
+        // then emit an error: a reader sees it through its iteration; unread, it goes nowhere.
+        source.on('error', () => {});
         if (method === 'HEAD' || status === 204 || status === 304) {
           discard(source);
           call.end('ok');

@@ -8,7 +8,7 @@
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { api, startServer } from '../../../test/helpers.js';
+import { api, startServer, waitFor } from '../../../test/helpers.js';
 import {
   startCanary,
   startThirdPartySite,
@@ -208,6 +208,18 @@ describe('size and time caps', () => {
     expect(await outcome(`${site.origin}/trickle`, { timeouts: { totalMs: 300 } })).toBe(
       'upstream_failed:timeout',
     );
+  });
+
+  it('ends a body nobody reads at the total timeout, quietly', async () => {
+    const before = door.tally.requests.get('web')?.timeout ?? 0;
+    const response = await door.open(`${site.origin}/trickle`, { timeouts: { totalMs: 200 } });
+    expect(response.status).toBe(200);
+    await waitFor(() => (door.tally.requests.get('web')?.timeout ?? 0) > before);
+    await expect(
+      (async () => {
+        for await (const _ of response.body);
+      })(),
+    ).rejects.toMatchObject({ details: { reason: 'timeout' } });
   });
 
   it('stops waiting for headers that never come', async () => {
