@@ -17,7 +17,7 @@ import {
   readSfuFlow,
   tilesOf,
 } from './callLib.mjs';
-import { button, check, eventually, expectVisible, freePort } from './lib.mjs';
+import { button, check, eventually, freePort } from './lib.mjs';
 import { startServer, stopServer } from './server.mjs';
 
 const { launchJanus, JANUS_API_SECRET } = await tsImport('../test/janus.ts', import.meta.url);
@@ -25,6 +25,9 @@ const { launchJanus, JANUS_API_SECRET } = await tsImport('../test/janus.ts', imp
 /** Janus, ICE and five pages' decoders share two cores: media takes longer to settle here. */
 const MEDIA_MS = 45_000;
 const NAMES = ['Ada', 'Bob', 'Cy', 'Dee', 'Eve'];
+
+/** Waits, as long as media may take here, until `locator` is shown. */
+const shown = (locator, what) => eventually(what, () => locator.isVisible(), MEDIA_MS);
 
 /** The topology each page's call has, as the page sees it. */
 const topologyOf = (page) =>
@@ -53,6 +56,7 @@ async function fiveThroughSfu({ browser, artifacts, world, problems }) {
   world.pages = [];
   for (const name of NAMES) {
     const context = await callContext(browser, server.baseUrl);
+    context.setDefaultTimeout(MEDIA_MS);
     world.pages.push(await enter(context, room.id, name, name.toLowerCase(), problems));
   }
   const [ada, ...rest] = world.pages;
@@ -61,20 +65,22 @@ async function fiveThroughSfu({ browser, artifacts, world, problems }) {
 
   // Four make a mesh.
   await button(ada, 'Start call').click();
-  await expectVisible(callOf(ada), 'region "Call" for Ada');
+  await shown(callOf(ada), 'region "Call" for Ada');
   for (const page of rest.slice(0, 3)) {
     await button(page, 'Join call').click();
-    await expectVisible(callOf(page), 'region "Call"');
+    await shown(callOf(page), 'region "Call"');
   }
-  await eventually('a mesh of four', async () => (await topologyOf(ada)) === 'mesh');
+  await eventually('a mesh of four', async () => (await topologyOf(ada)) === 'mesh', MEDIA_MS);
   await expectMediaFrom(ada, world.ids.slice(1, 4), 'Ada in the mesh', { ms: MEDIA_MS });
 
   // The fifth moves the call onto the SFU: everyone receives the other four through it.
   await button(world.pages[4], 'Join call').click();
   for (const [index, page] of world.pages.entries()) {
-    await eventually(`${NAMES[index]}'s call to go through the SFU`, async () => {
-      return (await topologyOf(page)) === 'sfu';
-    });
+    await eventually(
+      `${NAMES[index]}'s call to go through the SFU`,
+      async () => (await topologyOf(page)) === 'sfu',
+      MEDIA_MS,
+    );
   }
   for (const [index, page] of world.pages.entries()) {
     await expectMediaFrom(page, othersOf(index), `${NAMES[index]} through the SFU`, {
@@ -82,7 +88,11 @@ async function fiveThroughSfu({ browser, artifacts, world, problems }) {
       ms: MEDIA_MS,
     });
   }
-  await eventually('five tiles for Eve', async () => (await tilesOf(world.pages[4]).count()) === 5);
+  await eventually(
+    'five tiles for Eve',
+    async () => (await tilesOf(world.pages[4]).count()) === 5,
+    MEDIA_MS,
+  );
   await world.pages[4].screenshot({ path: join(artifacts, 'call-sfu-five.png') });
 }
 
@@ -90,7 +100,7 @@ async function screenThroughSfu({ world }) {
   const [ada, bob] = world.pages;
   await button(ada, 'Share screen').click();
   const screen = callOf(bob).getByLabel("Ada's screen", { exact: true });
-  await expectVisible(screen, "Ada's screen for Bob");
+  await shown(screen, "Ada's screen for Bob");
   await eventually(
     "Ada's screen to show moving pictures through the SFU",
     async () => (await screen.evaluate((video) => video.videoWidth * video.videoHeight)) > 0,
@@ -154,11 +164,17 @@ async function iceRestartsThroughSfu({ world }) {
 async function backToMesh({ world }) {
   const [ada, bob, , , eve] = world.pages;
   await button(eve, 'Leave call').click();
-  await expectVisible(button(eve, 'Join call'), '"Join call" again for Eve');
+  await eventually(
+    '"Join call" again for Eve',
+    () => button(eve, 'Join call').isVisible(),
+    MEDIA_MS,
+  );
   for (const page of world.pages.slice(0, 4)) {
-    await eventually('the call of four to be a mesh again', async () => {
-      return (await topologyOf(page)) === 'mesh';
-    });
+    await eventually(
+      'the call of four to be a mesh again',
+      async () => (await topologyOf(page)) === 'mesh',
+      MEDIA_MS,
+    );
   }
   await expectMediaFrom(ada, world.ids.slice(1, 4), 'Ada in the mesh again', { ms: MEDIA_MS });
   await expectMediaFrom(bob, [world.ids[0], world.ids[2], world.ids[3]], 'Bob in the mesh again', {

@@ -54,6 +54,9 @@ const SIGNAL_ATTEMPTS = 6;
 const RESTART = 'restart';
 /** How many times a connection that never got through is made anew before only restarts. */
 const RENEWALS = 3;
+/** Members' signals parked while the page goes through the SFU: how many, and for how long. */
+const PARKED_MAX = 200;
+const PARKED_MS = 5_000;
 /** Network changes come in bursts (Wi-Fi off, mobile data on): one restart for the burst. */
 const NETWORK_SETTLE_MS = 500;
 
@@ -141,6 +144,12 @@ export class CallController {
   private qualityTimer: ReturnType<typeof setInterval> | undefined;
   private networkTimer: ReturnType<typeof setTimeout> | undefined;
   private rejoining = false;
+  /**
+   * Members' signals that came while this page still went through the SFU, with when: the call
+   * state that ends the SFU reaches the page after the socket's events (React hands it over), so
+   * the others' first mesh offers can come first. Replayed once the page is a mesh again.
+   */
+  private parked: { signal: SignalEvent; at: number }[] = [];
   private disposed = false;
   private readonly cleanups: (() => void)[] = [];
 
@@ -250,8 +259,10 @@ export class CallController {
       this.useSfu(mySinceChanged);
       return;
     }
+    const leftSfu = this.sfu !== null;
     this.closeSfu();
     this.applyPlan(participants, mySinceChanged);
+    if (leftSfu) this.replayParked();
   }
 
   /**
@@ -488,6 +499,7 @@ export class CallController {
     this.hungUp.clear();
     this.renewals.clear();
     if (mySinceChanged) this.closeSfu();
+    if (!this.sfu) this.parked = [];
     this.sfu ??= new SfuConnection({
       configuration: this.configuration,
       tracks: this.tracks,
@@ -495,6 +507,14 @@ export class CallController {
       onChange: () => this.refreshPeers(),
     });
     this.refreshPeers();
+  }
+
+  /** The signals parked lately, as if they came now; older ones belong to the mesh before. */
+  private replayParked(): void {
+    const since = Date.now() - PARKED_MS;
+    const recent = this.parked.filter(({ at }) => at >= since);
+    this.parked = [];
+    for (const { signal } of recent) this.receiveSignal(signal);
   }
 
   private closeSfu(): void {
@@ -565,9 +585,14 @@ export class CallController {
   private receiveSignal(signal: SignalEvent): void {
     const { from, type, data } = signal;
     if (!this.current.joined || from === this.me) return;
-    if (isSfuTarget(from) || this.sfu) {
-      // Through the SFU, what a member sends us directly is left over from the mesh.
-      if (isSfuTarget(from)) this.sfu?.receive(signal);
+    if (isSfuTarget(from)) {
+      this.sfu?.receive(signal);
+      return;
+    }
+    if (this.sfu) {
+      // Left over from the mesh before, or ahead of the state that makes it a mesh again.
+      this.parked.push({ signal, at: Date.now() });
+      if (this.parked.length > PARKED_MAX) this.parked.shift();
       return;
     }
     if (type === 'hangup') {
