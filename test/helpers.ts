@@ -3,7 +3,6 @@
  * time can be made manual, so expiry is tested without waiting.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { EventSource } from 'eventsource';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
@@ -324,14 +323,7 @@ export function presentSession(
   return { packets, connected };
 }
 
-/** A TCP port that was free a moment ago (for servers started as a separate process). */
-export async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+export { freePort } from './freePort.js';
 
 export interface ServerProcess {
   child: ChildProcess;

@@ -12,10 +12,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { freePort } from '../../test/freePort.js';
 import { JANUS_API_SECRET, launchJanus, type JanusProcess } from '../../test/janus.js';
 import type { BenchBlock, BenchContext, Benchmark } from '../lib/bench.js';
 import { runLine, table } from '../lib/report.js';
@@ -90,17 +90,6 @@ async function eventually(what: string, condition: () => Promise<boolean>, ms = 
   }
   const why = last instanceof Error ? ` (last error: ${last.message.split('\n')[0]})` : '';
   throw new Error(`first-frame: expected ${what} within ${ms / 1000} s${why}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Why this machine cannot run the benchmark, or undefined when it can. */

@@ -129,11 +129,8 @@ export class SfuRelay {
       const jsep = { type: 'offer', sdp: signal.data.sdp };
       return this.publish(roomId, memberId, sfu, jsep, publishedLines(signal.data.sdp));
     }
-    const handle =
-      signal.to === SFU_PUBLISH
-        ? (local?.publisher ?? (link && this.client.handle(link.session, link.publisher)))
-        : (local?.subscriber ??
-          (link?.subscriber ? this.client.handle(link.session, link.subscriber) : undefined));
+    const handles = this.handlesOf(local, link);
+    const handle = signal.to === SFU_PUBLISH ? handles.publisher : handles.subscriber;
     if (!handle) {
       // Nothing to hang up; anything else needs the connection the member's offer makes.
       if (signal.type === 'hangup') return;
@@ -171,17 +168,26 @@ export class SfuRelay {
   async drop(roomId: string, memberId: string, link: SfuLink | undefined, janusRoom?: number) {
     const held = this.byMember.get(key(roomId, memberId));
     if (held) this.forget(held);
-    const handles: (JanusHandle | null)[] = held
-      ? [held.publisher, held.subscriber]
-      : link
-        ? [
-            this.client.handle(link.session, link.publisher),
-            link.subscriber ? this.client.handle(link.session, link.subscriber) : null,
-          ]
-        : [];
-    await Promise.all(handles.flatMap((handle) => (handle ? [handle.detach()] : [])));
+    const { publisher, subscriber } = held ? held : this.handlesOf(undefined, link);
+    await Promise.all([publisher?.detach(), subscriber?.detach()]);
     if (janusRoom !== undefined && link)
       await this.calls.saveLink(roomId, memberId, janusRoom, null);
+  }
+
+  /**
+   * The member's handles: those this instance holds, else the ones its link (kept with the call)
+   * names — opened by another instance, reached through Janus's API all the same.
+   */
+  private handlesOf(
+    held: HeldLink | undefined,
+    link: SfuLink | undefined,
+  ): { publisher?: JanusHandle | null; subscriber?: JanusHandle | null } {
+    const stored = (id: number | null | undefined) =>
+      link && id ? this.client.handle(link.session, id) : undefined;
+    return {
+      publisher: held?.publisher ?? stored(link?.publisher),
+      subscriber: held?.subscriber ?? stored(link?.subscriber),
+    };
   }
 
   /** Lets go of every handle this instance holds in `room` (its Janus room is going). */

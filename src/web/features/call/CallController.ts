@@ -521,11 +521,7 @@ export class CallController {
     if (!this.sfu) return;
     this.sfu.close();
     this.sfu = null;
-    for (const side of [SFU_PUBLISH, SFU_SUBSCRIBE]) {
-      this.quality.delete(side);
-      this.readings.delete(side);
-      this.outgoing.delete(side);
-    }
+    for (const side of [SFU_PUBLISH, SFU_SUBSCRIBE]) this.forgetConnection(side);
   }
 
   private openPeer(memberId: string, since: string | null): Peer {
@@ -545,9 +541,14 @@ export class CallController {
   private closePeer(memberId: string): void {
     this.peers.get(memberId)?.peer.close();
     this.peers.delete(memberId);
-    this.quality.delete(memberId);
-    this.readings.delete(memberId);
-    this.outgoing.delete(memberId);
+    this.forgetConnection(memberId);
+  }
+
+  /** What this page kept of a connection (to a member, or an SFU side) that is gone. */
+  private forgetConnection(key: string): void {
+    this.quality.delete(key);
+    this.readings.delete(key);
+    this.outgoing.delete(key);
   }
 
   /**
