@@ -4,7 +4,12 @@
  * canary on another loopback port that counts every connection it gets — it must get none while
  * the tests throw hostile URLs at the door. Both are real listeners; nothing is mocked.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import {
   createServer as createNetServer,
   type AddressInfo,
@@ -51,6 +56,13 @@ export interface ThirdPartySite {
   close(): Promise<void>;
 }
 
+/** A test's own page on the third-party site. */
+export type SiteRoute = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  site: { url: URL; origin: string },
+) => void | Promise<void>;
+
 /** Ten megabytes of zeros, gzipped to about ten kilobytes. */
 const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024));
 
@@ -66,12 +78,26 @@ const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024));
  *   `/odd-encoding` → a body in a Content-Encoding nobody knows;
  * - `/headers` → the request's headers as JSON.
  */
-export async function startThirdPartySite(): Promise<ThirdPartySite> {
+export async function startThirdPartySite(
+  options: {
+    /**
+     * A test's own pages, by exact path (without the query); they win over the paths above.
+     * `origin` is the site's own, for pages that link back to it.
+     */
+    routes?: Record<string, SiteRoute>;
+  } = {},
+): Promise<ThirdPartySite> {
   const requests: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  let origin = '';
   const server: Server = createHttpServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://site');
     requests.push(`${url.pathname}${url.search}`);
+    const own = options.routes?.[url.pathname];
+    if (own) {
+      Promise.resolve(own(request, response, { url, origin })).catch(() => response.destroy());
+      return;
+    }
     const [, first, arg] = url.pathname.split('/');
     switch (first) {
       case 'ok':
@@ -144,9 +170,10 @@ export async function startThirdPartySite(): Promise<ThirdPartySite> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
   return {
     port,
-    origin: `http://127.0.0.1:${port}`,
+    origin,
     requests,
     close: async () => {
       for (const timer of timers) clearInterval(timer);
