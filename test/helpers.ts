@@ -54,6 +54,7 @@ export async function startServer(
       loginPerAddress: relaxed,
       loginPerUsername: relaxed,
       registerPerAddress: relaxed,
+      webFetches: relaxed,
       ...options.limits,
     },
   });

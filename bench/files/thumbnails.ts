@@ -12,7 +12,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp, { type AvifOptions, type Sharp, type WebpOptions } from 'sharp';
 import { THUMB_WIDTHS } from '../../src/protocol/constants.js';
-import { processImage } from '../../src/server/files/processImage.js';
+import { processImage } from '../../src/server/media/processImage.js';
 import {
   pool,
   sampleBounded,
@@ -289,7 +289,7 @@ async function throughput(ctx: FilesContext): Promise<BenchBlock> {
       first.member.token,
     );
     const width = THUMB_WIDTHS.find((w) => w >= REQUESTED_WIDTH) as number;
-    sharp.cache(false); // as Roomkit runs it (src/server/files/processImage.ts)
+    sharp.cache(false); // as Roomkit runs it (src/server/media/processImage.ts)
 
     // ipx gets what Roomkit stored, one file per Roomkit file. It keeps no results, so every
     // request is a miss even for one file; distinct files keep it so should that change.

@@ -5,8 +5,8 @@
  * run; the ratio is what Roomkit's checks and image processing cost on top of the transport.
  */
 import type { Socket } from 'socket.io-client';
-import { detectFileType } from '../../src/server/files/detectFileType.js';
-import { processImage } from '../../src/server/files/processImage.js';
+import { detectFileType } from '../../src/server/media/detectFileType.js';
+import { processImage } from '../../src/server/media/processImage.js';
 import { sampleBounded, type BenchBlock, type Benchmark } from '../lib/bench.js';
 import type { FilesContext } from './filesContext.js';
 import { runLine, table } from '../lib/report.js';

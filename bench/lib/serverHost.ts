@@ -174,7 +174,7 @@ async function startBareYjs(): Promise<Running> {
 async function startIpx(dir: string, avifEffort: number | undefined): Promise<Running> {
   const { createIPX, createIPXNodeServer, ipxFSStorage } = await import('ipx');
   const { default: sharp } = await import('sharp');
-  // As Roomkit runs it (src/server/files/processImage.ts), so that the two differ only in what
+  // As Roomkit runs it (src/server/media/processImage.ts), so that the two differ only in what
   // the benchmarks compare; with a new input per request, the cache would hold memory, not hits.
   sharp.cache(false);
   const ipx = createIPX({

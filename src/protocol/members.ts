@@ -11,6 +11,11 @@ export const memberSchema = z.object({
   id: z.string().min(1),
   displayName: z.string(),
   role: roleSchema,
+  /**
+   * The path of the member's picture on this server, when an integrator's ticket gave one
+   * (fetched by the server, never by browsers); without it, clients draw initials.
+   */
+  avatar: z.string().optional(),
 });
 export type Member = z.infer<typeof memberSchema>;
 

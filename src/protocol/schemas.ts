@@ -13,6 +13,7 @@ export * from './chat.js';
 export * from './exec.js';
 export * from './files.js';
 export * from './calls.js';
+export * from './previews.js';
 
 /** What a Socket.IO client passes as `auth` when it connects. */
 export const socketAuthSchema = z.object({

@@ -145,6 +145,7 @@ describe('loadConfig', () => {
       'RATE_LIMIT_SOCKET_ABUSE',
       'RATE_LIMIT_SOCKET_EVENTS',
       'RATE_LIMIT_UPLOADS',
+      'RATE_LIMIT_WEB_FETCHES',
     ]);
   });
 

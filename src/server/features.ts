@@ -7,6 +7,7 @@ import { embed } from './embed/index.js';
 import { exec } from './exec/index.js';
 import { files } from './files/index.js';
 import { health } from './health/index.js';
+import { previews } from './previews/index.js';
 import type { Feature } from './kernel/Feature.js';
 import { rooms } from './rooms/index.js';
 
@@ -38,5 +39,6 @@ export function features(options: FeatureOptions): Feature[] {
     accounts(options.accounts),
     admin,
     embed,
+    previews,
   ];
 }

@@ -13,9 +13,20 @@ export interface EvictableCache {
   name: string;
   hits: number;
   misses: number;
+  /** Hits that waited for a job already running for the same key (request coalescing). */
+  coalesced: number;
+  /** Entries dropped to make room for newer ones. */
+  evictions: number;
   readonly bytes: number;
+  readonly entries: number;
   evictAll(): number;
 }
+
+/** A cache's figures, for the metrics. */
+export type CacheStats = Pick<
+  EvictableCache,
+  'name' | 'bytes' | 'entries' | 'hits' | 'misses' | 'coalesced' | 'evictions'
+>;
 
 export interface Reservation {
   release(): void;
@@ -103,9 +114,17 @@ export class MemoryAccountant {
     return freed;
   }
 
-  /** Each registered cache's name, size and hit counts, for the metrics. */
-  cacheStats(): { name: string; bytes: number; hits: number; misses: number }[] {
-    return this.caches.map(({ name, bytes, hits, misses }) => ({ name, bytes, hits, misses }));
+  /** Each registered cache's name, size and counts, for the metrics. */
+  cacheStats(): CacheStats[] {
+    return this.caches.map(({ name, bytes, entries, hits, misses, coalesced, evictions }) => ({
+      name,
+      bytes,
+      entries,
+      hits,
+      misses,
+      coalesced,
+      evictions,
+    }));
   }
 
   onPressure(listener: () => void): void {

@@ -34,6 +34,11 @@ export interface Limits {
   loginPerUsername: RateLimit;
   /** Registrations per client address. */
   registerPerAddress: RateLimit;
+  /**
+   * Pages and images fetched from the web at a member's own request (link previews asked for
+   * by URL, unsigned image-proxy URLs); cached answers and signed URLs spend nothing.
+   */
+  webFetches: RateLimit;
 }
 
 export type LimitName = keyof Limits;
@@ -59,6 +64,8 @@ export const defaultLimits: Limits = {
   loginPerAddress: { points: 100, seconds: 900 },
   loginPerUsername: { points: 10, seconds: 900 },
   registerPerAddress: { points: 10, seconds: 3600 },
+  // A person pastes a few links a minute; a script looping over URLs meets this at once.
+  webFetches: { points: 60, seconds: 60 },
 };
 
 /** What each limit counts, as `roomkit --help` says it. */
@@ -76,6 +83,7 @@ export const limitCounts: Record<LimitName, string> = {
   loginPerAddress: 'sign-in attempts per address',
   loginPerUsername: 'sign-in attempts and password changes per username',
   registerPerAddress: 'accounts registered per address',
+  webFetches: 'pages and images fetched from the web per member',
 };
 
 export const limitNames = Object.keys(defaultLimits) as LimitName[];

@@ -16,8 +16,24 @@ export function roomView(room: RoomRecord): Room {
   };
 }
 
-export function memberView(member: Pick<MemberRecord, 'id' | 'displayName' | 'role'>): Member {
-  return { id: member.id, displayName: member.displayName, role: member.role };
+/** What a member view is made from: a stored member, or a message's snapshot of its sender. */
+type MemberFields = Pick<MemberRecord, 'id' | 'displayName' | 'role'> &
+  Partial<Pick<MemberRecord, 'roomId' | 'avatarUrl'>>;
+
+export function memberView(member: MemberFields): Member {
+  const view: Member = { id: member.id, displayName: member.displayName, role: member.role };
+  const avatar = avatarPath(member);
+  if (avatar !== undefined) view.avatar = avatar;
+  return view;
+}
+
+/**
+ * Where a member's picture is served by this server (the image proxy fetches it), when an
+ * integrator's ticket gave one: the third party's URL itself never reaches a client.
+ */
+function avatarPath(member: MemberFields): string | undefined {
+  if (member.avatarUrl === undefined || member.roomId === undefined) return undefined;
+  return `/api/rooms/${member.roomId}/members/${member.id}/avatar`;
 }
 
 /**
@@ -26,11 +42,11 @@ export function memberView(member: Pick<MemberRecord, 'id' | 'displayName' | 'ro
  * times the size, and these entries are many — every join sends the room's whole list, and
  * Socket.IO's connection-state recovery keeps each for two minutes.
  */
-export function memberPresenceView(
-  member: Pick<MemberRecord, 'id' | 'displayName' | 'role'>,
-  online: boolean,
-): MemberPresence {
-  return { id: member.id, displayName: member.displayName, role: member.role, online };
+export function memberPresenceView(member: MemberFields, online: boolean): MemberPresence {
+  const avatar = avatarPath(member);
+  return avatar === undefined
+    ? { id: member.id, displayName: member.displayName, role: member.role, online }
+    : { id: member.id, displayName: member.displayName, role: member.role, avatar, online };
 }
 
 export function messageView(message: MessageRecord): Message {

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
-import sharp, { type Sharp } from 'sharp';
-import { THUMB_WIDTHS } from '../../protocol/constants.js';
 import type { FileInfo, Message, ThumbFormat } from '../../protocol/schemas.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
@@ -12,25 +10,16 @@ import type { Membership } from '../core/Membership.js';
 import type { Services } from '../kernel/services.js';
 import { fileView } from './presenters.js';
 import type { FileRecord } from '../storage/records.js';
-import { detectFileType } from './detectFileType.js';
-import { isProcessedImage, processImage } from './processImage.js';
+import { detectFileType } from '../media/detectFileType.js';
+import { isProcessedImage, processImage } from '../media/processImage.js';
 import { sanitizeFileName } from './sanitizeFileName.js';
-import { ThumbnailCache, type Thumbnail } from './ThumbnailCache.js';
+import { ImageCache, type CachedImage } from '../media/ImageCache.js';
+import { makeVariant, negotiate, snapWidth, type EncodedFormat } from '../media/variants.js';
 
 /** From this size on an upload is "large": refused with 503 while memory is at warning. */
 export const LARGE_UPLOAD_BYTES = 1_048_576;
 /** Share of the memory budget the thumbnail cache may fill before it drops its oldest. */
 const THUMB_CACHE_SHARE = 0.2;
-
-type EncodedFormat = Exclude<ThumbFormat, 'auto'>;
-
-const thumbEncoders: Record<EncodedFormat, (image: Sharp) => Sharp> = {
-  // AVIF at effort 0 is both faster and smaller than WebP here (docs/decisions/003).
-  avif: (image) => image.avif({ quality: 50, effort: 0 }),
-  webp: (image) => image.webp({ quality: 75 }),
-  jpeg: (image) => image.jpeg({ quality: 80, progressive: true }),
-  png: (image) => image.png({ compressionLevel: 6 }),
-};
 
 export interface StoredFile {
   file: FileRecord;
@@ -44,7 +33,7 @@ export interface StoredFile {
  * cores, so a burst of uploads or thumbnails cannot starve the event loop's other work.
  */
 export class FileService {
-  readonly thumbnails: ThumbnailCache;
+  readonly thumbnails: ImageCache;
   private readonly imageQueue = pLimit(Math.max(1, availableParallelism()));
   private readonly limiter: RateLimiter;
 
@@ -53,10 +42,10 @@ export class FileService {
     /** Where a shared file's message goes. */
     private readonly chat: Pick<Services['chat'], 'post'>,
   ) {
-    this.thumbnails = new ThumbnailCache(
-      ctx.accountant,
-      Math.floor(ctx.config.memoryBudgetBytes * THUMB_CACHE_SHARE),
-    );
+    this.thumbnails = new ImageCache(ctx.accountant, {
+      name: 'thumbnails',
+      maxBytes: Math.floor(ctx.config.memoryBudgetBytes * THUMB_CACHE_SHARE),
+    });
     this.limiter = ctx.limiters.open('uploads');
     ctx.rooms.ownData('files', async (roomId) => {
       await ctx.stores.files.deleteRoom(roomId);
@@ -166,27 +155,21 @@ export class FileService {
     width: number,
     format: ThumbFormat,
     accept: string | undefined,
-  ): Promise<{ file: FileRecord; thumb: Thumbnail; width: number; format: EncodedFormat }> {
+  ): Promise<{ file: FileRecord; thumb: CachedImage; width: number; format: EncodedFormat }> {
     // The original's bytes are read only when the thumbnail has to be made, not on a cache hit.
     const file = await this.ctx.stores.files.getFile(membership.room.id, fileId);
     if (!file) throw new AppError('not_found', 'No such file in this room.');
     if (!isProcessedImage(file) || file.width === undefined) {
       throw new AppError('unsupported_type', 'Only images have thumbnails.');
     }
-    const snapped = THUMB_WIDTHS.find((w) => w >= width) ?? THUMB_WIDTHS[THUMB_WIDTHS.length - 1];
-    const w = Math.min(snapped as number, file.width);
+    const w = snapWidth(width, file.width);
     const encoded = format === 'auto' ? negotiate(accept) : format;
     const key = `${file.roomId}/${file.sha256}/${w}/${encoded}`;
     const thumb = await this.thumbnails.get(key, () =>
       this.imageQueue(async () => {
         const { bytes } = await this.read(membership, fileId);
-        // A JPEG or PNG keeps its EXIF orientation (decision 014); a thumbnail is drawn upright
-        // and carries no metadata, so it is turned here.
-        const image = sharp(bytes, { animated: false }).autoOrient().resize({
-          width: w,
-          withoutEnlargement: true,
-        });
-        return { bytes: await thumbEncoders[encoded](image).toBuffer(), mime: `image/${encoded}` };
+        // A JPEG or PNG keeps its EXIF orientation (decision 014); a thumbnail is drawn upright.
+        return { bytes: await makeVariant(bytes, w, encoded), mime: `image/${encoded}` };
       }),
     );
     return { file, thumb, width: w, format: encoded };
@@ -210,12 +193,4 @@ export class FileService {
       details: { maxBytes: this.ctx.config.maxUploadBytes },
     });
   }
-}
-
-/** AVIF, then WebP, then JPEG, as the client's Accept header allows. */
-export function negotiate(accept: string | undefined): EncodedFormat {
-  const types = (accept ?? '').toLowerCase();
-  if (types.includes('image/avif')) return 'avif';
-  if (types.includes('image/webp')) return 'webp';
-  return 'jpeg';
 }

@@ -7,16 +7,15 @@ import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { parseInput } from '../core/validate.js';
 import { requireMember } from '../http/auth/preHandlers.js';
+import { MEDIA_CSP, notModified } from '../http/imageReplies.js';
 import type { FileRecord } from '../storage/records.js';
 import type { FileService } from './FileService.js';
 import type { PresignedUploads } from './PresignedUploads.js';
-import { isProcessedImage } from './processImage.js';
+import { isProcessedImage } from '../media/processImage.js';
 import { uploadsRoutes } from './uploads.routes.js';
 
 type FileParams = { Params: { roomId: string; fileId: string } };
 
-/** What a served file may do if a browser renders it: nothing (no script, no plugins, no forms). */
-const FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
 /** Room files never change under their URL; only the member who fetched one may keep it. */
 const IMMUTABLE = 'private, max-age=31536000, immutable';
 /** What a form may add around its file: part headers, the boundaries and a few small fields. */
@@ -120,7 +119,7 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
         'Content-Type': served.type,
         'Content-Disposition': contentDisposition(file.name, { type: served.disposition }),
         'X-Content-Type-Options': 'nosniff',
-        'Content-Security-Policy': FILE_CSP,
+        'Content-Security-Policy': MEDIA_CSP,
         'Cache-Control': IMMUTABLE,
         'Accept-Ranges': 'bytes',
         ETag: etag,
@@ -144,7 +143,7 @@ export function filesRoutes(ctx: RoomkitContext, files: FileService, uploads: Pr
       void reply.headers({
         'Content-Type': thumb.mime,
         'X-Content-Type-Options': 'nosniff',
-        'Content-Security-Policy': FILE_CSP,
+        'Content-Security-Policy': MEDIA_CSP,
         'Cache-Control': IMMUTABLE,
         ETag: etag,
       });
@@ -191,15 +190,6 @@ function formError(error: unknown): never {
   const status = (error as { statusCode?: unknown } | null | undefined)?.statusCode;
   if (error instanceof AppError || typeof status === 'number') throw error;
   throw new AppError('invalid_request', 'The multipart body could not be read.');
-}
-
-function notModified(request: FastifyRequest, etag: string): boolean {
-  const header = request.headers['if-none-match'];
-  if (header === undefined) return false;
-  // `*` matches any current representation (RFC 9110, 13.1.2); weak tags compare weakly.
-  return header
-    .split(',')
-    .some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === etag);
 }
 
 /** The bytes, or the one range asked for (206), or 416; several ranges get the whole file. */

@@ -83,8 +83,18 @@ export function createMetrics(ctx: RoomkitContext): Registry {
     },
   });
   new Gauge({
+    name: 'roomkit_cache_entries',
+    help: 'Entries held by each in-memory cache.',
+    labelNames: ['cache'],
+    registers: [registry],
+    collect() {
+      for (const cache of ctx.accountant.cacheStats())
+        this.set({ cache: cache.name }, cache.entries);
+    },
+  });
+  new Gauge({
     name: 'roomkit_cache_requests',
-    help: 'Cache lookups since start, by cache and result (hit, miss).',
+    help: 'Cache lookups since start, by cache and result (hit, miss; a coalesced wait is a hit).',
     labelNames: ['cache', 'result'],
     registers: [registry],
     collect() {
@@ -92,6 +102,26 @@ export function createMetrics(ctx: RoomkitContext): Registry {
         this.set({ cache: cache.name, result: 'hit' }, cache.hits);
         this.set({ cache: cache.name, result: 'miss' }, cache.misses);
       }
+    },
+  });
+  new Gauge({
+    name: 'roomkit_cache_coalesced_waits',
+    help: 'Lookups that waited for the same entry being made for another request, by cache.',
+    labelNames: ['cache'],
+    registers: [registry],
+    collect() {
+      for (const cache of ctx.accountant.cacheStats())
+        this.set({ cache: cache.name }, cache.coalesced);
+    },
+  });
+  new Gauge({
+    name: 'roomkit_cache_evictions',
+    help: 'Entries each cache dropped to make room for newer ones (pressure: roomkit_memory_evictions).',
+    labelNames: ['cache'],
+    registers: [registry],
+    collect() {
+      for (const cache of ctx.accountant.cacheStats())
+        this.set({ cache: cache.name }, cache.evictions);
     },
   });
   // Counted by the limiters as they go; each scrape copies the counts, every limit listed (0 too).

@@ -1,3 +1,4 @@
+import type { Preview } from '../../protocol/schemas.js';
 import type { MessageDraft, MessageRecord } from './records.js';
 
 export interface MessagePage {
@@ -20,6 +21,15 @@ export interface MessageStore {
   /** Up to `limit` messages with seq > `after`, ascending; hasMore if newer exist. */
   listAfter(roomId: string, after: number, limit: number): Promise<MessagePage>;
   getMessage(roomId: string, messageId: string): Promise<MessageRecord | undefined>;
+  /**
+   * Attaches a link's card to the message `seq` (null removes it); the message as it is now, or
+   * undefined when the room has no such message.
+   */
+  setPreview(
+    roomId: string,
+    seq: number,
+    preview: Preview | null,
+  ): Promise<MessageRecord | undefined>;
   deleteRoom(roomId: string): Promise<void>;
   close(): Promise<void>;
 }

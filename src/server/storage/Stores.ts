@@ -6,6 +6,7 @@ import type { ExecRunStore } from './ExecRunStore.js';
 import type { FileStore } from './FileStore.js';
 import type { MessageStore } from './MessageStore.js';
 import type { RoomStore } from './RoomStore.js';
+import type { WebImageStore } from './WebImageStore.js';
 
 /** The stores of one server, as its drivers were chosen by configuration. */
 export interface Stores {
@@ -21,6 +22,8 @@ export interface Stores {
   accounts: AccountStore;
   /** The admin audit log: global, never routed by room. */
   audit: AuditStore;
+  /** Which checked image each remote URL gave: global, durable with a database. */
+  webImages: WebImageStore;
 }
 
 export async function closeStores(stores: Stores): Promise<void> {
@@ -33,5 +36,6 @@ export async function closeStores(stores: Stores): Promise<void> {
     stores.execRuns.close(),
     stores.accounts.close(),
     stores.audit.close(),
+    stores.webImages.close(),
   ]);
 }

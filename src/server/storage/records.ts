@@ -2,7 +2,7 @@
  * What the stores hold. Times are epoch milliseconds; the public shapes (ISO strings, nested
  * sender) are made from these by the presenters (core/presenters.ts, files/presenters.ts).
  */
-import type { MessageType, Role } from '../../protocol/schemas.js';
+import type { MessageType, Preview, Role } from '../../protocol/schemas.js';
 
 export interface RoomRecord {
   id: string;
@@ -56,6 +56,11 @@ export interface MessageRecord {
   createdAt: number;
   clientMsgId?: string;
   fileId?: string;
+  /**
+   * The card of the first link in the body, as it was when attached (history shows what people
+   * saw); its image and icon are this server's proxy URLs.
+   */
+  preview?: Preview;
 }
 
 export type MessageDraft = Omit<MessageRecord, 'seq'>;

@@ -345,6 +345,42 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         await stores.messages.deleteRoom(roomId);
         expect((await stores.messages.listBefore(roomId, undefined, 10)).messages).toEqual([]);
       });
+
+      it('attaches a link card to a message, keeps it, and takes it off again', async () => {
+        const roomId = unique('room');
+        await stores.messages.append(draft(roomId, { body: 'first' }));
+        const { message } = await stores.messages.append(draft(roomId, { body: 'see ☞ link' }));
+        const preview = {
+          url: 'https://example.com/a?b=c',
+          title: 'Ünïcode “title”',
+          description: null,
+          siteName: 'Example',
+          image: '/api/images?url=https%3A%2F%2Fexample.com%2Fi.png&sig=abc',
+          icon: null,
+        };
+        const attached = await stores.messages.setPreview(roomId, message.seq, preview);
+        expect(attached).toEqual({ ...message, preview });
+        expect((await stores.messages.getMessage(roomId, message.id))?.preview).toEqual(preview);
+        const page = await stores.messages.listAfter(roomId, 0, 10);
+        expect(page.messages.map((m) => m.preview)).toEqual([undefined, preview]);
+        expect(await stores.messages.setPreview(roomId, 99, preview)).toBeUndefined();
+        expect(await stores.messages.setPreview(unique('room'), 1, preview)).toBeUndefined();
+        const removed = await stores.messages.setPreview(roomId, message.seq, null);
+        expect(removed).toEqual(message);
+        expect((await stores.messages.getMessage(roomId, message.id))?.preview).toBeUndefined();
+      });
+    });
+
+    describe('WebImageStore', () => {
+      it('finds the bytes a URL gave, and the newest when it gave others later', async () => {
+        const url = unique('url');
+        expect(await stores.webImages.get(url)).toBeUndefined();
+        await stores.webImages.put(url, 'a'.repeat(64), 1_700_000_000_000);
+        expect(await stores.webImages.get(url)).toBe('a'.repeat(64));
+        await stores.webImages.put(url, 'b'.repeat(64), 1_700_000_000_001);
+        expect(await stores.webImages.get(url)).toBe('b'.repeat(64));
+        expect(await stores.webImages.get(unique('url'))).toBeUndefined();
+      });
     });
 
     describe('FileStore', () => {
@@ -648,6 +684,15 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
           );
           messages.push(sent.message);
         }
+        // A link card goes with its message.
+        const preview = { url: 'https://example.com/', title: 'Example' };
+        messages[1] = (await stores.messages.setPreview(room.id, 2, {
+          ...preview,
+          description: null,
+          siteName: null,
+          image: null,
+          icon: null,
+        }))!;
         const bytes = Buffer.from('the bytes of a photo');
         const sha256 = createHash('sha256').update(bytes).digest('hex');
         const file: FileRecord = {
@@ -695,7 +740,7 @@ export function describeStoreContract(driver: string, open: () => Promise<Stores
         expect(log.messages).toEqual([...messages, late.message]);
         expect(late.message.seq).toBe(4);
         const again = await stores.messages.append(
-          draft(room.id, { body: 'again', clientMsgId: 'c1', sender: messages[1]!.sender }),
+          draft(room.id, { body: 'again', clientMsgId: 'c1', sender: messages[1].sender }),
         );
         expect(again).toEqual({ message: messages[1], created: false });
         const next = await stores.messages.append(draft(room.id, { body: 'after' }));

@@ -1,3 +1,4 @@
+import type { Preview } from '../../../protocol/schemas.js';
 import type { MessageDraft, MessageRecord } from '../records.js';
 import type { MessagePage, MessageStore } from '../MessageStore.js';
 
@@ -68,6 +69,19 @@ export class MemoryMessageStore implements MessageStore {
     return message && { ...message };
   }
 
+  async setPreview(
+    roomId: string,
+    seq: number,
+    preview: Preview | null,
+  ): Promise<MessageRecord | undefined> {
+    const messages = this.logs.get(roomId)?.messages ?? [];
+    const message = messages[lowerBound(messages, seq)];
+    if (message?.seq !== seq) return undefined;
+    if (preview === null) delete message.preview;
+    else message.preview = preview;
+    return { ...message };
+  }
+
   async deleteRoom(roomId: string): Promise<void> {
     this.logs.delete(roomId);
   }
@@ -106,5 +120,6 @@ function storedMessage(draft: MessageDraft, seq: number): MessageRecord {
   };
   if (draft.clientMsgId !== undefined) message.clientMsgId = draft.clientMsgId;
   if (draft.fileId !== undefined) message.fileId = draft.fileId;
+  if (draft.preview !== undefined) message.preview = draft.preview;
   return message;
 }

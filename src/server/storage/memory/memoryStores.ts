@@ -8,6 +8,7 @@ import { MemoryExecRunStore } from './MemoryExecRunStore.js';
 import { MemoryFileStore } from './MemoryFileStore.js';
 import { MemoryMessageStore } from './MemoryMessageStore.js';
 import { MemoryRoomStore } from './MemoryRoomStore.js';
+import { MemoryWebImageStore } from './MemoryWebImageStore.js';
 
 /** Stores in RAM, whose blobs can be listed (a kept room's move to the database copies them). */
 export interface MemoryStores extends Stores {
@@ -25,5 +26,6 @@ export function memoryStores(accountant: MemoryAccountant): MemoryStores {
     execRuns: new MemoryExecRunStore(),
     accounts: new MemoryAccountStore(),
     audit: new MemoryAuditStore(),
+    webImages: new MemoryWebImageStore(),
   };
 }

@@ -1,4 +1,6 @@
+import type { Preview } from '../../../protocol/schemas.js';
 import type { BlobStore } from '../BlobStore.js';
+import { WEB_IMAGES_PREFIX } from '../WebImageStore.js';
 import type { DocStore, StoredDoc } from '../DocStore.js';
 import type { ExecRunStore } from '../ExecRunStore.js';
 import type { FileStore } from '../FileStore.js';
@@ -27,6 +29,7 @@ export function routedStores(memory: MemoryStores, durable: Stores): Stores {
     accounts: durable.accounts,
     // Global: kept where the database keeps things.
     audit: durable.audit,
+    webImages: durable.webImages,
   };
 }
 
@@ -51,6 +54,14 @@ class RoutedMessageStore implements MessageStore {
 
   async getMessage(roomId: string, messageId: string): Promise<MessageRecord | undefined> {
     return this.router.run(roomId, (stores) => stores.messages.getMessage(roomId, messageId));
+  }
+
+  async setPreview(
+    roomId: string,
+    seq: number,
+    preview: Preview | null,
+  ): Promise<MessageRecord | undefined> {
+    return this.router.run(roomId, (stores) => stores.messages.setPreview(roomId, seq, preview));
   }
 
   async deleteRoom(roomId: string): Promise<void> {
@@ -91,23 +102,33 @@ class RoutedFileStore implements FileStore {
 /** Blob keys are `<roomId>/<sha256>`: the room is the part before the slash. */
 const roomOf = (key: string) => key.slice(0, key.indexOf('/'));
 
+/**
+ * Room blobs go where their room's data goes; the image proxy's (`web-images/`, global like
+ * its index) always to the durable side.
+ */
 class RoutedBlobStore implements BlobStore {
   constructor(private readonly router: RoomRouter) {}
 
   put(key: string, bytes: Buffer): Promise<void> {
-    return this.router.run(roomOf(key), (stores) => stores.blobs.put(key, bytes));
+    return this.on(key, (blobs) => blobs.put(key, bytes));
   }
 
   get(key: string): Promise<Buffer | undefined> {
-    return this.router.run(roomOf(key), (stores) => stores.blobs.get(key));
+    return this.on(key, (blobs) => blobs.get(key));
   }
 
   has(key: string): Promise<boolean> {
-    return this.router.run(roomOf(key), (stores) => stores.blobs.has(key));
+    return this.on(key, (blobs) => blobs.has(key));
   }
 
   heldInMemory(key: string): boolean {
+    if (key.startsWith(WEB_IMAGES_PREFIX)) return this.router.durable.blobs.heldInMemory(key);
     return (this.router.known(roomOf(key)) ?? this.router.memory).blobs.heldInMemory(key);
+  }
+
+  private on<T>(key: string, action: (blobs: BlobStore) => Promise<T>): Promise<T> {
+    if (key.startsWith(WEB_IMAGES_PREFIX)) return action(this.router.durable.blobs);
+    return this.router.run(roomOf(key), (stores) => action(stores.blobs));
   }
 
   async deletePrefix(prefix: string): Promise<void> {

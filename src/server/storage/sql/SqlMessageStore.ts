@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
-import type { MessageType, Role } from '../../../protocol/schemas.js';
+import type { MessageType, Preview, Role } from '../../../protocol/schemas.js';
 import type { MessagePage, MessageStore } from '../MessageStore.js';
 import type { MessageDraft, MessageRecord } from '../records.js';
 import type { Database, MessagesTable, SqlDialect } from './schema.js';
@@ -24,8 +24,8 @@ const APPEND_POSTGRES = `with counter as (
   returning last_seq
 )
 insert into messages (room_id, client_key, seq, id, type, body, sender_id, sender_name,
-  sender_role, created_at, client_msg_id, file_id)
-select $1, $2, last_seq, $3, $4, $5, $6, $7, $8, $9, $10, $11 from counter
+  sender_role, created_at, client_msg_id, file_id, preview)
+select $1, $2, last_seq, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 from counter
 returning seq`;
 
 const appendParameters = (row: MessageRow) => [
@@ -40,6 +40,7 @@ const appendParameters = (row: MessageRow) => [
   row.created_at,
   row.client_msg_id,
   row.file_id,
+  row.preview,
 ];
 
 /**
@@ -112,6 +113,21 @@ export class SqlMessageStore implements MessageStore {
       .selectAll()
       .where('room_id', '=', roomId)
       .where('id', '=', messageId)
+      .executeTakeFirst();
+    return row && messageRecord(row);
+  }
+
+  async setPreview(
+    roomId: string,
+    seq: number,
+    preview: Preview | null,
+  ): Promise<MessageRecord | undefined> {
+    const row = await this.db
+      .updateTable('messages')
+      .set({ preview: preview === null ? null : encodeText(JSON.stringify(preview)) })
+      .where('room_id', '=', roomId)
+      .where('seq', '=', seq)
+      .returningAll()
       .executeTakeFirst();
     return row && messageRecord(row);
   }
@@ -189,6 +205,7 @@ function messageRow(draft: MessageDraft): MessageRow {
     client_key:
       draft.clientMsgId === undefined ? null : `${draft.sender?.id ?? ''}/${draft.clientMsgId}`,
     file_id: draft.fileId ?? null,
+    preview: draft.preview === undefined ? null : encodeText(JSON.stringify(draft.preview)),
   };
 }
 
@@ -211,5 +228,6 @@ function messageRecord(row: Selectable<MessagesTable>): MessageRecord {
   };
   if (row.client_msg_id !== null) message.clientMsgId = row.client_msg_id;
   if (row.file_id !== null) message.fileId = row.file_id;
+  if (row.preview !== null) message.preview = JSON.parse(decodeText(row.preview)) as Preview;
   return message;
 }

@@ -186,6 +186,22 @@ const memberReadSeq: Migration = {
   },
 };
 
+/**
+ * Link previews: the card attached to a message, and the index of checked remote images kept in
+ * the blob store (the image proxy's second tier).
+ */
+const previews: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('messages').addColumn('preview', 'text').execute();
+    await db.schema
+      .createTable('web_images')
+      .addColumn('url_key', 'text', (col) => col.primaryKey())
+      .addColumn('sha256', 'text', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .execute();
+  },
+};
+
 /** The admin audit log (AuditStore): global, outliving the rooms it names. */
 function auditLog(dialect: SqlDialect): Migration {
   return {
@@ -225,6 +241,7 @@ export async function migrate(db: Kysely<unknown>, dialect: SqlDialect): Promise
         '004_audit_log': auditLog(dialect),
         '005_member_read_seq': memberReadSeq,
         '006_embed': embed,
+        '007_previews': previews,
       }),
     },
   });

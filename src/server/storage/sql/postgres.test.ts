@@ -52,6 +52,7 @@ describe.skipIf(lacks('postgres'))('postgres driver', () => {
           { name: '004_audit_log' },
           { name: '005_member_read_seq' },
           { name: '006_embed' },
+          { name: '007_previews' },
         ]);
         // Both work on the one schema.
         const storesA = sqlStores(a);

@@ -56,6 +56,8 @@ export interface MessagesTable {
   /** `<senderId>/<clientMsgId>`, unique per room; null when there is no clientMsgId. */
   client_key: string | null;
   file_id: string | null;
+  /** The link card as JSON (sqlText.ts encoding); null without one. Added by 007_previews. */
+  preview: string | null;
 }
 
 export interface FilesTable {
@@ -141,6 +143,15 @@ export interface Database {
   accounts: AccountsTable;
   account_sessions: AccountSessionsTable;
   audit_log: AuditLogTable;
+  web_images: WebImagesTable;
+}
+
+/** Which checked image a remote URL gave (WebImageStore): the blob is `web-images/<sha256>`. */
+export interface WebImagesTable {
+  /** SHA-256 (hex) of the URL. */
+  url_key: string;
+  sha256: string;
+  created_at: number;
 }
 
 export type SqlDialect = 'sqlite' | 'postgres';

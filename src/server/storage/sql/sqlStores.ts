@@ -7,6 +7,7 @@ import { SqlExecRunStore } from './SqlExecRunStore.js';
 import { SqlFileStore } from './SqlFileStore.js';
 import { SqlMessageStore } from './SqlMessageStore.js';
 import { SqlRoomStore } from './SqlRoomStore.js';
+import { SqlWebImageStore } from './SqlWebImageStore.js';
 
 /** The SQL drivers of every store but the blobs, sharing one database; closing them all closes it. */
 export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs'> {
@@ -18,5 +19,6 @@ export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs'> {
     execRuns: new SqlExecRunStore(database),
     accounts: new SqlAccountStore(database),
     audit: new SqlAuditStore(database),
+    webImages: new SqlWebImageStore(database),
   };
 }

@@ -77,6 +77,7 @@ describe('sqlite database', () => {
         { name: '004_audit_log' },
         { name: '005_member_read_seq' },
         { name: '006_embed' },
+        { name: '007_previews' },
       ]);
       const tables = raw
         .prepare("select name from sqlite_master where type = 'table' and name not like 'kysely%'")
@@ -97,6 +98,7 @@ describe('sqlite database', () => {
           'messages',
           'rooms',
           'sqlite_sequence',
+          'web_images',
         ].sort(),
       );
     } finally {
