@@ -1,0 +1,171 @@
+import { AppError } from '../core/AppError.js';
+import type { Outbound, OutboundStream } from '../outbound/Outbound.js';
+import { reasonOf, upstreamFailed } from '../outbound/outboundErrors.js';
+import { isChallenge } from './challenges.js';
+import { HeadReader, type HeadFindings } from './HeadReader.js';
+import { PageDecoder } from './PageDecoder.js';
+import { absoluteHttpUrl, cleanText, TEXT_LIMITS, withoutUndefined } from './pageText.js';
+
+export interface PageIcon {
+  url: string;
+  rel: 'icon' | 'apple-touch-icon';
+  sizes?: string;
+  type?: string;
+}
+
+export interface PageMetadata {
+  /** The final URL, after redirects. */
+  url: string;
+  title?: string;
+  description?: string;
+  siteName?: string;
+  /** Absolute http(s): og:image:secure_url, og:image, twitter:image, or the URL itself if an image. */
+  image?: string;
+  /** From `<link rel="icon" | "shortcut icon" | "apple-touch-icon">`, in page order. */
+  icons: PageIcon[];
+  /** Absolute URL of `<link rel="manifest">`. */
+  manifest?: string;
+  /** A bot-challenge or block page: nothing else is filled in. */
+  challenge?: true;
+}
+
+export interface ReadPageOptions {
+  signal?: AbortSignal;
+}
+
+/** A page's head is in its first kilobytes; a page that never ends is read no further. */
+export const PAGE_MAX_BYTES = 512 * 1024;
+const ACCEPT = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.1';
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+/** The statuses a challenge or block page comes with; others that are not 2xx are not read. */
+const CHALLENGE_STATUSES = new Set([403, 429, 503]);
+
+/**
+ * What the page at `url` says about itself, for a link preview. It never fetches anything the
+ * page points to (images, icons, a discovered oEmbed link): those stay strings, for the image
+ * proxy to fetch later through its own checks.
+ *
+ * Only the `<head>` is read, as it streams in (at most 512 KiB), in the encoding a browser
+ * would pick. A page cut off by that cap or by the door's timeout keeps what was read of it,
+ * if anything; otherwise the door's error is thrown. An image comes back as its own `image`;
+ * another type that is not HTML as the URL alone. A bot challenge comes back as `challenge`,
+ * whatever its status; any other answer that is not 2xx throws `upstream_failed` (`status`).
+ */
+export async function readPage(
+  outbound: Outbound,
+  url: string,
+  options: ReadPageOptions = {},
+): Promise<PageMetadata> {
+  return readHtml(outbound, url, options.signal);
+}
+
+/** The door's answer for a page, read as far as its head. */
+async function readHtml(
+  outbound: Outbound,
+  url: string,
+  signal: AbortSignal | undefined,
+): Promise<PageMetadata> {
+  // Not `requireOk`: a challenge comes with 403, 429 or 503, and must be recognised first.
+  const response = await outbound.open(url, { accept: ACCEPT, maxBytes: PAGE_MAX_BYTES, signal });
+  const { status, headers } = response;
+  const finalUrl = response.url.href;
+  const ok = status >= 200 && status <= 299;
+  if (isChallenge(status, headers, undefined)) {
+    response.cancel();
+    return { url: finalUrl, icons: [], challenge: true };
+  }
+  const type = headers['content-type']?.split(';')[0]?.trim().toLowerCase() || undefined;
+  // Without a Content-Type, a browser would sniff; reading it as HTML finds nothing in a
+  // file that is not, within the same cap.
+  const html = type === undefined || HTML_TYPES.has(type);
+  if (!ok && !(html && CHALLENGE_STATUSES.has(status))) {
+    response.cancel();
+    throw upstreamFailed('status', { status });
+  }
+  if (!html) {
+    response.cancel();
+    const image = type?.startsWith('image/') ? absoluteHttpUrl(finalUrl, finalUrl) : undefined;
+    return image === undefined ? { url: finalUrl, icons: [] } : { url: finalUrl, image, icons: [] };
+  }
+  const head = await readHead(response);
+  if (isChallenge(status, headers, cleanText(head.title, TEXT_LIMITS.title))) {
+    return { url: finalUrl, icons: [], challenge: true };
+  }
+  if (!ok) throw upstreamFailed('status', { status });
+  return metadata(finalUrl, head);
+}
+
+/**
+ * Streams the body through the decoder into the head reader, and stops at the end of the head.
+ * The door's `too_large` (a page that never ends, a gzip bomb) and `timeout` (one that trickles)
+ * end the reading with what it found; if it found nothing, they are thrown.
+ */
+async function readHead(response: OutboundStream): Promise<HeadFindings> {
+  const reader = new HeadReader();
+  const decoder = new PageDecoder(response.headers['content-type']);
+  let cutOff: AppError | undefined;
+  try {
+    for await (const chunk of response.body) {
+      reader.write(decoder.write(chunk));
+      if (reader.done) break;
+    }
+  } catch (error) {
+    const reason = reasonOf(error);
+    if (!(error instanceof AppError) || (reason !== 'too_large' && reason !== 'timeout')) {
+      throw error;
+    }
+    cutOff = error;
+  }
+  if (!reader.done) {
+    reader.write(decoder.end());
+    reader.end();
+  }
+  if (cutOff !== undefined && !reader.found()) throw cutOff;
+  return reader.findings();
+}
+
+/** The findings cleaned: OpenGraph first, then Twitter cards, then plain HTML. */
+function metadata(finalUrl: string, head: HeadFindings): PageMetadata {
+  const { meta } = head;
+  const base = absoluteHttpUrl(head.base, finalUrl) ?? finalUrl;
+  const text = (limit: number, ...values: (string | undefined)[]) =>
+    values.map((value) => cleanText(value, limit)).find((value) => value !== undefined);
+  const image = [
+    'og:image:secure_url',
+    'og:image',
+    'og:image:url',
+    'twitter:image',
+    'twitter:image:src',
+  ]
+    .map((name) => absoluteHttpUrl(meta.get(name)?.trim(), base))
+    .find((value) => value !== undefined);
+  const icons: PageIcon[] = [];
+  for (const icon of head.icons) {
+    const url = absoluteHttpUrl(icon.href.trim(), base);
+    if (url === undefined || icons.some((seen) => seen.url === url && seen.rel === icon.rel)) {
+      continue;
+    }
+    icons.push(
+      withoutUndefined({
+        url,
+        rel: icon.rel,
+        sizes: cleanText(icon.sizes, 100),
+        type: cleanText(icon.type, 100),
+      }),
+    );
+  }
+  return withoutUndefined({
+    url: finalUrl,
+    title: text(TEXT_LIMITS.title, meta.get('og:title'), meta.get('twitter:title'), head.title),
+    description: text(
+      TEXT_LIMITS.description,
+      meta.get('og:description'),
+      meta.get('twitter:description'),
+      meta.get('description'),
+    ),
+    siteName: text(TEXT_LIMITS.siteName, meta.get('og:site_name')),
+    image,
+    icons,
+    manifest: absoluteHttpUrl(head.manifest?.trim(), base),
+  });
+}
