@@ -3,6 +3,13 @@ import type { Outbound, OutboundStream } from '../outbound/Outbound.js';
 import { reasonOf, upstreamFailed } from '../outbound/outboundErrors.js';
 import { isChallenge } from './challenges.js';
 import { HeadReader, type HeadFindings } from './HeadReader.js';
+import {
+  fetchOEmbed,
+  OEMBED_PROVIDERS,
+  oembedProvider,
+  type OEmbedAnswer,
+  type OEmbedProvider,
+} from './oembed.js';
 import { PageDecoder } from './PageDecoder.js';
 import { absoluteHttpUrl, cleanText, TEXT_LIMITS, withoutUndefined } from './pageText.js';
 
@@ -31,6 +38,8 @@ export interface PageMetadata {
 
 export interface ReadPageOptions {
   signal?: AbortSignal;
+  /** The oEmbed providers asked (OEMBED_PROVIDERS; tests bring their own). */
+  oembedProviders?: readonly OEmbedProvider[];
 }
 
 /** A page's head is in its first kilobytes; a page that never ends is read no further. */
@@ -50,13 +59,31 @@ const CHALLENGE_STATUSES = new Set([403, 429, 503]);
  * if anything; otherwise the door's error is thrown. An image comes back as its own `image`;
  * another type that is not HTML as the URL alone. A bot challenge comes back as `challenge`,
  * whatever its status; any other answer that is not 2xx throws `upstream_failed` (`status`).
+ *
+ * A URL of an oEmbed provider of the table is asked at its endpoint instead of (or, for
+ * providers whose pages are readable, in addition to) reading the page: see oembed.ts.
  */
 export async function readPage(
   outbound: Outbound,
   url: string,
   options: ReadPageOptions = {},
 ): Promise<PageMetadata> {
-  return readHtml(outbound, url, options.signal);
+  const { signal } = options;
+  const providers = options.oembedProviders ?? OEMBED_PROVIDERS;
+  const provider = oembedProvider(url, providers);
+  if (provider && !provider.pages) {
+    const card = await askOEmbed(outbound, provider, url, signal);
+    // A failed endpoint (a deleted post, an outage) leaves the page, whatever it may say.
+    if (card?.title !== undefined) return withOEmbed({ url: new URL(url).href, icons: [] }, card);
+    const page = await readHtml(outbound, url, signal);
+    return card ? withOEmbed(page, card) : page;
+  }
+  const page = await readHtml(outbound, url, signal);
+  // The page may have been reached through a redirect (a short link) into a provider's site.
+  const late = oembedProvider(page.url, providers) ?? provider;
+  if (!late || (!page.challenge && page.title && page.siteName && page.image)) return page;
+  const card = await askOEmbed(outbound, late, page.url, signal);
+  return card ? withOEmbed(page, card) : page;
 }
 
 /** The door's answer for a page, read as far as its head. */
@@ -167,5 +194,56 @@ function metadata(finalUrl: string, head: HeadFindings): PageMetadata {
     image,
     icons,
     manifest: absoluteHttpUrl(head.manifest?.trim(), base),
+  });
+}
+
+/** What a provider's oEmbed answer gives a card, cleaned like a page's. */
+interface OEmbedCard {
+  title?: string;
+  siteName?: string;
+  image?: string;
+}
+
+/**
+ * The provider's answer about `pageUrl`, or undefined if its endpoint failed: the page is the
+ * fallback, so only a stop through `signal` is thrown.
+ */
+async function askOEmbed(
+  outbound: Outbound,
+  provider: OEmbedProvider,
+  pageUrl: string,
+  signal: AbortSignal | undefined,
+): Promise<OEmbedCard | undefined> {
+  let endpoint: URL;
+  let answer: OEmbedAnswer;
+  try {
+    ({ endpoint, answer } = await fetchOEmbed(outbound, provider, pageUrl, { signal }));
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return undefined;
+  }
+  return withoutUndefined({
+    // A post (X) has an author but no title: the author is what a card can say of it.
+    title:
+      cleanText(answer.title, TEXT_LIMITS.title) ??
+      cleanText(answer.author_name, TEXT_LIMITS.title),
+    siteName: cleanText(answer.provider_name, TEXT_LIMITS.siteName),
+    image: absoluteHttpUrl(answer.thumbnail_url?.trim(), endpoint),
+  });
+}
+
+/**
+ * `page` with the gaps filled from `card`. A challenge page whose provider answered becomes
+ * the provider's card: the answer is about the very URL the page was to be read for.
+ */
+function withOEmbed(page: PageMetadata, card: OEmbedCard): PageMetadata {
+  if (page.challenge) {
+    return card.title === undefined ? page : { url: page.url, icons: [], ...card };
+  }
+  return withoutUndefined({
+    ...page,
+    title: page.title ?? card.title,
+    siteName: page.siteName ?? card.siteName,
+    image: page.image ?? card.image,
   });
 }
