@@ -435,6 +435,13 @@ describe('how much is read', () => {
     }
   });
 
+  it('stops when the caller stops it, with the caller’s reason and nothing kept', async () => {
+    const stop = new AbortController();
+    const pending = readPage(door, `${site.origin}/trickle-head`, { signal: stop.signal });
+    setTimeout(() => stop.abort(new Error('no longer needed')), 100);
+    await expect(pending).rejects.toThrow('no longer needed');
+  });
+
   it('stops a gzip bomb at the cap, keeping a title read before it', async () => {
     expect(await failure(`${site.origin}/bomb`)).toBe('upstream_failed:too_large');
     outcomesSince();
