@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { clientEvent } from './clientEvent.js';
 import { HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, MESSAGE_MAX_CHARS } from './constants.js';
 import { memberSchema } from './members.js';
+import { previewSchema } from './previews.js';
 import { serverEvent } from './serverEvent.js';
 
 export const clientMsgIdSchema = z
@@ -26,6 +27,8 @@ export const messageSchema = z.object({
   clientMsgId: clientMsgIdSchema.optional(),
   /** The shared file of a `file` message. */
   fileId: z.string().min(1).optional(),
+  /** The card of the first link in a text message, attached after it was posted. */
+  preview: previewSchema.optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 
@@ -57,7 +60,7 @@ export const chatClientEvents = {
 
 export const chatServerEvents = {
   'message:new': serverEvent(z.object({ message: messageSchema })),
-  /** A message changed after it was posted (a link preview attached; not sent yet). */
+  /** A message changed after it was posted: its link card attached or removed. */
   'message:updated': serverEvent(z.object({ message: messageSchema })),
   typing: serverEvent(z.object({ memberId: z.string().min(1), active: z.boolean() })),
 };

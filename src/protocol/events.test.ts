@@ -12,10 +12,12 @@ import {
   openEvents,
   roomWith,
   startServer,
+  onCleanup,
   waitFor,
   type Collected,
   type TestSocket,
 } from '../../test/helpers.js';
+import { startThirdPartySite } from '../../test/thirdPartySite.js';
 import { ManualClock } from '../server/core/Clock.js';
 import type { RoomEventBus } from '../server/core/RoomEventBus.js';
 import type { RoomSocket } from '../server/transport/socketHandlers.js';
@@ -120,7 +122,16 @@ describe('joining the feature tables', () => {
 describe('what the server sends', () => {
   it('follows the schemas: a room from creation to its end, over Socket.IO and SSE', async () => {
     const clock = new ManualClock();
-    const server = await startServer({}, { clock });
+    const site = await startThirdPartySite({
+      routes: {
+        '/article': (_request, response) => {
+          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          response.end('<html><head><title>An article</title></head><body>text</body></html>');
+        },
+      },
+    });
+    onCleanup(() => site.close());
+    const server = await startServer({ FETCH_ALLOW_HOSTS: `127.0.0.1:${site.port}` }, { clock });
     const { room, members } = await roomWith(server, 'Ada');
     const ada = await connectWithState(server, members[0]!.token);
     const adaStream = openEvents(server, room.id, members[0]!.token);
@@ -131,6 +142,9 @@ describe('what the server sends', () => {
     expect(
       await emitAck(graceSocket.socket, 'message:send', { body: 'hi', clientMsgId: 'c1' }),
     ).toMatchObject({ ok: true });
+    // A link gets its card: message:updated.
+    await emitAck(graceSocket.socket, 'message:send', { body: `see ${site.origin}/article` });
+    await waitFor(() => names(ada).has('message:updated'), 5000, 'message:updated');
     graceSocket.socket.emit('typing', { active: true });
     expect(
       await emitAck(graceSocket.socket, 'file:upload', {
@@ -195,11 +209,8 @@ describe('what the server sends', () => {
     await waitFor(() => names(linus).has('room:closing'), 5000, 'room:closing');
 
     const received = [...ada.events, ...graceSocket.events, ...linus.events, ...margaret.events];
-    // Every event but message:updated, which nothing sends yet (link previews are not built).
     expect([...new Set(received.map((e) => e.name))].sort()).toEqual(
-      Object.keys(serverEvents)
-        .filter((name) => name !== 'message:updated')
-        .sort(),
+      Object.keys(serverEvents).sort(),
     );
     expectOnTheWire(received);
     expect(adaStream.events.length).toBeGreaterThan(0);

@@ -24,6 +24,10 @@ export const roomSchema = z.object({
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime().nullable(),
   persistent: z.boolean(),
+  /** Whether links in messages get cards (the owner's setting; on by default). */
+  linkPreviews: z.boolean(),
+  /** Whether the room's link card, shown where its link is pasted, names the room (off by default). */
+  namedCard: z.boolean(),
 });
 export type Room = z.infer<typeof roomSchema>;
 
@@ -65,6 +69,12 @@ export const extendRoomSchema = z.strictObject({
   seconds: z.number().int().min(60),
 });
 export type ExtendRoomBody = z.infer<typeof extendRoomSchema>;
+
+/** `POST /api/rooms/:roomId/settings` (the owner): what to change, at least one setting. */
+export const roomSettingsSchema = z
+  .strictObject({ linkPreviews: z.boolean().optional(), namedCard: z.boolean().optional() })
+  .refine((body) => Object.keys(body).length > 0, 'name at least one setting');
+export type RoomSettingsBody = z.infer<typeof roomSettingsSchema>;
 
 /** `GET /api/join-codes/:code`: the live room a join code names, before a name is asked for. */
 export const joinCodeRoomSchema = z.object({

@@ -19,6 +19,8 @@ export interface FeatureOptions {
   accounts?: Parameters<typeof accounts>[0];
   /** Calls' grace period for a participant whose connections dropped (default 15 s). */
   calls?: Parameters<typeof calls>[0];
+  /** Link previews' oEmbed providers (tests point one at a local site). */
+  previews?: Parameters<typeof previews>[0];
   /** Ping interval of collab WebSockets (default 30 s). */
   collabHeartbeatMs?: number;
 }
@@ -39,6 +41,6 @@ export function features(options: FeatureOptions): Feature[] {
     accounts(options.accounts),
     admin,
     embed,
-    previews,
+    previews(options.previews),
   ];
 }

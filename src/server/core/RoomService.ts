@@ -450,6 +450,28 @@ export class RoomService {
   }
 
   /**
+   * Changes the room's settings (link cards in messages, a named link card). Owner only; members
+   * are told with `room:updated`.
+   */
+  async changeSettings(
+    membership: Membership,
+    settings: Partial<Pick<RoomRecord, 'linkPreviews' | 'namedCard'>>,
+  ): Promise<RoomRecord> {
+    if (membership.member.role !== 'owner')
+      throw new AppError('forbidden', 'Only the owner of the room can change its settings.');
+    const current = await this.getLiveRoom(membership.room.id);
+    const patch = {
+      ...(settings.linkPreviews !== undefined && { linkPreviews: settings.linkPreviews }),
+      ...(settings.namedCard !== undefined && { namedCard: settings.namedCard }),
+    };
+    await this.stores.rooms.updateRoom(current.id, patch);
+    const room: RoomRecord = { ...current, ...patch };
+    this.checked.forget(room.id);
+    this.bus.publish({ roomId: room.id, name: 'room:updated', payload: { room: roomView(room) } });
+    return room;
+  }
+
+  /**
    * Keeps a room until it is deleted: it becomes persistent, loses its end and, where only
    * persistent rooms are stored in the database, moves there with everything it holds (the
    * stores do that, decision 005). Owner only; needs a database (400 without one). Members are

@@ -13,6 +13,8 @@ export function roomView(room: RoomRecord): Room {
     createdAt: iso(room.createdAt),
     expiresAt: room.expiresAt === null ? null : iso(room.expiresAt),
     persistent: room.persistent,
+    linkPreviews: room.linkPreviews ?? true,
+    namedCard: room.namedCard ?? false,
   };
 }
 
@@ -61,5 +63,6 @@ export function messageView(message: MessageRecord): Message {
   };
   if (message.clientMsgId !== undefined) view.clientMsgId = message.clientMsgId;
   if (message.fileId !== undefined) view.fileId = message.fileId;
+  if (message.preview !== undefined) view.preview = message.preview;
   return view;
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   createRoomSchema,
   extendRoomSchema,
+  roomSettingsSchema,
   joinCodeSchema,
   joinRoomSchema,
 } from '../../protocol/schemas.js';
@@ -95,6 +96,12 @@ export function roomsRoutes(ctx: RoomkitContext) {
       const { seconds } = parseInput(extendRoomSchema, request.body);
       const room = await ctx.rooms.extend(request.member.membership, seconds);
       await ctx.rooms.restartEmptyGrace(room);
+      return { room: roomView(room) };
+    });
+
+    app.post('/api/rooms/:roomId/settings', member, async (request) => {
+      const settings = parseInput(roomSettingsSchema, request.body);
+      const room = await ctx.rooms.changeSettings(request.member.membership, settings);
       return { room: roomView(room) };
     });
 

@@ -1,4 +1,4 @@
-import type { MemberRecord, RoomRecord } from './records.js';
+import type { MemberRecord, RoomChange, RoomRecord } from './records.js';
 
 /** Thrown by a store when a uniqueness rule would break; the service maps it to a user error. */
 export class StoreConflictError extends Error {
@@ -33,10 +33,7 @@ export interface RoomStore {
    * Changes some of a room's fields. Making a room persistent keeps everything it holds (where
    * a database keeps only persistent rooms, its data moves there: storage/routed/).
    */
-  updateRoom(
-    roomId: string,
-    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'persistent' | 'emptySince'>>,
-  ): Promise<void>;
+  updateRoom(roomId: string, patch: Partial<Pick<RoomRecord, RoomChange>>): Promise<void>;
   /** Deletes the room and its members; false when there was no such room. */
   deleteRoom(roomId: string): Promise<boolean>;
   listRooms(): Promise<RoomRecord[]>;

@@ -19,7 +19,15 @@ export interface RoomRecord {
    * with a ticket, never by its link or join code.
    */
   integratorId?: string;
+  /** Whether links in the room's messages get cards (absent: yes). */
+  linkPreviews?: boolean;
+  /** Whether the room's link card names the room (absent: no, a generic card). */
+  namedCard?: boolean;
 }
+
+/** The fields of a room that may change after it was made. */
+export type RoomChange =
+  'name' | 'expiresAt' | 'persistent' | 'emptySince' | 'linkPreviews' | 'namedCard';
 
 export interface MemberRecord {
   id: string;

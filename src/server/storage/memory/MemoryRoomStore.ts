@@ -1,4 +1,4 @@
-import type { MemberRecord, RoomRecord } from '../records.js';
+import type { MemberRecord, RoomChange, RoomRecord } from '../records.js';
 import { StoreConflictError, type RoomStore } from '../RoomStore.js';
 
 interface Entry {
@@ -28,10 +28,7 @@ export class MemoryRoomStore implements RoomStore {
     return roomId === undefined ? undefined : this.getRoom(roomId);
   }
 
-  async updateRoom(
-    roomId: string,
-    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'persistent' | 'emptySince'>>,
-  ) {
+  async updateRoom(roomId: string, patch: Partial<Pick<RoomRecord, RoomChange>>) {
     const entry = this.rooms.get(roomId);
     if (entry) entry.room = { ...entry.room, ...patch };
   }

@@ -1,4 +1,4 @@
-import type { MemberRecord, RoomRecord } from '../records.js';
+import type { MemberRecord, RoomChange, RoomRecord } from '../records.js';
 import { StoreConflictError, type RoomStore } from '../RoomStore.js';
 import type { RoomRouter } from './RoomRouter.js';
 
@@ -38,10 +38,7 @@ export class RoutedRoomStore implements RoomStore {
     );
   }
 
-  async updateRoom(
-    roomId: string,
-    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'persistent' | 'emptySince'>>,
-  ): Promise<void> {
+  async updateRoom(roomId: string, patch: Partial<Pick<RoomRecord, RoomChange>>): Promise<void> {
     // A room made persistent moves to the database first, with everything it holds.
     if (patch.persistent === true) await this.router.moveToDurable(roomId);
     await this.router.run(roomId, (stores) => stores.rooms.updateRoom(roomId, patch));

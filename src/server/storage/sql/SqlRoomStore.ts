@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Role } from '../../../protocol/schemas.js';
-import type { MemberRecord, RoomRecord } from '../records.js';
+import type { MemberRecord, RoomChange, RoomRecord } from '../records.js';
 import { StoreConflictError, type RoomStore } from '../RoomStore.js';
 import type { Database, MembersTable, RoomsTable } from './schema.js';
 import type { SqlDatabase } from './SqlDatabase.js';
@@ -34,6 +34,8 @@ export class SqlRoomStore implements RoomStore {
           persistent: room.persistent ? 1 : 0,
           empty_since: room.emptySince,
           integrator_id: room.integratorId ?? null,
+          link_previews: flag(room.linkPreviews),
+          named_card: flag(room.namedCard),
         })
         .execute();
     } catch (error) {
@@ -62,20 +64,21 @@ export class SqlRoomStore implements RoomStore {
     return row && roomRecord(row);
   }
 
-  async updateRoom(
-    roomId: string,
-    patch: Partial<Pick<RoomRecord, 'name' | 'expiresAt' | 'persistent' | 'emptySince'>>,
-  ): Promise<void> {
+  async updateRoom(roomId: string, patch: Partial<Pick<RoomRecord, RoomChange>>): Promise<void> {
     const set: {
       name?: string;
       expires_at?: number | null;
       persistent?: number;
       empty_since?: number | null;
+      link_previews?: number | null;
+      named_card?: number | null;
     } = {};
     if (patch.name !== undefined) set.name = encodeText(patch.name);
     if (patch.expiresAt !== undefined) set.expires_at = patch.expiresAt;
     if (patch.persistent !== undefined) set.persistent = patch.persistent ? 1 : 0;
     if (patch.emptySince !== undefined) set.empty_since = patch.emptySince;
+    if (patch.linkPreviews !== undefined) set.link_previews = flag(patch.linkPreviews);
+    if (patch.namedCard !== undefined) set.named_card = flag(patch.namedCard);
     if (Object.keys(set).length === 0) return;
     await this.db.updateTable('rooms').set(set).where('id', '=', roomId).execute();
   }
@@ -252,7 +255,14 @@ function roomRecord(row: Selectable<RoomsTable>): RoomRecord {
     persistent: row.persistent === 1,
     emptySince: row.empty_since,
     ...(row.integrator_id !== null && { integratorId: row.integrator_id }),
+    ...(row.link_previews !== null && { linkPreviews: row.link_previews === 1 }),
+    ...(row.named_card !== null && { namedCard: row.named_card === 1 }),
   };
+}
+
+/** A setting as a column: null when never set. */
+function flag(value: boolean | undefined): number | null {
+  return value === undefined ? null : value ? 1 : 0;
 }
 
 function memberRecord(row: Selectable<MembersTable>): MemberRecord {

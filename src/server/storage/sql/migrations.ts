@@ -187,12 +187,14 @@ const memberReadSeq: Migration = {
 };
 
 /**
- * Link previews: the card attached to a message, and the index of checked remote images kept in
+ * Link previews: the card attached to a message, the room's settings for cards, and the index of checked remote images kept in
  * the blob store (the image proxy's second tier).
  */
 const previews: Migration = {
   async up(db: Kysely<unknown>) {
     await db.schema.alterTable('messages').addColumn('preview', 'text').execute();
+    await db.schema.alterTable('rooms').addColumn('link_previews', 'integer').execute();
+    await db.schema.alterTable('rooms').addColumn('named_card', 'integer').execute();
     await db.schema
       .createTable('web_images')
       .addColumn('url_key', 'text', (col) => col.primaryKey())

@@ -16,6 +16,10 @@ export interface RoomsTable {
   empty_since: number | null;
   /** The integrator whose tickets made the room (migration 006); null for any other room. */
   integrator_id: string | null;
+  /** 0 when the owner turned link cards off; null (as before 007) or 1: on. */
+  link_previews: number | null;
+  /** 1 when the owner lets the room's link card name it; null or 0: a generic card. */
+  named_card: number | null;
 }
 
 export interface MembersTable {
