@@ -6,6 +6,7 @@ import type { Limits } from './core/limits.js';
 import { MemoryAccountant } from './core/MemoryAccountant.js';
 import { features, type FeatureOptions } from './features.js';
 import { configureHttp, createHttpApp } from './http/createHttpApp.js';
+import { roomCards, type RoomCardLookup } from './http/roomCard.js';
 import { findWebRoot, webClient } from './http/webClient.js';
 import type { Feature } from './kernel/Feature.js';
 import { installFeatures, type InstalledFeatures } from './kernel/installFeatures.js';
@@ -26,6 +27,8 @@ export interface AppOptions extends FeatureOptions, TransportOptions {
   extraFeatures?: Feature[];
   /** The outbound door's resolver, ports and limits (tests map names to local listeners). */
   outbound?: Omit<OutboundOptions, 'allowHosts'>;
+  /** A room's own title for its link's card (an owner's choice); the generic card without it. */
+  roomCard?: RoomCardLookup;
 }
 
 export interface RoomkitApp {
@@ -73,6 +76,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   );
 
   const webRoot = options.webRoot === false ? undefined : (options.webRoot ?? findWebRoot());
+  // Room links' cards first: /r/<roomId> is theirs, the web client's fallback answers the rest.
+  await app.register(roomCards, {
+    root: webRoot,
+    publicUrl: config.publicUrl,
+    roomCard: options.roomCard,
+  });
   await app.register(webClient, { root: webRoot });
 
   // Relief runs after the hold that crossed the line, never inside it.

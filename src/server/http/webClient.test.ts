@@ -86,7 +86,7 @@ describe('serving the web client', () => {
       [`/${SCRIPT}`, SCRIPT],
       [`/${STYLE}`, STYLE],
       ['/', 'index.html'],
-      ['/r/some-room', 'index.html'],
+      ['/share', 'index.html'],
       ['/sw.js', 'sw.js'],
       ['/manifest.webmanifest', 'manifest.webmanifest'],
       ['/favicon.svg', 'favicon.svg'],

@@ -44,8 +44,9 @@ function cacheHeaders(root: string) {
 }
 
 /**
- * Serves the web client and answers its client-side routes (/r/<roomId>, /admin, /embed…) with
- * index.html; anything else unknown is a JSON 404 in the error envelope.
+ * Serves the web client and answers its client-side routes (/admin, /embed…) with index.html;
+ * anything else unknown is a JSON 404 in the error envelope. A room's page, /r/<roomId>, is
+ * index.html with its link card's tags (roomCard.ts, registered before this).
  *
  * Text files go out as the Brotli or gzip copy the build wrote beside them, as the client's
  * Accept-Encoding allows, so serving them compresses nothing. Hashed assets are cached for a
