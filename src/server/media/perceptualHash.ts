@@ -87,7 +87,8 @@ export const PLACEHOLDER_DISTANCE = 10;
  * one of them has no logo of its own, and a generic icon says so more honestly.
  */
 export const PLACEHOLDER_ICONS: readonly PlaceholderIcon[] = [
-  // create-react-app: packages/cra-template/template/public/favicon.ico (React atom on dark), 6254386
+  // create-react-app: packages/cra-template/template/public/favicon.ico, the React atom on
+  // dark, 6254386
   { name: 'create-react-app favicon.ico', hash: '4954d4d4d4545401' },
   // create-react-app: …/public/logo192.png, the same atom on transparent (manifest, touch icon)
   { name: 'create-react-app logo192.png', hash: '120a032a2a030a12' },
@@ -107,7 +108,8 @@ export const PLACEHOLDER_ICONS: readonly PlaceholderIcon[] = [
   // create-next-app's favicon.ico, the "N" in a black circle (as in vercel/next-learn's dashboard
   // example, 914a334)
   { name: 'Next.js create-next-app favicon.ico', hash: '0f036d657069050f' },
-  // The earlier create-next-app favicon.ico, the Vercel triangle (vercel/next-learn basics, 914a334)
+  // The earlier create-next-app favicon.ico, the Vercel triangle (vercel/next-learn's basics,
+  // 914a334)
   { name: 'Next.js create-next-app favicon.ico (triangle)', hash: '00080c0c060f0f00' },
   // Nuxt's starter (nuxt/starter, branch v3): public/favicon.ico, 3d0e28e
   { name: 'Nuxt starter favicon.ico', hash: '00101a276d481000' },

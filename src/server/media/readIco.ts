@@ -2,7 +2,7 @@ import { AppError } from '../core/AppError.js';
 
 /**
  * One picture of an icon file, in a form sharp reads: a PNG entry as it is stored, or a bitmap
- * entry's pixels as 8-bit RGBA, top row first (`sharp(data, { raw: { width, height, channels: 4 } })`).
+ * entry's pixels as 8-bit RGBA, top row first (`sharp(data, { raw: { …, channels: 4 } })`).
  */
 export type IcoPicture =
   | { format: 'png'; width: number; height: number; data: Buffer }
