@@ -89,7 +89,7 @@ export class LinkCards {
       description: page.description ?? null,
       siteName: page.siteName ?? null,
       image: page.image === undefined ? null : this.signer.proxyUrl(page.image),
-      icon: this.logoUrl(new URL(page.url).hostname),
+      icon: this.logoUrl(new URL(page.url).host),
     };
     this.cards.set(url, card);
     return card;

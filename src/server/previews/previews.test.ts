@@ -108,7 +108,7 @@ describe('a message with a link', () => {
       description: 'Boats, gulls and a very long pier.',
       siteName: 'The Harbour Times',
       image: expect.stringMatching(/^\/api\/images\?url=.+&sig=[\w-]{43}$/),
-      icon: expect.stringMatching(/^\/api\/logo\?domain=127\.0\.0\.1&sig=[\w-]{43}$/),
+      icon: expect.stringMatching(/^\/api\/logo\?domain=127\.0\.0\.1%3A\d+&sig=[\w-]{43}$/),
     });
     expect(updated(ada)).toEqual([message]);
 
