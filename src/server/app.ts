@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { roomIdSchema } from '../protocol/schemas.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/Clock.js';
 import type { RoomkitContext } from './core/context.js';
@@ -80,7 +81,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(roomCards, {
     root: webRoot,
     publicUrl: config.publicUrl,
-    roomCard: options.roomCard,
+    roomCard: options.roomCard ?? ((roomId) => namedRoomCard(ctx, roomId)),
   });
   await app.register(webClient, { root: webRoot });
 
@@ -100,4 +101,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await closeStores(ctx.stores);
   });
   return { app, ctx, sockets: transports.sockets, live: transports.live, use: installed.use };
+}
+
+/**
+ * The card of a room whose owner let it name the room (`namedCard`); any other id, a room that
+ * ended or one that keeps its name to itself gets the generic card.
+ */
+async function namedRoomCard(
+  ctx: RoomkitContext,
+  roomId: string,
+): Promise<{ title: string } | undefined> {
+  if (!roomIdSchema.safeParse(roomId).success) return undefined;
+  const room = await ctx.stores.rooms.getRoom(roomId);
+  if (!room?.namedCard || (room.expiresAt !== null && room.expiresAt <= ctx.clock.now())) {
+    return undefined;
+  }
+  return { title: `Join “${room.name}”` };
 }

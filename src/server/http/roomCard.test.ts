@@ -284,6 +284,35 @@ describe('room link cards', () => {
     expect(failing.html).toBe(generic.html);
     expect(asked).toEqual(['shown', 'other', 'failing']);
   });
+
+  it('names a room only once its owner lets it', async () => {
+    const server = await startServer({}, { webRoot: await webRoot() });
+    const { room, members } = await roomWith(server, 'Ada', 'Grace');
+    const created = await api(server, 'POST', '/api/rooms', { body: { name: 'Harbour trip' } });
+    const owner = await api(server, 'POST', '/api/rooms/join', {
+      body: { roomId: created.body.room.id, displayName: 'Ada' },
+    });
+    const path = `${server.url}/r/${created.body.room.id}`;
+    expect(metaTags((await page(path)).html)['og:title']).toBe('Join a room on Roomkit');
+    const changed = await api(server, 'POST', `/api/rooms/${created.body.room.id}/settings`, {
+      token: owner.body.token,
+      body: { namedCard: true },
+    });
+    expect(changed.body.room.namedCard).toBe(true);
+    expect(metaTags((await page(path)).html)['og:title']).toBe('Join “Harbour trip”');
+    // Another room's member cannot name a room; a guest of the room cannot either.
+    expect(
+      (
+        await api(server, 'POST', `/api/rooms/${room.id}/settings`, {
+          token: members[1]!.token,
+          body: { namedCard: true },
+        })
+      ).status,
+    ).toBe(403);
+    expect(metaTags((await page(`${server.url}/r/${room.id}`)).html)['og:title']).toBe(
+      'Join a room on Roomkit',
+    );
+  });
 });
 
 describe('the room card image', () => {
