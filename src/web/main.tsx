@@ -7,6 +7,7 @@ import { registerServiceWorker } from './lib/serviceWorker.js';
 import './styles/base.css';
 import './styles/home.css';
 import './styles/room.css';
+import './styles/previews.css';
 import './styles/call.css';
 import './styles/files.css';
 import './styles/share.css';

@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import { ResultType, Sniffer } from 'encoding-sniffer/sniffer';
 
 /** The bytes the WHATWG prescan looks at for a `<meta charset>` before settling on a default. */

@@ -3,6 +3,7 @@ import type { FileInfo, Member, Message } from '../../../protocol/schemas.js';
 import { Avatar } from '../../components/Avatar.js';
 import { FileAttachment } from '../files/FileAttachment.js';
 import type { FileLinks } from '../files/fileLinks.js';
+import { LinkCard } from '../previews/LinkCard.js';
 import { linkSegments } from './linkify.js';
 import { listEntries, type PendingMessage } from './messages.js';
 
@@ -83,6 +84,10 @@ interface FileProps {
   files: ReadonlyMap<string, FileInfo>;
   links: FileLinks | null;
   onOpenFile: (fileId: string) => void;
+  /** Members' pictures by member id (URLs on this server); initials for the others. */
+  pictures?: ReadonlyMap<string, string> | undefined;
+  /** Takes the card off one of the person's own messages. */
+  onRemovePreview?: ((message: Message) => void) | undefined;
 }
 
 function MessageItem({
@@ -93,6 +98,8 @@ function MessageItem({
   files,
   links,
   onOpenFile,
+  pictures,
+  onRemovePreview,
 }: {
   message: Message;
   own: boolean;
@@ -116,7 +123,11 @@ function MessageItem({
     <li className={classes.join(' ').trim()}>
       <div className={grouped ? 'meta visually-hidden' : 'meta'}>
         {!own && message.sender && (
-          <Avatar memberId={message.sender.id} name={message.sender.displayName} />
+          <Avatar
+            memberId={message.sender.id}
+            name={message.sender.displayName}
+            picture={pictures?.get(message.sender.id)}
+          />
         )}
         <span className="sender">{message.sender?.displayName ?? 'Someone'}</span>
         {own && <span className="visually-hidden"> (you)</span>}{' '}
@@ -132,6 +143,12 @@ function MessageItem({
         />
       ) : (
         <Body text={message.body} />
+      )}
+      {message.preview && (
+        <LinkCard
+          preview={message.preview}
+          onRemove={own && !ended && onRemovePreview ? () => onRemovePreview(message) : undefined}
+        />
       )}
     </li>
   );
@@ -310,6 +327,8 @@ export function MessageList(props: MessageListProps) {
                   files={props.files}
                   links={props.links}
                   onOpenFile={props.onOpenFile}
+                  pictures={props.pictures}
+                  onRemovePreview={props.onRemovePreview}
                   ended={props.ended ?? false}
                 />
               ),

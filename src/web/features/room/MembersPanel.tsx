@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Avatar } from '../../components/Avatar.js';
 import type { Member, MemberPresence } from '../../../protocol/schemas.js';
 
@@ -21,6 +22,8 @@ export function MembersPanel({
   me,
   onClose,
   presenceNote = null,
+  pictures,
+  children,
 }: {
   id: string;
   members: readonly MemberPresence[];
@@ -29,6 +32,10 @@ export function MembersPanel({
   onClose?: () => void;
   /** Why presence is unknown now (reconnecting, the room ended); null while it is known. */
   presenceNote?: string | null;
+  /** Members' pictures by member id (URLs on this server); initials for the others. */
+  pictures?: ReadonlyMap<string, string>;
+  /** Under the list: the owner's room settings. */
+  children?: ReactNode;
 }) {
   const known = presenceNote === null;
   const online = members.filter((member) => member.online).length;
@@ -53,7 +60,11 @@ export function MembersPanel({
             }
           >
             <span className="dot" aria-hidden="true" />
-            <Avatar memberId={member.id} name={member.displayName} />
+            <Avatar
+              memberId={member.id}
+              name={member.displayName}
+              picture={pictures?.get(member.id)}
+            />
             <span className="name">{member.displayName}</span>
             {member.id === me.id && <span className="you"> (you)</span>}
             {member.role !== 'member' && <span className="badge">{member.role}</span>}
@@ -63,6 +74,7 @@ export function MembersPanel({
           </li>
         ))}
       </ul>
+      {children}
     </section>
   );
 }

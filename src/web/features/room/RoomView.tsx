@@ -8,8 +8,9 @@ import {
   useState,
   type ReactNode,
 } from 'react';
-import type { FileInfo, Room } from '../../../protocol/schemas.js';
+import type { FileInfo, Message, Room } from '../../../protocol/schemas.js';
 import { ErrorBoundary } from '../../components/ErrorBoundary.js';
+import { api } from '../../lib/api.js';
 import { Link } from '../../components/Link.js';
 import { Logo } from '../../components/Logo.js';
 import { rememberRoomName, type SavedMembership } from '../../lib/memberships.js';
@@ -33,6 +34,8 @@ import { CallBanner, StartCallButton } from '../call/CallBanner.js';
 import { CallPanel } from '../call/CallPanel.js';
 import { useCall } from '../call/useCall.js';
 import { useUploads } from '../files/useUploads.js';
+import { memberPictures } from '../previews/pictures.js';
+import { RoomSettings } from '../previews/RoomSettings.js';
 import { RoomStatusBanner } from './Banners.js';
 import { ChatToggle, useSideChat } from './ChatToggle.js';
 import { LeaveDialog } from './LeaveDialog.js';
@@ -160,6 +163,18 @@ export function RoomView({
   }, [remembers, roomId, roomName]);
 
   const links = useMemo(() => fileLinks(roomId, token), [roomId, token]);
+  const pictures = useMemo(() => memberPictures(state.members, token), [state.members, token]);
+  const removePreview = useCallback(
+    (message: Message) => {
+      void api(`/api/rooms/${encodeURIComponent(roomId)}/messages/${message.seq}/preview`, {
+        method: 'DELETE',
+        token,
+      }).catch(() => {
+        // The card stays; the server's answer (message:updated) is what takes it off.
+      });
+    },
+    [roomId, token],
+  );
   const filesById = useMemo(
     () => new Map(state.files.map((file) => [file.id, file])),
     [state.files],
@@ -440,6 +455,8 @@ export function RoomView({
                   onRetry={chat.retry}
                   onEdit={edit}
                   ended={ended}
+                  pictures={pictures}
+                  onRemovePreview={removePreview}
                 />
               )}
               {!showFilesTab && <TypingIndicator typing={state.typing} members={state.members} />}
@@ -478,7 +495,10 @@ export function RoomView({
                   ? 'Room ended'
                   : 'Presence unknown while reconnecting'
             }
-          />
+            pictures={pictures}
+          >
+            {room !== null && isOwner && !ended && <RoomSettings room={room} token={token} />}
+          </MembersPanel>
           {!narrow && room !== null && filesPanel}
         </div>
       </div>
