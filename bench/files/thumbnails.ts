@@ -41,7 +41,7 @@ const CONCURRENCY = 4;
 const ROOMKIT_QUEUE = Math.max(1, availableParallelism());
 const ROUNDS = 2;
 
-/** Roomkit's thumbnail encoder settings (src/server/files/FileService.ts), for sharp and ipx. */
+/** Roomkit's thumbnail encoder settings (src/server/media/variants.ts), for sharp and ipx. */
 const ROOMKIT_ENCODERS = {
   webp: { quality: 75 },
   avif: { quality: 50, effort: 0 },
