@@ -16,6 +16,11 @@ import {
   type Server as NetServer,
   type Socket,
 } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { systemResolver, type Resolver } from '../src/server/outbound/pinnedLookup.js';
 
@@ -49,8 +54,10 @@ export async function startCanary(): Promise<Canary> {
 
 export interface ThirdPartySite {
   port: number;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`) */
   origin: string;
+  /** With `tls`: the site's self-signed certificate, for the door's `ca` option. */
+  ca?: string;
   /** Requests received, by path (with the query). */
   requests: string[];
   close(): Promise<void>;
@@ -85,12 +92,15 @@ export async function startThirdPartySite(
      * `origin` is the site's own, for pages that link back to it.
      */
     routes?: Record<string, SiteRoute>;
+    /** Serves https with a certificate for 127.0.0.1 of its own (`ca` says whose). */
+    tls?: boolean;
   } = {},
 ): Promise<ThirdPartySite> {
   const requests: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let origin = '';
-  const server: Server = createHttpServer((request, response) => {
+  const certificate = options.tls ? selfSignedCertificate() : undefined;
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://site');
     requests.push(`${url.pathname}${url.search}`);
     const own = options.routes?.[url.pathname];
@@ -167,13 +177,17 @@ export async function startThirdPartySite(
       default:
         response.writeHead(404).end();
     }
-  });
+  };
+  const server: Server = certificate
+    ? createHttpsServer(certificate, handle)
+    : createHttpServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  origin = `http://127.0.0.1:${port}`;
+  origin = `${certificate ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     port,
     origin,
+    ...(certificate && { ca: certificate.cert }),
     requests,
     close: async () => {
       for (const timer of timers) clearInterval(timer);
@@ -181,6 +195,43 @@ export async function startThirdPartySite(
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * A key and a self-signed certificate for 127.0.0.1, made by openssl for this run (nothing
+ * secret: it lives as long as the test's site).
+ */
+function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'roomkit-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

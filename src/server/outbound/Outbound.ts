@@ -59,6 +59,11 @@ export interface OutboundOptions {
   timeouts?: Partial<OutboundTimeouts>;
   /** The body read at most, unless a request says otherwise. */
   maxBytes?: number;
+  /**
+   * The certificate authorities https is checked against, instead of the system's (tests'
+   * own HTTPS sites).
+   */
+  ca?: string;
 }
 
 export interface FetchOptions {
@@ -170,8 +175,9 @@ export class Outbound {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     const resolve = options.resolve ?? systemResolver;
-    this.webAgent = this.agent({ lookup: pinnedLookup(resolve, true) });
-    this.allowedAgent = this.agent({ lookup: pinnedLookup(resolve, false) });
+    const ca = options.ca === undefined ? {} : { ca: options.ca };
+    this.webAgent = this.agent({ lookup: pinnedLookup(resolve, true), ...ca });
+    this.allowedAgent = this.agent({ lookup: pinnedLookup(resolve, false), ...ca });
   }
 
   /** Fetches a URL from the web; the body is read by the caller (see OutboundStream). */
