@@ -97,7 +97,7 @@ export const logoQuerySchema = z.strictObject({
   domain: logoDomainSchema,
   theme: z.enum(logoThemes).default('light'),
   sig: z.string().max(128).optional(),
-  // As for /api/images: the session token of an <img src>, read by the session check.
+  // As for /api/images: a member's token in an <img src>, read by the credentials check.
   token: z.string().optional(),
 });
 export type LogoQuery = z.infer<typeof logoQuerySchema>;

@@ -12,7 +12,7 @@ import type { Logos } from './Logos.js';
 /**
  * `GET|HEAD /api/logo?domain=…&theme=light|dark&sig=…`: a site's logo as a PNG (Logos). A
  * domain the server signed (a link card's icon; the signature covers the domain only, so the
- * client adds `theme`) is served to whoever has it; any other needs a member's session (Bearer,
+ * client adds `theme`) is served to whoever has it; any other needs a member's token (Bearer,
  * the cookie, or `?token=` for `<img src>`) and spends the member's `webFetches` limit unless
  * the answer is at hand. `X-Logo-Inverted` says whether the dark variant was inverted, so a
  * client can learn it from a HEAD; a site without a logo is 404 `not_found`.

@@ -23,7 +23,7 @@ import { ImageSigner } from '../media/ImageSigner.js';
 import { perceptualHash, type PlaceholderIcon } from '../media/perceptualHash.js';
 import { logoSubject } from './LinkCards.js';
 
-const SESSION_SECRET = 'a-session-secret-of-the-logo-tests-here';
+const SESSION_SECRET = 'a-secret-of-the-logo-tests-32-chars-long';
 const signer = new ImageSigner(SESSION_SECRET);
 
 let canary: Canary;
