@@ -143,6 +143,21 @@ describe('isPlaceholderIcon', () => {
     expect(isPlaceholderIcon(table[0]!.hash, table, 0)).toBe(true);
   });
 
+  it('takes a plain disc or triangle for a real logo, matching plain-shape entries only when nearly the same', async () => {
+    for (const [shape, body] of [
+      ['a red disc', '<circle cx="128" cy="128" r="110" fill="#cc0000"/>'],
+      ['a black triangle', '<path d="M128 20 L236 220 H20 Z" fill="#000000"/>'],
+    ] as const) {
+      const hash = await perceptualHash(await sharp(svg(body)).png().toBuffer());
+      expect(matchPlaceholderIcon(hash)?.name, shape).toBeUndefined();
+    }
+    const rails = PLACEHOLDER_ICONS.find((entry) => entry.name === 'Rails app icon.png')!;
+    const nearly = (BigInt(`0x${rails.hash}`) ^ 0b1011n).toString(16).padStart(16, '0');
+    expect(matchPlaceholderIcon(nearly)).toBe(rails);
+    const further = (BigInt(`0x${rails.hash}`) ^ 0b11111n).toString(16).padStart(16, '0');
+    expect(matchPlaceholderIcon(further)).toBeUndefined();
+  });
+
   it('picks the closest entry when two are near', () => {
     const table = [
       { name: 'far', hash: '00000000000000ff' },

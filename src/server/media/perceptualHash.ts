@@ -135,16 +135,32 @@ export function matchPlaceholderIcon(
   maxDistance = PLACEHOLDER_DISTANCE,
 ): PlaceholderIcon | undefined {
   let best: PlaceholderIcon | undefined;
-  let bestDistance = maxDistance + 1;
+  let bestDistance = Number.POSITIVE_INFINITY;
   for (const entry of table) {
     const distance = hammingDistance(hash, entry.hash);
-    if (distance < bestDistance) {
+    if (distance <= allowedDistance(entry.hash, maxDistance) && distance < bestDistance) {
       best = entry;
       bestDistance = distance;
     }
   }
   return best;
 }
+
+/**
+ * A plain shape (a filled disc, a triangle: few edges, so few bits set) is also what many real
+ * logos look like: Rails' red disc came within 8 bits of a plain disc, Vercel's triangle within
+ * 9 of a plain triangle. Such entries are matched only when nearly the same.
+ */
+const PLAIN_SHAPE_BITS = 20;
+const PLAIN_SHAPE_DISTANCE = 4;
+
+function allowedDistance(hash: string, maxDistance: number): number {
+  let bits = 0;
+  for (const digit of hash) bits += BITS_IN_HEX[Number.parseInt(digit, 16)]!;
+  return bits < PLAIN_SHAPE_BITS ? Math.min(maxDistance, PLAIN_SHAPE_DISTANCE) : maxDistance;
+}
+
+const BITS_IN_HEX = [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4];
 
 /** Whether a site's icon (its `perceptualHash`) is one of the well-known default icons. */
 export function isPlaceholderIcon(
