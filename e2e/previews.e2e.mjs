@@ -56,7 +56,14 @@ async function startSite() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   server.unref();
   const origin = `http://127.0.0.1:${server.address().port}`;
-  return { origin, requests, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    origin,
+    requests,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 const cardsOf = (page) => messagesOf(page).locator('.link-card');
@@ -151,6 +158,17 @@ async function cardsShownAndRemoved({ browser, artifacts, world, problems }) {
 }
 
 async function ownerTurnsCardsOff({ world }) {
+  try {
+    await cardsTurnedOff(world);
+  } finally {
+    await world.desktop.close();
+    await world.phone.close();
+    await stopServer(world.server);
+    await world.site.close();
+  }
+}
+
+async function cardsTurnedOff(world) {
   const { ada, grace, site } = world;
   await showMembers(ada);
   const setting = membersOf(ada).getByRole('checkbox', { name: 'Show link previews' });
@@ -170,10 +188,6 @@ async function ownerTurnsCardsOff({ world }) {
   // The page would have been read by now (it takes milliseconds); nothing came.
   await new Promise((resolve) => setTimeout(resolve, 1500));
   check((await cardsOf(ada).count()) === 0, 'a card appeared in a room without previews');
-  await world.desktop.close();
-  await world.phone.close();
-  await stopServer(world.server);
-  await site.close();
 }
 
 export const journeys = [
