@@ -72,6 +72,7 @@ describe('the server→client event map', () => {
       | 'member:left'
       | 'presence'
       | 'room:updated'
+      | 'room:settings'
       | 'room:expiring'
       | 'room:closing'
       | 'session:ended'
@@ -145,6 +146,12 @@ describe('what the server sends', () => {
     // A link gets its card: message:updated.
     await emitAck(graceSocket.socket, 'message:send', { body: `see ${site.origin}/article` });
     await waitFor(() => names(ada).has('message:updated'), 5000, 'message:updated');
+    // The owner changes a setting: room:settings.
+    await api(server, 'POST', `/api/rooms/${room.id}/settings`, {
+      token: members[0]!.token,
+      body: { namedCard: true },
+    });
+    await waitFor(() => names(ada).has('room:settings'), 5000, 'room:settings');
     graceSocket.socket.emit('typing', { active: true });
     expect(
       await emitAck(graceSocket.socket, 'file:upload', {

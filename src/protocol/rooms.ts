@@ -24,12 +24,17 @@ export const roomSchema = z.object({
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime().nullable(),
   persistent: z.boolean(),
-  /** Whether links in messages get cards (the owner's setting; on by default). */
+});
+export type Room = z.infer<typeof roomSchema>;
+
+/** The owner's settings of a room (`/api/rooms/:roomId/settings`, `room:settings`). */
+export const roomSettingsSchema = z.object({
+  /** Whether links in messages get cards (on by default). */
   linkPreviews: z.boolean(),
   /** Whether the room's link card, shown where its link is pasted, names the room (off by default). */
   namedCard: z.boolean(),
 });
-export type Room = z.infer<typeof roomSchema>;
+export type RoomSettings = z.infer<typeof roomSettingsSchema>;
 
 /** The snapshot a client gets on connect (`room:state`) and from `GET /api/rooms/:roomId`. */
 export const roomStateSchema = z.object({
@@ -71,10 +76,10 @@ export const extendRoomSchema = z.strictObject({
 export type ExtendRoomBody = z.infer<typeof extendRoomSchema>;
 
 /** `POST /api/rooms/:roomId/settings` (the owner): what to change, at least one setting. */
-export const roomSettingsSchema = z
+export const changeRoomSettingsSchema = z
   .strictObject({ linkPreviews: z.boolean().optional(), namedCard: z.boolean().optional() })
   .refine((body) => Object.keys(body).length > 0, 'name at least one setting');
-export type RoomSettingsBody = z.infer<typeof roomSettingsSchema>;
+export type ChangeRoomSettingsBody = z.infer<typeof changeRoomSettingsSchema>;
 
 /** `GET /api/join-codes/:code`: the live room a join code names, before a name is asked for. */
 export const joinCodeRoomSchema = z.object({
@@ -95,6 +100,8 @@ export const roomServerEvents = {
   presence: serverEvent(z.object({ members: z.array(memberPresenceSchema) })),
   /** The room's name, expiry or persistence changed (an owner extended it). */
   'room:updated': serverEvent(z.object({ room: roomSchema })),
+  /** The owner changed the room's settings. */
+  'room:settings': serverEvent(z.object({ settings: roomSettingsSchema })),
   /**
    * The room ends in `secondsLeft`: sent 300 s and 60 s before it expires (ROOM_EXPIRY_WARNINGS),
    * each once per expiry, so again after an extension.

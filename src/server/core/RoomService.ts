@@ -26,7 +26,7 @@ import type { RoomEventBus } from './RoomEventBus.js';
 import type { CheckedMemberships } from './CheckedMemberships.js';
 import type { Membership } from './Membership.js';
 import type { MemberClaims, MemberTokens } from './MemberTokens.js';
-import { memberPresenceView, memberView, roomView } from './presenters.js';
+import { memberPresenceView, memberView, roomSettingsView, roomView } from './presenters.js';
 
 /** An account joining a room: its member is named after the username, one per room. */
 export interface JoiningAccount {
@@ -451,7 +451,7 @@ export class RoomService {
 
   /**
    * Changes the room's settings (link cards in messages, a named link card). Owner only; members
-   * are told with `room:updated`.
+   * are told with `room:settings`.
    */
   async changeSettings(
     membership: Membership,
@@ -467,7 +467,11 @@ export class RoomService {
     await this.stores.rooms.updateRoom(current.id, patch);
     const room: RoomRecord = { ...current, ...patch };
     this.checked.forget(room.id);
-    this.bus.publish({ roomId: room.id, name: 'room:updated', payload: { room: roomView(room) } });
+    this.bus.publish({
+      roomId: room.id,
+      name: 'room:settings',
+      payload: { settings: roomSettingsView(room) },
+    });
     return room;
   }
 

@@ -1,5 +1,11 @@
 /** Presenters: store records → the public shapes of API.md (rooms, members, messages). */
-import type { Member, MemberPresence, Message, Room } from '../../protocol/schemas.js';
+import type {
+  Member,
+  MemberPresence,
+  Message,
+  Room,
+  RoomSettings,
+} from '../../protocol/schemas.js';
 import type { MemberRecord, MessageRecord, RoomRecord } from '../storage/records.js';
 
 /** A time in ms since the epoch as API.md writes times. */
@@ -13,9 +19,12 @@ export function roomView(room: RoomRecord): Room {
     createdAt: iso(room.createdAt),
     expiresAt: room.expiresAt === null ? null : iso(room.expiresAt),
     persistent: room.persistent,
-    linkPreviews: room.linkPreviews ?? true,
-    namedCard: room.namedCard ?? false,
   };
+}
+
+/** The owner's settings of a room, with their defaults. */
+export function roomSettingsView(room: RoomRecord): RoomSettings {
+  return { linkPreviews: room.linkPreviews ?? true, namedCard: room.namedCard ?? false };
 }
 
 /** What a member view is made from: a stored member, or a message's snapshot of its sender. */

@@ -298,7 +298,7 @@ describe('room link cards', () => {
       token: owner.body.token,
       body: { namedCard: true },
     });
-    expect(changed.body.room.namedCard).toBe(true);
+    expect(changed.body.settings.namedCard).toBe(true);
     expect(metaTags((await page(path)).html)['og:title']).toBe('Join “Harbour trip”');
     // Another room's member cannot name a room; a guest of the room cannot either.
     expect(

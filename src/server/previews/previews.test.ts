@@ -199,20 +199,34 @@ describe('a message with a link', () => {
       token: members[0]!.token,
       body: { linkPreviews: false },
     });
-    expect(changed.body.room).toMatchObject({ linkPreviews: false, namedCard: false });
+    expect(changed.body).toEqual({ settings: { linkPreviews: false, namedCard: false } });
     await waitFor(
-      () => grace.events.some((e) => e.name === 'room:updated' && !e.payload.room.linkPreviews),
+      () =>
+        grace.events.some((e) => e.name === 'room:settings' && !e.payload.settings.linkPreviews),
       5000,
-      'room:updated',
+      'room:settings',
     );
+    const read = await api(server, 'GET', settings, { token: members[1]!.token });
+    expect(read.body).toEqual({ settings: { linkPreviews: false, namedCard: false } });
+    // The room itself keeps the contract's shape.
+    expect(Object.keys(read.body.settings)).not.toContain('id');
+    const state = await api(server, 'GET', `/api/rooms/${room.id}`, { token: members[1]!.token });
+    expect(Object.keys(state.body.room).sort()).toEqual([
+      'createdAt',
+      'expiresAt',
+      'id',
+      'joinCode',
+      'name',
+      'persistent',
+    ]);
 
     await emitAck(grace.socket, 'message:send', { body: `${site.origin}/article` });
     // The card is read for nobody: asking for it now reads the page once, for this request.
     await api(server, 'GET', `/api/previews?url=${encodeURIComponent(`${site.origin}/article`)}`, {
       token: members[1]!.token,
     });
-    const state = await api(server, 'GET', `/api/rooms/${room.id}`, { token: members[1]!.token });
-    expect(state.body.messages.at(-1)).not.toHaveProperty('preview');
+    const after = await api(server, 'GET', `/api/rooms/${room.id}`, { token: members[1]!.token });
+    expect(after.body.messages.at(-1)).not.toHaveProperty('preview');
     expect(updated(grace)).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   createRoomSchema,
   extendRoomSchema,
-  roomSettingsSchema,
+  changeRoomSettingsSchema,
   joinCodeSchema,
   joinRoomSchema,
 } from '../../protocol/schemas.js';
@@ -12,7 +12,7 @@ import { optionalAccount, requireMember } from '../http/auth/preHandlers.js';
 import { clearMemberCookie, MEMBER_COOKIE, setMemberCookie } from '../http/auth/memberCookie.js';
 import type { MemberClaims } from '../core/MemberTokens.js';
 import { parseInput } from '../core/validate.js';
-import { memberView, roomView } from '../core/presenters.js';
+import { memberView, roomSettingsView, roomView } from '../core/presenters.js';
 import type { RoomkitContext } from '../core/context.js';
 import type { JoiningAccount } from '../core/RoomService.js';
 import type { AccountPrincipal } from '../http/auth/principal.js';
@@ -99,10 +99,15 @@ export function roomsRoutes(ctx: RoomkitContext) {
       return { room: roomView(room) };
     });
 
+    app.get('/api/rooms/:roomId/settings', member, async (request) => {
+      const room = await ctx.rooms.getLiveRoom(request.member.roomId);
+      return { settings: roomSettingsView(room) };
+    });
+
     app.post('/api/rooms/:roomId/settings', member, async (request) => {
-      const settings = parseInput(roomSettingsSchema, request.body);
-      const room = await ctx.rooms.changeSettings(request.member.membership, settings);
-      return { room: roomView(room) };
+      const change = parseInput(changeRoomSettingsSchema, request.body);
+      const room = await ctx.rooms.changeSettings(request.member.membership, change);
+      return { settings: roomSettingsView(room) };
     });
 
     app.post('/api/rooms/:roomId/keep', member, async (request) => {

@@ -17,8 +17,6 @@ function room(id: string, overrides: Partial<AdminRoom> = {}): AdminRoom {
     createdAt: '2026-12-07T06:00:00.000Z',
     expiresAt: '2026-12-07T07:00:00.000Z',
     persistent: false,
-    linkPreviews: true,
-    namedCard: false,
     members: { total: 0, online: 0 },
     connections: { socket: 0, sse: 0, collab: 0 },
     files: 0,

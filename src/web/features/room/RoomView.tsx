@@ -497,7 +497,7 @@ export function RoomView({
             }
             pictures={pictures}
           >
-            {room !== null && isOwner && !ended && <RoomSettings room={room} token={token} />}
+            {room !== null && isOwner && !ended && <RoomSettings roomId={roomId} token={token} />}
           </MembersPanel>
           {!narrow && room !== null && filesPanel}
         </div>

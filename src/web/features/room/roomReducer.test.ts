@@ -51,8 +51,6 @@ function snapshot(messages: Message[], files: FileInfo[] = []): RoomState {
       createdAt: new Date(0).toISOString(),
       expiresAt: null,
       persistent: false,
-      linkPreviews: true,
-      namedCard: false,
     },
     member: ada,
     members: [
