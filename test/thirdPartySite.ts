@@ -22,6 +22,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Outbound, type OutboundOptions } from '../src/server/outbound/Outbound.js';
 import { systemResolver, type Resolver } from '../src/server/outbound/pinnedLookup.js';
 
 export interface Canary {
@@ -249,5 +250,41 @@ export function testResolver(names: Record<string, string[]>): Resolver {
       throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
     }
     return systemResolver(hostname);
+  };
+}
+
+/** A third-party site, a canary, and an outbound door that reaches both as tests need. */
+export interface FetchScene {
+  site: ThirdPartySite;
+  canary: Canary;
+  /**
+   * Reaches the site (through FETCH_ALLOW_HOSTS) and, as `reachable.test:<canary port>`, the
+   * canary too: a test that must not fetch a URL it was given proves it with the canary's count.
+   */
+  door: Outbound;
+  close(): Promise<void>;
+}
+
+export async function startFetchScene(
+  routes: Record<string, SiteRoute>,
+  options: Omit<OutboundOptions, 'allowHosts' | 'ports' | 'resolve'> = {},
+): Promise<FetchScene> {
+  const canary = await startCanary();
+  const site = await startThirdPartySite({ routes });
+  const door = new Outbound({
+    allowHosts: [`127.0.0.1:${site.port}`, `reachable.test:${canary.port}`],
+    ports: [80, 443, canary.port],
+    resolve: testResolver({ 'reachable.test': ['127.0.0.1'] }),
+    ...options,
+  });
+  return {
+    site,
+    canary,
+    door,
+    close: async () => {
+      await door.close();
+      await site.close();
+      await canary.close();
+    },
   };
 }

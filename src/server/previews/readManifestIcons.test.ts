@@ -5,14 +5,13 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  startCanary,
-  startThirdPartySite,
-  testResolver,
+  startFetchScene,
   type Canary,
+  type FetchScene,
   type SiteRoute,
   type ThirdPartySite,
 } from '../../../test/thirdPartySite.js';
-import { Outbound } from '../outbound/Outbound.js';
+import type { Outbound } from '../outbound/Outbound.js';
 import { readManifestIcons } from './readManifestIcons.js';
 
 let canary: Canary;
@@ -56,21 +55,14 @@ const routes: Record<string, SiteRoute> = {
   '/gone.json': manifest('{}', 404),
 };
 
+let scene: FetchScene;
+
 beforeAll(async () => {
-  canary = await startCanary();
-  site = await startThirdPartySite({ routes });
-  door = new Outbound({
-    allowHosts: [`127.0.0.1:${site.port}`, `reachable.test:${canary.port}`],
-    ports: [80, 443, canary.port],
-    resolve: testResolver({ 'reachable.test': ['127.0.0.1'] }),
-  });
+  scene = await startFetchScene(routes);
+  ({ canary, site, door } = scene);
 });
 
-afterAll(async () => {
-  await door.close();
-  await site.close();
-  await canary.close();
-});
+afterAll(() => scene.close());
 
 afterEach(() => {
   expect(canary.connections()).toBe(0);

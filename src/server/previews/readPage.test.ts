@@ -9,10 +9,9 @@ import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  startCanary,
-  startThirdPartySite,
-  testResolver,
+  startFetchScene,
   type Canary,
+  type FetchScene,
   type SiteRoute,
   type ThirdPartySite,
 } from '../../../test/thirdPartySite.js';
@@ -257,22 +256,16 @@ const routes: Record<string, SiteRoute> = {
   '/no-head': page('<!doctype html><title>Bare</title><p>Text</p>', UTF8),
 };
 
+let scene: FetchScene;
+
 beforeAll(async () => {
-  canary = await startCanary();
-  site = await startThirdPartySite({ routes });
-  door = new Outbound({
-    allowHosts: [`127.0.0.1:${site.port}`, `reachable.test:${canary.port}`],
-    ports: [80, 443, canary.port],
-    resolve: testResolver({ 'reachable.test': ['127.0.0.1'] }),
+  scene = await startFetchScene(routes, {
     timeouts: { connectMs: 5000, headersMs: 5000, totalMs: 5000 },
   });
+  ({ canary, site, door } = scene);
 });
 
-afterAll(async () => {
-  await door.close();
-  await site.close();
-  await canary.close();
-});
+afterAll(() => scene.close());
 
 afterEach(() => {
   expect(canary.connections()).toBe(0);

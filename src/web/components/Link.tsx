@@ -17,3 +17,29 @@ export function Link({
     </a>
   );
 }
+
+/**
+ * A link to another site, as people post them: a new tab, no opener, no referrer (the room's
+ * address stays private), and no endorsement for search engines.
+ */
+export function ExternalLink({
+  href,
+  className,
+  children,
+}: {
+  href: string;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <a
+      href={href}
+      className={className}
+      target="_blank"
+      rel="noopener noreferrer nofollow"
+      referrerPolicy="no-referrer"
+    >
+      {children}
+    </a>
+  );
+}

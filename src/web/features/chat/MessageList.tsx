@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { FileInfo, Member, Message } from '../../../protocol/schemas.js';
 import { Avatar } from '../../components/Avatar.js';
+import { ExternalLink } from '../../components/Link.js';
 import { FileAttachment } from '../files/FileAttachment.js';
 import type { FileLinks } from '../files/fileLinks.js';
 import { LinkCard } from '../previews/LinkCard.js';
@@ -40,15 +41,9 @@ function Body({ text }: { text: string }) {
     <p className="body">
       {linkSegments(text).map((segment, index) =>
         'href' in segment ? (
-          <a
-            key={index}
-            href={segment.href}
-            target="_blank"
-            rel="noopener noreferrer nofollow"
-            referrerPolicy="no-referrer"
-          >
+          <ExternalLink key={index} href={segment.href}>
             {segment.text}
-          </a>
+          </ExternalLink>
         ) : (
           segment.text
         ),

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { Preview } from '../../../protocol/schemas.js';
+import { ExternalLink } from '../../components/Link.js';
 import { useDarkTheme } from '../../lib/useMediaQuery.js';
 
 /** The card's picture: a thumbnail width the image proxy makes (one of its THUMB_WIDTHS). */
@@ -40,15 +41,9 @@ export function LinkCard({
           <span>{preview.siteName ?? host}</span>
         </p>
         {preview.title && (
-          <a
-            className="link-card-title"
-            href={preview.url}
-            target="_blank"
-            rel="noopener noreferrer nofollow"
-            referrerPolicy="no-referrer"
-          >
+          <ExternalLink className="link-card-title" href={preview.url}>
             {preview.title}
-          </a>
+          </ExternalLink>
         )}
         {preview.description && <p className="link-card-description">{preview.description}</p>}
         {onRemove && (
