@@ -33,13 +33,17 @@ export function RoomSettings({ roomId, token }: { roomId: string; token: string 
     return () => controller.abort();
   }, [path, token]);
 
+  /** The box shows the change at once; a refusal puts it back and says why. */
   const change = async (setting: Setting, value: boolean) => {
+    const before = settings;
+    setSettings((current) => current && { ...current, [setting]: value });
     setSaving(setting);
     setError(null);
     try {
       const answer = await api<{ settings: Settings }>(path, { token, body: { [setting]: value } });
       setSettings(answer.settings);
     } catch (failure) {
+      setSettings(before);
       setError(message(failure, 'The setting was not saved.'));
     } finally {
       setSaving(null);
