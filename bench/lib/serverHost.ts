@@ -3,9 +3,11 @@
  * 127.0.0.1 and a free port, answers stats requests, and closes on `stop` or when the parent
  * goes away.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SharpOptions } from 'sharp';
 import { Server } from 'socket.io';
@@ -129,19 +131,33 @@ async function startBareSocketIo(echo: boolean, maxBytes: number): Promise<Runni
   };
 }
 
-async function startBareHttp(body: Buffer, contentType: string): Promise<Running> {
+async function startBareHttp(
+  body: Buffer,
+  contentType: string,
+  headers: Record<string, string>,
+): Promise<Running> {
   const http = createServer((request, response) => {
     request.resume();
-    response.writeHead(200, { 'content-type': contentType, 'content-length': body.byteLength });
+    response.writeHead(200, {
+      ...headers,
+      'content-type': contentType,
+      'content-length': body.byteLength,
+    });
     response.end(body);
   });
   return listening(http);
 }
 
-async function startBareFastify(body: Buffer, contentType: string): Promise<Running> {
+async function startBareFastify(
+  body: Buffer,
+  contentType: string,
+  route: string,
+  headers: Record<string, string>,
+): Promise<Running> {
   const { default: Fastify } = await import('fastify');
   const app = Fastify();
-  app.get('/api/rooms/:roomId/files/:fileId/thumb', (_request, reply) => {
+  app.get(route, (_request, reply) => {
+    void reply.headers(headers);
     void reply.header('content-type', contentType);
     return reply.send(body);
   });
@@ -171,19 +187,48 @@ async function startBareYjs(): Promise<Running> {
   };
 }
 
-async function startIpx(dir: string, avifEffort: number | undefined): Promise<Running> {
-  const { createIPX, createIPXNodeServer, ipxFSStorage } = await import('ipx');
+async function startIpx(
+  source: { dir: string } | { httpDomains: string[] },
+  avifEffort: number | undefined,
+): Promise<Running> {
+  const { createIPX, createIPXNodeServer, ipxFSStorage, ipxHttpStorage } = await import('ipx');
   const { default: sharp } = await import('sharp');
   // As Roomkit runs it (src/server/media/processImage.ts), so that the two differ only in what
   // the benchmarks compare; with a new input per request, the cache would hold memory, not hits.
   sharp.cache(false);
   const ipx = createIPX({
-    storage: ipxFSStorage({ dir }),
+    storage:
+      'dir' in source
+        ? ipxFSStorage({ dir: source.dir })
+        : ipxHttpStorage({ domains: source.httpDomains }),
     // ipx copies sharpOptions onto each pipeline's options, where sharp's avif() leaves an
     // effort it is not given as it found it.
     ...(avifEffort !== undefined && { sharpOptions: { heifEffort: avifEffort } as SharpOptions }),
   });
   const http = createServer(createIPXNodeServer(ipx));
+  return listening(http);
+}
+
+/** The "third-party" site: each file of `dir` by its name, read on each request. */
+async function startStaticFiles(dir: string): Promise<Running> {
+  const http = createServer((request, response) => {
+    request.resume();
+    const name = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname.slice(1));
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || !/^[\w.-]+$/.test(name)) {
+      response.writeHead(404).end();
+      return;
+    }
+    readFile(path.join(dir, name)).then(
+      (bytes) => {
+        response.writeHead(200, {
+          'content-type': 'image/jpeg',
+          'content-length': bytes.byteLength,
+        });
+        response.end(request.method === 'HEAD' ? undefined : bytes);
+      },
+      () => response.writeHead(404).end(),
+    );
+  });
   return listening(http);
 }
 
@@ -244,13 +289,20 @@ function start(spec: ServerSpec): Promise<Running> {
     case 'bare-socketio':
       return startBareSocketIo(spec.echo, spec.maxBytes);
     case 'bare-http':
-      return startBareHttp(Buffer.from(spec.body), spec.contentType);
+      return startBareHttp(Buffer.from(spec.body), spec.contentType, spec.headers ?? {});
     case 'bare-fastify':
-      return startBareFastify(Buffer.from(spec.body), spec.contentType);
+      return startBareFastify(
+        Buffer.from(spec.body),
+        spec.contentType,
+        spec.route ?? '/api/rooms/:roomId/files/:fileId/thumb',
+        spec.headers ?? {},
+      );
+    case 'static-files':
+      return startStaticFiles(spec.dir);
     case 'bare-yjs':
       return startBareYjs();
     case 'ipx':
-      return startIpx(spec.dir, spec.avifEffort);
+      return startIpx(spec, spec.avifEffort);
     case 'bare-sse':
       return startBareSse();
     case 'bare-chat':

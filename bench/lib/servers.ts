@@ -20,14 +20,29 @@ export type ServerSpec =
    * `echo`, the announcement carries the bytes back out to the other members.
    */
   | { kind: 'bare-socketio'; echo: boolean; maxBytes: number }
-  /** A bare `node:http` server answering every request with the same Buffer. */
-  | { kind: 'bare-http'; body: Buffer; contentType: string }
   /**
-   * A bare Fastify app (the framework Roomkit is built on, default options, no plugins) with
-   * Roomkit's thumbnail route shape answering every request with the same Buffer: the floor
-   * for any Fastify server.
+   * A bare `node:http` server answering every request with the same Buffer; `headers` adds to
+   * Content-Type and Content-Length (another server's answer, header for header).
    */
-  | { kind: 'bare-fastify'; body: Buffer; contentType: string }
+  | { kind: 'bare-http'; body: Buffer; contentType: string; headers?: Record<string, string> }
+  /**
+   * A bare Fastify app (the framework Roomkit is built on, default options, no plugins) with one
+   * route of Roomkit's shape — the thumbnail's unless `route` names another — answering with
+   * the same Buffer and `headers`: the floor for any Fastify server.
+   */
+  | {
+      kind: 'bare-fastify';
+      body: Buffer;
+      contentType: string;
+      route?: string;
+      headers?: Record<string, string>;
+    }
+  /**
+   * A plain web site on `node:http`: `GET` or `HEAD /<name>` answers the file of that name in
+   * `dir`, read from disk on each request, as image/jpeg; anything else 404. The "third-party"
+   * site the image proxy and its peers fetch from.
+   */
+  | { kind: 'static-files'; dir: string }
   /**
    * A bare y-websocket server: @y/websocket-server's `setupWSConnection` (the reference server of
    * the y-websocket protocol, documents in memory, no auth) on node:http + ws, any path a doc.
@@ -35,11 +50,14 @@ export type ServerSpec =
   | { kind: 'bare-yjs' }
   /**
    * ipx, the image server of Nuxt Image, as its README runs it: `createIPXNodeServer` over
-   * `ipxFSStorage({ dir })`, URLs like `/w_480,f_webp,q_75/<file>`. It has no effort modifier,
-   * so AVIF is encoded at sharp's default effort unless `avifEffort` is given (through ipx's
+   * `ipxFSStorage({ dir })`, URLs like `/w_480,f_webp,q_75/<file>`; or, with `httpDomains`
+   * instead, over `ipxHttpStorage({ domains })`, URLs like `/w_480,f_webp,q_75/http://host/<file>`
+   * (ipx then fetches the source from the web on each request). It has no effort modifier, so
+   * AVIF is encoded at sharp's default effort unless `avifEffort` is given (through ipx's
    * `sharpOptions`, as sharp's own `heifEffort`).
    */
   | { kind: 'ipx'; dir: string; avifEffort?: number }
+  | { kind: 'ipx'; httpDomains: string[]; avifEffort?: number }
   /**
    * A bare Server-Sent Events server on `node:http`, Roomkit's routes in shape:
    * `GET /api/rooms/:roomId/events` opens a stream (a `room:state` frame first), and
