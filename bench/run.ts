@@ -12,6 +12,7 @@ import { clusterSuite } from './cluster.bench.js';
 import { collabSuite } from './collab.bench.js';
 import { execSuite } from './exec.bench.js';
 import { filesSuite } from './files.bench.js';
+import { previewsSuite } from './previews.bench.js';
 import { sseSuite } from './sse.bench.js';
 import { webSuite } from './web.bench.js';
 import type { BenchBlock, BenchContext, Benchmark, Suite } from './lib/bench.js';
@@ -28,6 +29,7 @@ const suites: Suite[] = [
   webSuite,
   accountsSuite,
   callsSuite,
+  previewsSuite,
 ];
 
 function select(names: string[]): Map<Suite, Benchmark[]> {
