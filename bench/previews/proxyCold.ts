@@ -410,7 +410,7 @@ function whereTheTimeGoes(
   const decodeShare =
     gap <= 0
       ? ''
-      : ` Roomkit spends ${formatMs(gap)} more CPU per image than ipx; the full decode alone is ${formatMs(steps.fullDecodeMs)}${
+      : ` Roomkit spends ${formatMs(gap)} more CPU per image than ipx over http; the full decode alone is ${formatMs(steps.fullDecodeMs)}${
           steps.fullDecodeMs >= gap
             ? ', more than all of the difference'
             : `, ${((steps.fullDecodeMs / gap) * 100).toFixed(0)} % of it`
