@@ -266,7 +266,7 @@ zod takes about 5 % (${part(5)}), setting the headers about 4 %, the garbage col
 and the request-duration histogram, the cache lookup and the request's child logger 1–2 % each;
 the rest is spread over Fastify's routing and hooks (the security headers, compression's check
 of the type, X-System-Status), no other frame above 2 %. None of these can simply go: the
-signature is what lets a request without a session read the cache, and the query must be
+signature is what lets a request with no member's token read the cache, and the query must be
 checked before it is used. The one step a hit repeats that a server could remember is the HMAC
 of a URL it has already verified: a cache of verified URLs beside the images' would save about
 ${part(7)} of the ${(each - bare.cpuMicrosEach).toFixed(0)} µs that separate Roomkit from the bare server; ${budgetLine(bare, fastify)}`;
