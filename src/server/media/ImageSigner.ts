@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /** The proxy's path; `url`, `sig` and the optional `w` go in its query (API.md). */
 export const IMAGE_PROXY_PATH = '/api/images';
@@ -12,13 +13,23 @@ export const IMAGE_PROXY_PATH = '/api/images';
  */
 export class ImageSigner {
   private readonly key: Buffer;
+  /**
+   * Signatures made lately, by URL: the same few images are asked for again and again (every
+   * member's page shows each card), and an HMAC costs more than the rest of a cached answer.
+   */
+  private readonly recent = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(sessionSecret: string) {
     this.key = createHmac('sha256', sessionSecret).update('roomkit image proxy v1').digest();
   }
 
   sign(url: string): string {
-    return createHmac('sha256', this.key).update(url).digest('base64url');
+    let signature = this.recent.get(url);
+    if (signature === undefined) {
+      signature = createHmac('sha256', this.key).update(url).digest('base64url');
+      this.recent.set(url, signature);
+    }
+    return signature;
   }
 
   /** Whether `sig` is this server's signature of `url` (constant time; any length or junk). */

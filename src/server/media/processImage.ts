@@ -81,8 +81,11 @@ export async function processImage(bytes: Buffer, format: ImageFormat): Promise<
   }
 }
 
-/** The header of an image, checked against the limits before any pixel is decoded. */
-async function checkedHeader(bytes: Buffer, animated: boolean): Promise<Metadata> {
+/**
+ * The header of an image, checked against the limits before any pixel is decoded: 413
+ * `too_large` past MAX_IMAGE_PIXELS or the frame cap, 415 `unsupported_type` when unreadable.
+ */
+export async function checkedHeader(bytes: Buffer, animated: boolean): Promise<Metadata> {
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false, animated }).metadata();

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { LRUCache } from 'lru-cache';
 import pLimit from 'p-limit';
-import sharp from 'sharp';
+import type { Metadata } from 'sharp';
 import { THUMB_WIDTHS } from '../../protocol/constants.js';
 import type { ThumbFormat } from '../../protocol/schemas.js';
 import { AppError } from '../core/AppError.js';
 import type { RoomkitContext } from '../core/context.js';
 import { detectFileType } from '../media/detectFileType.js';
 import { ImageCache, type CachedImage } from '../media/ImageCache.js';
-import { processImage } from '../media/processImage.js';
+import { checkedHeader, processImage } from '../media/processImage.js';
 import { WEB_IMAGES_PREFIX } from '../storage/WebImageStore.js';
 import { makeVariant, negotiate, snapWidth, type EncodedFormat } from '../media/variants.js';
 
@@ -142,7 +142,7 @@ export class RemoteImages {
     try {
       const hash = await this.ctx.stores.webImages.get(urlKey);
       const bytes = hash && (await this.ctx.stores.blobs.get(`${WEB_IMAGES_PREFIX}${hash}`));
-      return bytes ? await describe(bytes) : undefined;
+      return bytes ? await describe(bytes, await checkedHeader(bytes, true)) : undefined;
     } catch (error) {
       // The store is away: the origin is still there.
       this.ctx.log.warn({ err: error }, 'remote image: blob store read failed');
@@ -164,8 +164,19 @@ export class RemoteImages {
       if (type.kind !== 'image') {
         throw new AppError('unsupported_type', 'That address does not lead to an image.');
       }
-      const processed = await this.resizes(() => processImage(body, type.format));
-      return describe(processed.bytes);
+      // Formats sharp does not draw as browsers do go through the upload pipeline (HEIC to
+      // JPEG, an animated PNG to WebP). The rest is kept as fetched, its header checked against
+      // the pixel and frame limits: it is never served as is, only as variants, which sharp
+      // decodes in full and writes anew without metadata — the upload pipeline's own full
+      // decode would be a second one (it proves a file that is kept and served whole).
+      if (type.format === 'heif' || type.format === 'apng') {
+        const processed = await this.resizes(() => processImage(body, type.format));
+        return describe(processed.bytes, await checkedHeader(processed.bytes, true));
+      }
+      return describe(
+        body,
+        await checkedHeader(body, type.format === 'gif' || type.format === 'webp'),
+      );
     } finally {
       reservation.release();
     }
@@ -185,9 +196,8 @@ function variantOf(options: VariantOptions): {
   };
 }
 
-/** What a variant needs to know of an original the pipeline made. */
-async function describe(bytes: Buffer): Promise<Source> {
-  const metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+/** What a variant needs to know of a checked original. */
+function describe(bytes: Buffer, metadata: Metadata): Source {
   return {
     bytes,
     mime: `image/${metadata.format}`,
