@@ -142,7 +142,7 @@ export class RemoteImages {
     try {
       const hash = await this.ctx.stores.webImages.get(urlKey);
       const bytes = hash && (await this.ctx.stores.blobs.get(`${WEB_IMAGES_PREFIX}${hash}`));
-      return bytes ? await describe(bytes, await checkedHeader(bytes, true)) : undefined;
+      return bytes ? describe(bytes, await checkedHeader(bytes, true)) : undefined;
     } catch (error) {
       // The store is away: the origin is still there.
       this.ctx.log.warn({ err: error }, 'remote image: blob store read failed');
