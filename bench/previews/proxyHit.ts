@@ -259,17 +259,15 @@ ${fastify.cpuMicrosEach.toFixed(0)} µs and the bare server ${bare.cpuMicrosEach
 (\`BENCH_CPU_PROF_DIR=/tmp/prof npm run bench -- proxy-hit\`, then
 \`node --import tsx bench/lib/profileSummary.ts <profile> --window 5000 --after 8\`) puts about
 40 % of its busy time (${part(40)} at this run's cost) in the kernel's \`writev\` of the answer, which the bare
-servers pay for the same bytes and headers. Of the route's own steps the largest is the
-signature check, about 7 % (${part(7)}): an HMAC-SHA256 of the URL, a new \`createHmac\` for
-every request, most of it the HMAC's set-up rather than the hashing. Validating the query with
-zod takes about 5 % (${part(5)}), setting the headers about 4 %, the garbage collector about 5 %,
-and the request-duration histogram, the cache lookup and the request's child logger 1–2 % each;
-the rest is spread over Fastify's routing and hooks (the security headers, compression's check
-of the type, X-System-Status), no other frame above 2 %. None of these can simply go: the
-signature is what lets a request with no member's token read the cache, and the query must be
-checked before it is used. The one step a hit repeats that a server could remember is the HMAC
-of a URL it has already verified: a cache of verified URLs beside the images' would save about
-${part(7)} of the ${(each - bare.cpuMicrosEach).toFixed(0)} µs that separate Roomkit from the bare server; ${budgetLine(bare, fastify)}`;
+servers pay for the same bytes and headers. That profile was taken when the signature check made
+a new HMAC-SHA256 for every request, about 7 % of the time; the signer now remembers the
+signatures it made lately, so a hit compares one string. Validating the query with zod takes
+about 5 % (${part(5)}), setting the headers about 4 %, the garbage collector about 5 %, and the
+request-duration histogram, the cache lookup and the request's child logger 1–2 % each; the rest
+is spread over Fastify's routing and hooks (the security headers, compression's check of the
+type, X-System-Status), no other frame above 2 %. None of these can simply go: the query must be
+checked before it is used, and the headers are the contract's. ${(each - bare.cpuMicrosEach).toFixed(0)} µs
+separate Roomkit from the bare server; ${budgetLine(bare, fastify)}`;
 }
 
 /** What the goal leaves Roomkit per request beyond the bare framework, in CPU. */
