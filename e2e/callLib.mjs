@@ -23,6 +23,8 @@ export const tilesOf = (page) => callOf(page).locator('.call-tile:not(.screen)')
 export async function callContext(browser, baseUrl, phone = false) {
   const context = await (phone ? newPhone : newDesktop)(browser, baseUrl);
   context.setDefaultTimeout(EXPECT_MS);
+  // Pages open three at a time on a server just started, beside pages still coding video.
+  context.setDefaultNavigationTimeout(3 * EXPECT_MS);
   await context.addInitScript(() => globalThis.localStorage.setItem('roomkitDebug', '1'));
   return context;
 }
